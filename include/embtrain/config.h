@@ -1,0 +1,90 @@
+// config.h — the one Config struct every command reads.
+//
+// Precedence: the defaults written in these structs < the JSON config file <
+// `--set key=value` overrides. load_config() merges the three, rejects unknown
+// keys (suggesting the closest known one), checks types and ranges once, and
+// returns a Config that the rest of embtrain takes by const&.
+//
+// The defaults are the article's run (../shared/seed), so a config that names
+// only data.train reproduces it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+namespace embtrain {
+
+struct DataConfig {
+  std::string train;           // required; labelled text
+  std::string valid;           // optional
+  std::string test;            // optional
+  std::string format = "auto";  // auto | tsv | jsonl | fasttext
+  bool skip_bad_lines = false;  // count and skip malformed lines instead of failing
+};
+
+struct VocabConfig {
+  std::string file;                   // optional fixed vocabulary, one token per line
+  std::string tokenizer = "whitespace";  // whitespace | char
+  bool lowercase = false;
+  int64_t min_count = 1;
+  int64_t max_size = 0;                // 0 = no limit (specials included in the count)
+  std::vector<std::string> specials;   // placed first, e.g. <pad>, <unk>
+  std::string order = "first_seen";    // first_seen | frequency
+};
+
+struct ModelConfig {
+  int64_t embedding_dim = 4;
+  int64_t hidden_dim = 8;
+  std::string pooling = "flatten";  // flatten | mean | sum | max
+  int64_t max_length = 3;           // tokens per sentence for flatten
+  bool final_relu = true;           // the article's ReLU before the Sigmoid
+};
+
+struct TrainConfig {
+  int64_t epochs = 100;
+  int64_t batch_size = 1;
+  double lr = 1e-4;
+  std::string optimizer = "adam";  // adam | sparse_adam
+  int64_t seed = 851;
+  bool shuffle = false;
+  std::string device = "auto";  // auto | cpu | cuda | cuda:N
+  int64_t threads = 0;          // 0 = LibTorch's default
+};
+
+struct ReportConfig {
+  int64_t neighbors = 3;                                // k nearest tokens listed
+  std::vector<std::array<std::string, 2>> pairs;        // token pairs to track
+  int64_t max_rows = 5000;  // vocabularies larger than this get bounded JSON sections
+};
+
+struct Config {
+  DataConfig data;
+  VocabConfig vocab;
+  ModelConfig model;
+  TrainConfig train;
+  ReportConfig report;
+  std::string source;  // the config file it came from ("" for defaults only)
+};
+
+// Reads `path` (may be empty: defaults only), applies `overrides` ("a.b=value",
+// value parsed as JSON where it parses, else taken as a string) and validates.
+// Paths in the file are relative to the file's folder; paths in overrides are
+// relative to the current directory. Throws Error::usage naming file/line/key.
+Config load_config(const std::string& path, const std::vector<std::string>& overrides);
+
+// Builds a Config from a JSON object already merged (no file, no overrides).
+Config config_from_json(const nlohmann::json& object, const std::string& origin);
+
+// Every key with its resolved value: what a run writes as config.json.
+nlohmann::json to_json(const Config& config);
+
+// Dotted names of every known key, in declaration order (for help and suggestions).
+std::vector<std::string> config_keys();
+
+// Edit distance, for "did you mean" suggestions.
+size_t edit_distance(const std::string& a, const std::string& b);
+
+}  // namespace embtrain

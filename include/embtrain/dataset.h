@@ -1,0 +1,56 @@
+// dataset.h — labelled text files in, encoded corpora out.
+//
+// Readers turn TSV (`label<TAB>text`), JSONL ({"label": 0|1, "text": "..."})
+// and fastText (`__label__0 text`) files into rows of (label, text); errors
+// name the file and line. A Corpus is the encoded form the trainer slices
+// batches from without per-example allocation:
+//   ids     [total tokens]  int64, every sentence's ids back to back
+//   offsets [N + 1]         int64, sentence i is ids[offsets[i] .. offsets[i+1])
+//   labels  [N]             float, 0 or 1
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace embtrain {
+
+class Tokenizer;
+class Vocab;
+struct TokenCounts;
+
+struct LabeledText {
+  float label = 0;
+  std::string text;
+};
+
+struct TextDataset {
+  std::string path;
+  std::vector<LabeledText> rows;
+  int64_t skipped_lines = 0;  // malformed lines skipped under data.skip_bad_lines
+};
+
+// "auto" picks by extension: .tsv, .jsonl, .txt/.ft (fastText).
+std::string resolve_format(const std::string& path, const std::string& format);
+
+TextDataset read_dataset(const std::string& path, const std::string& format, bool skip_bad_lines);
+
+struct Corpus {
+  std::vector<int64_t> ids;
+  std::vector<int64_t> offsets{0};
+  std::vector<float> labels;
+  int64_t oov_to_unk = 0;   // out-of-vocabulary tokens mapped to <unk>
+  int64_t oov_dropped = 0;  // out-of-vocabulary tokens dropped (no <unk> in the vocabulary)
+
+  int64_t size() const { return static_cast<int64_t>(labels.size()); }
+  int64_t length(int64_t i) const {
+    return offsets[static_cast<size_t>(i) + 1] - offsets[static_cast<size_t>(i)];
+  }
+};
+
+// The training text's tokens in first-seen order with their counts.
+TokenCounts count_tokens(const TextDataset& data, Tokenizer& tokenizer);
+
+Corpus encode(const TextDataset& data, Tokenizer& tokenizer, const Vocab& vocab);
+
+}  // namespace embtrain

@@ -1,0 +1,18 @@
+// io.h — whole-file reads and all-or-nothing writes.
+//
+// write_file_atomic writes `path.tmp-<pid>`, fsyncs it and renames it over
+// `path`, so a reader (or a crash) sees the old file or the new one, never a
+// half-written one.
+#pragma once
+
+#include <string>
+
+namespace embtrain {
+
+std::string read_file(const std::string& path);
+void write_file_atomic(const std::string& path, const std::string& content);
+
+// Creates `dir` (and parents) and checks that a file can be written in it.
+void ensure_writable_dir(const std::string& dir);
+
+}  // namespace embtrain

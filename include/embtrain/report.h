@@ -1,0 +1,47 @@
+// report.h — what a run learned, as report.json (no torch: plain float rows).
+//
+// The trainer hands over the embedding matrix before and after training and,
+// per token, how many optimizer steps had it in the batch and how many gave its
+// row a non-zero gradient. From those the report explains each row: it never
+// moved (never in a batch, or its gradient was always zero), or it moved.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace embtrain {
+
+class Vocab;
+struct ReportConfig;
+
+// Row-major [rows, dim] float32 matrix.
+struct Matrix {
+  int64_t rows = 0, dim = 0;
+  std::vector<float> values;
+
+  const float* row(int64_t r) const { return values.data() + r * dim; }
+};
+
+struct ReportInput {
+  const Vocab* vocab = nullptr;
+  std::vector<int64_t> counts;       // [V] occurrences in the training data
+  Matrix before, after;              // [V, D]
+  std::vector<int64_t> batch_steps;  // [V] optimizer steps whose batch held the token
+  std::vector<int64_t> grad_steps;   // [V] steps in which its gradient row was non-zero
+  int64_t total_steps = 0;
+  nlohmann::json metrics;  // {"train": {...}, "valid": {...}, "test": {...}}
+  nlohmann::json config;   // the resolved config
+  std::string device, torch_version, optimizer;
+  int64_t seed = 0;
+};
+
+nlohmann::json build_report(const ReportInput& input, const ReportConfig& config);
+
+float cosine(const float* a, const float* b, int64_t dim);
+
+// The k tokens nearest to `row` by cosine (itself excluded): [[token, cosine], ...].
+nlohmann::json nearest(const Matrix& m, const Vocab& vocab, int64_t row, int64_t k);
+
+}  // namespace embtrain

@@ -1,0 +1,56 @@
+// trainer.h — the training loop and evaluation, as free functions.
+//
+// Batches are slices of a Corpus in epoch order (file order, or a permutation
+// drawn each epoch from a CPU generator seeded with train.seed, separate from
+// the global generator that initialised the model). Each step: forward, mean
+// BCE over the batch, backward, optimizer step; the loss is checked for NaN/Inf.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "embtrain/config.h"
+#include "embtrain/dataset.h"
+#include "embtrain/metrics.h"
+#include "embtrain/model.h"
+
+namespace embtrain {
+
+struct EpochRecord {
+  int64_t epoch = 0;  // 1-based
+  Metrics train;      // running metrics over the epoch's steps
+  std::optional<Metrics> valid, test;
+  double seconds = 0;
+};
+
+struct TrainHooks {
+  std::function<void(const EpochRecord&)> on_epoch;
+  // After each step: epoch (1-based), step within the epoch, steps per epoch, batch loss.
+  std::function<void(int64_t, int64_t, int64_t, double)> on_step;
+};
+
+struct TrainStats {
+  std::vector<int64_t> batch_steps;  // [V] steps whose batch held the token
+  std::vector<int64_t> grad_steps;   // [V] steps that gave its row a non-zero gradient
+  int64_t total_steps = 0;
+  std::vector<EpochRecord> history;
+};
+
+// Sentences `indices[0..count)` of `corpus` as a batch on `device`.
+Batch make_batch(const Corpus& corpus, const int64_t* indices, int64_t count,
+                 const ModelConfig& model, torch::Device device);
+
+TrainStats train(Classifier& model, torch::optim::Optimizer& optimizer, const Corpus& train_data,
+                 const Corpus* valid, const Corpus* test, const Config& config,
+                 torch::Device device, const TrainHooks& hooks);
+
+Metrics evaluate(Classifier& model, const Corpus& data, const ModelConfig& config,
+                 torch::Device device);
+
+// "auto" -> CUDA when available, else CPU; "cuda" without CUDA is an Error naming why.
+torch::Device resolve_device(const std::string& name);
+
+}  // namespace embtrain

@@ -1,0 +1,71 @@
+// vocab.h — token <-> id, built from training text or read from a file.
+//
+// A Vocab owns its token strings (in a deque, so the string_views its hash map
+// keys on stay valid) and is move-only for that reason. Ids are 0-based and
+// dense: the row of the embedding matrix a token selects.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace embtrain {
+
+struct VocabConfig;
+
+class Vocab {
+ public:
+  Vocab() = default;
+  Vocab(Vocab&&) = default;
+  Vocab& operator=(Vocab&&) = default;
+  Vocab(const Vocab&) = delete;
+  Vocab& operator=(const Vocab&) = delete;
+
+  // Id of `token`, adding it at the end when new.
+  int64_t add(std::string_view token);
+  // Id of `token`, or -1.
+  int64_t find(std::string_view token) const {
+    const auto it = index_.find(token);
+    return it == index_.end() ? -1 : it->second;
+  }
+  int64_t size() const { return static_cast<int64_t>(tokens_.size()); }
+  const std::string& token(int64_t id) const { return tokens_[static_cast<size_t>(id)]; }
+  // Id of "<unk>", or -1: out-of-vocabulary tokens map here when it exists.
+  int64_t unk_id() const { return find("<unk>"); }
+
+  // One token per line; the 0-based line number is the id. Empty lines and
+  // duplicates are errors naming the file and line.
+  static Vocab load(const std::string& path);
+  std::string to_text() const;
+
+ private:
+  std::deque<std::string> tokens_;
+  std::unordered_map<std::string_view, int64_t> index_;
+};
+
+// Every distinct training token in first-seen order, with its count.
+struct TokenCounts {
+  Vocab seen;
+  std::vector<int64_t> counts;  // counts[id in `seen`]
+
+  void add(std::string_view token) {
+    const int64_t id = seen.add(token);
+    if (id == static_cast<int64_t>(counts.size())) counts.push_back(0);
+    ++counts[static_cast<size_t>(id)];
+  }
+};
+
+// specials first, then tokens with count >= min_count in first-seen or
+// frequency order (ties keep first-seen order), cut to max_size (0 = no limit).
+Vocab build_vocab(const TokenCounts& counts, const VocabConfig& config);
+
+// vocab.file when set, else build_vocab; an empty vocabulary is an Error.
+Vocab make_vocab(const VocabConfig& config, const TokenCounts& counts);
+
+// The training count of each token of `vocab` (0 for tokens never seen).
+std::vector<int64_t> counts_for(const Vocab& vocab, const TokenCounts& counts);
+
+}  // namespace embtrain

@@ -1,0 +1,43 @@
+// backend.cpp — finds and dlopen()s libembtrain_torch.so.
+#include "embtrain/backend.h"
+
+#include <dlfcn.h>
+
+#include <filesystem>
+#include <vector>
+
+#include "embtrain/error.h"
+
+namespace embtrain {
+
+const TorchBackend& torch_backend() {
+  static const TorchBackend* backend = [] {
+    namespace fs = std::filesystem;
+    std::error_code error;
+    const fs::path exe_dir = fs::read_symlink("/proc/self/exe", error).parent_path();
+    std::vector<fs::path> candidates;
+    if (const char* override_path = std::getenv("EMBTRAIN_TORCH_LIB")) {
+      candidates.emplace_back(override_path);
+    }
+    candidates.push_back(exe_dir / "libembtrain_torch.so");
+    candidates.push_back(exe_dir / ".." / "lib" / "libembtrain_torch.so");
+    std::string errors;
+    for (const auto& path : candidates) {
+      if (!fs::exists(path, error)) continue;
+      void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL);
+      if (!handle) {
+        errors += std::string(" ") + ::dlerror();
+        continue;
+      }
+      using Entry = const TorchBackend* (*)();
+      auto entry = reinterpret_cast<Entry>(::dlsym(handle, "embtrain_torch_backend"));
+      if (entry) return entry();
+      errors += " " + path.string() + " has no embtrain_torch_backend";
+    }
+    throw Error::runtime("cannot load the LibTorch part of embtrain (libembtrain_torch.so next to "
+                         "the binary):" + (errors.empty() ? std::string(" not found") : errors));
+  }();
+  return *backend;
+}
+
+}  // namespace embtrain

@@ -1,0 +1,78 @@
+// encode.cpp — `embtrain encode`: sentences -> JSON arrays of token ids.
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.h"
+#include "embtrain/config.h"
+#include "embtrain/dataset.h"
+#include "embtrain/tokenizer.h"
+#include "embtrain/vocab.h"
+
+namespace embtrain::cli {
+namespace {
+
+struct EncodeOptions {
+  ConfigOptions config;
+  std::vector<std::string> texts;
+};
+
+void run_encode(const EncodeOptions& options) {
+  apply_logging(options.config);
+  const Config config = load_config(options.config.config_path, options.config.overrides);
+  Tokenizer tokenizer(TokenizerOptions::from(config.vocab));
+  TokenCounts counts;
+  if (config.vocab.file.empty()) {
+    counts = count_tokens(read_dataset(config.data.train, config.data.format,
+                                       config.data.skip_bad_lines),
+                          tokenizer);
+  }
+  const Vocab vocab = make_vocab(config.vocab, counts);
+  const int64_t unk = vocab.unk_id();
+  int64_t dropped = 0;
+  std::vector<std::string_view> tokens;
+  auto encode_line = [&](const std::string& text) {
+    tokenizer.split(text, tokens);
+    nlohmann::json ids = nlohmann::json::array();
+    for (const auto token : tokens) {
+      const int64_t id = vocab.find(token);
+      if (id >= 0) {
+        ids.push_back(id);
+      } else if (unk >= 0) {
+        ids.push_back(unk);
+      } else {
+        ++dropped;
+      }
+    }
+    std::cout << ids.dump() << '\n';
+  };
+  if (!options.texts.empty()) {
+    for (const auto& text : options.texts) encode_line(text);
+  } else {
+    std::string line;
+    while (std::getline(std::cin, line)) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      encode_line(line);
+    }
+  }
+  if (dropped) spdlog::info("{} out-of-vocabulary tokens dropped (no <unk> in the vocabulary)", dropped);
+}
+
+}  // namespace
+
+void setup_encode(CLI::App& app) {
+  auto options = std::make_shared<EncodeOptions>();
+  CLI::App* command = app.add_subcommand(
+      "encode",
+      "Print each sentence as a JSON array of token ids (arguments, else one per stdin line)");
+  add_config_options(*command, options->config);
+  command->add_option("text", options->texts, "Sentences to encode (default: read stdin)");
+  command->footer(
+      "Examples:\n"
+      "  embtrain encode --config configs/seed.json \"I am happy\" \"Feeling very sad\"\n"
+      "  cut -f2 data/seed/train.tsv | embtrain encode --config configs/seed.json");
+  command->callback([options] { run_encode(*options); });
+}
+
+}  // namespace embtrain::cli

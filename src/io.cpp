@@ -1,0 +1,70 @@
+// io.cpp — read_file, write_file_atomic, ensure_writable_dir.
+#include "embtrain/io.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "embtrain/error.h"
+
+namespace embtrain {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error::runtime("cannot read '" + path + "'");
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+void write_file_atomic(const std::string& path, const std::string& content) {
+  const std::string temp = path + ".tmp-" + std::to_string(::getpid());
+  auto fail = [&](const char* what) {
+    const std::string reason = std::strerror(errno);
+    ::unlink(temp.c_str());
+    throw Error::runtime(std::string("cannot ") + what + " '" + path + "': " + reason);
+  };
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) fail("write");
+  size_t written = 0;
+  while (written < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(fd);
+      fail("write");
+    }
+    written += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    ::close(fd);
+    fail("sync");
+  }
+  if (::close(fd) != 0) fail("write");
+  if (::rename(temp.c_str(), path.c_str()) != 0) fail("rename into");
+}
+
+void ensure_writable_dir(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  if (fs::exists(dir, error) && !fs::is_directory(dir, error)) {
+    throw Error::runtime("output path '" + dir + "' exists and is not a folder");
+  }
+  fs::create_directories(dir, error);
+  if (error) throw Error::runtime("cannot create output folder '" + dir + "': " + error.message());
+  const std::string probe = (fs::path(dir) / (".write-test-" + std::to_string(::getpid()))).string();
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) {
+    throw Error::runtime("output folder '" + dir + "' is not writable: " + std::strerror(errno));
+  }
+  ::close(fd);
+  ::unlink(probe.c_str());
+}
+
+}  // namespace embtrain

@@ -1,0 +1,246 @@
+// run.cpp — run_training: the `embtrain train` pipeline and what it writes.
+#include "embtrain/run.h"
+
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+#include <torch/version.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "embtrain/backend.h"
+#include "embtrain/config.h"
+#include "embtrain/dataset.h"
+#include "embtrain/error.h"
+#include "embtrain/io.h"
+#include "embtrain/model.h"
+#include "embtrain/optimizer.h"
+#include "embtrain/report.h"
+#include "embtrain/tokenizer.h"
+#include "embtrain/trainer.h"
+#include "embtrain/vocab.h"
+
+namespace embtrain {
+
+const char* const kRunFiles[5] = {"config.json", "vocab.txt", "model.pt", "metrics.jsonl",
+                                  "report.json"};
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+// A one-line progress display on a terminal; silent otherwise.
+class Progress {
+ public:
+  Progress(bool enabled, int64_t epochs, int64_t examples, int64_t batch_size)
+      : enabled_(enabled), epochs_(epochs), examples_(examples), batch_size_(batch_size) {}
+
+  void step(int64_t epoch, int64_t step, int64_t steps, double loss) {
+    if (!enabled_) return;
+    const auto now = Clock::now();
+    if (now - last_ < std::chrono::milliseconds(100) && !(epoch == epochs_ && step == steps)) return;
+    last_ = now;
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    const double done = static_cast<double>((epoch - 1) * steps + step);
+    const double total = static_cast<double>(epochs_ * steps);
+    const double rate = elapsed > 0 ? done * static_cast<double>(batch_size_) / elapsed : 0;
+    const double eta = done > 0 ? elapsed * (total - done) / done : 0;
+    std::fprintf(stderr, "\r\033[Kepoch %lld/%lld  loss %.4f  %.0f examples/s  ETA %.0fs",
+                 static_cast<long long>(epoch), static_cast<long long>(epochs_), loss, rate, eta);
+    std::fflush(stderr);
+    shown_ = true;
+  }
+  void clear() {
+    if (shown_) std::fprintf(stderr, "\r\033[K");
+    shown_ = false;
+  }
+
+ private:
+  bool enabled_;
+  int64_t epochs_, examples_, batch_size_;
+  Clock::time_point start_ = Clock::now(), last_{};
+  bool shown_ = false;
+};
+
+void prepare_output_dir(const RunOptions& options) {
+  const fs::path dir = options.output_dir;
+  std::error_code error;
+  if (fs::is_directory(dir, error)) {
+    std::vector<fs::path> existing;
+    for (const char* name : kRunFiles) {
+      if (fs::exists(dir / name, error)) existing.push_back(dir / name);
+    }
+    if (!existing.empty() && !options.force) {
+      throw Error::usage("output folder '" + dir.string() +
+                         "' already holds a run; pass --force to replace it, or choose another "
+                         "with --output-dir");
+    }
+    for (const auto& path : existing) fs::remove(path, error);
+  }
+  ensure_writable_dir(dir.string());
+}
+
+Matrix to_matrix(const torch::Tensor& weights) {
+  const auto cpu = weights.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+  Matrix m;
+  m.rows = cpu.size(0);
+  m.dim = cpu.size(1);
+  m.values.assign(cpu.data_ptr<float>(), cpu.data_ptr<float>() + cpu.numel());
+  return m;
+}
+
+json epoch_json(const EpochRecord& record) {
+  json line = {{"epoch", record.epoch}, {"seconds", record.seconds}, {"train", to_json(record.train)}};
+  if (record.valid) line["valid"] = to_json(*record.valid);
+  if (record.test) line["test"] = to_json(*record.test);
+  return line;
+}
+
+std::string path_in(const RunOptions& options, const char* name) {
+  return (fs::path(options.output_dir) / name).string();
+}
+
+}  // namespace
+
+void run_training(const Config& config, const RunOptions& options) {
+  const auto started = Clock::now();
+  prepare_output_dir(options);
+  if (config.train.threads > 0) at::set_num_threads(static_cast<int>(config.train.threads));
+  const torch::Device device = resolve_device(config.train.device);
+
+  // Text -> ids. The vocabulary comes from the training data (or vocab.file);
+  // valid/test are encoded against it.
+  Tokenizer tokenizer(TokenizerOptions::from(config.vocab));
+  const TextDataset train_text =
+      read_dataset(config.data.train, config.data.format, config.data.skip_bad_lines);
+  const TokenCounts counts = count_tokens(train_text, tokenizer);
+  const Vocab vocab = make_vocab(config.vocab, counts);
+  auto load = [&](const std::string& path, const char* name) -> std::optional<Corpus> {
+    if (path.empty()) return std::nullopt;
+    const TextDataset text = read_dataset(path, config.data.format, config.data.skip_bad_lines);
+    Corpus corpus = encode(text, tokenizer, vocab);
+    if (text.skipped_lines) spdlog::warn("{}: skipped {} bad lines", path, text.skipped_lines);
+    if (corpus.oov_dropped) {
+      spdlog::info("{} data: {} out-of-vocabulary tokens dropped (the vocabulary has no <unk>)",
+                   name, corpus.oov_dropped);
+    }
+    if (corpus.oov_to_unk) spdlog::info("{} data: {} tokens mapped to <unk>", name, corpus.oov_to_unk);
+    return corpus;
+  };
+  if (train_text.skipped_lines) {
+    spdlog::warn("{}: skipped {} bad lines", config.data.train, train_text.skipped_lines);
+  }
+  const Corpus train_data = encode(train_text, tokenizer, vocab);
+  if (train_data.oov_dropped) {
+    spdlog::info("train data: {} out-of-vocabulary tokens dropped (the vocabulary has no <unk>)",
+                 train_data.oov_dropped);
+  }
+  const auto valid = load(config.data.valid, "valid");
+  const auto test = load(config.data.test, "test");
+  spdlog::info("{} training examples, {} tokens, vocabulary of {}, device {}", train_data.size(),
+               train_data.ids.size(), vocab.size(), device.str());
+
+  // Model creation is the first use of the seeded global generator.
+  torch::manual_seed(static_cast<uint64_t>(config.train.seed));
+  const bool sparse = config.train.optimizer == "sparse_adam";
+  Classifier model(config.model, vocab.size(), sparse);
+  const Matrix before = to_matrix(model->embedding->weight);
+  model->to(device);
+  auto optimizer = make_optimizer(model, config.train);
+
+  Progress progress(::isatty(STDERR_FILENO) && !options.quiet, config.train.epochs,
+                    train_data.size(), config.train.batch_size);
+  std::string metrics_lines;
+  const int64_t log_every = std::max<int64_t>(1, config.train.epochs / 10);
+  TrainHooks hooks;
+  hooks.on_step = [&](int64_t epoch, int64_t step, int64_t steps, double loss) {
+    progress.step(epoch, step, steps, loss);
+  };
+  hooks.on_epoch = [&](const EpochRecord& record) {
+    metrics_lines += epoch_json(record).dump() + "\n";
+    write_file_atomic(path_in(options, "metrics.jsonl"), metrics_lines);
+    if (record.epoch % log_every == 0 || record.epoch == 1 || record.epoch == config.train.epochs) {
+      progress.clear();
+      std::string line = fmt::format("epoch {}/{}: train loss {:.4f} accuracy {:.3f}", record.epoch,
+                                     config.train.epochs, record.train.loss, record.train.accuracy);
+      if (record.valid) line += fmt::format(", valid accuracy {:.3f}", record.valid->accuracy);
+      if (record.test) line += fmt::format(", test accuracy {:.3f}", record.test->accuracy);
+      spdlog::info("{}", line);
+    }
+  };
+  TrainStats stats;
+  try {
+    stats = train(model, *optimizer, train_data, valid ? &*valid : nullptr,
+                  test ? &*test : nullptr, config, device, hooks);
+  } catch (...) {
+    progress.clear();
+    throw;
+  }
+  progress.clear();
+
+  // Files: each written whole (temp + rename).
+  const EpochRecord& last = stats.history.back();
+  json metrics = {{"train", to_json(last.train)}};
+  if (last.valid) metrics["valid"] = to_json(*last.valid);
+  if (last.test) metrics["test"] = to_json(*last.test);
+  ReportInput input;
+  input.vocab = &vocab;
+  input.counts = counts_for(vocab, counts);
+  input.before = before;
+  input.after = to_matrix(model->embedding->weight);
+  input.batch_steps = std::move(stats.batch_steps);
+  input.grad_steps = std::move(stats.grad_steps);
+  input.total_steps = stats.total_steps;
+  input.metrics = metrics;
+  input.config = to_json(config);
+  input.device = device.str();
+  input.torch_version = TORCH_VERSION;
+  input.optimizer = config.train.optimizer;
+  input.seed = config.train.seed;
+  const json report = build_report(input, config.report);
+
+  write_file_atomic(path_in(options, "config.json"), to_json(config).dump(2) + "\n");
+  write_file_atomic(path_in(options, "vocab.txt"), vocab.to_text());
+  {
+    torch::serialize::OutputArchive archive;
+    model->to(torch::kCPU);
+    model->save(archive);
+    std::ostringstream bytes;
+    archive.save_to(bytes);
+    write_file_atomic(path_in(options, "model.pt"), bytes.str());
+  }
+  write_file_atomic(path_in(options, "report.json"), report.dump(1) + "\n");
+
+  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  const auto& summary = report.at("summary");
+  spdlog::info("done in {:.2f} s: {} of {} embedding rows changed; largest change '{}' ({:.4f})",
+               seconds, summary.at("rows_changed").get<int64_t>(), vocab.size(),
+               summary.at("largest_change").at("token").get<std::string>(),
+               summary.at("largest_change").at("change_norm").get<double>());
+  spdlog::info("report: {}", path_in(options, "report.json"));
+  if (options.json) {
+    json out = {{"output_dir", options.output_dir},
+                {"report", path_in(options, "report.json")},
+                {"seconds", seconds},
+                {"examples", train_data.size()},
+                {"vocab_size", vocab.size()},
+                {"rows_changed", summary.at("rows_changed")},
+                {"metrics", metrics}};
+    std::cout << out.dump() << std::endl;
+  }
+}
+
+}  // namespace embtrain
+
+namespace {
+std::string torch_version() { return TORCH_VERSION; }
+const embtrain::TorchBackend kBackend{&embtrain::run_training, &torch_version};
+}  // namespace
+
+extern "C" const embtrain::TorchBackend* embtrain_torch_backend() { return &kBackend; }

@@ -1,0 +1,220 @@
+// trainer.cpp — batching, the step loop, evaluation, device choice.
+#include "embtrain/trainer.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+#include "embtrain/error.h"
+
+namespace embtrain {
+namespace F = torch::nn::functional;
+
+torch::Device resolve_device(const std::string& name) {
+  const bool available = torch::cuda::is_available();
+  if (name == "auto") return available ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  if (name == "cpu") return torch::Device(torch::kCPU);
+  if (!available) {
+    throw Error::usage("train.device is '" + name +
+                       "' but CUDA is not available: " +
+                       (torch::hasCUDA() ? "no CUDA GPU is visible"
+                                         : "this LibTorch build is CPU-only") +
+                       " (use train.device=cpu or auto)");
+  }
+  torch::Device device(name);
+  if (device.has_index() && device.index() >= static_cast<int>(torch::cuda::device_count())) {
+    throw Error::usage("train.device is '" + name + "' but only " +
+                       std::to_string(torch::cuda::device_count()) + " CUDA device(s) are visible");
+  }
+  return device;
+}
+
+Batch make_batch(const Corpus& corpus, const int64_t* indices, int64_t count,
+                 const ModelConfig& model, torch::Device device) {
+  Batch batch;
+  batch.size = count;
+  std::vector<float> labels(static_cast<size_t>(count));
+  for (int64_t b = 0; b < count; ++b) labels[static_cast<size_t>(b)] = corpus.labels[static_cast<size_t>(indices[b])];
+  const auto i64 = torch::TensorOptions().dtype(torch::kInt64);
+  if (model.pooling == "flatten") {
+    // [B, L]: the first L ids of each sentence; shorter ones padded with id 0
+    // and masked to a zero vector, so padding neither reads nor trains a row.
+    const int64_t length = model.max_length;
+    auto ids = torch::zeros({count, length}, i64);
+    auto* out = ids.data_ptr<int64_t>();
+    bool padded = false;
+    for (int64_t b = 0; b < count; ++b) {
+      const int64_t start = corpus.offsets[static_cast<size_t>(indices[b])];
+      const int64_t n = std::min(length, corpus.length(indices[b]));
+      std::copy_n(corpus.ids.data() + start, n, out + b * length);
+      padded = padded || n < length;
+    }
+    if (padded) {
+      auto mask = torch::zeros({count, length, 1});
+      auto* m = mask.data_ptr<float>();
+      for (int64_t b = 0; b < count; ++b) {
+        const int64_t n = std::min(length, corpus.length(indices[b]));
+        std::fill_n(m + b * length, n, 1.0f);
+      }
+      batch.mask = mask.to(device);
+    }
+    batch.ids = ids.to(device);
+  } else {
+    int64_t total = 0;
+    for (int64_t b = 0; b < count; ++b) total += corpus.length(indices[b]);
+    auto ids = torch::empty({total}, i64);
+    auto offsets = torch::empty({count}, i64);
+    auto* id_out = ids.data_ptr<int64_t>();
+    auto* offset_out = offsets.data_ptr<int64_t>();
+    int64_t at = 0;
+    for (int64_t b = 0; b < count; ++b) {
+      const int64_t n = corpus.length(indices[b]);
+      offset_out[b] = at;
+      std::copy_n(corpus.ids.data() + corpus.offsets[static_cast<size_t>(indices[b])], n, id_out + at);
+      at += n;
+    }
+    batch.ids = ids.to(device);
+    batch.offsets = offsets.to(device);
+  }
+  batch.labels = torch::from_blob(labels.data(), {count}).clone().to(device);
+  return batch;
+}
+
+namespace {
+
+// Adds the batch's tokens to batch_steps, and to grad_steps those whose
+// gradient row is non-zero after backward().
+void count_rows(const Corpus& corpus, const int64_t* indices, int64_t count,
+                const torch::Tensor& grad, int64_t max_length, bool truncate, TrainStats& stats,
+                std::vector<int64_t>& stamp, int64_t step, std::vector<int64_t>& unique_rows) {
+  unique_rows.clear();
+  for (int64_t b = 0; b < count; ++b) {
+    const int64_t start = corpus.offsets[static_cast<size_t>(indices[b])];
+    const int64_t n = truncate ? std::min(max_length, corpus.length(indices[b]))
+                               : corpus.length(indices[b]);
+    for (int64_t t = 0; t < n; ++t) {
+      const int64_t id = corpus.ids[static_cast<size_t>(start + t)];
+      if (stamp[static_cast<size_t>(id)] != step) {
+        stamp[static_cast<size_t>(id)] = step;
+        unique_rows.push_back(id);
+        ++stats.batch_steps[static_cast<size_t>(id)];
+      }
+    }
+  }
+  if (!grad.defined() || unique_rows.empty()) return;
+  torch::Tensor nonzero;
+  if (grad.is_sparse()) {
+    // A sparse gradient holds exactly the batch's rows (maybe repeated).
+    const auto coalesced = grad.coalesce();
+    const auto rows = coalesced._indices()[0];
+    const auto moving = coalesced._values().ne(0).any(1);
+    const auto hit = rows.masked_select(moving).cpu();
+    const auto* r = hit.data_ptr<int64_t>();
+    for (int64_t i = 0; i < hit.numel(); ++i) ++stats.grad_steps[static_cast<size_t>(r[i])];
+    return;
+  }
+  const auto rows = torch::from_blob(unique_rows.data(), {static_cast<int64_t>(unique_rows.size())},
+                                     torch::kInt64)
+                        .to(grad.device());
+  nonzero = grad.index_select(0, rows).ne(0).any(1).cpu();  // [K] bool
+  const auto* flags = nonzero.data_ptr<bool>();
+  for (size_t i = 0; i < unique_rows.size(); ++i) {
+    if (flags[i]) ++stats.grad_steps[static_cast<size_t>(unique_rows[i])];
+  }
+}
+
+}  // namespace
+
+Metrics evaluate(Classifier& model, const Corpus& data, const ModelConfig& config,
+                 torch::Device device) {
+  torch::NoGradGuard no_grad;
+  model->eval();
+  BinaryTally tally;
+  constexpr int64_t kEvalBatch = 1024;
+  std::vector<int64_t> order(static_cast<size_t>(data.size()));
+  std::iota(order.begin(), order.end(), 0);
+  for (int64_t start = 0; start < data.size(); start += kEvalBatch) {
+    const int64_t count = std::min(kEvalBatch, data.size() - start);
+    const Batch batch = make_batch(data, order.data() + start, count, config, device);
+    const auto probs = model->forward(batch);
+    const auto losses = F::binary_cross_entropy(probs, batch.labels,
+                                                F::BinaryCrossEntropyFuncOptions().reduction(torch::kNone));
+    tally.loss_sum += losses.sum().item<double>();
+    const auto p = probs.to(torch::kCPU).contiguous();
+    const auto* pp = p.data_ptr<float>();
+    for (int64_t b = 0; b < count; ++b) tally.add(pp[b], data.labels[static_cast<size_t>(start + b)]);
+  }
+  model->train();
+  return summarize(tally);
+}
+
+TrainStats train(Classifier& model, torch::optim::Optimizer& optimizer, const Corpus& data,
+                 const Corpus* valid, const Corpus* test, const Config& config,
+                 torch::Device device, const TrainHooks& hooks) {
+  const TrainConfig& tc = config.train;
+  const int64_t vocab_size = model->embedding->weight.size(0);
+  TrainStats stats;
+  stats.batch_steps.assign(static_cast<size_t>(vocab_size), 0);
+  stats.grad_steps.assign(static_cast<size_t>(vocab_size), 0);
+  std::vector<int64_t> stamp(static_cast<size_t>(vocab_size), -1);
+  std::vector<int64_t> unique_rows;
+
+  // Shuffling draws from its own generator so that it never disturbs the
+  // global one (model initialisation, and anything a later feature draws).
+  auto shuffle_generator = at::detail::createCPUGenerator(static_cast<uint64_t>(tc.seed));
+  std::vector<int64_t> order(static_cast<size_t>(data.size()));
+  std::iota(order.begin(), order.end(), 0);
+  const int64_t steps_per_epoch = (data.size() + tc.batch_size - 1) / tc.batch_size;
+  const bool flatten = config.model.pooling == "flatten";
+  model->train();
+
+  for (int64_t epoch = 1; epoch <= tc.epochs; ++epoch) {
+    const auto started = std::chrono::steady_clock::now();
+    if (tc.shuffle) {
+      const auto permutation = torch::randperm(data.size(), shuffle_generator, torch::kInt64);
+      std::copy_n(permutation.data_ptr<int64_t>(), data.size(), order.begin());
+    }
+    BinaryTally tally;
+    for (int64_t step = 0; step < steps_per_epoch; ++step) {
+      const int64_t start = step * tc.batch_size;
+      const int64_t count = std::min(tc.batch_size, data.size() - start);
+      const int64_t* indices = order.data() + start;
+      const Batch batch = make_batch(data, indices, count, config.model, device);
+
+      const auto probs = model->forward(batch);                          // [B]
+      const auto loss = F::binary_cross_entropy(probs, batch.labels);   // mean over B
+      optimizer.zero_grad();
+      loss.backward();
+      const double loss_value = loss.item<double>();
+      if (!std::isfinite(loss_value)) {
+        throw Error::runtime("training diverged: loss is " + std::to_string(loss_value) +
+                             " at epoch " + std::to_string(epoch) + ", step " +
+                             std::to_string(step + 1) + " (try a smaller train.lr)");
+      }
+      count_rows(data, indices, count, model->embedding->weight.grad(), config.model.max_length,
+                 flatten, stats, stamp, stats.total_steps, unique_rows);
+      optimizer.step();
+      ++stats.total_steps;
+
+      tally.loss_sum += loss_value * static_cast<double>(count);
+      const auto p = probs.detach().to(torch::kCPU).contiguous();
+      const auto* pp = p.data_ptr<float>();
+      for (int64_t b = 0; b < count; ++b) tally.add(pp[b], data.labels[static_cast<size_t>(indices[b])]);
+      if (hooks.on_step) hooks.on_step(epoch, step + 1, steps_per_epoch, loss_value);
+    }
+    EpochRecord record;
+    record.epoch = epoch;
+    record.train = summarize(tally);
+    if (valid) record.valid = evaluate(model, *valid, config.model, device);
+    if (test) record.test = evaluate(model, *test, config.model, device);
+    record.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    stats.history.push_back(record);
+    if (hooks.on_epoch) hooks.on_epoch(record);
+  }
+  return stats;
+}
+
+}  // namespace embtrain
