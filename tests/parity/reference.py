@@ -1,0 +1,126 @@
+#!/usr/bin/python3
+"""The article's PyTorch trainer, generalised just enough to be checked against embtrain.
+
+With --batch-size 1, pooling flatten and no shuffling this is the article's own loop
+(../shared/seed): a 1-D input of max_length ids per step, x.flatten(), BCELoss against a
+[1] target, Adam over model.parameters(). Batches, pooling, shuffling, SparseAdam and a
+vocabulary file generalise it the way embtrain does. Prints {"vocab", "before", "after"}
+as JSON on stdout.
+"""
+import argparse
+import json
+
+import torch
+from torch import nn
+
+
+class TrainEmbedding(nn.Module):
+    """The article's model: Embedding -> pooling -> Linear -> ReLU -> Linear -> [ReLU] -> Sigmoid."""
+
+    def __init__(self, embedding_dim, hidden_dim, vocab_size, max_length, pooling, final_relu,
+                 sparse):
+        super().__init__()
+        self.pooling = pooling
+        self.final_relu = final_relu
+        self.embedding = nn.Embedding(num_embeddings=vocab_size, embedding_dim=embedding_dim,
+                                      sparse=sparse)
+        in_features = embedding_dim * max_length if pooling == "flatten" else embedding_dim
+        self.linear = nn.Linear(in_features=in_features, out_features=hidden_dim)
+        self.linear_1 = nn.Linear(in_features=hidden_dim, out_features=1)
+        self.sigmoid = nn.Sigmoid()
+
+    def forward(self, x, offsets=None):
+        if self.pooling == "flatten":
+            x = self.embedding(x)
+            x = x.flatten(start_dim=x.dim() - 2)  # the article's x.flatten() for one sentence
+        else:
+            x = nn.functional.embedding_bag(x, self.embedding.weight, offsets, mode=self.pooling,
+                                            sparse=self.embedding.sparse)
+        x = torch.relu(self.linear(x))
+        x = self.linear_1(x)
+        if self.final_relu:
+            x = torch.relu(x)
+        return self.sigmoid(x)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--train", required=True)
+    p.add_argument("--vocab")
+    p.add_argument("--embedding-dim", type=int, default=4)
+    p.add_argument("--hidden-dim", type=int, default=8)
+    p.add_argument("--max-length", type=int, default=3)
+    p.add_argument("--pooling", default="flatten")
+    p.add_argument("--final-relu", type=int, default=1)
+    p.add_argument("--epochs", type=int, default=100)
+    p.add_argument("--batch-size", type=int, default=1)
+    p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--optimizer", default="adam")
+    p.add_argument("--seed", type=int, default=851)
+    p.add_argument("--shuffle", type=int, default=0)
+    a = p.parse_args()
+    torch.set_num_threads(1)
+
+    dataset, target = [], []
+    with open(a.train, encoding="utf-8") as f:
+        for line in f:
+            label, text = line.rstrip("\n").split("\t", 1)
+            dataset.append(text)
+            target.append(int(label))
+    if a.vocab:
+        with open(a.vocab, encoding="utf-8") as f:
+            tokens = [line.rstrip("\n") for line in f]
+    else:  # first-seen order (the article used list(set(...)), whose order is arbitrary)
+        tokens = list(dict.fromkeys(" ".join(dataset).split()))
+    vocab = {token: index for index, token in enumerate(tokens)}
+    encoded_sentences = [[vocab[w] for w in s.split() if w in vocab] for s in dataset]
+
+    torch.manual_seed(a.seed)
+    model = TrainEmbedding(a.embedding_dim, a.hidden_dim, len(vocab), a.max_length, a.pooling,
+                           bool(a.final_relu), a.optimizer == "sparse_adam")
+    loss_fn = nn.BCELoss()
+    before = model.embedding.weight.detach().clone()
+    if a.optimizer == "sparse_adam":
+        optimizers = [torch.optim.SparseAdam([model.embedding.weight], lr=a.lr),
+                      torch.optim.Adam([p for n, p in model.named_parameters()
+                                        if not n.startswith("embedding")], lr=a.lr)]
+    else:
+        optimizers = [torch.optim.Adam(model.parameters(), lr=a.lr)]
+    generator = torch.Generator()
+    generator.manual_seed(a.seed)
+    n = len(encoded_sentences)
+    article_loop = a.batch_size == 1 and a.pooling == "flatten" and not a.shuffle
+    for _ in range(a.epochs):
+        order = torch.randperm(n, generator=generator).tolist() if a.shuffle else list(range(n))
+        for start in range(0, n, a.batch_size):
+            idx = order[start:start + a.batch_size]
+            model.train()
+            if article_loop:  # the article's step, unchanged
+                input_tensor = torch.tensor(encoded_sentences[idx[0]])
+                target_tensor = torch.tensor([target[idx[0]]], dtype=torch.float32)
+                output = model(input_tensor)
+            elif a.pooling == "flatten":
+                rows = [(encoded_sentences[i] + [0] * a.max_length)[:a.max_length] for i in idx]
+                output = model(torch.tensor(rows)).squeeze(1)
+                target_tensor = torch.tensor([target[i] for i in idx], dtype=torch.float32)
+            else:
+                flat = [t for i in idx for t in encoded_sentences[i]]
+                offsets, at = [], 0
+                for i in idx:
+                    offsets.append(at)
+                    at += len(encoded_sentences[i])
+                output = model(torch.tensor(flat, dtype=torch.int64),
+                               torch.tensor(offsets, dtype=torch.int64)).squeeze(1)
+                target_tensor = torch.tensor([target[i] for i in idx], dtype=torch.float32)
+            loss = loss_fn(output, target_tensor)
+            for optimizer in optimizers:
+                optimizer.zero_grad()
+            loss.backward()
+            for optimizer in optimizers:
+                optimizer.step()
+    print(json.dumps({"vocab": tokens, "before": before.tolist(),
+                      "after": model.embedding.weight.detach().tolist()}))
+
+
+if __name__ == "__main__":
+    main()

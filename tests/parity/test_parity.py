@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+"""Parity: embtrain's embedding weights against the PyTorch reference, on CPU with one thread.
+
+usage: test_parity.py EMBTRAIN_BINARY WORK_DIR
+
+Each case trains the same data, vocabulary, seed and hyper-parameters with embtrain and with
+reference.py, and requires `before` and `after` to agree to TOLERANCE. Exits non-zero on any
+mismatch and ends with the line 'N passed, N failed'.
+"""
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+SEED_CONFIG = os.path.join(ROOT, "configs", "seed.json")
+TRAIN = os.path.join(ROOT, "data", "seed", "train.tsv")
+TOLERANCE = 1e-6
+
+# (name, embtrain --set overrides, reference flags)
+CASES = [
+    ("article run", {}, {}),
+    ("batch size 4", {"train.batch_size": 4}, {"batch-size": 4}),
+    ("final_relu off, lr 1e-2, batch 3",
+     {"model.final_relu": False, "train.lr": 0.01, "train.batch_size": 3},
+     {"final-relu": 0, "lr": 0.01, "batch-size": 3}),
+    ("vocabulary file in reverse order, batch 2", {"vocab.file": "@VOCAB", "train.batch_size": 2},
+     {"vocab": "@VOCAB", "batch-size": 2}),
+    ("shuffled, batch 3, seed 7",
+     {"train.shuffle": True, "train.batch_size": 3, "train.seed": 7, "model.final_relu": False},
+     {"shuffle": 1, "batch-size": 3, "seed": 7, "final-relu": 0}),
+    ("max_length 2 truncates", {"model.max_length": 2, "train.batch_size": 2},
+     {"max-length": 2, "batch-size": 2}),
+    ("mean pooling, batch 4, lr 1e-2",
+     {"model.pooling": "mean", "train.batch_size": 4, "train.lr": 0.01, "model.final_relu": False},
+     {"pooling": "mean", "batch-size": 4, "lr": 0.01, "final-relu": 0}),
+    ("sum pooling", {"model.pooling": "sum", "train.batch_size": 2, "model.final_relu": False},
+     {"pooling": "sum", "batch-size": 2, "final-relu": 0}),
+    ("max pooling", {"model.pooling": "max", "train.batch_size": 2, "train.lr": 0.01,
+                     "model.final_relu": False},
+     {"pooling": "max", "batch-size": 2, "lr": 0.01, "final-relu": 0}),
+    ("sparse_adam, mean pooling, batch 3",
+     {"train.optimizer": "sparse_adam", "model.pooling": "mean", "train.batch_size": 3,
+      "train.lr": 0.01, "model.final_relu": False, "model.embedding_dim": 8},
+     {"optimizer": "sparse_adam", "pooling": "mean", "batch-size": 3, "lr": 0.01,
+      "final-relu": 0, "embedding-dim": 8}),
+    ("sparse_adam, flatten, article settings", {"train.optimizer": "sparse_adam"},
+     {"optimizer": "sparse_adam"}),
+]
+
+
+def max_difference(a, b):
+    return max(abs(x - y) for row_a, row_b in zip(a, b) for x, y in zip(row_a, row_b))
+
+
+def run_case(binary, work, index, name, overrides, flags):
+    vocab_file = os.path.join(work, "reverse-vocab.txt")
+    tokens = list(dict.fromkeys(open(TRAIN, encoding="utf-8").read().split()))
+    tokens = [t for t in tokens if t not in ("0", "1")]
+    with open(vocab_file, "w", encoding="utf-8") as f:
+        f.write("\n".join(sorted(tokens, reverse=True)) + "\n")
+    out_dir = os.path.join(work, f"case{index}")
+    command = [binary, "train", "--config", SEED_CONFIG, "--output-dir", out_dir, "--force",
+               "--quiet", "--set", "train.threads=1", "--set", "train.device=cpu"]
+    for key, value in overrides.items():
+        value = vocab_file if value == "@VOCAB" else value
+        command += ["--set", f"{key}={json.dumps(value) if not isinstance(value, str) else value}"]
+    subprocess.run(command, check=True)
+    report = json.load(open(os.path.join(out_dir, "report.json"), encoding="utf-8"))
+    reference_command = [sys.executable, os.path.join(HERE, "reference.py"), "--train", TRAIN]
+    for key, value in flags.items():
+        reference_command += [f"--{key}", vocab_file if value == "@VOCAB" else str(value)]
+    reference = json.loads(subprocess.run(reference_command, check=True, capture_output=True,
+                                          text=True).stdout)
+    problems = []
+    if report["vocab"] != reference["vocab"]:
+        problems.append("vocabularies differ")
+    else:
+        for key in ("before", "after"):
+            difference = max_difference(report[key], reference[key])
+            if difference > TOLERANCE:
+                problems.append(f"{key} differs by {difference:.3g}")
+    if report["before"] == report["after"]:
+        problems.append("nothing was trained")
+    return problems
+
+
+def main():
+    binary, work = sys.argv[1], sys.argv[2]
+    os.makedirs(work, exist_ok=True)
+    passed = failed = 0
+    for index, (name, overrides, flags) in enumerate(CASES):
+        problems = run_case(binary, work, index, name, overrides, flags)
+        print(f"{'ok  ' if not problems else 'FAIL'} {name}" + (": " + "; ".join(problems) if problems else ""))
+        passed += not problems
+        failed += bool(problems)
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
