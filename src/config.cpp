@@ -252,7 +252,8 @@ json to_json(const Config& c) {
 
 std::vector<std::string> config_keys() {
   std::vector<std::string> keys;
-  for (const auto& [section, values] : to_json(Config{}).items()) {
+  const json defaults = to_json(Config{});
+  for (const auto& [section, values] : defaults.items()) {
     for (const auto& [key, value] : values.items()) keys.push_back(section + "." + key);
   }
   return keys;
@@ -309,11 +310,11 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
     try {
       file = json::parse(in);
     } catch (const json::parse_error& e) {
-      // nlohmann's message carries "at line L, column C".
+      // nlohmann's message carries "at line L, column C"; drop its "[json.exception...] " tag.
       std::string what = e.what();
-      const auto colon = what.find(": ");
+      const auto tag = what.find("] ");
       throw Error::usage("config file '" + path + "' is not valid JSON: " +
-                         (colon == std::string::npos ? what : what.substr(colon + 2)));
+                         (tag == std::string::npos ? what : what.substr(tag + 2)));
     }
     const fs::path base_dir = fs::path(path).parent_path();
     merge(merged, file, "", "'" + path + "'", &base_dir);

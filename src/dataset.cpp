@@ -35,8 +35,8 @@ LabeledText parse_jsonl(const std::string& line) {
     object = nlohmann::json::parse(line);
   } catch (const nlohmann::json::parse_error& e) {
     std::string what = e.what();
-    const auto colon = what.find(": ");
-    throw BadLine{"invalid JSON: " + (colon == std::string::npos ? what : what.substr(colon + 2))};
+    const auto tag = what.find("] ");
+    throw BadLine{"invalid JSON: " + (tag == std::string::npos ? what : what.substr(tag + 2))};
   }
   if (!object.is_object()) throw BadLine{"expected a JSON object with \"label\" and \"text\""};
   const auto label = object.find("label");

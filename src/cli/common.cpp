@@ -8,8 +8,7 @@ namespace embtrain::cli {
 
 void add_config_options(CLI::App& command, ConfigOptions& options) {
   command.add_option("-c,--config", options.config_path, "JSON config file (see README: config keys)")
-      ->required()
-      ->check(CLI::ExistingFile);
+      ->required();
   command
       .add_option("-s,--set", options.overrides,
                   "Override a config key, e.g. --set train.epochs=5 --set data.train=my.tsv; the "
