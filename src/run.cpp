@@ -145,6 +145,12 @@ void run_training(const Config& config, const RunOptions& options) {
   const auto test = load(config.data.test, "test");
   spdlog::info("{} training examples, {} tokens, vocabulary of {}, device {}", train_data.size(),
                train_data.ids.size(), vocab.size(), device.str());
+  auto phase_done = [last = started](const char* phase) mutable {
+    const auto now = Clock::now();
+    spdlog::debug("{}: {:.3f} s", phase, std::chrono::duration<double>(now - last).count());
+    last = now;
+  };
+  phase_done("data and vocabulary");
 
   // Model creation is the first use of the seeded global generator.
   torch::manual_seed(static_cast<uint64_t>(config.train.seed));
@@ -183,6 +189,7 @@ void run_training(const Config& config, const RunOptions& options) {
     throw;
   }
   progress.clear();
+  phase_done("training");
 
   // Files: each written whole (temp + rename).
   const EpochRecord& last = stats.history.back();
@@ -204,6 +211,7 @@ void run_training(const Config& config, const RunOptions& options) {
   input.optimizer = config.train.optimizer;
   input.seed = config.train.seed;
   const json report = build_report(input, config.report);
+  phase_done("report");
 
   write_file_atomic(path_in(options, "config.json"), to_json(config).dump(2) + "\n");
   write_file_atomic(path_in(options, "vocab.txt"), vocab.to_text());
@@ -216,6 +224,7 @@ void run_training(const Config& config, const RunOptions& options) {
     write_file_atomic(path_in(options, "model.pt"), bytes.str());
   }
   write_file_atomic(path_in(options, "report.json"), report.dump(1) + "\n");
+  phase_done("writing files");
 
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   const auto& summary = report.at("summary");

@@ -106,10 +106,9 @@ void count_rows(const Corpus& corpus, const int64_t* indices, int64_t count,
   if (!grad.defined() || unique_rows.empty()) return;
   torch::Tensor nonzero;
   if (grad.is_sparse()) {
-    // A sparse gradient holds exactly the batch's rows (maybe repeated).
-    const auto coalesced = grad.coalesce();
-    const auto rows = coalesced._indices()[0];
-    const auto moving = coalesced._values().ne(0).any(1);
+    // A sparse gradient holds exactly the batch's rows; the caller coalesced it.
+    const auto rows = grad._indices()[0];
+    const auto moving = grad._values().ne(0).any(1);
     const auto hit = rows.masked_select(moving).cpu();
     const auto* r = hit.data_ptr<int64_t>();
     for (int64_t i = 0; i < hit.numel(); ++i) ++stats.grad_steps[static_cast<size_t>(r[i])];
@@ -193,7 +192,10 @@ TrainStats train(Classifier& model, torch::optim::Optimizer& optimizer, const Co
                              " at epoch " + std::to_string(epoch) + ", step " +
                              std::to_string(step + 1) + " (try a smaller train.lr)");
       }
-      count_rows(data, indices, count, model->embedding->weight.grad(), config.model.max_length,
+      auto& grad = model->embedding->weight.mutable_grad();
+      // Coalesce a sparse gradient once, here: count_rows and SparseAdam both need unique rows.
+      if (grad.defined() && grad.is_sparse()) grad = grad.coalesce();
+      count_rows(data, indices, count, grad, config.model.max_length,
                  flatten, stats, stamp, stats.total_steps, unique_rows);
       optimizer.step();
       ++stats.total_steps;
