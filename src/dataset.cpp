@@ -116,14 +116,49 @@ TextDataset read_dataset(const std::string& path, const std::string& format, boo
   return data;
 }
 
-TokenCounts count_tokens(const TextDataset& data, Tokenizer& tokenizer) {
+TokenCounts count_tokens(const TextDataset& data, Tokenizer& tokenizer, Corpus* first_seen) {
   TokenCounts counts;
   std::vector<std::string_view> tokens;
   for (const auto& row : data.rows) {
     tokenizer.split(row.text, tokens);
-    for (const auto token : tokens) counts.add(token);
+    for (const auto token : tokens) {
+      const int64_t id = counts.add(token);
+      if (first_seen) first_seen->ids.push_back(id);
+    }
+    if (first_seen) {
+      first_seen->offsets.push_back(static_cast<int64_t>(first_seen->ids.size()));
+      first_seen->labels.push_back(row.label);
+    }
   }
   return counts;
+}
+
+Corpus remap(const Corpus& first_seen, const TokenCounts& counts, const Vocab& vocab) {
+  constexpr int64_t kDrop = -1;
+  const int64_t unk = vocab.unk_id();
+  std::vector<int64_t> table(counts.counts.size());
+  for (size_t seen = 0; seen < table.size(); ++seen) {
+    const int64_t id = vocab.find(counts.seen.token(static_cast<int64_t>(seen)));
+    table[seen] = id >= 0 ? id : unk >= 0 ? unk : kDrop;
+  }
+  Corpus corpus;
+  corpus.labels = first_seen.labels;
+  corpus.ids.reserve(first_seen.ids.size());
+  corpus.offsets.reserve(first_seen.offsets.size());
+  for (int64_t i = 0; i < first_seen.size(); ++i) {
+    for (int64_t t = first_seen.offsets[static_cast<size_t>(i)]; t < first_seen.offsets[static_cast<size_t>(i) + 1]; ++t) {
+      const int64_t seen = first_seen.ids[static_cast<size_t>(t)];
+      const int64_t id = table[static_cast<size_t>(seen)];
+      if (id == kDrop) {
+        ++corpus.oov_dropped;
+        continue;
+      }
+      corpus.oov_to_unk += id == unk && vocab.token(unk) != counts.seen.token(seen);
+      corpus.ids.push_back(id);
+    }
+    corpus.offsets.push_back(static_cast<int64_t>(corpus.ids.size()));
+  }
+  return corpus;
 }
 
 Corpus encode(const TextDataset& data, Tokenizer& tokenizer, const Vocab& vocab) {

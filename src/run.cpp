@@ -2,6 +2,7 @@
 #include "embtrain/run.h"
 
 #include <spdlog/spdlog.h>
+#include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/torch.h>
 #include <torch/version.h>
 #include <unistd.h>
@@ -19,15 +20,13 @@
 #include "embtrain/io.h"
 #include "embtrain/model.h"
 #include "embtrain/optimizer.h"
+#include "embtrain/prepare.h"
 #include "embtrain/report.h"
 #include "embtrain/tokenizer.h"
 #include "embtrain/trainer.h"
 #include "embtrain/vocab.h"
 
 namespace embtrain {
-
-const char* const kRunFiles[5] = {"config.json", "vocab.txt", "model.pt", "metrics.jsonl",
-                                  "report.json"};
 
 namespace {
 
@@ -68,24 +67,6 @@ class Progress {
   bool shown_ = false;
 };
 
-void prepare_output_dir(const RunOptions& options) {
-  const fs::path dir = options.output_dir;
-  std::error_code error;
-  if (fs::is_directory(dir, error)) {
-    std::vector<fs::path> existing;
-    for (const char* name : kRunFiles) {
-      if (fs::exists(dir / name, error)) existing.push_back(dir / name);
-    }
-    if (!existing.empty() && !options.force) {
-      throw Error::usage("output folder '" + dir.string() +
-                         "' already holds a run; pass --force to replace it, or choose another "
-                         "with --output-dir");
-    }
-    for (const auto& path : existing) fs::remove(path, error);
-  }
-  ensure_writable_dir(dir.string());
-}
-
 Matrix to_matrix(const torch::Tensor& weights) {
   const auto cpu = weights.detach().to(torch::kCPU, torch::kFloat32).contiguous();
   Matrix m;
@@ -108,41 +89,14 @@ std::string path_in(const RunOptions& options, const char* name) {
 
 }  // namespace
 
-void run_training(const Config& config, const RunOptions& options) {
+void run_training(const Config& config, const RunOptions& options, PreparedData& data) {
   const auto started = Clock::now();
-  prepare_output_dir(options);
   if (config.train.threads > 0) at::set_num_threads(static_cast<int>(config.train.threads));
   const torch::Device device = resolve_device(config.train.device);
-
-  // Text -> ids. The vocabulary comes from the training data (or vocab.file);
-  // valid/test are encoded against it.
-  Tokenizer tokenizer(TokenizerOptions::from(config.vocab));
-  const TextDataset train_text =
-      read_dataset(config.data.train, config.data.format, config.data.skip_bad_lines);
-  const TokenCounts counts = count_tokens(train_text, tokenizer);
-  const Vocab vocab = make_vocab(config.vocab, counts);
-  auto load = [&](const std::string& path, const char* name) -> std::optional<Corpus> {
-    if (path.empty()) return std::nullopt;
-    const TextDataset text = read_dataset(path, config.data.format, config.data.skip_bad_lines);
-    Corpus corpus = encode(text, tokenizer, vocab);
-    if (text.skipped_lines) spdlog::warn("{}: skipped {} bad lines", path, text.skipped_lines);
-    if (corpus.oov_dropped) {
-      spdlog::info("{} data: {} out-of-vocabulary tokens dropped (the vocabulary has no <unk>)",
-                   name, corpus.oov_dropped);
-    }
-    if (corpus.oov_to_unk) spdlog::info("{} data: {} tokens mapped to <unk>", name, corpus.oov_to_unk);
-    return corpus;
-  };
-  if (train_text.skipped_lines) {
-    spdlog::warn("{}: skipped {} bad lines", config.data.train, train_text.skipped_lines);
-  }
-  const Corpus train_data = encode(train_text, tokenizer, vocab);
-  if (train_data.oov_dropped) {
-    spdlog::info("train data: {} out-of-vocabulary tokens dropped (the vocabulary has no <unk>)",
-                 train_data.oov_dropped);
-  }
-  const auto valid = load(config.data.valid, "valid");
-  const auto test = load(config.data.test, "test");
+  const Vocab& vocab = data.vocab;
+  const Corpus& train_data = data.train;
+  const auto& valid = data.valid;
+  const auto& test = data.test;
   spdlog::info("{} training examples, {} tokens, vocabulary of {}, device {}", train_data.size(),
                train_data.ids.size(), vocab.size(), device.str());
   auto phase_done = [last = started](const char* phase) mutable {
@@ -150,7 +104,7 @@ void run_training(const Config& config, const RunOptions& options) {
     spdlog::debug("{}: {:.3f} s", phase, std::chrono::duration<double>(now - last).count());
     last = now;
   };
-  phase_done("data and vocabulary");
+  phase_done("device");
 
   // Model creation is the first use of the seeded global generator.
   torch::manual_seed(static_cast<uint64_t>(config.train.seed));
@@ -181,6 +135,11 @@ void run_training(const Config& config, const RunOptions& options) {
     }
   };
   TrainStats stats;
+  // EMBTRAIN_PROFILE=FILE writes a Chrome trace of every LibTorch op (chrome://tracing).
+  std::unique_ptr<torch::autograd::profiler::RecordProfile> profile;
+  if (const char* trace = std::getenv("EMBTRAIN_PROFILE")) {
+    profile = std::make_unique<torch::autograd::profiler::RecordProfile>(std::string(trace));
+  }
   try {
     stats = train(model, *optimizer, train_data, valid ? &*valid : nullptr,
                   test ? &*test : nullptr, config, device, hooks);
@@ -189,6 +148,7 @@ void run_training(const Config& config, const RunOptions& options) {
     throw;
   }
   progress.clear();
+  profile.reset();
   phase_done("training");
 
   // Files: each written whole (temp + rename).
@@ -198,7 +158,7 @@ void run_training(const Config& config, const RunOptions& options) {
   if (last.test) metrics["test"] = to_json(*last.test);
   ReportInput input;
   input.vocab = &vocab;
-  input.counts = counts_for(vocab, counts);
+  input.counts = data.counts;
   input.before = before;
   input.after = to_matrix(model->embedding->weight);
   input.batch_steps = std::move(stats.batch_steps);

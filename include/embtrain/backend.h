@@ -12,9 +12,10 @@ namespace embtrain {
 
 struct Config;
 struct RunOptions;
+struct PreparedData;
 
 struct TorchBackend {
-  void (*run_training)(const Config&, const RunOptions&);
+  void (*run_training)(const Config&, const RunOptions&, PreparedData&);
   std::string (*version)();  // "1.13.0"
 };
 

@@ -48,8 +48,14 @@ struct Corpus {
   }
 };
 
-// The training text's tokens in first-seen order with their counts.
-TokenCounts count_tokens(const TextDataset& data, Tokenizer& tokenizer);
+// The training text's tokens in first-seen order with their counts. With
+// `first_seen`, also the text encoded against that table (ids index counts.seen),
+// so that remap() can encode it into the final vocabulary without tokenising again.
+TokenCounts count_tokens(const TextDataset& data, Tokenizer& tokenizer, Corpus* first_seen = nullptr);
+
+// A corpus from count_tokens(..., &first_seen) re-encoded into `vocab`; the same
+// result as encode() on the text, in O(tokens) without hashing.
+Corpus remap(const Corpus& first_seen, const TokenCounts& counts, const Vocab& vocab);
 
 Corpus encode(const TextDataset& data, Tokenizer& tokenizer, const Vocab& vocab);
 

@@ -25,6 +25,23 @@ struct Batch {
   int64_t size = 0;
 };
 
+// Mean/sum pooling over a CPU embedding whose backward writes the sparse
+// gradient directly in coalesced form: one row per distinct token of the
+// batch, rows sorted. Autograd through embedding_bag(sparse=true) yields one
+// row per token occurrence instead, and coalescing those (a sort of every id
+// in the batch) was the largest cost of a training step. Forward is
+// torch::embedding_bag itself; backward computes what
+// _embedding_bag_sparse_backward + coalesce compute:
+//   grad[row] = sum over occurrences t of row: grad_out[bag(t)] * (1 / len(bag)) (mean)
+class PooledEmbedding : public torch::autograd::Function<PooledEmbedding> {
+ public:
+  // weight [V, D] float, ids [T] int64, offsets [B] int64 -> pooled [B, D]
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& weight,
+                               const torch::Tensor& ids, const torch::Tensor& offsets, bool mean);
+  static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* ctx,
+                                               torch::autograd::tensor_list grad_outputs);
+};
+
 class ClassifierImpl : public torch::nn::Module {
  public:
   // `sparse`: the embedding produces sparse gradients (for sparse_adam).
@@ -33,11 +50,18 @@ class ClassifierImpl : public torch::nn::Module {
   // Probabilities [B].
   torch::Tensor forward(const Batch& batch);
 
+  // True when the embedding's sparse gradient comes from PooledEmbedding below:
+  // its rows are already sorted and unique, so it needs no coalesce().
+  bool grad_rows_unique() const;
+
   torch::nn::Embedding embedding{nullptr};
   torch::nn::Linear linear{nullptr};
   torch::nn::Linear linear_1{nullptr};
 
  private:
+  // pooled [B, in] -> probabilities [B]
+  torch::Tensor head(torch::Tensor pooled);
+
   ModelConfig config_;
   bool sparse_;
 };

@@ -1,8 +1,8 @@
 // run.h — one `embtrain train` run: data -> vocab -> model -> train -> files.
 //
-// This header is torch-free so that main can fill RunOptions without loading
+// This header is torch-free so that the CLI can fill RunOptions without loading
 // LibTorch; run_training itself lives in the torch library, reached through
-// backend.h.
+// backend.h, and takes the data that prepare.h made while LibTorch loaded.
 #pragma once
 
 #include <string>
@@ -10,6 +10,7 @@
 namespace embtrain {
 
 struct Config;
+struct PreparedData;
 
 struct RunOptions {
   std::string output_dir;  // where config.json, vocab.txt, model.pt, metrics.jsonl, report.json go
@@ -18,10 +19,8 @@ struct RunOptions {
   bool json = false;       // print a JSON summary on stdout
 };
 
-// Writes the run into options.output_dir. Throws Error.
-void run_training(const Config& config, const RunOptions& options);
-
-// Files a finished run holds; an output folder with any of them is a run.
-extern const char* const kRunFiles[5];
+// Trains on `data` (from prepare_data) and writes the run into
+// options.output_dir, which prepare_run_dir has checked. Throws Error.
+void run_training(const Config& config, const RunOptions& options, PreparedData& data);
 
 }  // namespace embtrain

@@ -51,10 +51,11 @@ struct TokenCounts {
   Vocab seen;
   std::vector<int64_t> counts;  // counts[id in `seen`]
 
-  void add(std::string_view token) {
+  int64_t add(std::string_view token) {
     const int64_t id = seen.add(token);
     if (id == static_cast<int64_t>(counts.size())) counts.push_back(0);
     ++counts[static_cast<size_t>(id)];
+    return id;
   }
 };
 

@@ -1,10 +1,12 @@
 // train.cpp — `embtrain train`: config in, a run folder out.
 #include <filesystem>
+#include <future>
 #include <memory>
 
 #include "cli/commands.h"
 #include "embtrain/backend.h"
 #include "embtrain/config.h"
+#include "embtrain/prepare.h"
 #include "embtrain/run.h"
 
 namespace embtrain::cli {
@@ -26,7 +28,11 @@ void run_train(const TrainOptions& options) {
         (std::filesystem::path("runs") / std::filesystem::path(options.config.config_path).stem())
             .string();
   }
-  torch_backend().run_training(config, run);
+  prepare_run_dir(run);
+  // Loading LibTorch takes ~0.7 s; read and encode the data meanwhile.
+  auto backend = std::async(std::launch::async, [] { return &torch_backend(); });
+  PreparedData data = prepare_data(config);
+  backend.get()->run_training(config, run, data);
 }
 
 }  // namespace
