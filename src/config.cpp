@@ -247,7 +247,10 @@ json to_json(const Config& c) {
         {"device", c.train.device},
         {"threads", c.train.threads}}},
       {"report",
-       {{"neighbors", c.report.neighbors}, {"pairs", pairs}, {"max_rows", c.report.max_rows}}}};
+       {{"neighbors", c.report.neighbors},
+        {"pairs", pairs},
+        {"tokens", c.report.tokens},
+        {"max_rows", c.report.max_rows}}}};
 }
 
 std::vector<std::string> config_keys() {
@@ -291,6 +294,10 @@ Config config_from_json(const json& o, const std::string& origin) {
   c.train.threads = get<int64_t>(o, "train", "threads");
   c.report.neighbors = get<int64_t>(o, "report", "neighbors");
   c.report.max_rows = get<int64_t>(o, "report", "max_rows");
+  for (const auto& token : o.at("report").at("tokens")) {
+    require(token.is_string(), "report.tokens", token, "expected a list of strings", origin);
+    c.report.tokens.push_back(token.get<std::string>());
+  }
   for (const auto& pair : o.at("report").at("pairs")) {
     require(pair.is_array() && pair.size() == 2 && pair[0].is_string() && pair[1].is_string(),
             "report.pairs", pair, "expected pairs of tokens like [\"happy\", \"sad\"]", origin);

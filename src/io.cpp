@@ -23,7 +23,7 @@ std::string read_file(const std::string& path) {
   return buffer.str();
 }
 
-void write_file_atomic(const std::string& path, const std::string& content) {
+void write_file_atomic(const std::string& path, std::string_view content) {
   const std::string temp = path + ".tmp-" + std::to_string(::getpid());
   auto fail = [&](const char* what) {
     const std::string reason = std::strerror(errno);
@@ -48,6 +48,25 @@ void write_file_atomic(const std::string& path, const std::string& content) {
   }
   if (::close(fd) != 0) fail("write");
   if (::rename(temp.c_str(), path.c_str()) != 0) fail("rename into");
+}
+
+void write_atomically(const std::string& path,
+                      const std::function<void(const std::string&)>& write) {
+  const std::string temp = path + ".tmp-" + std::to_string(::getpid());
+  try {
+    write(temp);
+  } catch (const std::exception& e) {
+    ::unlink(temp.c_str());
+    throw Error::runtime("cannot write '" + path + "': " + e.what());
+  }
+  const int fd = ::open(temp.c_str(), O_RDONLY | O_CLOEXEC);
+  const bool synced = fd >= 0 && ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  if (!synced || ::rename(temp.c_str(), path.c_str()) != 0) {
+    const std::string reason = std::strerror(errno);
+    ::unlink(temp.c_str());
+    throw Error::runtime("cannot write '" + path + "': " + reason);
+  }
 }
 
 void ensure_writable_dir(const std::string& dir) {

@@ -45,16 +45,34 @@ float cosine(const float* a, const float* b, int64_t dim) {
   return na > 0 && nb > 0 ? static_cast<float>(dot / std::sqrt(na * nb)) : 0.0f;
 }
 
-json nearest(const Matrix& m, const Vocab& vocab, int64_t row, int64_t k) {
+std::vector<double> row_norms(const Matrix& m) {
+  std::vector<double> norms(static_cast<size_t>(m.rows));
+  for (int64_t r = 0; r < m.rows; ++r) {
+    double sum = 0;
+    for (int64_t d = 0; d < m.dim; ++d) sum += static_cast<double>(m.row(r)[d]) * m.row(r)[d];
+    norms[static_cast<size_t>(r)] = std::sqrt(sum);
+  }
+  return norms;
+}
+
+json nearest(const Matrix& m, const std::vector<double>& norms, const Vocab& vocab, int64_t row,
+             int64_t k) {
   std::vector<std::pair<float, int64_t>> scored;
   scored.reserve(static_cast<size_t>(m.rows));
+  const float* a = m.row(row);
+  const double norm_a = norms[static_cast<size_t>(row)];
   for (int64_t other = 0; other < m.rows; ++other) {
-    if (other != row) scored.emplace_back(cosine(m.row(row), m.row(other), m.dim), other);
+    if (other == row) continue;
+    const float* b = m.row(other);
+    double dot = 0;
+    for (int64_t d = 0; d < m.dim; ++d) dot += static_cast<double>(a[d]) * b[d];
+    const double denominator = norm_a * norms[static_cast<size_t>(other)];
+    scored.emplace_back(denominator > 0 ? static_cast<float>(dot / denominator) : 0.0f, other);
   }
   const auto top = std::min<size_t>(static_cast<size_t>(k), scored.size());
   std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(top), scored.end(),
-                    [](const auto& a, const auto& b) {
-                      return a.first > b.first || (a.first == b.first && a.second < b.second);
+                    [](const auto& x, const auto& y) {
+                      return x.first > y.first || (x.first == y.first && x.second < y.second);
                     });
   json result = json::array();
   for (size_t i = 0; i < top; ++i) {
@@ -67,44 +85,35 @@ json build_report(const ReportInput& in, const ReportConfig& config) {
   const Vocab& vocab = *in.vocab;
   const int64_t rows = in.before.rows;
   const int64_t dim = in.before.dim;
+  auto at = [](auto& v, int64_t i) -> decltype(auto) { return v[static_cast<size_t>(i)]; };
 
-  // Per-token change: L2 norm of after - before, cosine(before, after).
+  // Numbers for every row first; JSON only for the rows the report keeps.
   std::vector<double> change(static_cast<size_t>(rows));
-  json tokens = json::array();
+  std::vector<char> changed(static_cast<size_t>(rows));
   int64_t changed_rows = 0, never_in_batch = 0;
   for (int64_t r = 0; r < rows; ++r) {
     double sum = 0;
-    bool changed = false;
+    bool moved = false;
     for (int64_t d = 0; d < dim; ++d) {
       const float delta = in.after.row(r)[d] - in.before.row(r)[d];
-      changed = changed || in.after.row(r)[d] != in.before.row(r)[d];
+      moved = moved || in.after.row(r)[d] != in.before.row(r)[d];
       sum += static_cast<double>(delta) * delta;
     }
-    change[static_cast<size_t>(r)] = std::sqrt(sum);
-    changed_rows += changed;
-    const int64_t batch_steps = in.batch_steps[static_cast<size_t>(r)];
-    const int64_t grad_steps = in.grad_steps[static_cast<size_t>(r)];
-    never_in_batch += batch_steps == 0;
-    tokens.push_back({{"index", r},
-                      {"token", vocab.token(r)},
-                      {"count", in.counts[static_cast<size_t>(r)]},
-                      {"change_norm", change[static_cast<size_t>(r)]},
-                      {"cosine", cosine(in.before.row(r), in.after.row(r), dim)},
-                      {"changed", changed},
-                      {"batch_steps", batch_steps},
-                      {"grad_steps", grad_steps},
-                      {"why", reason(batch_steps, grad_steps, changed)}});
+    at(change, r) = std::sqrt(sum);
+    at(changed, r) = moved;
+    changed_rows += moved;
+    never_in_batch += at(in.batch_steps, r) == 0;
   }
-
   std::vector<int64_t> by_change(static_cast<size_t>(rows));
   std::iota(by_change.begin(), by_change.end(), 0);
-  std::stable_sort(by_change.begin(), by_change.end(), [&](int64_t a, int64_t b) {
-    return change[static_cast<size_t>(a)] > change[static_cast<size_t>(b)];
-  });
+  const auto top_changed = std::min<int64_t>(rows, std::max<int64_t>(config.max_rows, 20));
+  std::partial_sort(by_change.begin(), by_change.begin() + top_changed, by_change.end(),
+                    [&](int64_t a, int64_t b) {
+                      return at(change, a) > at(change, b) || (at(change, a) == at(change, b) && a < b);
+                    });
 
-  // Which rows the JSON carries in full: all of them, or (large vocabularies)
-  // the pairs' tokens and the rows that moved most, up to report.max_rows.
-  std::vector<int64_t> pair_rows;
+  // Tracked pairs, and the rows that must be kept whatever the size.
+  std::vector<int64_t> pinned;
   json pairs = json::array();
   for (const auto& pair : config.pairs) {
     const int64_t a = vocab.find(pair[0]);
@@ -118,10 +127,14 @@ json build_report(const ReportInput& in, const ReportConfig& config) {
       entry["cosine_before"] = before;
       entry["cosine_after"] = after;
       entry["closer"] = after > before;
-      pair_rows.push_back(a);
-      pair_rows.push_back(b);
+      pinned.push_back(a);
+      pinned.push_back(b);
     }
     pairs.push_back(entry);
+  }
+  for (const auto& token : config.tokens) {
+    const int64_t id = vocab.find(token);
+    if (id >= 0) pinned.push_back(id);
   }
   const bool complete = rows <= config.max_rows;
   std::vector<int64_t> kept;
@@ -129,24 +142,30 @@ json build_report(const ReportInput& in, const ReportConfig& config) {
     kept.resize(static_cast<size_t>(rows));
     std::iota(kept.begin(), kept.end(), 0);
   } else {
-    std::vector<char> chosen(static_cast<size_t>(rows), 0);
-    for (const int64_t r : pair_rows) chosen[static_cast<size_t>(r)] = 1;
-    for (int64_t i = 0, n = 0; i < rows && n < config.max_rows; ++i, ++n) {
-      chosen[static_cast<size_t>(by_change[static_cast<size_t>(i)])] = 1;
-    }
-    for (int64_t r = 0; r < rows; ++r) {
-      if (chosen[static_cast<size_t>(r)]) kept.push_back(r);
-    }
+    kept = pinned;
+    kept.insert(kept.end(), by_change.begin(), by_change.begin() + std::min(rows, config.max_rows));
+    std::sort(kept.begin(), kept.end());
+    kept.erase(std::unique(kept.begin(), kept.end()), kept.end());
   }
-  json before = json::array(), after = json::array(), diff = json::array();
-  json kept_tokens = json::array();
+
+  json before = json::array(), after = json::array(), diff = json::array(), tokens = json::array();
+  std::vector<float> delta(static_cast<size_t>(dim));
   for (const int64_t r : kept) {
     before.push_back(row_json(in.before.row(r), dim));
     after.push_back(row_json(in.after.row(r), dim));
-    std::vector<float> delta(static_cast<size_t>(dim));
-    for (int64_t d = 0; d < dim; ++d) delta[static_cast<size_t>(d)] = in.after.row(r)[d] - in.before.row(r)[d];
+    for (int64_t d = 0; d < dim; ++d) at(delta, d) = in.after.row(r)[d] - in.before.row(r)[d];
     diff.push_back(delta);
-    if (!complete) kept_tokens.push_back(tokens[static_cast<size_t>(r)]);
+    const int64_t batch_steps = at(in.batch_steps, r);
+    const int64_t grad_steps = at(in.grad_steps, r);
+    tokens.push_back({{"index", r},
+                      {"token", vocab.token(r)},
+                      {"count", at(in.counts, r)},
+                      {"change_norm", at(change, r)},
+                      {"cosine", cosine(in.before.row(r), in.after.row(r), dim)},
+                      {"changed", at(changed, r) != 0},
+                      {"batch_steps", batch_steps},
+                      {"grad_steps", grad_steps},
+                      {"why", reason(batch_steps, grad_steps, at(changed, r) != 0)}});
   }
 
   json neighbors = json::object();
@@ -155,48 +174,47 @@ json build_report(const ReportInput& in, const ReportConfig& config) {
     if (rows <= kAllNeighboursUpTo) {
       subjects = kept;
     } else {
-      subjects = pair_rows;
-      for (int64_t i = 0; i < std::min<int64_t>(20, rows); ++i) {
-        subjects.push_back(by_change[static_cast<size_t>(i)]);
-      }
+      subjects = pinned;
+      subjects.insert(subjects.end(), by_change.begin(), by_change.begin() + std::min<int64_t>(20, rows));
     }
+    const auto norms_before = row_norms(in.before);
+    const auto norms_after = row_norms(in.after);
     for (const int64_t r : subjects) {
-      neighbors[vocab.token(r)] = {{"before", nearest(in.before, vocab, r, config.neighbors)},
-                                   {"after", nearest(in.after, vocab, r, config.neighbors)}};
+      neighbors[vocab.token(r)] = {
+          {"before", nearest(in.before, norms_before, vocab, r, config.neighbors)},
+          {"after", nearest(in.after, norms_after, vocab, r, config.neighbors)}};
     }
   }
 
   json vocab_list = json::array();
   for (int64_t r = 0; r < rows; ++r) vocab_list.push_back(vocab.token(r));
-  const int64_t top = by_change.empty() ? -1 : by_change.front();
-  json report = {
-      {"format", "embtrain-report/1"},
-      {"vocab", vocab_list},
-      {"complete", complete},
-      {"rows", kept},
-      {"before", before},
-      {"after", after},
-      {"diff", diff},
-      {"tokens", complete ? tokens : kept_tokens},
-      {"pairs", pairs},
-      {"neighbors", neighbors},
-      {"summary",
-       {{"rows", rows},
-        {"dim", dim},
-        {"rows_changed", changed_rows},
-        {"rows_unchanged", rows - changed_rows},
-        {"rows_never_in_batch", never_in_batch},
-        {"optimizer_steps", in.total_steps},
-        {"largest_change",
-         top < 0 ? json(nullptr)
-                 : json{{"token", vocab.token(top)}, {"change_norm", change[static_cast<size_t>(top)]}}}}},
-      {"metrics", in.metrics},
-      {"config", in.config},
-      {"seed", in.seed},
-      {"device", in.device},
-      {"optimizer", in.optimizer},
-      {"libtorch_version", in.torch_version}};
-  return report;
+  const int64_t top = rows == 0 ? -1 : by_change.front();
+  return {{"format", "embtrain-report/1"},
+          {"vocab", vocab_list},
+          {"complete", complete},
+          {"rows", kept},
+          {"before", before},
+          {"after", after},
+          {"diff", diff},
+          {"tokens", tokens},
+          {"pairs", pairs},
+          {"neighbors", neighbors},
+          {"summary",
+           {{"rows", rows},
+            {"dim", dim},
+            {"rows_changed", changed_rows},
+            {"rows_unchanged", rows - changed_rows},
+            {"rows_never_in_batch", never_in_batch},
+            {"optimizer_steps", in.total_steps},
+            {"largest_change", top < 0 ? json(nullptr)
+                                       : json{{"token", vocab.token(top)},
+                                              {"change_norm", at(change, top)}}}}},
+          {"metrics", in.metrics},
+          {"config", in.config},
+          {"seed", in.seed},
+          {"device", in.device},
+          {"optimizer", in.optimizer},
+          {"libtorch_version", in.torch_version}};
 }
 
 }  // namespace embtrain

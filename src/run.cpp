@@ -2,7 +2,10 @@
 #include "embtrain/run.h"
 
 #include <spdlog/spdlog.h>
+#include <caffe2/serialize/inline_container.h>
 #include <torch/csrc/autograd/profiler_legacy.h>
+#include <torch/csrc/jit/serialization/export.h>
+#include <torch/csrc/jit/serialization/pickler.h>
 #include <torch/torch.h>
 #include <torch/version.h>
 #include <unistd.h>
@@ -10,8 +13,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "embtrain/backend.h"
 #include "embtrain/config.h"
@@ -67,13 +70,42 @@ class Progress {
   bool shown_ = false;
 };
 
-Matrix to_matrix(const torch::Tensor& weights) {
-  const auto cpu = weights.detach().to(torch::kCPU, torch::kFloat32).contiguous();
-  Matrix m;
-  m.rows = cpu.size(0);
-  m.dim = cpu.size(1);
-  m.values.assign(cpu.data_ptr<float>(), cpu.data_ptr<float>() + cpu.numel());
-  return m;
+// [V, D] float32 on the CPU, contiguous: what Matrix views and pickle_save writes.
+torch::Tensor cpu_weights(const torch::Tensor& weights) {
+  return weights.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+}
+
+Matrix view(const torch::Tensor& cpu) { return {cpu.size(0), cpu.size(1), cpu.data_ptr<float>()}; }
+
+// Model creation is the first use of the seeded global generator, so a seed
+// gives Python's initial weights.
+Classifier create_model(const Config& config, int64_t vocab_size) {
+  torch::manual_seed(static_cast<uint64_t>(config.train.seed));
+  return Classifier(config.model, vocab_size, config.train.optimizer == "sparse_adam");
+}
+
+// torch::pickle_save's format (what Python's torch.load reads), streamed to
+// `path` instead of assembled in memory first.
+void save_for_python(const c10::IValue& value, const std::string& path) {
+  std::vector<char> pickle;
+  torch::jit::Pickler pickler(
+      [&](const char* bytes, size_t size) { pickle.insert(pickle.end(), bytes, bytes + size); });
+  pickler.protocol();
+  pickler.pushIValue(value);
+  pickler.stop();
+  caffe2::serialize::PyTorchStreamWriter writer(path);
+  torch::jit::writeArchiveAndTensors("data", pickle.data(), pickle.size(), pickler.tensorData(),
+                                     writer);
+  writer.writeEndOfFile();
+}
+
+// VmHWM from /proc/self/status: the process's peak resident set so far.
+int64_t peak_rss_mib() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6)) / 1024;
+  }
+  return -1;
 }
 
 json epoch_json(const EpochRecord& record) {
@@ -101,16 +133,13 @@ void run_training(const Config& config, const RunOptions& options, PreparedData&
                train_data.ids.size(), vocab.size(), device.str());
   auto phase_done = [last = started](const char* phase) mutable {
     const auto now = Clock::now();
-    spdlog::debug("{}: {:.3f} s", phase, std::chrono::duration<double>(now - last).count());
+    spdlog::debug("{}: {:.3f} s, peak RSS so far {} MiB", phase,
+                  std::chrono::duration<double>(now - last).count(), peak_rss_mib());
     last = now;
   };
   phase_done("device");
 
-  // Model creation is the first use of the seeded global generator.
-  torch::manual_seed(static_cast<uint64_t>(config.train.seed));
-  const bool sparse = config.train.optimizer == "sparse_adam";
-  Classifier model(config.model, vocab.size(), sparse);
-  const Matrix before = to_matrix(model->embedding->weight);
+  Classifier model = create_model(config, vocab.size());
   model->to(device);
   auto optimizer = make_optimizer(model, config.train);
 
@@ -151,7 +180,16 @@ void run_training(const Config& config, const RunOptions& options, PreparedData&
   profile.reset();
   phase_done("training");
 
-  // Files: each written whole (temp + rename).
+  // The optimizer's state (two [V, D] moments) is done with: free it before the
+  // report so that peak memory is training's, not training's plus the report's.
+  optimizer.reset();
+  model->to(torch::kCPU);
+  const torch::Tensor after = cpu_weights(model->embedding->weight);  // [V, D]
+  // The initial weights are drawn again rather than kept through training: the
+  // same seed and the same draws give the same bits, and training's peak memory
+  // is one [V, D] matrix smaller.
+  const torch::Tensor before = cpu_weights(create_model(config, vocab.size())->embedding->weight);
+
   const EpochRecord& last = stats.history.back();
   json metrics = {{"train", to_json(last.train)}};
   if (last.valid) metrics["valid"] = to_json(*last.valid);
@@ -159,8 +197,8 @@ void run_training(const Config& config, const RunOptions& options, PreparedData&
   ReportInput input;
   input.vocab = &vocab;
   input.counts = data.counts;
-  input.before = before;
-  input.after = to_matrix(model->embedding->weight);
+  input.before = view(before);
+  input.after = view(after);
   input.batch_steps = std::move(stats.batch_steps);
   input.grad_steps = std::move(stats.grad_steps);
   input.total_steps = stats.total_steps;
@@ -173,15 +211,24 @@ void run_training(const Config& config, const RunOptions& options, PreparedData&
   const json report = build_report(input, config.report);
   phase_done("report");
 
+  // Files: each written whole (temp + rename).
   write_file_atomic(path_in(options, "config.json"), to_json(config).dump(2) + "\n");
   write_file_atomic(path_in(options, "vocab.txt"), vocab.to_text());
-  {
+  write_atomically(path_in(options, "model.pt"), [&](const std::string& temp) {
     torch::serialize::OutputArchive archive;
-    model->to(torch::kCPU);
     model->save(archive);
-    std::ostringstream bytes;
-    archive.save_to(bytes);
-    write_file_atomic(path_in(options, "model.pt"), bytes.str());
+    archive.save_to(temp);
+  });
+  // Full weights for Python: torch.load("embeddings.pt") -> {"vocab", "before", "after"}.
+  {
+    c10::impl::GenericList tokens(c10::StringType::get());
+    for (int64_t id = 0; id < vocab.size(); ++id) tokens.push_back(vocab.token(id));
+    c10::impl::GenericDict weights(c10::StringType::get(), c10::AnyType::get());
+    weights.insert("vocab", tokens);
+    weights.insert("before", before);
+    weights.insert("after", after);
+    write_atomically(path_in(options, "embeddings.pt"),
+                     [&](const std::string& temp) { save_for_python(weights, temp); });
   }
   write_file_atomic(path_in(options, "report.json"), report.dump(1) + "\n");
   phase_done("writing files");

@@ -10,11 +10,14 @@ using namespace embtrain;
 namespace {
 constexpr float kTolerance = 1e-6f;
 
+const std::vector<float> kBefore = {1, 0, 0, 1, 1, 1};
+const std::vector<float> kAfter = {1, 0, 0.5f, 1, 1, 1};  // only row 1 moved
+
 ReportInput sample(const Vocab& vocab) {
   ReportInput in;
   in.vocab = &vocab;
-  in.before = {3, 2, {1, 0, 0, 1, 1, 1}};
-  in.after = {3, 2, {1, 0, 0.5f, 1, 1, 1}};  // only row 1 moved
+  in.before = {3, 2, kBefore.data()};
+  in.after = {3, 2, kAfter.data()};
   in.counts = {4, 2, 0};
   in.batch_steps = {5, 3, 0};
   in.grad_steps = {0, 3, 0};

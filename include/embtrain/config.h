@@ -57,7 +57,8 @@ struct TrainConfig {
 struct ReportConfig {
   int64_t neighbors = 3;                                // k nearest tokens listed
   std::vector<std::array<std::string, 2>> pairs;        // token pairs to track
-  int64_t max_rows = 5000;  // vocabularies larger than this get bounded JSON sections
+  std::vector<std::string> tokens;  // rows the JSON report always includes
+  int64_t max_rows = 1000;  // vocabularies larger than this get bounded JSON sections
 };
 
 struct Config {

@@ -5,12 +5,18 @@
 // half-written one.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <string_view>
 
 namespace embtrain {
 
 std::string read_file(const std::string& path);
-void write_file_atomic(const std::string& path, const std::string& content);
+void write_file_atomic(const std::string& path, std::string_view content);
+
+// For writers that need a path (LibTorch archives): `write` fills the temp
+// path given to it, which is then fsynced and renamed over `path`.
+void write_atomically(const std::string& path, const std::function<void(const std::string&)>& write);
 
 // Creates `dir` (and parents) and checks that a file can be written in it.
 void ensure_writable_dir(const std::string& dir);

@@ -28,7 +28,7 @@ struct PreparedData {
 PreparedData prepare_data(const Config& config);
 
 // Files a finished run holds; an output folder with any of them is a run.
-extern const char* const kRunFiles[5];
+extern const char* const kRunFiles[6];
 
 // Refuses a folder that holds a run unless options.force (then removes that
 // run's files); creates the folder and checks that it is writable.

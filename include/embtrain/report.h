@@ -16,12 +16,13 @@ namespace embtrain {
 class Vocab;
 struct ReportConfig;
 
-// Row-major [rows, dim] float32 matrix.
+// A view of a row-major [rows, dim] float32 matrix owned elsewhere (a
+// std::vector, or a CPU tensor's storage).
 struct Matrix {
   int64_t rows = 0, dim = 0;
-  std::vector<float> values;
+  const float* data = nullptr;
 
-  const float* row(int64_t r) const { return values.data() + r * dim; }
+  const float* row(int64_t r) const { return data + r * dim; }
 };
 
 struct ReportInput {
@@ -42,6 +43,9 @@ nlohmann::json build_report(const ReportInput& input, const ReportConfig& config
 float cosine(const float* a, const float* b, int64_t dim);
 
 // The k tokens nearest to `row` by cosine (itself excluded): [[token, cosine], ...].
-nlohmann::json nearest(const Matrix& m, const Vocab& vocab, int64_t row, int64_t k);
+// `norms` [rows] holds each row's L2 norm (row_norms), computed once per matrix.
+nlohmann::json nearest(const Matrix& m, const std::vector<double>& norms, const Vocab& vocab,
+                       int64_t row, int64_t k);
+std::vector<double> row_norms(const Matrix& m);
 
 }  // namespace embtrain
