@@ -1,6 +1,8 @@
 // optimizer.cpp — SparseAdam::step and make_optimizer.
 #include "embtrain/optimizer.h"
 
+#include <sys/mman.h>
+
 #include <cmath>
 
 namespace embtrain {
@@ -52,6 +54,20 @@ void sparse_update_cpu(torch::Tensor& param, torch::Tensor& exp_avg, torch::Tens
                      minus_step);
 }
 
+// A zero tensor shaped like `param`. On the CPU the moments of a large
+// embedding are mapped zero pages: a sparse update touches only the rows in its
+// batches, so rows never seen cost neither time nor memory.
+torch::Tensor zero_moment(const torch::Tensor& param) {
+  const size_t bytes = static_cast<size_t>(param.numel()) * param.element_size();
+  if (!param.is_cpu() || !param.is_contiguous() || bytes < (size_t{1} << 20)) {
+    return torch::zeros_like(param, torch::MemoryFormat::Preserve);
+  }
+  void* memory = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (memory == MAP_FAILED) return torch::zeros_like(param, torch::MemoryFormat::Preserve);
+  return torch::from_blob(
+      memory, param.sizes(), [bytes](void* data) { ::munmap(data, bytes); }, param.options());
+}
+
 }  // namespace
 
 SparseAdam::SparseAdam(std::vector<torch::Tensor> params, AdamOptions options)
@@ -76,8 +92,8 @@ torch::Tensor SparseAdam::step(LossClosure closure) {
       if (found == state_.end()) {
         auto state = std::make_unique<AdamParamState>();
         state->step(0);
-        state->exp_avg(torch::zeros_like(p, torch::MemoryFormat::Preserve));
-        state->exp_avg_sq(torch::zeros_like(p, torch::MemoryFormat::Preserve));
+        state->exp_avg(zero_moment(p));
+        state->exp_avg_sq(zero_moment(p));
         found = state_.emplace(key, std::move(state)).first;
       }
       auto& state = static_cast<AdamParamState&>(*found->second);

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iostream>
 
 #include "embtrain/backend.h"
@@ -190,6 +191,26 @@ void run_training(const Config& config, const RunOptions& options, PreparedData&
   // is one [V, D] matrix smaller.
   const torch::Tensor before = cpu_weights(create_model(config, vocab.size())->embedding->weight);
 
+  // Files, each written whole (temp + rename). The tensor files are written on
+  // another thread while the report is built.
+  auto tensors_written = std::async(std::launch::async, [&] {
+    write_atomically(path_in(options, "model.pt"), [&](const std::string& temp) {
+      torch::serialize::OutputArchive archive;
+      model->save(archive);
+      archive.save_to(temp);
+    });
+    // Full weights for Python: torch.load("embeddings.pt") -> {"vocab", "before", "after"}.
+    {
+      c10::impl::GenericList tokens(c10::StringType::get());
+      for (int64_t id = 0; id < vocab.size(); ++id) tokens.push_back(vocab.token(id));
+      c10::impl::GenericDict weights(c10::StringType::get(), c10::AnyType::get());
+      weights.insert("vocab", tokens);
+      weights.insert("before", before);
+      weights.insert("after", after);
+      write_atomically(path_in(options, "embeddings.pt"),
+                       [&](const std::string& temp) { save_for_python(weights, temp); });
+    }
+  });
   const EpochRecord& last = stats.history.back();
   json metrics = {{"train", to_json(last.train)}};
   if (last.valid) metrics["valid"] = to_json(*last.valid);
@@ -209,28 +230,13 @@ void run_training(const Config& config, const RunOptions& options, PreparedData&
   input.optimizer = config.train.optimizer;
   input.seed = config.train.seed;
   const json report = build_report(input, config.report);
-  phase_done("report");
 
-  // Files: each written whole (temp + rename).
   write_file_atomic(path_in(options, "config.json"), to_json(config).dump(2) + "\n");
   write_file_atomic(path_in(options, "vocab.txt"), vocab.to_text());
-  write_atomically(path_in(options, "model.pt"), [&](const std::string& temp) {
-    torch::serialize::OutputArchive archive;
-    model->save(archive);
-    archive.save_to(temp);
-  });
-  // Full weights for Python: torch.load("embeddings.pt") -> {"vocab", "before", "after"}.
-  {
-    c10::impl::GenericList tokens(c10::StringType::get());
-    for (int64_t id = 0; id < vocab.size(); ++id) tokens.push_back(vocab.token(id));
-    c10::impl::GenericDict weights(c10::StringType::get(), c10::AnyType::get());
-    weights.insert("vocab", tokens);
-    weights.insert("before", before);
-    weights.insert("after", after);
-    write_atomically(path_in(options, "embeddings.pt"),
-                     [&](const std::string& temp) { save_for_python(weights, temp); });
-  }
-  write_file_atomic(path_in(options, "report.json"), report.dump(1) + "\n");
+  const std::string report_text = report.dump(1) + "\n";
+  tensors_written.get();
+  // report.json last: its presence means the run is complete.
+  write_file_atomic(path_in(options, "report.json"), report_text);
   phase_done("writing files");
 
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# bench.sh — embtrain against its peers, measured side by side in one run.
+#
+#   1. SpamAssassin (scripts/fetch-spam.sh), train + test, 64-dim embeddings, 10 epochs, 2 threads:
+#      embtrain (configs/spam.json), fastText 0.9.2 (supervised + test), and the same model in
+#      Python PyTorch with SparseAdam and with dense Adam (both with glibc malloc tuned).
+#   2. Vocabulary scale: the same 20k sentences with a 10k-row and a 1M-row vocabulary file.
+#   3. The article's run (configs/seed.json) against the article's Python code.
+# Runs alternate between tools, BENCH_RUNS times each (default 3); the table gives medians
+# of wall time and peak RSS (/usr/bin/time), test accuracy, and ratios against embtrain.
+# Usage: scripts/bench.sh [BENCH_RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-${BENCH_RUNS:-3}}
+./scripts/deps.sh fasttext python3-torch time npm >/dev/null
+./scripts/build.sh >/dev/null
+./scripts/fetch-spam.sh
+work=$(mktemp -d /tmp/embtrain-bench-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+py=/usr/bin/python3
+tuned=(env MALLOC_MMAP_THRESHOLD_=134217728 MALLOC_TRIM_THRESHOLD_=1073741824)
+results=$work/results.tsv
+: >"$results"
+
+# measure NAME COMMAND...: one timed run; appends "name<TAB>seconds<TAB>kib<TAB>accuracy" to $results,
+# where the command's last stdout line is its accuracy (or empty).
+measure() {
+  local name=$1; shift
+  local out
+  out=$(/usr/bin/time -f "%e %M" -o "$work/time" "$@" 2>"$work/stderr" | tail -n 1) || {
+    echo "bench: $name failed:" >&2; cat "$work/stderr" >&2; exit 1; }
+  read -r seconds kib <"$work/time"
+  printf '%s\t%s\t%s\t%s\n' "$name" "$seconds" "$kib" "$out" >>"$results"
+}
+
+embtrain_spam() {
+  build/embtrain train --config configs/spam.json --output-dir "$work/spam" --force --quiet \
+    --set train.threads=2 >/dev/null
+  $py -c 'import json,sys; print(json.load(open(sys.argv[1]))["metrics"]["test"]["accuracy"])' "$work/spam/report.json"
+}
+fasttext_spam() {
+  fasttext supervised -input data/spam/train.txt -output "$work/ft" -dim 64 -epoch 10 -lr 0.5 \
+    -thread 2 -verbose 0 >/dev/null
+  fasttext test "$work/ft.bin" data/spam/test.txt | awk '/^P@1/ {print $2}'
+}
+torch_spam() {  # $1 = sparse_adam | adam
+  "${tuned[@]}" $py scripts/bench_torch.py data/spam/train.txt data/spam/test.txt --optimizer "$1" \
+    --threads 2 | $py -c 'import json,sys; print(json.loads(sys.stdin.read())["accuracy"])'
+}
+
+echo "bench: SpamAssassin, $runs runs each, alternating" >&2
+for ((i = 0; i < runs; i++)); do
+  measure "embtrain (sparse_adam)" embtrain_spam
+  measure "fastText" fasttext_spam
+  measure "PyTorch SparseAdam" torch_spam sparse_adam
+  measure "PyTorch dense Adam" torch_spam adam
+done
+
+# Vocabulary scale: 20k sentences (40-token pieces of the spam training messages), one model,
+# a vocabulary file of 10k rows and one of 1M rows (the 10k plus never-seen filler tokens).
+echo "bench: vocabulary scale" >&2
+$py - data/spam/train.txt "$work" <<'PY'
+import collections, sys
+source, work = sys.argv[1], sys.argv[2]
+sentences, counts = [], collections.Counter()
+for line in open(source, encoding="utf-8"):
+    label, *words = line.split()
+    for start in range(0, len(words), 40):
+        piece = words[start:start + 40]
+        sentences.append(("1" if label == "__label__1" else "0", piece))
+        counts.update(piece)
+        if len(sentences) == 20000: break
+    if len(sentences) == 20000: break
+with open(f"{work}/scale.tsv", "w", encoding="utf-8") as f:
+    for label, words in sentences:
+        f.write(label + "\t" + " ".join(words) + "\n")
+common = ["<unk>"] + [w for w, _ in counts.most_common(9999)]
+with open(f"{work}/vocab-10k.txt", "w", encoding="utf-8") as f:
+    f.write("\n".join(common) + "\n")
+with open(f"{work}/vocab-1m.txt", "w", encoding="utf-8") as f:
+    f.write("\n".join(common + [f"<filler-{i}>" for i in range(1000000 - len(common))]) + "\n")
+PY
+embtrain_scale() {  # $1 = vocabulary file
+  build/embtrain train --config configs/spam.json --output-dir "$work/scale" --force --quiet \
+    --set data.train="$work/scale.tsv" --set data.test= --set data.format=tsv \
+    --set vocab.file="$1" --set train.epochs=5 --set model.embedding_dim=32 >/dev/null
+}
+for ((i = 0; i < runs; i++)); do
+  measure "embtrain, 10k-row vocabulary" embtrain_scale "$work/vocab-10k.txt"
+  measure "embtrain, 1M-row vocabulary" embtrain_scale "$work/vocab-1m.txt"
+done
+
+# The article's run: 10 sentences, 100 epochs, batch 1 (1,000 steps), whole process.
+echo "bench: the article's run" >&2
+for ((i = 0; i < runs; i++)); do
+  measure "embtrain, article run" build/embtrain train --config configs/seed.json \
+    --output-dir "$work/seed" --force --quiet
+  measure "article's Python code" $py tests/parity/reference.py --train data/seed/train.tsv
+done
+
+$py - "$results" <<'PY'
+import collections, statistics, sys
+rows = collections.OrderedDict()
+for line in open(sys.argv[1]):
+    name, seconds, kib, accuracy = (line.rstrip("\n").split("\t") + [""])[:4]
+    entry = rows.setdefault(name, {"s": [], "kib": [], "acc": set()})
+    entry["s"].append(float(seconds))
+    entry["kib"].append(int(kib))
+    if accuracy and accuracy.replace(".", "").isdigit():
+        entry["acc"].add(round(float(accuracy), 4))
+def med(name, key):
+    return statistics.median(rows[name][key])
+baseline = {"embtrain (sparse_adam)": "embtrain (sparse_adam)", "fastText": "embtrain (sparse_adam)",
+            "PyTorch SparseAdam": "embtrain (sparse_adam)", "PyTorch dense Adam": "embtrain (sparse_adam)",
+            "embtrain, 10k-row vocabulary": "embtrain, 10k-row vocabulary",
+            "embtrain, 1M-row vocabulary": "embtrain, 10k-row vocabulary",
+            "embtrain, article run": "embtrain, article run",
+            "article's Python code": "embtrain, article run"}
+print(f"| run | wall s (median of {len(next(iter(rows.values()))['s'])}) | peak RSS MiB | test accuracy | wall / embtrain | RSS / embtrain |")
+print("|---|---:|---:|---:|---:|---:|")
+for name in rows:
+    base = baseline.get(name, name)
+    s, kib = med(name, "s"), med(name, "kib")
+    acc = ", ".join(f"{a:.4f}" for a in sorted(rows[name]["acc"])) or "-"
+    print(f"| {name} | {s:.2f} | {kib / 1024:.0f} | {acc} | {s / med(base, 's'):.2f} | {kib / med(base, 'kib'):.2f} |")
+PY
