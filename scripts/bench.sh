@@ -12,13 +12,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-${BENCH_RUNS:-3}}
-./scripts/deps.sh fasttext python3-torch time npm >/dev/null
+./scripts/deps.sh fasttext python3-torch time >/dev/null
 ./scripts/build.sh >/dev/null
 ./scripts/fetch-spam.sh
 work=$(mktemp -d /tmp/embtrain-bench-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 py=/usr/bin/python3
-tuned=(env MALLOC_MMAP_THRESHOLD_=134217728 MALLOC_TRIM_THRESHOLD_=1073741824)
+export work py
 results=$work/results.tsv
 : >"$results"
 
@@ -27,7 +27,8 @@ results=$work/results.tsv
 measure() {
   local name=$1; shift
   local out
-  out=$(/usr/bin/time -f "%e %M" -o "$work/time" "$@" 2>"$work/stderr" | tail -n 1) || {
+  # bash -c runs the shell functions below (exported) under /usr/bin/time.
+  out=$(/usr/bin/time -f "%e %M" -o "$work/time" bash -c '"$@"' _ "$@" 2>"$work/stderr" | tail -n 1) || {
     echo "bench: $name failed:" >&2; cat "$work/stderr" >&2; exit 1; }
   read -r seconds kib <"$work/time"
   printf '%s\t%s\t%s\t%s\n' "$name" "$seconds" "$kib" "$out" >>"$results"
@@ -44,9 +45,10 @@ fasttext_spam() {
   fasttext test "$work/ft.bin" data/spam/test.txt | awk '/^P@1/ {print $2}'
 }
 torch_spam() {  # $1 = sparse_adam | adam
-  "${tuned[@]}" $py scripts/bench_torch.py data/spam/train.txt data/spam/test.txt --optimizer "$1" \
+  MALLOC_MMAP_THRESHOLD_=134217728 MALLOC_TRIM_THRESHOLD_=1073741824 $py scripts/bench_torch.py data/spam/train.txt data/spam/test.txt --optimizer "$1" \
     --threads 2 | $py -c 'import json,sys; print(json.loads(sys.stdin.read())["accuracy"])'
 }
+export -f embtrain_spam fasttext_spam torch_spam
 
 echo "bench: SpamAssassin, $runs runs each, alternating" >&2
 for ((i = 0; i < runs; i++)); do
@@ -85,6 +87,7 @@ embtrain_scale() {  # $1 = vocabulary file
     --set data.train="$work/scale.tsv" --set data.test= --set data.format=tsv \
     --set vocab.file="$1" --set train.epochs=5 --set model.embedding_dim=32 >/dev/null
 }
+export -f embtrain_scale
 for ((i = 0; i < runs; i++)); do
   measure "embtrain, 10k-row vocabulary" embtrain_scale "$work/vocab-10k.txt"
   measure "embtrain, 1M-row vocabulary" embtrain_scale "$work/vocab-1m.txt"

@@ -24,7 +24,7 @@ const TorchBackend& torch_backend() {
     std::string errors;
     for (const auto& path : candidates) {
       if (!fs::exists(path, error)) continue;
-      void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL);
+      void* handle = ::dlopen(path.c_str(), RTLD_LAZY | RTLD_GLOBAL);
       if (!handle) {
         errors += std::string(" ") + ::dlerror();
         continue;

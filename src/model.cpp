@@ -71,7 +71,8 @@ torch::autograd::tensor_list PooledEmbedding::backward(torch::autograd::Autograd
   for (const int64_t row : rows) slot[static_cast<size_t>(row)] = -1;
 
   auto indices = torch::from_blob(rows.data(), {1, static_cast<int64_t>(rows.size())}, torch::kInt64).clone();
-  auto grad_weight = torch::sparse_coo_tensor(indices, values, {vocab_rows, dim});
+  // Indices are in range, sorted and unique by construction: skip the checks.
+  auto grad_weight = at::_sparse_coo_tensor_unsafe(indices, values, {vocab_rows, dim});
   grad_weight._coalesced_(true);
   return {grad_weight, torch::Tensor(), torch::Tensor(), torch::Tensor()};
 }

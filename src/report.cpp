@@ -56,12 +56,14 @@ std::vector<double> row_norms(const Matrix& m) {
 }
 
 json nearest(const Matrix& m, const std::vector<double>& norms, const Vocab& vocab, int64_t row,
-             int64_t k) {
+             int64_t k, const std::vector<int64_t>* candidates) {
   std::vector<std::pair<float, int64_t>> scored;
-  scored.reserve(static_cast<size_t>(m.rows));
+  scored.reserve(candidates ? candidates->size() : static_cast<size_t>(m.rows));
   const float* a = m.row(row);
   const double norm_a = norms[static_cast<size_t>(row)];
-  for (int64_t other = 0; other < m.rows; ++other) {
+  const int64_t count = candidates ? static_cast<int64_t>(candidates->size()) : m.rows;
+  for (int64_t i = 0; i < count; ++i) {
+    const int64_t other = candidates ? (*candidates)[static_cast<size_t>(i)] : i;
     if (other == row) continue;
     const float* b = m.row(other);
     double dot = 0;
@@ -177,17 +179,29 @@ json build_report(const ReportInput& in, const ReportConfig& config) {
       subjects = pinned;
       subjects.insert(subjects.end(), by_change.begin(), by_change.begin() + std::min<int64_t>(20, rows));
     }
+    // A large vocabulary's neighbours are searched among the rows training
+    // touched: rows never in a batch are their random initialisation, and
+    // scanning them would make the report grow with the vocabulary.
+    std::vector<int64_t> touched;
+    if (!complete) {
+      for (int64_t r = 0; r < rows; ++r) {
+        if (at(in.batch_steps, r) > 0) touched.push_back(r);
+      }
+    }
+    const auto* candidates = complete ? nullptr : &touched;
     const auto norms_before = row_norms(in.before);
     const auto norms_after = row_norms(in.after);
     for (const int64_t r : subjects) {
       neighbors[vocab.token(r)] = {
-          {"before", nearest(in.before, norms_before, vocab, r, config.neighbors)},
-          {"after", nearest(in.after, norms_after, vocab, r, config.neighbors)}};
+          {"before", nearest(in.before, norms_before, vocab, r, config.neighbors, candidates)},
+          {"after", nearest(in.after, norms_after, vocab, r, config.neighbors, candidates)}};
     }
   }
 
+  // `vocab` names the rows of before/after/diff: every token when complete, the
+  // kept rows' tokens (at the indices in `rows`) when not.
   json vocab_list = json::array();
-  for (int64_t r = 0; r < rows; ++r) vocab_list.push_back(vocab.token(r));
+  for (const int64_t r : kept) vocab_list.push_back(vocab.token(r));
   const int64_t top = rows == 0 ? -1 : by_change.front();
   return {{"format", "embtrain-report/1"},
           {"vocab", vocab_list},

@@ -107,11 +107,15 @@ void count_rows(const Corpus& corpus, const int64_t* indices, int64_t count,
   torch::Tensor nonzero;
   if (grad.is_sparse()) {
     // A sparse gradient holds exactly the batch's rows; the caller coalesced it.
-    const auto rows = grad._indices()[0];
-    const auto moving = grad._values().ne(0).any(1);
-    const auto hit = rows.masked_select(moving).cpu();
-    const auto* r = hit.data_ptr<int64_t>();
-    for (int64_t i = 0; i < hit.numel(); ++i) ++stats.grad_steps[static_cast<size_t>(r[i])];
+    const auto rows = grad._indices()[0].to(torch::kCPU).contiguous();                  // [K]
+    const auto values = grad._values().to(torch::kCPU, torch::kFloat32).contiguous();  // [K, D]
+    const auto* r = rows.data_ptr<int64_t>();
+    const float* v = values.data_ptr<float>();
+    const int64_t dim = values.size(1);
+    for (int64_t k = 0; k < rows.size(0); ++k) {
+      const bool moving = std::any_of(v + k * dim, v + (k + 1) * dim, [](float x) { return x != 0; });
+      stats.grad_steps[static_cast<size_t>(r[k])] += moving;
+    }
     return;
   }
   const auto rows = torch::from_blob(unique_rows.data(), {static_cast<int64_t>(unique_rows.size())},

@@ -11,13 +11,49 @@
 
 namespace embtrain {
 
+namespace {
+constexpr uint64_t kEmpty = 0;
+uint64_t hash_of(std::string_view token) { return std::hash<std::string_view>{}(token); }
+uint64_t tag_of(uint64_t hash) { return hash >> 32; }
+}  // namespace
+
+size_t Vocab::probe(std::string_view token, uint64_t hash) const {
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const uint64_t slot = slots_[i];
+    if (slot == kEmpty) return i;
+    if ((slot >> 32) == tag_of(hash) && tokens_[(slot & 0xffffffffu) - 1] == token) return i;
+  }
+}
+
+void Vocab::grow() {
+  std::vector<uint64_t> old = std::move(slots_);
+  slots_.assign(std::max<size_t>(64, old.size() * 2), kEmpty);
+  for (const uint64_t slot : old) {
+    if (slot == kEmpty) continue;
+    const uint64_t hash = hash_of(tokens_[(slot & 0xffffffffu) - 1]);
+    const size_t mask = slots_.size() - 1;
+    size_t i = hash & mask;
+    while (slots_[i] != kEmpty) i = (i + 1) & mask;
+    slots_[i] = slot;
+  }
+}
+
+int64_t Vocab::find(std::string_view token) const {
+  if (slots_.empty()) return -1;
+  const uint64_t slot = slots_[probe(token, hash_of(token))];
+  return slot == kEmpty ? -1 : static_cast<int64_t>(slot & 0xffffffffu) - 1;
+}
+
 int64_t Vocab::add(std::string_view token) {
-  const int64_t existing = find(token);
-  if (existing >= 0) return existing;
+  if ((tokens_.size() + 1) * 2 > slots_.size()) grow();  // load factor <= 1/2
+  const uint64_t hash = hash_of(token);
+  const size_t i = probe(token, hash);
+  if (slots_[i] != kEmpty) return static_cast<int64_t>(slots_[i] & 0xffffffffu) - 1;
+  if (tokens_.size() >= 0xffffffffu) throw Error::runtime("vocabulary larger than 2^32 - 1 tokens");
   tokens_.emplace_back(token);
-  const int64_t id = size() - 1;
-  index_.emplace(tokens_.back(), id);
-  return id;
+  slots_[i] = (tag_of(hash) << 32) | static_cast<uint64_t>(tokens_.size());
+  return size() - 1;
 }
 
 Vocab Vocab::load(const std::string& path) {
@@ -36,12 +72,11 @@ Vocab Vocab::load(const std::string& path) {
     if (!valid_utf8(line, &bad)) {
       throw Error::runtime(where + ": invalid UTF-8 at byte " + std::to_string(bad + 1));
     }
-    const int64_t first = vocab.find(line);
-    if (first >= 0) {
+    const int64_t id = vocab.add(line);
+    if (id != vocab.size() - 1 || id != line_number - 1) {
       throw Error::runtime(where + ": duplicate token '" + line + "' (first on line " +
-                           std::to_string(first + 1) + ")");
+                           std::to_string(id + 1) + ")");
     }
-    vocab.add(line);
   }
   if (vocab.size() == 0) throw Error::runtime("vocabulary file '" + path + "' is empty");
   return vocab;

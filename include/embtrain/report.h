@@ -44,8 +44,9 @@ float cosine(const float* a, const float* b, int64_t dim);
 
 // The k tokens nearest to `row` by cosine (itself excluded): [[token, cosine], ...].
 // `norms` [rows] holds each row's L2 norm (row_norms), computed once per matrix.
+// `candidates` limits the search to those rows (nullptr: all rows).
 nlohmann::json nearest(const Matrix& m, const std::vector<double>& norms, const Vocab& vocab,
-                       int64_t row, int64_t k);
+                       int64_t row, int64_t k, const std::vector<int64_t>* candidates = nullptr);
 std::vector<double> row_norms(const Matrix& m);
 
 }  // namespace embtrain

@@ -1,7 +1,7 @@
 // vocab.h — token <-> id, built from training text or read from a file.
 //
-// A Vocab owns its token strings (in a deque, so the string_views its hash map
-// keys on stay valid) and is move-only for that reason. Ids are 0-based and
+// A Vocab owns its token strings (in a deque, so their addresses stay put) and
+// is move-only: copies of large vocabularies should be deliberate. Ids are 0-based and
 // dense: the row of the embedding matrix a token selects.
 #pragma once
 
@@ -9,7 +9,6 @@
 #include <deque>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace embtrain {
@@ -27,10 +26,7 @@ class Vocab {
   // Id of `token`, adding it at the end when new.
   int64_t add(std::string_view token);
   // Id of `token`, or -1.
-  int64_t find(std::string_view token) const {
-    const auto it = index_.find(token);
-    return it == index_.end() ? -1 : it->second;
-  }
+  int64_t find(std::string_view token) const;
   int64_t size() const { return static_cast<int64_t>(tokens_.size()); }
   const std::string& token(int64_t id) const { return tokens_[static_cast<size_t>(id)]; }
   // Id of "<unk>", or -1: out-of-vocabulary tokens map here when it exists.
@@ -42,8 +38,14 @@ class Vocab {
   std::string to_text() const;
 
  private:
+  // Open addressing with linear probing: each slot packs the top 32 bits of the
+  // token's hash and id + 1 (0 = empty). A node-based std::unordered_map spent
+  // most of a 1M-line vocabulary load in cache misses.
+  size_t probe(std::string_view token, uint64_t hash) const;
+  void grow();
+
   std::deque<std::string> tokens_;
-  std::unordered_map<std::string_view, int64_t> index_;
+  std::vector<uint64_t> slots_;
 };
 
 // Every distinct training token in first-seen order, with its count.
