@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -54,8 +55,11 @@ class Progress {
     const double total = static_cast<double>(epochs_ * steps);
     const double rate = elapsed > 0 ? done * static_cast<double>(batch_size_) / elapsed : 0;
     const double eta = done > 0 ? elapsed * (total - done) / done : 0;
-    std::fprintf(stderr, "\r\033[Kepoch %lld/%lld  loss %.4f  %.0f examples/s  ETA %.0fs",
-                 static_cast<long long>(epoch), static_cast<long long>(epochs_), loss, rate, eta);
+    // The loss is NaN on GPU runs, where reading it every step would stall them.
+    const std::string loss_text = std::isnan(loss) ? "-" : fmt::format("{:.4f}", loss);
+    std::fprintf(stderr, "\r\033[Kepoch %lld/%lld  loss %s  %.0f examples/s  ETA %.0fs",
+                 static_cast<long long>(epoch), static_cast<long long>(epochs_), loss_text.c_str(),
+                 rate, eta);
     std::fflush(stderr);
     shown_ = true;
   }

@@ -105,6 +105,19 @@ void count_rows(const Corpus& corpus, const int64_t* indices, int64_t count,
   }
   if (!grad.defined() || unique_rows.empty()) return;
   torch::Tensor nonzero;
+  if (!grad.is_cpu()) {
+    // Counted on the device; merged into grad_steps once per epoch.
+    if (grad.is_sparse()) {
+      stats.device_grad_steps.index_add_(0, grad._indices()[0],
+                                         grad._values().ne(0).any(1).to(torch::kInt64));
+    } else {
+      const auto rows = torch::from_blob(unique_rows.data(),
+                                         {static_cast<int64_t>(unique_rows.size())}, torch::kInt64)
+                            .to(grad.device());
+      stats.device_grad_steps.index_add_(0, rows, grad.index_select(0, rows).ne(0).any(1).to(torch::kInt64));
+    }
+    return;
+  }
   if (grad.is_sparse()) {
     // A sparse gradient holds exactly the batch's rows; the caller coalesced it.
     const auto rows = grad._indices()[0].to(torch::kCPU).contiguous();                  // [K]
@@ -119,14 +132,45 @@ void count_rows(const Corpus& corpus, const int64_t* indices, int64_t count,
     return;
   }
   const auto rows = torch::from_blob(unique_rows.data(), {static_cast<int64_t>(unique_rows.size())},
-                                     torch::kInt64)
-                        .to(grad.device());
-  nonzero = grad.index_select(0, rows).ne(0).any(1).cpu();  // [K] bool
+                                     torch::kInt64);
+  nonzero = grad.index_select(0, rows).ne(0).any(1);  // [K] bool
   const auto* flags = nonzero.data_ptr<bool>();
   for (size_t i = 0; i < unique_rows.size(); ++i) {
     if (flags[i]) ++stats.grad_steps[static_cast<size_t>(unique_rows[i])];
   }
 }
+
+// Running train metrics kept on the model's device, so that a CUDA step copies
+// nothing back to the host; read once per epoch.
+struct DeviceTally {
+  torch::Tensor loss_sum, true_pos, false_pos, true_neg, false_neg;  // 0-dim
+
+  explicit DeviceTally(torch::Device device) {
+    loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device));
+    for (auto* t : {&true_pos, &false_pos, &true_neg, &false_neg}) {
+      *t = torch::zeros({}, torch::TensorOptions().dtype(torch::kInt64).device(device));
+    }
+  }
+  void add(const torch::Tensor& probs, const torch::Tensor& labels, const torch::Tensor& loss,
+           int64_t count) {
+    loss_sum += loss.detach().to(torch::kFloat64) * static_cast<double>(count);
+    const auto predicted = probs.detach() > 0.5;
+    const auto actual = labels > 0.5;
+    true_pos += (predicted & actual).sum();
+    false_pos += (predicted & ~actual).sum();
+    true_neg += (~predicted & ~actual).sum();
+    false_neg += (~predicted & actual).sum();
+  }
+  BinaryTally read() const {
+    BinaryTally tally;
+    tally.loss_sum = loss_sum.item<double>();
+    tally.true_pos = true_pos.item<int64_t>();
+    tally.false_pos = false_pos.item<int64_t>();
+    tally.true_neg = true_neg.item<int64_t>();
+    tally.false_neg = false_neg.item<int64_t>();
+    return tally;
+  }
+};
 
 }  // namespace
 
@@ -171,6 +215,10 @@ TrainStats train(Classifier& model, torch::optim::Optimizer& optimizer, const Co
   std::iota(order.begin(), order.end(), 0);
   const int64_t steps_per_epoch = (data.size() + tc.batch_size - 1) / tc.batch_size;
   const bool flatten = config.model.pooling == "flatten";
+  const bool on_cpu = device.is_cpu();
+  if (!on_cpu) {
+    stats.device_grad_steps = torch::zeros({vocab_size}, torch::TensorOptions().dtype(torch::kInt64).device(device));
+  }
   model->train();
   // Intra-op threads pay off only on large tensors. A step over a batch of a few
   // thousand ids is a chain of small ops, and OpenMP's hand-off per op made the
@@ -191,7 +239,8 @@ TrainStats train(Classifier& model, torch::optim::Optimizer& optimizer, const Co
       const auto permutation = torch::randperm(data.size(), shuffle_generator, torch::kInt64);
       std::copy_n(permutation.data_ptr<int64_t>(), data.size(), order.begin());
     }
-    BinaryTally tally;
+    BinaryTally tally;  // on the CPU
+    DeviceTally device_tally(device);  // elsewhere
     for (int64_t step = 0; step < steps_per_epoch; ++step) {
       const int64_t start = step * tc.batch_size;
       const int64_t count = std::min(tc.batch_size, data.size() - start);
@@ -205,8 +254,10 @@ TrainStats train(Classifier& model, torch::optim::Optimizer& optimizer, const Co
       // concatenated with the next one instead of replaced.
       for (auto& parameter : model->parameters()) parameter.mutable_grad() = torch::Tensor();
       loss.backward();
-      const double loss_value = loss.item<double>();
-      if (!std::isfinite(loss_value)) {
+      // On the CPU the loss is checked every step; on a GPU once per epoch, as
+      // reading it each step would make every step wait for the device.
+      const double loss_value = on_cpu ? loss.item<double>() : std::nan("");
+      if (on_cpu && !std::isfinite(loss_value)) {
         throw Error::runtime("training diverged: loss is " + std::to_string(loss_value) +
                              " at epoch " + std::to_string(epoch) + ", step " +
                              std::to_string(step + 1) + " (try a smaller train.lr)");
@@ -221,13 +272,24 @@ TrainStats train(Classifier& model, torch::optim::Optimizer& optimizer, const Co
       optimizer.step();
       ++stats.total_steps;
 
-      tally.loss_sum += loss_value * static_cast<double>(count);
-      const auto p = probs.detach().to(torch::kCPU).contiguous();
-      const auto* pp = p.data_ptr<float>();
-      for (int64_t b = 0; b < count; ++b) tally.add(pp[b], data.labels[static_cast<size_t>(indices[b])]);
+      if (on_cpu) {
+        tally.loss_sum += loss_value * static_cast<double>(count);
+        const auto* p = probs.data_ptr<float>();
+        for (int64_t b = 0; b < count; ++b) tally.add(p[b], data.labels[static_cast<size_t>(indices[b])]);
+      } else {
+        device_tally.add(probs, batch.labels, loss, count);
+      }
       if (hooks.on_step) hooks.on_step(epoch, step + 1, steps_per_epoch, loss_value);
     }
     use_threads(configured_threads);
+    if (!on_cpu) {
+      tally = device_tally.read();
+      if (!std::isfinite(tally.loss_sum)) {
+        throw Error::runtime("training diverged: loss is not finite in epoch " +
+                             std::to_string(epoch) + " (try a smaller train.lr)");
+      }
+      stats.merge_device_grad_steps();
+    }
     EpochRecord record;
     record.epoch = epoch;
     record.train = summarize(tally);

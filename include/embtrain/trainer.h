@@ -37,6 +37,14 @@ struct TrainStats {
   std::vector<int64_t> grad_steps;   // [V] steps that gave its row a non-zero gradient
   int64_t total_steps = 0;
   std::vector<EpochRecord> history;
+  torch::Tensor device_grad_steps;  // [V] int64 on a non-CPU device, merged each epoch
+
+  void merge_device_grad_steps() {
+    const auto counts = device_grad_steps.to(torch::kCPU);
+    const auto* c = counts.data_ptr<int64_t>();
+    for (size_t r = 0; r < grad_steps.size(); ++r) grad_steps[r] += c[r];
+    device_grad_steps.zero_();
+  }
 };
 
 // Sentences `indices[0..count)` of `corpus` as a batch on `device`.
