@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
   embtrain::cli::setup_train(app);
   embtrain::cli::setup_vocab(app);
   embtrain::cli::setup_encode(app);
+  embtrain::cli::setup_inspect(app);
+  embtrain::cli::setup_report(app);
 
   try {
     app.parse(argc, argv);

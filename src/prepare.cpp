@@ -38,6 +38,13 @@ PreparedData prepare_data(const Config& config) {
   PreparedData prepared{make_vocab(config.vocab, counts), {}, {}, {}, {}};
   prepared.counts = counts_for(prepared.vocab, counts);
   prepared.train = remap(first_seen, counts, prepared.vocab);
+  prepared.positive_counts.assign(static_cast<size_t>(prepared.vocab.size()), 0);
+  for (int64_t i = 0; i < prepared.train.size(); ++i) {
+    if (prepared.train.labels[static_cast<size_t>(i)] < 0.5f) continue;
+    for (int64_t t = prepared.train.offsets[static_cast<size_t>(i)]; t < prepared.train.offsets[static_cast<size_t>(i) + 1]; ++t) {
+      ++prepared.positive_counts[static_cast<size_t>(prepared.train.ids[static_cast<size_t>(t)])];
+    }
+  }
   log_encoding("train", train_text, prepared.train);
   auto load = [&](const std::string& path, const char* name) -> std::optional<Corpus> {
     if (path.empty()) return std::nullopt;

@@ -162,6 +162,7 @@ json build_report(const ReportInput& in, const ReportConfig& config) {
     tokens.push_back({{"index", r},
                       {"token", vocab.token(r)},
                       {"count", at(in.counts, r)},
+                      {"positive_count", at(in.positive_counts, r)},
                       {"change_norm", at(change, r)},
                       {"cosine", cosine(in.before.row(r), in.after.row(r), dim)},
                       {"changed", at(changed, r) != 0},

@@ -226,6 +226,7 @@ void run_training(const Config& config, const RunOptions& options, PreparedData&
   ReportInput input;
   input.vocab = &vocab;
   input.counts = data.counts;
+  input.positive_counts = data.positive_counts;
   input.before = view(before);
   input.after = view(after);
   input.batch_steps = std::move(stats.batch_steps);

@@ -19,6 +19,7 @@ ReportInput sample(const Vocab& vocab) {
   in.before = {3, 2, kBefore.data()};
   in.after = {3, 2, kAfter.data()};
   in.counts = {4, 2, 0};
+  in.positive_counts = {3, 0, 0};
   in.batch_steps = {5, 3, 0};
   in.grad_steps = {0, 3, 0};
   in.total_steps = 6;

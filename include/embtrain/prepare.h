@@ -20,6 +20,7 @@ struct RunOptions;
 struct PreparedData {
   Vocab vocab;
   std::vector<int64_t> counts;  // [V] occurrences of each vocabulary token in the training data
+  std::vector<int64_t> positive_counts;  // [V] of those, occurrences in label-1 examples
   Corpus train;
   std::optional<Corpus> valid, test;
 };

@@ -28,6 +28,7 @@ struct Matrix {
 struct ReportInput {
   const Vocab* vocab = nullptr;
   std::vector<int64_t> counts;       // [V] occurrences in the training data
+  std::vector<int64_t> positive_counts;  // [V] of those, in label-1 examples
   Matrix before, after;              // [V, D]
   std::vector<int64_t> batch_steps;  // [V] optimizer steps whose batch held the token
   std::vector<int64_t> grad_steps;   // [V] steps in which its gradient row was non-zero

@@ -26,5 +26,7 @@ void apply_logging(const ConfigOptions& options);
 void setup_train(CLI::App& app);
 void setup_vocab(CLI::App& app);
 void setup_encode(CLI::App& app);
+void setup_inspect(CLI::App& app);
+void setup_report(CLI::App& app);
 
 }  // namespace embtrain::cli
