@@ -11,7 +11,7 @@ if [[ "${1:-}" == "--sanitize" ]]; then
   build_dir=build-sanitize
   cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DEMBTRAIN_SANITIZE=ON)
 fi
-./scripts/deps.sh python3-torch
+./scripts/deps.sh python3-torch chromium
 cmake -S . -B "$build_dir" "${cmake_args[@]}" >/dev/null
 cmake --build "$build_dir" -j"$(nproc)"
 cd "$build_dir"

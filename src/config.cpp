@@ -17,7 +17,8 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-const std::set<std::string> kPathKeys = {"data.train", "data.valid", "data.test", "vocab.file"};
+const std::set<std::string> kPathKeys = {"data.train", "data.valid", "data.test", "vocab.file",
+                                         "model.pretrained"};
 
 std::string describe(const json& value) {
   std::string text = value.dump();
@@ -236,7 +237,9 @@ json to_json(const Config& c) {
         {"hidden_dim", c.model.hidden_dim},
         {"pooling", c.model.pooling},
         {"max_length", c.model.max_length},
-        {"final_relu", c.model.final_relu}}},
+        {"final_relu", c.model.final_relu},
+        {"pretrained", c.model.pretrained},
+        {"freeze_embedding", c.model.freeze_embedding}}},
       {"train",
        {{"epochs", c.train.epochs},
         {"batch_size", c.train.batch_size},
@@ -284,6 +287,8 @@ Config config_from_json(const json& o, const std::string& origin) {
   c.model.pooling = get<std::string>(o, "model", "pooling");
   c.model.max_length = get<int64_t>(o, "model", "max_length");
   c.model.final_relu = get<bool>(o, "model", "final_relu");
+  c.model.pretrained = get<std::string>(o, "model", "pretrained");
+  c.model.freeze_embedding = get<bool>(o, "model", "freeze_embedding");
   c.train.epochs = get<int64_t>(o, "train", "epochs");
   c.train.batch_size = get<int64_t>(o, "train", "batch_size");
   c.train.lr = get<double>(o, "train", "lr");

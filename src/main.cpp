@@ -38,6 +38,11 @@ int main(int argc, char** argv) {
   embtrain::cli::setup_encode(app);
   embtrain::cli::setup_inspect(app);
   embtrain::cli::setup_report(app);
+  embtrain::cli::setup_predict(app);
+  embtrain::cli::setup_eval(app);
+  embtrain::cli::setup_neighbors(app);
+  embtrain::cli::setup_export(app);
+  embtrain::cli::setup_compare(app);
 
   try {
     app.parse(argc, argv);

@@ -1,6 +1,10 @@
 // model.cpp — ClassifierImpl: construction order and forward pass.
 #include "embtrain/model.h"
 
+#include "embtrain/error.h"
+#include "embtrain/vectors.h"
+#include "embtrain/vocab.h"
+
 namespace embtrain {
 namespace F = torch::nn::functional;
 
@@ -125,6 +129,34 @@ torch::Tensor ClassifierImpl::head(torch::Tensor x) {
 bool ClassifierImpl::grad_rows_unique() const {
   return sparse_ && (config_.pooling == "mean" || config_.pooling == "sum") &&
          embedding->weight.device().is_cpu();
+}
+
+Classifier create_model(const Config& config, const Vocab& vocab, const WordVectors* pretrained,
+                        int64_t* missing) {
+  torch::manual_seed(static_cast<uint64_t>(config.train.seed));
+  Classifier model(config.model, vocab.size(), config.train.optimizer == "sparse_adam");
+  if (pretrained) {
+    if (pretrained->dim != config.model.embedding_dim) {
+      throw Error::usage("model.pretrained '" + config.model.pretrained + "' has " +
+                         std::to_string(pretrained->dim) + "-dimensional vectors but model.embedding_dim is " +
+                         std::to_string(config.model.embedding_dim));
+    }
+    torch::NoGradGuard no_grad;
+    auto weight = model->embedding->weight;  // [V, D]
+    auto* w = weight.data_ptr<float>();
+    int64_t absent = 0;
+    for (int64_t id = 0; id < vocab.size(); ++id) {
+      const int64_t row = pretrained->vocab.find(vocab.token(id));
+      if (row < 0) {
+        ++absent;
+        continue;
+      }
+      std::copy_n(pretrained->values.data() + row * pretrained->dim, pretrained->dim, w + id * pretrained->dim);
+    }
+    if (missing) *missing = absent;
+  }
+  if (config.model.freeze_embedding) model->embedding->weight.set_requires_grad(false);
+  return model;
 }
 
 }  // namespace embtrain

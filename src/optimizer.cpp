@@ -139,10 +139,12 @@ torch::Tensor SparseAdam::step(LossClosure closure) {
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(Classifier& model,
                                                         const TrainConfig& config) {
   const auto options = AdamOptions(config.lr);
-  if (config.optimizer == "sparse_adam") {
-    return std::make_unique<SparseAdam>(model->parameters(), options);
+  std::vector<torch::Tensor> trained;  // a frozen embedding is left out
+  for (const auto& parameter : model->parameters()) {
+    if (parameter.requires_grad()) trained.push_back(parameter);
   }
-  return std::make_unique<torch::optim::Adam>(model->parameters(), options);
+  if (config.optimizer == "sparse_adam") return std::make_unique<SparseAdam>(trained, options);
+  return std::make_unique<torch::optim::Adam>(trained, options);
 }
 
 }  // namespace embtrain

@@ -26,9 +26,11 @@
 #include "embtrain/model.h"
 #include "embtrain/optimizer.h"
 #include "embtrain/prepare.h"
+#include "embtrain/saved_run.h"
 #include "embtrain/report.h"
 #include "embtrain/tokenizer.h"
 #include "embtrain/trainer.h"
+#include "embtrain/vectors.h"
 #include "embtrain/vocab.h"
 
 namespace embtrain {
@@ -81,13 +83,6 @@ torch::Tensor cpu_weights(const torch::Tensor& weights) {
 }
 
 Matrix view(const torch::Tensor& cpu) { return {cpu.size(0), cpu.size(1), cpu.data_ptr<float>()}; }
-
-// Model creation is the first use of the seeded global generator, so a seed
-// gives Python's initial weights.
-Classifier create_model(const Config& config, int64_t vocab_size) {
-  torch::manual_seed(static_cast<uint64_t>(config.train.seed));
-  return Classifier(config.model, vocab_size, config.train.optimizer == "sparse_adam");
-}
 
 // torch::pickle_save's format (what Python's torch.load reads), streamed to
 // `path` instead of assembled in memory first.
@@ -144,7 +139,14 @@ void run_training(const Config& config, const RunOptions& options, PreparedData&
   };
   phase_done("device");
 
-  Classifier model = create_model(config, vocab.size());
+  std::optional<WordVectors> pretrained;
+  if (!config.model.pretrained.empty()) pretrained = read_vec(config.model.pretrained);
+  int64_t missing = 0;
+  Classifier model = create_model(config, vocab, pretrained ? &*pretrained : nullptr, &missing);
+  if (pretrained) {
+    spdlog::info("{}: vectors for {} of {} vocabulary tokens ({} not found, left at their random "
+                 "initialisation)", config.model.pretrained, vocab.size() - missing, vocab.size(), missing);
+  }
   model->to(device);
   auto optimizer = make_optimizer(model, config.train);
 
@@ -193,7 +195,8 @@ void run_training(const Config& config, const RunOptions& options, PreparedData&
   // The initial weights are drawn again rather than kept through training: the
   // same seed and the same draws give the same bits, and training's peak memory
   // is one [V, D] matrix smaller.
-  const torch::Tensor before = cpu_weights(create_model(config, vocab.size())->embedding->weight);
+  const torch::Tensor before =
+      cpu_weights(create_model(config, vocab, pretrained ? &*pretrained : nullptr)->embedding->weight);
 
   // Files, each written whole (temp + rename). The tensor files are written on
   // another thread while the report is built.
@@ -272,7 +275,10 @@ void run_training(const Config& config, const RunOptions& options, PreparedData&
 
 namespace {
 std::string torch_version() { return TORCH_VERSION; }
-const embtrain::TorchBackend kBackend{&embtrain::run_training, &torch_version};
+const embtrain::TorchBackend kBackend{&embtrain::run_training,      &embtrain::predict,
+                                      &embtrain::evaluate_run,      &embtrain::nearest_tokens,
+                                      &embtrain::export_embeddings, &embtrain::compare_runs,
+                                      &torch_version};
 }  // namespace
 
 extern "C" const embtrain::TorchBackend* embtrain_torch_backend() { return &kBackend; }

@@ -153,3 +153,74 @@ TEST_CASE("help teaches and version names LibTorch") {
   CHECK(version.code == 0);
   CHECK_THAT(version.out, Catch::Contains("embtrain 0.1.0") && Catch::Contains("LibTorch 1.13"));
 }
+
+TEST_CASE("predict, eval, neighbors and compare use a finished run") {
+  TempDir dir;
+  const std::string run = dir / "run";
+  REQUIRE(run_cli("train --config configs/seed.json --quiet --set train.lr=0.01 --output-dir " + run).code == 0);
+
+  const auto predicted = run_cli("predict --run " + run + " 'I am happy' 'News is terrible'");
+  REQUIRE(predicted.code == 0);
+  CHECK(std::count(predicted.out.begin(), predicted.out.end(), '\n') == 2);
+  CHECK_THAT(predicted.out, Catch::Contains("\t1\tI am happy\n"));
+  std::string many;
+  for (int i = 0; i < 1000; ++i) many += i % 2 ? "I am sad\n" : "Feeling very joyful\n";
+  const auto streamed = run_cli("predict --json --run " + run, many);
+  CHECK(std::count(streamed.out.begin(), streamed.out.end(), '\n') == 1000);
+  const json first = json::parse(streamed.out.substr(0, streamed.out.find('\n')));
+  CHECK(first["text"] == "Feeling very joyful");
+  CHECK(first["probability"].get<double>() > 0.0);
+
+  const auto scored = run_cli("eval --json --run " + run + " --data data/seed/train.tsv");
+  REQUIRE(scored.code == 0);
+  const json metrics = json::parse(scored.out);
+  for (const char* key : {"loss", "accuracy", "precision", "recall", "f1", "roc_auc"}) {
+    CHECK(metrics.contains(key));
+  }
+  const auto& confusion = metrics["confusion"];
+  CHECK(confusion["true_positive"].get<int>() + confusion["false_negative"].get<int>() == 5);
+  CHECK(metrics["roc_auc"].get<double>() >= 0.0);
+  CHECK(metrics["roc_auc"].get<double>() <= 1.0);
+
+  const auto near = run_cli("neighbors --json --run " + run + " happy -k 2 --when before");
+  REQUIRE(near.code == 0);
+  CHECK(json::parse(near.out)["neighbors"]["happy"].size() == 2);
+  const auto unknown = run_cli("neighbors --run " + run + " nosuchtoken");
+  CHECK(unknown.code == 2);
+  check_one_error_line(unknown, "'nosuchtoken' is not in the vocabulary");
+
+  const auto same = run_cli("compare --json " + run + " " + run);
+  REQUIRE(same.code == 0);
+  const json compared = json::parse(same.out);
+  CHECK(compared["common_tokens"] == 20);
+  CHECK(compared["mean_cosine_after"].get<double>() == Approx(1.0).margin(1e-6));
+  CHECK(compared["metrics"]["train"]["accuracy"]["b_minus_a"].get<double>() == Approx(0.0).margin(1e-12));
+
+  const auto missing = run_cli("predict --run " + (dir / "nothing") + " hello");
+  CHECK(missing.code == 2);
+  check_one_error_line(missing, "not a finished embtrain run");
+}
+
+TEST_CASE("model.pretrained checks the dimension and freeze_embedding keeps the embedding") {
+  TempDir dir;
+  spit(dir / "v3.vec", "1 3\nhappy 1 2 3\n");
+  const auto wrong = run_cli("train --config configs/seed.json --quiet --output-dir " + (dir / "a") +
+                             " --set model.pretrained=" + (dir / "v3.vec"));
+  CHECK(wrong.code == 2);
+  check_one_error_line(wrong, "3-dimensional vectors but model.embedding_dim is 4");
+  spit(dir / "bad.vec", "1 4\nhappy 1 2 3\n");
+  const auto bad = run_cli("train --config configs/seed.json --quiet --output-dir " + (dir / "b") +
+                           " --set model.pretrained=" + (dir / "bad.vec"));
+  CHECK(bad.code == 1);
+  check_one_error_line(bad, "bad.vec:2");
+  spit(dir / "v4.vec", "1 4\nhappy 0.5 0.25 -1 2\n");
+  const auto frozen = run_cli("train --config configs/seed.json --output-dir " + (dir / "c") +
+                              " --set model.pretrained=" + (dir / "v4.vec") +
+                              " --set model.freeze_embedding=true --set model.final_relu=false");
+  REQUIRE(frozen.code == 0);
+  CHECK_THAT(frozen.err, Catch::Contains("19 not found"));
+  const json report = json::parse(slurp(dir / "c/report.json"));
+  CHECK(report["summary"]["rows_changed"] == 0);
+  CHECK(report["before"][2] == json({0.5, 0.25, -1.0, 2.0}));  // "happy" is row 2
+  CHECK(report["metrics"]["train"]["loss"].get<double>() > 0);
+}

@@ -14,8 +14,19 @@ struct Config;
 struct RunOptions;
 struct PreparedData;
 
+struct PredictOptions;
+struct EvalOptions;
+struct NeighborsOptions;
+struct ExportOptions;
+struct CompareOptions;
+
 struct TorchBackend {
   void (*run_training)(const Config&, const RunOptions&, PreparedData&);
+  void (*predict)(const PredictOptions&);
+  void (*evaluate_run)(const EvalOptions&);
+  void (*nearest_tokens)(const NeighborsOptions&);
+  void (*export_embeddings)(const ExportOptions&);
+  void (*compare_runs)(const CompareOptions&);
   std::string (*version)();  // "1.13.0"
 };
 

@@ -41,6 +41,8 @@ struct ModelConfig {
   std::string pooling = "flatten";  // flatten | mean | sum | max
   int64_t max_length = 3;           // tokens per sentence for flatten
   bool final_relu = true;           // the article's ReLU before the Sigmoid
+  std::string pretrained;           // optional .vec file: initial vectors for the tokens it has
+  bool freeze_embedding = false;    // keep the embedding fixed (train only the classifier)
 };
 
 struct TrainConfig {

@@ -16,9 +16,17 @@ struct InspectOptions {
 
 // {"moved_most": [...], "moved_least": [...], "unchanged": {"count", "by_reason": {...}, ...},
 //  "pairs": [...], "tokens": {...}, "summary": {...}} — see README "Inspecting a run".
+// moved_most: changed rows by change_norm, largest first; moved_least: changed rows,
+// smallest first (rows that never moved are in "unchanged", grouped by reason:
+// never_in_batch, zero_gradient, updates_cancelled). Throws Error when `report`
+// has no "tokens" list.
 nlohmann::json inspect_report(const nlohmann::json& report, const InspectOptions& options);
 
 // Reads RUN_DIR/report.json, or a report.json path. Throws Error naming the path.
 nlohmann::json read_report(const std::string& run_dir_or_report);
+
+// A token as tables print it: as is, or JSON-quoted ("\" \"") when it is empty or
+// holds whitespace or control characters, which would otherwise be invisible.
+std::string display_token(const std::string& token);
 
 }  // namespace embtrain

@@ -16,6 +16,9 @@
 
 namespace embtrain {
 
+class Vocab;
+struct WordVectors;
+
 // One batch on the model's device.
 struct Batch {
   torch::Tensor ids;      // flatten: [B, L] int64; bags: [T] int64 (all sentences back to back)
@@ -66,5 +69,13 @@ class ClassifierImpl : public torch::nn::Module {
   bool sparse_;
 };
 TORCH_MODULE(Classifier);
+
+// Seeds the global generator with train.seed and builds the classifier, so that
+// a seed gives Python's initial weights (model creation is the generator's
+// first use). With `pretrained`, rows of tokens it has are overwritten by its
+// vectors (dimension checked; *missing counts the vocabulary tokens it lacks);
+// model.freeze_embedding turns the embedding's gradient off.
+Classifier create_model(const Config& config, const Vocab& vocab, const WordVectors* pretrained,
+                        int64_t* missing = nullptr);
 
 }  // namespace embtrain

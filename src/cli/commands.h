@@ -28,5 +28,10 @@ void setup_vocab(CLI::App& app);
 void setup_encode(CLI::App& app);
 void setup_inspect(CLI::App& app);
 void setup_report(CLI::App& app);
+void setup_predict(CLI::App& app);
+void setup_eval(CLI::App& app);
+void setup_neighbors(CLI::App& app);
+void setup_export(CLI::App& app);
+void setup_compare(CLI::App& app);
 
 }  // namespace embtrain::cli

@@ -1,8 +1,80 @@
-// report.cpp — STUB: `embtrain report RUN_DIR` rewrites report.html.
+// report.cpp — `embtrain report RUN_DIR`: writes RUN_DIR/report.html again from the run's
+// report.json and metrics.jsonl (no LibTorch).
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
 #include "cli/commands.h"
+#include "embtrain/error.h"
+#include "embtrain/html_report.h"
+#include "embtrain/inspect.h"
+#include "embtrain/io.h"
 
 namespace embtrain::cli {
+namespace {
 
-void setup_report(CLI::App& app) { app.add_subcommand("report", "Write RUN_DIR/report.html again"); }
+struct ReportOptions {
+  std::string run_dir;
+};
+
+// metrics.jsonl: one JSON object per line (blank lines skipped); errors name file:line.
+std::vector<nlohmann::json> read_epochs(const std::string& path) {
+  std::vector<nlohmann::json> epochs;
+  std::istringstream lines(read_file(path));
+  std::string line;
+  for (int64_t number = 1; std::getline(lines, line); ++number) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    try {
+      epochs.push_back(nlohmann::json::parse(line));
+    } catch (const nlohmann::json::parse_error&) {
+      throw Error::runtime(path + ":" + std::to_string(number) + ": not a JSON object");
+    }
+    if (!epochs.back().is_object()) {
+      throw Error::runtime(path + ":" + std::to_string(number) + ": not a JSON object");
+    }
+  }
+  return epochs;
+}
+
+void run_report(const ReportOptions& options) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  if (!fs::is_directory(options.run_dir, error)) {
+    throw Error::runtime("'" + options.run_dir + "' is not a run folder");
+  }
+  const nlohmann::json report = read_report(options.run_dir);
+  const std::string metrics = (fs::path(options.run_dir) / "metrics.jsonl").string();
+  std::vector<nlohmann::json> epochs;
+  if (fs::exists(metrics, error)) {
+    epochs = read_epochs(metrics);
+  } else {
+    spdlog::warn("no {}: the page will have no loss and accuracy curves", metrics);
+  }
+  const std::string html_path = (fs::path(options.run_dir) / "report.html").string();
+  write_file_atomic(html_path, render_html_report(report, epochs));
+  spdlog::info("report: {}", html_path);
+}
+
+}  // namespace
+
+void setup_report(CLI::App& app) {
+  auto options = std::make_shared<ReportOptions>();
+  CLI::App* command = app.add_subcommand(
+      "report",
+      "Write RUN_DIR/report.html again from the run's report.json and metrics.jsonl: one "
+      "self-contained page with the embedding space before/after (PCA), loss and accuracy "
+      "curves, a heatmap of the change and the tables of `embtrain inspect`");
+  command->add_option("run_dir", options->run_dir, "A run folder written by `embtrain train`")
+      ->required();
+  command->footer(
+      "Example:\n"
+      "  embtrain report runs/seed && xdg-open runs/seed/report.html");
+  command->callback([options] { run_report(*options); });
+}
 
 }  // namespace embtrain::cli

@@ -1,0 +1,54 @@
+// saved_run.h — commands that use a finished run's model or weights.
+//
+// Declarations are torch-free (the CLI fills the options without LibTorch);
+// the implementations live in the torch library, reached through backend.h.
+// Each reads RUN_DIR/{config.json, vocab.txt, model.pt, embeddings.pt}.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace embtrain {
+
+struct PredictOptions {
+  std::string run_dir;
+  std::vector<std::string> texts;  // empty: read stdin lines, streaming
+  bool json = false;
+};
+
+struct EvalOptions {
+  std::string run_dir, data, format = "auto";
+  bool json = false;
+};
+
+struct NeighborsOptions {
+  std::string run_dir;
+  std::vector<std::string> tokens;
+  int64_t k = 5;
+  std::string when = "after";  // before | after
+  bool json = false;
+};
+
+struct ExportOptions {
+  std::string run_dir, format, output;  // format: vec | word2vec-bin | projector | torch
+  std::string when = "after";
+};
+
+struct CompareOptions {
+  std::string run_a, run_b;
+  int64_t top = 10;
+  bool json = false;
+};
+
+// Probability, label and text per input line, tab-separated (or JSON lines).
+void predict(const PredictOptions& options);
+// Loss, accuracy, precision, recall, F1, ROC AUC and the confusion matrix on a data file.
+void evaluate_run(const EvalOptions& options);
+void nearest_tokens(const NeighborsOptions& options);
+void export_embeddings(const ExportOptions& options);
+// Two runs' embeddings side by side: per-token cosine between the runs, tokens
+// that moved differently, metric differences.
+void compare_runs(const CompareOptions& options);
+
+}  // namespace embtrain

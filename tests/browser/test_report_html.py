@@ -1,0 +1,209 @@
+#!/usr/bin/python3
+"""test_report_html.py — report.html as headless Chromium renders it.
+
+Usage: test_report_html.py EMBTRAIN_BINARY SOURCE_DIR
+
+Trains configs/seed.json into a temporary folder, then loads its report.html in
+headless Chromium twice: --dump-dom (the SVG element counts in the parsed DOM
+match report.json and metrics.jsonl; tokens come back as text, so escaping held)
+and --screenshot (the PNG, decoded here with zlib, is not blank). Python
+standard library only. Set EMBTRAIN_KEEP=DIR to keep the page, DOM and PNG.
+Prints "N passed, N failed"; exits non-zero on any failure.
+"""
+import html.parser
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import zlib
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+WINDOW = (1200, 2400)
+
+passed = 0
+failed = 0
+
+
+def check(condition, what):
+    global passed, failed
+    if condition:
+        passed += 1
+        print(f"ok: {what}")
+    else:
+        failed += 1
+        print(f"FAIL: {what}")
+    return condition
+
+
+class SvgCounter(html.parser.HTMLParser):
+    """Counts elements by (enclosing svg id, tag, first class) and collects label texts."""
+
+    def __init__(self):
+        super().__init__()
+        self.svg = None
+        self.counts = {}
+        self.labels = []
+        self.in_label = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "svg":
+            self.svg = attrs.get("id")
+        classes = (attrs.get("class") or "").split()
+        key = (self.svg, tag, classes[0] if classes else "")
+        self.counts[key] = self.counts.get(key, 0) + 1
+        self.in_label = self.svg == "pca" and tag == "text" and "label" in classes
+        if self.in_label:
+            self.labels.append("")
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        self.in_label = False
+
+    def handle_endtag(self, tag):
+        if tag == "svg":
+            self.svg = None
+        self.in_label = False
+
+    def handle_data(self, data):
+        if self.in_label:
+            self.labels[-1] += data
+
+    def count(self, svg, tag, cls):
+        return self.counts.get((svg, tag, cls), 0)
+
+
+def png_pixels(path):
+    """(width, height, channels, rows of bytes) of an 8-bit RGB/RGBA PNG."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG")
+    at, idat, header = 8, b"", None
+    while at < len(data):
+        length, kind = struct.unpack(">I4s", data[at:at + 8])
+        body = data[at + 8:at + 8 + length]
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat += body
+        at += 12 + length
+    width, height, depth, color, _, _, interlace = header
+    if depth != 8 or color not in (2, 6) or interlace:
+        raise ValueError(f"unsupported PNG (depth {depth}, colour type {color}, interlace {interlace})")
+    channels = 3 if color == 2 else 4
+    raw = zlib.decompress(idat)
+    stride = width * channels
+    rows, previous, at = [], bytearray(stride), 0
+    for _ in range(height):
+        kind, line = raw[at], bytearray(raw[at + 1:at + 1 + stride])
+        at += 1 + stride
+        for i in range(stride):
+            left = line[i - channels] if i >= channels else 0
+            up = previous[i]
+            corner = previous[i - channels] if i >= channels else 0
+            if kind == 1:
+                line[i] = (line[i] + left) & 0xFF
+            elif kind == 2:
+                line[i] = (line[i] + up) & 0xFF
+            elif kind == 3:
+                line[i] = (line[i] + (left + up) // 2) & 0xFF
+            elif kind == 4:
+                p = left + up - corner
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
+                predictor = left if pa <= pb and pa <= pc else up if pb <= pc else corner
+                line[i] = (line[i] + predictor) & 0xFF
+        rows.append(bytes(line))
+        previous = line
+    return width, height, channels, rows
+
+
+def chromium(args, profile, timeout=120):
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not binary:
+        raise FileNotFoundError("chromium is not installed (apt-get install chromium)")
+    return subprocess.run([binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    embtrain, source = os.path.abspath(sys.argv[1]), sys.argv[2]
+    work = tempfile.mkdtemp(prefix="embtrain-browser-")
+    try:
+        run = os.path.join(work, "run")
+        trained = subprocess.run([embtrain, "train", "--config", "configs/seed.json", "--output-dir",
+                                  run, "--quiet"], cwd=source, capture_output=True, text=True,
+                                 timeout=120)
+        if not check(trained.returncode == 0, f"embtrain train exits 0 ({trained.stderr.strip()})"):
+            return
+        page = os.path.join(run, "report.html")
+        if not os.path.exists(page):
+            print("note: train wrote no report.html; writing it with `embtrain report`")
+            made = subprocess.run([embtrain, "report", run], capture_output=True, text=True,
+                                  timeout=60)
+            check(made.returncode == 0, f"embtrain report exits 0 ({made.stderr.strip()})")
+        if not check(os.path.exists(page), "report.html exists"):
+            return
+        with open(os.path.join(run, "report.json")) as f:
+            report = json.load(f)
+        with open(os.path.join(run, "metrics.jsonl")) as f:
+            epochs = [json.loads(line) for line in f if line.strip()]
+        rows, dim = len(report["vocab"]), len(report["before"][0])
+        series = sum(any(s in e for e in epochs) for s in ("train", "valid", "test"))
+
+        dom = chromium(["--dump-dom", "file://" + page], os.path.join(work, "profile-dom"))
+        check(dom.returncode == 0 and "<svg" in dom.stdout, "chromium --dump-dom renders the page")
+        counter = SvgCounter()
+        counter.feed(dom.stdout)
+        arrows = counter.count("pca", "line", "move")
+        check(arrows == min(rows, 2000), f"one arrow per token in svg#pca: {arrows} == {rows}")
+        check(len(counter.labels) == min(rows, 80), f"{len(counter.labels)} token labels")
+        check(set(counter.labels) <= set(report["vocab"]),
+              "labels read back as the vocabulary's tokens (escaping round-trips)")
+        curves = counter.count("curves", "polyline", "curve")
+        check(curves == 2 * series, f"{curves} curves == 2 panels x {series} series")
+        cells = counter.count("heatmap", "rect", "cell")
+        check(cells == min(rows, 40) * dim, f"{cells} heatmap cells == {min(rows, 40)} x {dim}")
+        check("What moved, and why" in dom.stdout, "the tables section is there")
+
+        png = os.path.join(work, "report.png")
+        shot = chromium([f"--screenshot={png}", f"--window-size={WINDOW[0]},{WINDOW[1]}",
+                         "--hide-scrollbars", "file://" + page], os.path.join(work, "profile-shot"))
+        if check(shot.returncode == 0 and os.path.exists(png), "chromium --screenshot writes a PNG"):
+            width, height, channels, pixels = png_pixels(png)
+            check((width, height) == WINDOW, f"screenshot is {width}x{height}")
+            colours, inked, total = set(), 0, 0
+            for y in range(0, height, 4):
+                line = pixels[y]
+                for x in range(0, width * channels, channels * 4):
+                    rgb = line[x:x + 3]
+                    colours.add(rgb)
+                    inked += min(rgb) < 200
+                    total += 1
+            check(len(colours) > 20, f"pixel values vary: {len(colours)} distinct colours")
+            check(0.01 < inked / total < 0.6, f"{100 * inked / total:.1f}% of sampled pixels have ink")
+        keep = os.environ.get("EMBTRAIN_KEEP")
+        if keep:
+            os.makedirs(keep, exist_ok=True)
+            for name in ("run/report.html", "report.png"):
+                if os.path.exists(os.path.join(work, name)):
+                    shutil.copy(os.path.join(work, name), keep)
+            with open(os.path.join(keep, "dom.html"), "w") as f:
+                f.write(dom.stdout)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Exception as error:  # a crash is a failure, reported like one
+        check(False, f"{type(error).__name__}: {error}")
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed or not passed else 0)
