@@ -193,6 +193,8 @@ void validate(const Config& c, const std::string& origin) {
   require(device == "auto" || device == "cpu" || device == "cuda" || cuda_n, "train.device", device,
           "expected auto | cpu | cuda | cuda:N", origin);
   require(c.train.threads >= 0, "train.threads", c.train.threads, "must be >= 0", origin);
+  require(c.train.checkpoint_every >= 0, "train.checkpoint_every", c.train.checkpoint_every,
+          "must be >= 0 (0 = only at the end)", origin);
   require(c.report.neighbors >= 0, "report.neighbors", c.report.neighbors, "must be >= 0", origin);
   require(c.report.max_rows >= 0, "report.max_rows", c.report.max_rows, "must be >= 0", origin);
 }
@@ -248,7 +250,8 @@ json to_json(const Config& c) {
         {"seed", c.train.seed},
         {"shuffle", c.train.shuffle},
         {"device", c.train.device},
-        {"threads", c.train.threads}}},
+        {"threads", c.train.threads},
+        {"checkpoint_every", c.train.checkpoint_every}}},
       {"report",
        {{"neighbors", c.report.neighbors},
         {"pairs", pairs},
@@ -297,6 +300,7 @@ Config config_from_json(const json& o, const std::string& origin) {
   c.train.shuffle = get<bool>(o, "train", "shuffle");
   c.train.device = get<std::string>(o, "train", "device");
   c.train.threads = get<int64_t>(o, "train", "threads");
+  c.train.checkpoint_every = get<int64_t>(o, "train", "checkpoint_every");
   c.report.neighbors = get<int64_t>(o, "report", "neighbors");
   c.report.max_rows = get<int64_t>(o, "report", "max_rows");
   for (const auto& token : o.at("report").at("tokens")) {

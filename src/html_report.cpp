@@ -381,7 +381,8 @@ std::string curves_svg(const std::vector<json>& epochs) {
     if (!std::isfinite(low)) low = 0, high = 1;
     if (high - low < 1e-12) low -= 0.5, high += 0.5;
     const double pad = panel == 0 ? (high - low) * 0.05 : 0;
-    low -= pad, high += pad;
+    low = low >= 0 ? std::max(0.0, low - pad) : low - pad;  // a loss axis stops at 0
+    high += pad;
     const double epoch_span = last_epoch > first_epoch ? last_epoch - first_epoch : 1.0;
     auto px = [&](double epoch) { return left + (epoch - first_epoch) / epoch_span * width; };
     auto py = [&](double v) { return top + height - (v - low) / (high - low) * height; };
@@ -524,7 +525,8 @@ std::string tables_html(const json& inspected) {
           token_table(inspected["moved_least"]);
   html += "<h3>Never moved: " + std::to_string(inspected["unchanged"]["count"].get<int64_t>()) +
           " rows</h3>\n<table class=\"reasons\"><tr><th>reason</th><th>rows</th><th>examples</th></tr>\n";
-  for (const auto& [key, group] : inspected["unchanged"]["by_reason"].items()) {
+  for (const char* key : {"never_in_batch", "zero_gradient", "updates_cancelled"}) {
+    const json& group = inspected["unchanged"]["by_reason"][key];
     std::string examples;
     for (const auto& token : group["examples"]) {
       examples += (examples.empty() ? "" : ", ") + std::string("<span class=\"token\">") +
@@ -655,7 +657,8 @@ svg .cell { stroke: #dee2e6; stroke-width: .5; }
 table { border-collapse: collapse; margin: 4px 0 12px; font-size: 13.5px; }
 th, td { padding: 4px 10px; border-bottom: 1px solid #eceef1; text-align: right; vertical-align: top; }
 th { background: #f3f5f7; font-weight: 600; }
-th:first-child, td:first-child, .why, td.token, table.reasons td { text-align: left; }
+th:first-child, td:first-child, .why, td.token, table.reasons td, table.reasons th,
+table.pairs th:nth-child(-n+2) { text-align: left; }
 td.why { color: #5c6675; font-size: 12.5px; }
 .token { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; }
 .none { color: #868e96; }

@@ -23,7 +23,7 @@ std::string read_file(const std::string& path) {
   return buffer.str();
 }
 
-void write_file_atomic(const std::string& path, std::string_view content) {
+void write_file_atomic(const std::string& path, std::string_view content, bool durable) {
   const std::string temp = path + ".tmp-" + std::to_string(::getpid());
   auto fail = [&](const char* what) {
     const std::string reason = std::strerror(errno);
@@ -42,7 +42,7 @@ void write_file_atomic(const std::string& path, std::string_view content) {
     }
     written += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0) {
+  if (durable && ::fsync(fd) != 0) {
     ::close(fd);
     fail("sync");
   }

@@ -53,8 +53,10 @@ int main(int argc, char** argv) {
     std::cerr << "embtrain: error: " << e.what() << '\n';
     return e.exit_code();
   } catch (const std::exception& e) {
-    std::cerr << "embtrain: error: " << e.what() << '\n';
+    // LibTorch's messages carry a backtrace after the first line: keep one line.
+    const std::string what = e.what();
+    std::cerr << "embtrain: error: " << what.substr(0, what.find('\n')) << '\n';
     return 1;
   }
-  return 0;
+  return embtrain::cli::exit_code();
 }

@@ -136,6 +136,14 @@ torch::Tensor SparseAdam::step(LossClosure closure) {
   return loss;
 }
 
+void SparseAdam::save(torch::serialize::OutputArchive& archive) const {
+  torch::optim::serialize<AdamParamState, AdamOptions>(archive, *this);
+}
+
+void SparseAdam::load(torch::serialize::InputArchive& archive) {
+  torch::optim::serialize<AdamParamState, AdamOptions>(archive, *this);
+}
+
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(Classifier& model,
                                                         const TrainConfig& config) {
   const auto options = AdamOptions(config.lr);

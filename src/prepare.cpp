@@ -13,8 +13,8 @@
 
 namespace embtrain {
 
-const char* const kRunFiles[6] = {"config.json", "vocab.txt",     "model.pt",
-                                  "embeddings.pt", "metrics.jsonl", "report.json"};
+const char* const kRunFiles[8] = {"config.json",   "vocab.txt",   "model.pt",    "embeddings.pt",
+                                  "metrics.jsonl", "report.json", "report.html", "checkpoint.pt"};
 
 namespace {
 

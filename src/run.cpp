@@ -10,18 +10,23 @@
 #include <torch/version.h>
 #include <unistd.h>
 
+#include <csignal>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <future>
 #include <iostream>
 
 #include "embtrain/backend.h"
+#include "embtrain/checkpoint.h"
 #include "embtrain/config.h"
 #include "embtrain/dataset.h"
 #include "embtrain/error.h"
+#include "embtrain/html_report.h"
 #include "embtrain/io.h"
 #include "embtrain/model.h"
 #include "embtrain/optimizer.h"
@@ -99,6 +104,50 @@ void save_for_python(const c10::IValue& value, const std::string& path) {
   writer.writeEndOfFile();
 }
 
+// The config as a run folder keeps it: paths made absolute, so that
+// `--resume` and later commands find the data from any working directory.
+json resolved_config(const Config& config) {
+  json resolved = to_json(config);
+  for (auto [section, key] : {std::pair{"data", "train"}, {"data", "valid"}, {"data", "test"},
+                              {"vocab", "file"}, {"model", "pretrained"}}) {
+    auto& value = resolved[section][key];
+    if (!value.get<std::string>().empty()) {
+      value = std::filesystem::absolute(value.get<std::string>()).lexically_normal().string();
+    }
+  }
+  return resolved;
+}
+
+// Catches SIGINT and SIGTERM while it lives. The first sets received(); a
+// second exits at once (files are only ever renamed into place, so none is
+// left half-written).
+class SignalGuard {
+ public:
+  SignalGuard() {
+    received_ = 0;
+    struct sigaction action {};
+    action.sa_handler = &SignalGuard::handle;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(SIGINT, &action, &old_int_);
+    ::sigaction(SIGTERM, &action, &old_term_);
+  }
+  ~SignalGuard() {
+    ::sigaction(SIGINT, &old_int_, nullptr);
+    ::sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  SignalGuard(const SignalGuard&) = delete;
+  SignalGuard& operator=(const SignalGuard&) = delete;
+  static int received() { return received_; }
+
+ private:
+  static void handle(int signal_number) {
+    if (received_ != 0) ::_exit(128 + signal_number);
+    received_ = signal_number;
+  }
+  static inline volatile std::sig_atomic_t received_ = 0;
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
 // VmHWM from /proc/self/status: the process's peak resident set so far.
 int64_t peak_rss_mib() {
   std::ifstream status("/proc/self/status");
@@ -121,7 +170,7 @@ std::string path_in(const RunOptions& options, const char* name) {
 
 }  // namespace
 
-void run_training(const Config& config, const RunOptions& options, PreparedData& data) {
+int run_training(const Config& config, const RunOptions& options, PreparedData& data) {
   const auto started = Clock::now();
   if (config.train.threads > 0) at::set_num_threads(static_cast<int>(config.train.threads));
   const torch::Device device = resolve_device(config.train.device);
@@ -150,17 +199,37 @@ void run_training(const Config& config, const RunOptions& options, PreparedData&
   model->to(device);
   auto optimizer = make_optimizer(model, config.train);
 
+  // The run's description first, so that an interrupted or crashed run can be resumed.
+  const json resolved = resolved_config(config);
+  write_file_atomic(path_in(options, "config.json"), resolved.dump(2) + "\n");
+  write_file_atomic(path_in(options, "vocab.txt"), vocab.to_text());
+
+  TrainProgress state;
+  std::string metrics_lines;
+  const std::string checkpoint = path_in(options, "checkpoint.pt");
+  if (options.resume) {
+    load_checkpoint(checkpoint, model, *optimizer, state, metrics_lines);
+    if (state.epoch > config.train.epochs) {
+      throw Error::usage("the run in '" + options.output_dir + "' has already finished all " +
+                         std::to_string(config.train.epochs) + " epochs");
+    }
+    spdlog::info("resuming at epoch {}, step {}", state.epoch, state.step + 1);
+  }
+
   Progress progress(::isatty(STDERR_FILENO) && !options.quiet, config.train.epochs,
                     train_data.size(), config.train.batch_size);
-  std::string metrics_lines;
   const int64_t log_every = std::max<int64_t>(1, config.train.epochs / 10);
   TrainHooks hooks;
   hooks.on_step = [&](int64_t epoch, int64_t step, int64_t steps, double loss) {
     progress.step(epoch, step, steps, loss);
   };
-  hooks.on_epoch = [&](const EpochRecord& record) {
+  hooks.on_epoch = [&](const EpochRecord& record, const TrainProgress& now) {
     metrics_lines += epoch_json(record).dump() + "\n";
-    write_file_atomic(path_in(options, "metrics.jsonl"), metrics_lines);
+    write_file_atomic(path_in(options, "metrics.jsonl"), metrics_lines, /*durable=*/false);
+    const int64_t every = config.train.checkpoint_every;
+    if (every > 0 && record.epoch % every == 0 && record.epoch < config.train.epochs) {
+      save_checkpoint(checkpoint, model, *optimizer, now, metrics_lines);
+    }
     if (record.epoch % log_every == 0 || record.epoch == 1 || record.epoch == config.train.epochs) {
       progress.clear();
       std::string line = fmt::format("epoch {}/{}: train loss {:.4f} accuracy {:.3f}", record.epoch,
@@ -170,15 +239,17 @@ void run_training(const Config& config, const RunOptions& options, PreparedData&
       spdlog::info("{}", line);
     }
   };
-  TrainStats stats;
+  // SIGINT/SIGTERM stop training at the next step boundary; a second one exits at once.
+  const SignalGuard signals;
+  hooks.stop_requested = [] { return SignalGuard::received() != 0; };
   // EMBTRAIN_PROFILE=FILE writes a Chrome trace of every LibTorch op (chrome://tracing).
   std::unique_ptr<torch::autograd::profiler::RecordProfile> profile;
   if (const char* trace = std::getenv("EMBTRAIN_PROFILE")) {
     profile = std::make_unique<torch::autograd::profiler::RecordProfile>(std::string(trace));
   }
   try {
-    stats = train(model, *optimizer, train_data, valid ? &*valid : nullptr,
-                  test ? &*test : nullptr, config, device, hooks);
+    train(model, *optimizer, train_data, valid ? &*valid : nullptr, test ? &*test : nullptr, config,
+          device, hooks, state);
   } catch (...) {
     progress.clear();
     throw;
@@ -186,6 +257,13 @@ void run_training(const Config& config, const RunOptions& options, PreparedData&
   progress.clear();
   profile.reset();
   phase_done("training");
+  const int signal_number = SignalGuard::received();
+  if (state.interrupted) {
+    spdlog::warn("interrupted by signal {} at epoch {}, step {}: writing a checkpoint and the report so far",
+                 signal_number, state.epoch, state.step + 1);
+  }
+  // Checkpoint at the end, and where an interruption stopped.
+  save_checkpoint(checkpoint, model, *optimizer, state, metrics_lines);
 
   // The optimizer's state (two [V, D] moments) is done with: free it before the
   // report so that peak memory is training's, not training's plus the report's.
@@ -207,58 +285,67 @@ void run_training(const Config& config, const RunOptions& options, PreparedData&
       model->save(archive);
       archive.save_to(temp);
     });
-    spdlog::debug("model.pt written in {:.3f} s",
-                  std::chrono::duration<double>(Clock::now() - tensors_started).count());
     // Full weights for Python: torch.load("embeddings.pt") -> {"before", "after"},
     // [V, D] each; row i is line i of vocab.txt. (A list of V strings in the
     // pickle cost 1.6 s for a 1M-token vocabulary, more than the tensors.)
-    {
-      c10::impl::GenericDict weights(c10::StringType::get(), c10::AnyType::get());
-      weights.insert("before", before);
-      weights.insert("after", after);
-      write_atomically(path_in(options, "embeddings.pt"),
-                       [&](const std::string& temp) { save_for_python(weights, temp); });
-    }
+    c10::impl::GenericDict weights(c10::StringType::get(), c10::AnyType::get());
+    weights.insert("before", before);
+    weights.insert("after", after);
+    write_atomically(path_in(options, "embeddings.pt"),
+                     [&](const std::string& temp) { save_for_python(weights, temp); });
     spdlog::debug("model.pt and embeddings.pt written in {:.3f} s",
                   std::chrono::duration<double>(Clock::now() - tensors_started).count());
   });
-  const EpochRecord& last = stats.history.back();
-  json metrics = {{"train", to_json(last.train)}};
-  if (last.valid) metrics["valid"] = to_json(*last.valid);
-  if (last.test) metrics["test"] = to_json(*last.test);
+  std::vector<json> epochs;
+  std::istringstream lines(metrics_lines);
+  for (std::string line; std::getline(lines, line);) epochs.push_back(json::parse(line));
+  json metrics = json::object();
+  if (!epochs.empty()) {
+    for (const char* split : {"train", "valid", "test"}) {
+      if (epochs.back().contains(split)) metrics[split] = epochs.back()[split];
+    }
+  }
   ReportInput input;
   input.vocab = &vocab;
   input.counts = data.counts;
   input.positive_counts = data.positive_counts;
   input.before = view(before);
   input.after = view(after);
-  input.batch_steps = std::move(stats.batch_steps);
-  input.grad_steps = std::move(stats.grad_steps);
-  input.total_steps = stats.total_steps;
+  input.batch_steps = state.stats.batch_steps;
+  input.grad_steps = state.stats.grad_steps;
+  input.total_steps = state.stats.total_steps;
   input.metrics = metrics;
-  input.config = to_json(config);
+  input.config = resolved;
   input.device = device.str();
   input.torch_version = TORCH_VERSION;
   input.optimizer = config.train.optimizer;
   input.seed = config.train.seed;
-  const json report = build_report(input, config.report);
+  json report = build_report(input, config.report);
+  report["interrupted"] = state.interrupted ? json{{"signal", signal_number},
+                                                   {"epoch", state.epoch},
+                                                   {"step", state.step},
+                                                   {"epochs_completed", state.epoch - 1}}
+                                            : json(nullptr);
   phase_done("report");
 
-  write_file_atomic(path_in(options, "config.json"), to_json(config).dump(2) + "\n");
-  write_file_atomic(path_in(options, "vocab.txt"), vocab.to_text());
+  write_file_atomic(path_in(options, "report.html"), render_html_report(report, epochs));
   const std::string report_text = report.dump(1) + "\n";
   tensors_written.get();
-  // report.json last: its presence means the run is complete.
+  // report.json last: its presence means the run's files are consistent.
   write_file_atomic(path_in(options, "report.json"), report_text);
   phase_done("writing files");
 
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   const auto& summary = report.at("summary");
-  spdlog::info("done in {:.2f} s: {} of {} embedding rows changed; largest change '{}' ({:.4f})",
-               seconds, summary.at("rows_changed").get<int64_t>(), vocab.size(),
+  spdlog::info("{} in {:.2f} s: {} of {} embedding rows changed; largest change '{}' ({:.4f})",
+               state.interrupted ? "stopped" : "done", seconds,
+               summary.at("rows_changed").get<int64_t>(), vocab.size(),
                summary.at("largest_change").at("token").get<std::string>(),
                summary.at("largest_change").at("change_norm").get<double>());
-  spdlog::info("report: {}", path_in(options, "report.json"));
+  spdlog::info("report: {} (and report.html to open in a browser)", path_in(options, "report.json"));
+  if (state.interrupted) {
+    spdlog::info("continue with: embtrain train --resume {}", options.output_dir);
+  }
   if (options.json) {
     json out = {{"output_dir", options.output_dir},
                 {"report", path_in(options, "report.json")},
@@ -266,9 +353,11 @@ void run_training(const Config& config, const RunOptions& options, PreparedData&
                 {"examples", train_data.size()},
                 {"vocab_size", vocab.size()},
                 {"rows_changed", summary.at("rows_changed")},
+                {"interrupted", state.interrupted},
                 {"metrics", metrics}};
     std::cout << out.dump() << std::endl;
   }
+  return state.interrupted ? 128 + signal_number : 0;
 }
 
 }  // namespace embtrain

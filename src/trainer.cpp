@@ -197,22 +197,26 @@ Metrics evaluate(Classifier& model, const Corpus& data, const ModelConfig& confi
   return summarize(tally);
 }
 
-TrainStats train(Classifier& model, torch::optim::Optimizer& optimizer, const Corpus& data,
-                 const Corpus* valid, const Corpus* test, const Config& config,
-                 torch::Device device, const TrainHooks& hooks) {
+void train(Classifier& model, torch::optim::Optimizer& optimizer, const Corpus& data,
+           const Corpus* valid, const Corpus* test, const Config& config, torch::Device device,
+           const TrainHooks& hooks, TrainProgress& progress) {
   const TrainConfig& tc = config.train;
   const int64_t vocab_size = model->embedding->weight.size(0);
-  TrainStats stats;
-  stats.batch_steps.assign(static_cast<size_t>(vocab_size), 0);
-  stats.grad_steps.assign(static_cast<size_t>(vocab_size), 0);
+  TrainStats& stats = progress.stats;
+  stats.batch_steps.resize(static_cast<size_t>(vocab_size), 0);
+  stats.grad_steps.resize(static_cast<size_t>(vocab_size), 0);
   std::vector<int64_t> stamp(static_cast<size_t>(vocab_size), -1);
   std::vector<int64_t> unique_rows;
 
   // Shuffling draws from its own generator so that it never disturbs the
   // global one (model initialisation, and anything a later feature draws).
   auto shuffle_generator = at::detail::createCPUGenerator(static_cast<uint64_t>(tc.seed));
-  std::vector<int64_t> order(static_cast<size_t>(data.size()));
-  std::iota(order.begin(), order.end(), 0);
+  if (progress.shuffle_state.defined()) shuffle_generator.set_state(progress.shuffle_state);
+  std::vector<int64_t>& order = progress.order;
+  if (order.empty()) {
+    order.resize(static_cast<size_t>(data.size()));
+    std::iota(order.begin(), order.end(), 0);
+  }
   const int64_t steps_per_epoch = (data.size() + tc.batch_size - 1) / tc.batch_size;
   const bool flatten = config.model.pooling == "flatten";
   const bool on_cpu = device.is_cpu();
@@ -233,23 +237,51 @@ TrainStats train(Classifier& model, torch::optim::Optimizer& optimizer, const Co
     current = threads;
   };
 
-  for (int64_t epoch = 1; epoch <= tc.epochs; ++epoch) {
+  while (progress.epoch <= tc.epochs) {
+    const int64_t epoch = progress.epoch;
     const auto started = std::chrono::steady_clock::now();
-    if (tc.shuffle) {
-      const auto permutation = torch::randperm(data.size(), shuffle_generator, torch::kInt64);
-      std::copy_n(permutation.data_ptr<int64_t>(), data.size(), order.begin());
+    if (!progress.order_drawn) {
+      if (tc.shuffle) {
+        const auto permutation = torch::randperm(data.size(), shuffle_generator, torch::kInt64);
+        std::copy_n(permutation.data_ptr<int64_t>(), data.size(), order.begin());
+      }
+      progress.shuffle_state = shuffle_generator.get_state();
+      progress.order_drawn = true;
+      progress.step = 0;
+      progress.tally = {};
     }
-    BinaryTally tally;  // on the CPU
-    DeviceTally device_tally(device);  // elsewhere
-    for (int64_t step = 0; step < steps_per_epoch; ++step) {
+    BinaryTally& tally = progress.tally;  // on the CPU
+    DeviceTally device_tally(device);     // elsewhere
+    auto finish_device_work = [&] {
+      if (on_cpu) return;
+      tally += device_tally.read();
+      device_tally = DeviceTally(device);
+      stats.merge_device_grad_steps();
+    };
+    for (; progress.step < steps_per_epoch; ++progress.step) {
+      if (hooks.stop_requested && hooks.stop_requested()) {
+        finish_device_work();
+        progress.interrupted = true;
+        use_threads(configured_threads);
+        return;
+      }
+      const int64_t step = progress.step;
       const int64_t start = step * tc.batch_size;
       const int64_t count = std::min(tc.batch_size, data.size() - start);
       const int64_t* indices = order.data() + start;
       const Batch batch = make_batch(data, indices, count, config.model, device);
       use_threads(batch.ids.numel() * dim < kParallelStepElements ? 1 : configured_threads);
 
-      const auto probs = model->forward(batch);                          // [B]
-      const auto loss = F::binary_cross_entropy(probs, batch.labels);   // mean over B
+      const auto probs = model->forward(batch);  // [B]
+      torch::Tensor loss;                          // mean BCE over B
+      try {
+        loss = F::binary_cross_entropy(probs, batch.labels);
+      } catch (const c10::Error& e) {
+        // BCE rejects NaN probabilities: the weights have diverged.
+        throw Error::runtime("training diverged: the model's output is not a number at epoch " +
+                             std::to_string(epoch) + ", step " + std::to_string(step + 1) +
+                             " (try a smaller train.lr)");
+      }
       // Gradients are dropped rather than zeroed: a zeroed sparse gradient would be
       // concatenated with the next one instead of replaced.
       for (auto& parameter : model->parameters()) parameter.mutable_grad() = torch::Tensor();
@@ -269,7 +301,14 @@ TrainStats train(Classifier& model, torch::optim::Optimizer& optimizer, const Co
       }
       count_rows(data, indices, count, grad, config.model.max_length,
                  flatten, stats, stamp, stats.total_steps, unique_rows);
-      optimizer.step();
+      try {
+        optimizer.step();
+      } catch (const std::exception& e) {  // c10::Error, or std::runtime_error on overflow
+        const std::string what = e.what();
+        throw Error::runtime("training failed at epoch " + std::to_string(epoch) + ", step " +
+                             std::to_string(step + 1) + ": " + what.substr(0, what.find('\n')) +
+                             " (is train.lr too large?)");
+      }
       ++stats.total_steps;
 
       if (on_cpu) {
@@ -282,13 +321,10 @@ TrainStats train(Classifier& model, torch::optim::Optimizer& optimizer, const Co
       if (hooks.on_step) hooks.on_step(epoch, step + 1, steps_per_epoch, loss_value);
     }
     use_threads(configured_threads);
-    if (!on_cpu) {
-      tally = device_tally.read();
-      if (!std::isfinite(tally.loss_sum)) {
-        throw Error::runtime("training diverged: loss is not finite in epoch " +
-                             std::to_string(epoch) + " (try a smaller train.lr)");
-      }
-      stats.merge_device_grad_steps();
+    finish_device_work();
+    if (!std::isfinite(tally.loss_sum)) {
+      throw Error::runtime("training diverged: loss is not finite in epoch " +
+                           std::to_string(epoch) + " (try a smaller train.lr)");
     }
     EpochRecord record;
     record.epoch = epoch;
@@ -297,10 +333,12 @@ TrainStats train(Classifier& model, torch::optim::Optimizer& optimizer, const Co
     if (test) record.test = evaluate(model, *test, config.model, device);
     record.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    stats.history.push_back(record);
-    if (hooks.on_epoch) hooks.on_epoch(record);
+    progress.epoch = epoch + 1;
+    progress.order_drawn = false;
+    progress.step = 0;
+    progress.tally = {};
+    if (hooks.on_epoch) hooks.on_epoch(record, progress);
   }
-  return stats;
 }
 
 }  // namespace embtrain

@@ -21,7 +21,7 @@ struct ExportOptions;
 struct CompareOptions;
 
 struct TorchBackend {
-  void (*run_training)(const Config&, const RunOptions&, PreparedData&);
+  int (*run_training)(const Config&, const RunOptions&, PreparedData&);
   void (*predict)(const PredictOptions&);
   void (*evaluate_run)(const EvalOptions&);
   void (*nearest_tokens)(const NeighborsOptions&);

@@ -12,7 +12,9 @@
 namespace embtrain {
 
 std::string read_file(const std::string& path);
-void write_file_atomic(const std::string& path, std::string_view content);
+// `durable` fsyncs before the rename (crash-safe); without it the file is still
+// never seen half-written, but a crash may lose it (fine for per-epoch logs).
+void write_file_atomic(const std::string& path, std::string_view content, bool durable = true);
 
 // For writers that need a path (LibTorch archives): `write` fills the temp
 // path given to it, which is then fsynced and renamed over `path`.

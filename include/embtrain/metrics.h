@@ -23,6 +23,14 @@ struct BinaryTally {
     false_neg += !predicted && actual;
   }
   int64_t count() const { return true_pos + false_pos + true_neg + false_neg; }
+  BinaryTally& operator+=(const BinaryTally& other) {
+    true_pos += other.true_pos;
+    false_pos += other.false_pos;
+    true_neg += other.true_neg;
+    false_neg += other.false_neg;
+    loss_sum += other.loss_sum;
+    return *this;
+  }
 };
 
 struct Metrics {

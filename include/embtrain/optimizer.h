@@ -20,6 +20,8 @@ class SparseAdam : public torch::optim::Optimizer {
  public:
   SparseAdam(std::vector<torch::Tensor> params, torch::optim::AdamOptions options);
   torch::Tensor step(LossClosure closure = nullptr) override;
+  void save(torch::serialize::OutputArchive& archive) const override;
+  void load(torch::serialize::InputArchive& archive) override;
 };
 
 // "adam": torch::optim::Adam (betas 0.9/0.999, eps 1e-8); "sparse_adam": SparseAdam.

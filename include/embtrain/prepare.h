@@ -29,7 +29,7 @@ struct PreparedData {
 PreparedData prepare_data(const Config& config);
 
 // Files a finished run holds; an output folder with any of them is a run.
-extern const char* const kRunFiles[6];
+extern const char* const kRunFiles[8];
 
 // Refuses a folder that holds a run unless options.force (then removes that
 // run's files); creates the folder and checks that it is writable.

@@ -17,10 +17,13 @@ struct RunOptions {
   bool force = false;      // replace an existing run in output_dir
   bool quiet = false;      // no progress line, warnings only
   bool json = false;       // print a JSON summary on stdout
+  bool resume = false;     // continue the run in output_dir from its checkpoint.pt
 };
 
 // Trains on `data` (from prepare_data) and writes the run into
-// options.output_dir, which prepare_run_dir has checked. Throws Error.
-void run_training(const Config& config, const RunOptions& options, PreparedData& data);
+// options.output_dir, which prepare_run_dir has checked. Returns the exit code:
+// 0, or 128 + the signal that interrupted it (after writing a checkpoint and the
+// report so far). Throws Error.
+int run_training(const Config& config, const RunOptions& options, PreparedData& data);
 
 }  // namespace embtrain

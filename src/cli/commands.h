@@ -19,7 +19,10 @@ struct ConfigOptions {
   bool quiet = false;
 };
 
-void add_config_options(CLI::App& command, ConfigOptions& options);
+void add_config_options(CLI::App& command, ConfigOptions& options, bool config_required = true);
+
+// The exit code a command asks main to return when it did not throw (default 0).
+int& exit_code();
 // Applies --quiet / --log-level to the default spdlog logger.
 void apply_logging(const ConfigOptions& options);
 

@@ -6,9 +6,15 @@
 
 namespace embtrain::cli {
 
-void add_config_options(CLI::App& command, ConfigOptions& options) {
-  command.add_option("-c,--config", options.config_path, "JSON config file (see README: config keys)")
-      ->required();
+int& exit_code() {
+  static int code = 0;
+  return code;
+}
+
+void add_config_options(CLI::App& command, ConfigOptions& options, bool config_required) {
+  auto* config = command.add_option("-c,--config", options.config_path,
+                                    "JSON config file (see README: config keys)");
+  if (config_required) config->required();
   command
       .add_option("-s,--set", options.overrides,
                   "Override a config key, e.g. --set train.epochs=5 --set data.train=my.tsv; the "

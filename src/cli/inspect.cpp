@@ -118,7 +118,8 @@ void print_text(const json& result, const std::vector<std::string>& requested) {
 
   const json& unchanged = result["unchanged"];
   std::cout << "\nNever moved: " << unchanged["count"].get<int64_t>() << " rows\n";
-  for (const auto& [key, group] : unchanged["by_reason"].items()) {
+  for (const char* key : {"never_in_batch", "zero_gradient", "updates_cancelled"}) {
+    const json& group = unchanged["by_reason"][key];
     const auto count = group["count"].get<size_t>();
     if (count == 0) continue;
     std::string examples;

@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "embtrain/backend.h"
 #include "embtrain/config.h"
+#include "embtrain/error.h"
 #include "embtrain/prepare.h"
 #include "embtrain/run.h"
 
@@ -15,24 +16,39 @@ namespace {
 struct TrainOptions {
   ConfigOptions config;
   RunOptions run;
+  std::string resume_dir;
 };
 
 void run_train(const TrainOptions& options) {
   apply_logging(options.config);
-  // Config mistakes are reported before LibTorch is loaded.
-  const Config config = load_config(options.config.config_path, options.config.overrides);
+  namespace fs = std::filesystem;
   RunOptions run = options.run;
   run.quiet = options.config.quiet;
-  if (run.output_dir.empty()) {
-    run.output_dir =
-        (std::filesystem::path("runs") / std::filesystem::path(options.config.config_path).stem())
-            .string();
+  std::string config_path = options.config.config_path;
+  if (!options.resume_dir.empty()) {
+    if (!config_path.empty()) throw Error::usage("--resume takes the run's own config: drop --config");
+    if (!run.output_dir.empty() || run.force) {
+      throw Error::usage("--resume continues RUN_DIR in place: drop --output-dir and --force");
+    }
+    config_path = (fs::path(options.resume_dir) / "config.json").string();
+    if (!fs::is_regular_file(fs::path(options.resume_dir) / "checkpoint.pt")) {
+      throw Error::usage("cannot resume '" + options.resume_dir + "': it has no checkpoint.pt");
+    }
+    run.output_dir = options.resume_dir;
+    run.resume = true;
+  } else if (config_path.empty()) {
+    throw Error::usage("train needs --config FILE (or --resume RUN_DIR)");
   }
-  prepare_run_dir(run);
+  // Config mistakes are reported before LibTorch is loaded.
+  const Config config = load_config(config_path, options.config.overrides);
+  if (run.output_dir.empty()) {
+    run.output_dir = (fs::path("runs") / fs::path(config_path).stem()).string();
+  }
+  if (!run.resume) prepare_run_dir(run);
   // Loading LibTorch takes ~0.7 s; read and encode the data meanwhile.
   auto backend = std::async(std::launch::async, [] { return &torch_backend(); });
   PreparedData data = prepare_data(config);
-  backend.get()->run_training(config, run, data);
+  exit_code() = backend.get()->run_training(config, run, data);
 }
 
 }  // namespace
@@ -43,7 +59,10 @@ void setup_train(CLI::App& app) {
       "train",
       "Train the classifier and write a run folder: config.json, vocab.txt, model.pt, "
       "metrics.jsonl, report.json (embedding weights before/after and what changed)");
-  add_config_options(*command, options->config);
+  add_config_options(*command, options->config, /*config_required=*/false);
+  command->add_option("--resume", options->resume_dir,
+                      "Continue the run in RUN_DIR from its checkpoint.pt (its config.json; --set "
+                      "may change e.g. train.epochs)");
   command->add_option("-o,--output-dir", options->run.output_dir,
                       "Run folder (default: runs/<config file name without extension>)");
   command->add_flag("-f,--force", options->run.force, "Replace a run already in the output folder");
@@ -52,7 +71,10 @@ void setup_train(CLI::App& app) {
       "Examples:\n"
       "  embtrain train --config configs/seed.json\n"
       "  embtrain train --config configs/seed.json --set train.epochs=5 --set train.lr=0.01 "
-      "--output-dir runs/try --force");
+      "--output-dir runs/try --force\n"
+      "  embtrain train --resume runs/try    # after Ctrl-C, or to continue a run\n\n"
+      "Ctrl-C (SIGINT) or SIGTERM stops at the next step, writes checkpoint.pt and the report so far,\n"
+      "and exits with 130 or 143; a second signal exits at once.");
   command->callback([options] { run_train(*options); });
 }
 

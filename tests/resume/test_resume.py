@@ -1,0 +1,106 @@
+#!/usr/bin/python3
+"""Runs that survive: determinism, interrupt + resume bit for bit, divergence, resume errors.
+
+usage: test_resume.py EMBTRAIN_BINARY WORK_DIR        Ends with 'N passed, N failed'.
+
+An interrupted run is stopped with a real signal once training has started (metrics.jsonl
+exists); wherever it lands, resuming must give a report.json byte-identical to the run that was
+never interrupted, including shuffling and both optimizers.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+binary, work = sys.argv[1], sys.argv[2]
+os.makedirs(work, exist_ok=True)
+results = []
+
+
+def check(name, condition, detail=""):
+    results.append(bool(condition))
+    print(("ok   " if condition else "FAIL ") + name + ("" if condition else f": {detail}"))
+
+
+def train(out, *sets, wait=True):
+    args = [binary, "train", "--config", "configs/seed.json", "--output-dir", out, "--force", "--quiet",
+            "--set", "train.threads=1"]
+    for s in sets:
+        args += ["--set", s]
+    process = subprocess.Popen(args, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    if wait:
+        process.wait()
+    return process
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+LONG = ["train.epochs=1200", "train.shuffle=true", "train.batch_size=3", "model.final_relu=false"]
+
+# Determinism: the same config and seed twice give byte-identical reports.
+a, b = os.path.join(work, "a"), os.path.join(work, "b")
+train(a, *LONG)
+train(b, *LONG)
+check("same config and seed: byte-identical report.json", read(f"{a}/report.json") == read(f"{b}/report.json"))
+
+# A larger file (the ten sentences 300 times), so that a signal lands inside an epoch.
+big = os.path.join(work, "big.tsv")
+with open(os.path.join(ROOT, "data", "seed", "train.tsv"), encoding="utf-8") as f:
+    lines = f.read()
+with open(big, "w", encoding="utf-8") as f:
+    f.write(lines * 300)
+LONG = ["train.epochs=6", "train.shuffle=true", "train.batch_size=2", "model.final_relu=false",
+        f"data.train={big}"]
+for optimizer, sig, code in (("adam", signal.SIGINT, 130), ("sparse_adam", signal.SIGTERM, 143)):
+    extra = [f"train.optimizer={optimizer}", "model.pooling=mean", "train.checkpoint_every=2"]
+    full, cut = os.path.join(work, f"full-{optimizer}"), os.path.join(work, f"cut-{optimizer}")
+    train(full, *LONG, *extra)
+    shutil.rmtree(cut, ignore_errors=True)  # so that metrics.jsonl below is this run's
+    process = train(cut, *LONG, *extra, wait=False)
+    deadline = time.time() + 30
+    while not os.path.exists(f"{cut}/metrics.jsonl") and time.time() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)
+    process.send_signal(sig)
+    stderr = process.communicate()[1]
+    check(f"{optimizer}: {sig.name} exits {code}", process.returncode == code, f"{process.returncode} {stderr}")
+    report = json.loads(read(f"{cut}/report.json"))
+    stopped = report.get("interrupted")
+    check(f"{optimizer}: report marked interrupted, checkpoint written",
+          stopped and stopped["signal"] == sig.value and os.path.exists(f"{cut}/checkpoint.pt"), stopped)
+    resumed = subprocess.run([binary, "train", "--resume", cut, "--quiet"], cwd=ROOT, capture_output=True, text=True)
+    check(f"{optimizer}: resume exits 0", resumed.returncode == 0, resumed.stderr)
+    check(f"{optimizer}: resumed at epoch {stopped and stopped['epoch']} step {stopped and stopped['step']} "
+          "-> report.json byte-identical to the uninterrupted run",
+          read(f"{cut}/report.json") == read(f"{full}/report.json"))
+    again = subprocess.run([binary, "train", "--resume", cut], cwd=ROOT, capture_output=True, text=True)
+    check(f"{optimizer}: resuming a finished run is a usage error",
+          again.returncode == 2 and "already finished" in again.stderr, again.stderr)
+
+# Divergence names the epoch and step and keeps the earlier checkpoint.
+div = os.path.join(work, "diverge")
+process = train(div, "train.lr=1e38", "model.final_relu=false")
+stderr = process.stderr.read()
+check("a huge learning rate stops with an error naming epoch and step",
+      process.returncode == 1 and "epoch 1, step 1" in stderr and stderr.count("\n") == 1, stderr)
+check("nothing half-written after divergence", not os.path.exists(f"{div}/report.json")
+      and not any(".tmp" in name for name in os.listdir(div)), os.listdir(div))
+
+missing = subprocess.run([binary, "train", "--resume", os.path.join(work, "nowhere")], cwd=ROOT,
+                         capture_output=True, text=True)
+check("resume without a checkpoint is a usage error", missing.returncode == 2 and "checkpoint.pt" in missing.stderr,
+      missing.stderr)
+both = subprocess.run([binary, "train", "--resume", a, "--config", "configs/seed.json"], cwd=ROOT,
+                      capture_output=True, text=True)
+check("--resume with --config is a usage error", both.returncode == 2, both.stderr)
+
+passed = sum(results)
+print(f"{passed} passed, {len(results) - passed} failed")
+sys.exit(0 if passed == len(results) else 1)
