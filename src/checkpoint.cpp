@@ -56,9 +56,17 @@ void save_checkpoint(const std::string& path, Classifier& model, const torch::op
 
 void load_checkpoint(const std::string& path, Classifier& model, torch::optim::Optimizer& optimizer,
                      TrainProgress& progress, std::string& metrics_lines) {
+  torch::serialize::InputArchive archive;
   try {
-    torch::serialize::InputArchive archive;
     archive.load_from(path);
+  } catch (const c10::Error& e) {
+    throw Error::runtime("cannot resume from '" + path + "': not a readable checkpoint (" +
+                         e.what_without_backtrace() + ")");
+  }
+  // InputArchive replaces a parameter with whatever the file holds: check the shapes.
+  std::vector<std::vector<int64_t>> shapes;
+  for (const auto& parameter : model->parameters()) shapes.push_back(parameter.sizes().vec());
+  try {
     c10::IValue value;
     archive.read("format", value);
     if (value.toInt() != kFormat) throw Error::runtime(path + ": unknown checkpoint format");
@@ -97,6 +105,15 @@ void load_checkpoint(const std::string& path, Classifier& model, torch::optim::O
   } catch (const c10::Error& e) {
     throw Error::runtime("cannot resume from '" + path +
                          "': it does not match this run's model (" + e.what_without_backtrace() + ")");
+  }
+  const auto parameters = model->parameters();
+  for (size_t i = 0; i < parameters.size(); ++i) {
+    if (parameters[i].sizes().vec() != shapes[i]) {
+      throw Error::runtime("cannot resume from '" + path +
+                           "': it does not match this run's model (a parameter has shape " +
+                           c10::str(parameters[i].sizes()) + ", the config makes " +
+                           c10::str(c10::IntArrayRef(shapes[i])) + ")");
+    }
   }
   const auto rows = static_cast<size_t>(model->embedding->weight.size(0));
   if (progress.stats.batch_steps.size() != rows || progress.stats.grad_steps.size() != rows) {

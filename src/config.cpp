@@ -29,7 +29,12 @@ std::string describe(const json& value) {
 std::string closest_key(const std::string& key) {
   std::string best;
   size_t best_distance = std::string::npos;
-  for (const auto& known : config_keys()) {
+  std::vector<std::string> candidates = config_keys();
+  if (key.find('.') == std::string::npos) {  // maybe a section: data, vocab, model, train, report
+    const json defaults = to_json(Config{});
+    for (const auto& [section, values] : defaults.items()) candidates.push_back(section);
+  }
+  for (const auto& known : candidates) {
     // Compare against the full key and against the last component, so both
     // "model.hiden_dim" and "hiden_dim" find "model.hidden_dim".
     size_t distance = edit_distance(key, known);
@@ -316,31 +321,42 @@ Config config_from_json(const json& o, const std::string& origin) {
   return c;
 }
 
-Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
+Config load_config_text(const std::string& text, const std::string& path,
+                        const std::vector<std::string>& overrides) {
   json merged = to_json(Config{});
-  std::string origin = "defaults";
-  if (!path.empty()) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error::usage("cannot read config file '" + path + "'");
-    json file;
-    try {
-      file = json::parse(in);
-    } catch (const json::parse_error& e) {
-      // nlohmann's message carries "at line L, column C"; drop its "[json.exception...] " tag.
-      std::string what = e.what();
-      const auto tag = what.find("] ");
-      throw Error::usage("config file '" + path + "' is not valid JSON: " +
-                         (tag == std::string::npos ? what : what.substr(tag + 2)));
-    }
-    const fs::path base_dir = fs::path(path).parent_path();
-    merge(merged, file, "", "'" + path + "'", &base_dir);
-    origin = "'" + path + "'";
+  json file;
+  try {
+    file = json::parse(text);
+  } catch (const json::parse_error& e) {
+    // nlohmann's message carries "at line L, column C"; drop its "[json.exception...] " tag.
+    std::string what = e.what();
+    const auto tag = what.find("] ");
+    throw Error::usage("config file '" + path + "' is not valid JSON: " +
+                       (tag == std::string::npos ? what : what.substr(tag + 2)));
   }
+  const fs::path base_dir = fs::path(path).parent_path();
+  merge(merged, file, "", "'" + path + "'", &base_dir);
+  std::string origin = "'" + path + "'";
   for (const auto& assignment : overrides) apply_override(merged, assignment);
   if (!overrides.empty()) origin += " with --set";
   Config config = config_from_json(merged, origin);
   config.source = path;
   return config;
+}
+
+Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
+  if (path.empty()) {
+    json merged = to_json(Config{});
+    for (const auto& assignment : overrides) apply_override(merged, assignment);
+    return config_from_json(merged, overrides.empty() ? "defaults" : "defaults with --set");
+  }
+  std::error_code error;
+  if (fs::is_directory(path, error)) throw Error::usage("config file '" + path + "' is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error::usage("cannot read config file '" + path + "'");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return load_config_text(text.str(), path, overrides);
 }
 
 }  // namespace embtrain

@@ -76,13 +76,18 @@ std::string resolve_format(const std::string& path, const std::string& format) {
 
 TextDataset read_dataset(const std::string& path, const std::string& format, bool skip_bad_lines) {
   const std::string kind = resolve_format(path, format);
-  LabeledText (*parse)(const std::string&) =
-      kind == "tsv" ? parse_tsv : kind == "jsonl" ? parse_jsonl : parse_fasttext;
   if (std::filesystem::is_directory(path)) {
     throw Error::runtime("data file '" + path + "' is a directory");
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error::runtime("cannot read data file '" + path + "'");
+  return read_dataset(in, path, kind, skip_bad_lines);
+}
+
+TextDataset read_dataset(std::istream& in, const std::string& path, const std::string& kind,
+                         bool skip_bad_lines) {
+  LabeledText (*parse)(const std::string&) =
+      kind == "tsv" ? parse_tsv : kind == "jsonl" ? parse_jsonl : parse_fasttext;
   TextDataset data;
   data.path = path;
   std::string line;

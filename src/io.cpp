@@ -23,7 +23,41 @@ std::string read_file(const std::string& path) {
   return buffer.str();
 }
 
+namespace {
+
+// A device or pipe (/dev/stdout, /dev/full, a FIFO) is written in place: a
+// temp file renamed over it would replace the device node.
+bool is_special_file(const std::string& path) {
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  return !error && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status) &&
+         !std::filesystem::is_directory(status);
+}
+
+void write_all(int fd, std::string_view content, const std::string& path) {
+  size_t written = 0;
+  while (written < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const std::string reason = std::strerror(n < 0 ? errno : EIO);
+      ::close(fd);
+      throw Error::runtime("cannot write '" + path + "': " + reason);
+    }
+    written += static_cast<size_t>(n);
+  }
+}
+
+}  // namespace
+
 void write_file_atomic(const std::string& path, std::string_view content, bool durable) {
+  if (is_special_file(path)) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) throw Error::runtime("cannot write '" + path + "': " + std::strerror(errno));
+    write_all(fd, content, path);
+    if (::close(fd) != 0) throw Error::runtime("cannot write '" + path + "': " + std::strerror(errno));
+    return;
+  }
   const std::string temp = path + ".tmp-" + std::to_string(::getpid());
   auto fail = [&](const char* what) {
     const std::string reason = std::strerror(errno);
@@ -32,15 +66,11 @@ void write_file_atomic(const std::string& path, std::string_view content, bool d
   };
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) fail("write");
-  size_t written = 0;
-  while (written < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ::close(fd);
-      fail("write");
-    }
-    written += static_cast<size_t>(n);
+  try {
+    write_all(fd, content, path);
+  } catch (...) {
+    ::unlink(temp.c_str());
+    throw;
   }
   if (durable && ::fsync(fd) != 0) {
     ::close(fd);
@@ -52,6 +82,14 @@ void write_file_atomic(const std::string& path, std::string_view content, bool d
 
 void write_atomically(const std::string& path,
                       const std::function<void(const std::string&)>& write) {
+  if (is_special_file(path)) {
+    try {
+      write(path);
+    } catch (const std::exception& e) {
+      throw Error::runtime("cannot write '" + path + "': " + e.what());
+    }
+    return;
+  }
   const std::string temp = path + ".tmp-" + std::to_string(::getpid());
   try {
     write(temp);

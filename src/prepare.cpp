@@ -35,7 +35,8 @@ PreparedData prepare_data(const Config& config) {
   const TextDataset train_text = read_dataset(data.train, data.format, data.skip_bad_lines);
   Corpus first_seen;
   const TokenCounts counts = count_tokens(train_text, tokenizer, &first_seen);
-  PreparedData prepared{make_vocab(config.vocab, counts), {}, {}, {}, {}};
+  PreparedData prepared;
+  prepared.vocab = make_vocab(config.vocab, counts);
   prepared.counts = counts_for(prepared.vocab, counts);
   prepared.train = remap(first_seen, counts, prepared.vocab);
   prepared.positive_counts.assign(static_cast<size_t>(prepared.vocab.size()), 0);

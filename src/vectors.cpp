@@ -57,6 +57,10 @@ std::string printable_token(const std::string& token, bool* changed) {
 WordVectors read_vec(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error::runtime("cannot read vectors file '" + path + "'");
+  return read_vec(in, path);
+}
+
+WordVectors read_vec(std::istream& in, const std::string& path) {
   std::string line;
   if (!std::getline(in, line)) throw Error::runtime(path + ":1: empty vectors file (expected '<count> <dim>')");
   const auto header = split_spaces(line);
@@ -64,9 +68,10 @@ WordVectors read_vec(const std::string& path) {
   if (header.size() != 2 || !parse_int(header[0], count) || !parse_int(header[1], dim) || dim < 1) {
     throw Error::runtime(path + ":1: expected a header '<count> <dim>', got '" + line.substr(0, 60) + "'");
   }
+  constexpr int64_t kMaxDim = 1 << 20;
+  if (dim > kMaxDim) throw Error::runtime(path + ":1: dimension " + std::to_string(dim) + " is too large");
   WordVectors vectors;
   vectors.dim = dim;
-  vectors.values.reserve(static_cast<size_t>(std::min<int64_t>(count, 1 << 20) * dim));
   int64_t line_number = 1;
   while (std::getline(in, line)) {
     ++line_number;

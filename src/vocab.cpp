@@ -59,6 +59,10 @@ int64_t Vocab::add(std::string_view token) {
 Vocab Vocab::load(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error::runtime("cannot read vocabulary file '" + path + "'");
+  return load(in, path);
+}
+
+Vocab Vocab::load(std::istream& in, const std::string& path) {
   Vocab vocab;
   std::string line;
   for (int64_t line_number = 1; std::getline(in, line); ++line_number) {

@@ -79,6 +79,11 @@ struct Config {
 // relative to the current directory. Throws Error::usage naming file/line/key.
 Config load_config(const std::string& path, const std::vector<std::string>& overrides);
 
+// load_config on text already read from `path` (which names it in errors and
+// anchors its relative paths).
+Config load_config_text(const std::string& text, const std::string& path,
+                        const std::vector<std::string>& overrides);
+
 // Builds a Config from a JSON object already merged (no file, no overrides).
 Config config_from_json(const nlohmann::json& object, const std::string& origin);
 

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,11 @@ struct TextDataset {
 std::string resolve_format(const std::string& path, const std::string& format);
 
 TextDataset read_dataset(const std::string& path, const std::string& format, bool skip_bad_lines);
+
+// The same from a stream; `name` stands for the file in errors, `kind` is a
+// resolved format (tsv | jsonl | fasttext).
+TextDataset read_dataset(std::istream& in, const std::string& name, const std::string& kind,
+                         bool skip_bad_lines);
 
 struct Corpus {
   std::vector<int64_t> ids;

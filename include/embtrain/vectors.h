@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,7 @@ struct WordVectors {
 // Reads a .vec file; errors name the file and line (bad header, wrong number of
 // values, a value that is not a number, duplicate tokens, fewer rows than the header says).
 WordVectors read_vec(const std::string& path);
+WordVectors read_vec(std::istream& in, const std::string& name);
 
 // `rows` names the matrix rows: rows[i] is the token of m.row(i).
 // *replaced (optional) counts tokens whose whitespace was replaced.

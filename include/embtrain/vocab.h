@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <iosfwd>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,7 @@ class Vocab {
   // One token per line; the 0-based line number is the id. Empty lines and
   // duplicates are errors naming the file and line.
   static Vocab load(const std::string& path);
+  static Vocab load(std::istream& in, const std::string& name);
   std::string to_text() const;
 
  private:

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# fuzz.sh — builds the libFuzzer harnesses in tests/fuzz/ with clang (ASan + UBSan) and runs
+# each for a bounded time, starting from its seed corpus in tests/fuzz/corpus/<target>/.
+# A crash is saved under build-fuzz/ (crash-*); copy it to tests/fuzz/regressions/<target>/
+# so that ctest replays it from then on (fuzz_replay_<target>).
+# Usage: scripts/fuzz.sh [SECONDS_PER_TARGET (default 120)] [TARGET...]
+#        targets: config set data vocab vec
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/deps.sh clang libclang-rt-14-dev nlohmann-json3-dev >/dev/null
+seconds=${1:-120}
+shift || true
+targets=("$@")
+((${#targets[@]})) || targets=(config set data vocab vec)
+out=build-fuzz
+mkdir -p "$out"
+sources=(src/config.cpp src/dataset.cpp src/tokenizer.cpp src/vocab.cpp src/vectors.cpp)
+status=0
+for target in "${targets[@]}"; do
+  clang++ -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+    -Iinclude "tests/fuzz/fuzz_$target.cpp" "${sources[@]}" -o "$out/fuzz_$target"
+  mkdir -p "$out/corpus-$target"
+  cp -n tests/fuzz/corpus/"$target"/* "$out/corpus-$target/" 2>/dev/null || true
+  echo "fuzz: $target for ${seconds}s" >&2
+  if ! "$out/fuzz_$target" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+      -artifact_prefix="$out/$target-" -print_final_stats=1 "$out/corpus-$target" >"$out/fuzz_$target.log" 2>&1; then
+    echo "fuzz: $target FOUND A CRASH, see $out/fuzz_$target.log and $out/$target-crash-*" >&2
+    status=1
+  fi
+  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$out/fuzz_$target.log" | grep -o '[0-9]*$' || echo "?")
+  echo "fuzz: $target: $runs executions in ${seconds}s, corpus $(ls "$out/corpus-$target" | wc -l) files" >&2
+done
+exit $status

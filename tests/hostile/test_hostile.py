@@ -1,0 +1,151 @@
+#!/usr/bin/python3
+"""Hostile input, table-driven: every case must fail (or pass) with the right exit code, one
+clear error line naming the problem, no crash, and nothing half-written.
+
+usage: test_hostile.py EMBTRAIN_BINARY WORK_DIR        Ends with 'N passed, N failed'.
+"""
+import os
+import shutil
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+binary, work = sys.argv[1], os.path.abspath(sys.argv[2])
+shutil.rmtree(work, ignore_errors=True)
+os.makedirs(work)
+SEED = os.path.join(ROOT, "configs", "seed.json")
+GOOD = open(os.path.join(ROOT, "data", "seed", "train.tsv"), "rb").read()
+
+
+def path(name):
+    return os.path.join(work, name)
+
+
+def write(name, data):
+    with open(path(name), "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode())
+    return path(name)
+
+
+def cfg(text):
+    return ["train", "--config", write("config-%d.json" % len(os.listdir(work)), text)]
+
+
+def train(*sets):
+    args = ["train", "--config", SEED, "--set", "train.epochs=2"]
+    for s in sets:
+        args += ["--set", s]
+    return args
+
+
+def run(args, timeout=300):
+    return subprocess.run([binary, *args], cwd=work, capture_output=True, timeout=timeout)
+
+
+# Two finished runs for the checkpoint cases.
+run(train("train.checkpoint_every=1") + ["--output-dir", path("run4"), "--quiet"])
+run(train("model.embedding_dim=8") + ["--output-dir", path("run8"), "--quiet"])
+for name, source in (("other-shape", "run8"), ("truncated", "run4"), ("garbage", "run4")):
+    shutil.copytree(path("run4"), path(name))
+shutil.copy(path("run8/checkpoint.pt"), path("other-shape/checkpoint.pt"))
+data = open(path("run4/checkpoint.pt"), "rb").read()
+write("truncated/checkpoint.pt", data[: len(data) // 2])
+write("garbage/checkpoint.pt", os.urandom(4096))
+
+big_line = b"1\t" + b"word " * (10 * 1024 * 1024) + b"\n"  # 50 MB on one line
+tiny_lines = b"1\ta\n0\tb\n" * 500000                         # a million lines
+
+# (name, args, exit code, text the error must contain)
+CASES = [
+    # config files
+    ("truncated config", cfg('{"data": {"train": "x.tsv"'), 2, "not valid JSON"),
+    ("config with invalid UTF-8", cfg(b'{"data": {"train": "\xff\xfe.tsv"}}'), 2, "not valid JSON"),
+    ("config with a NUL byte", cfg('{"data": {"train": "a\u0000"}}'), 2, "train"),
+    ("config that is a list", cfg("[1, 2]"), 2, "expected a JSON object"),
+    ("empty config", cfg(""), 2, "not valid JSON"),
+    ("unknown section", cfg('{"data": {"train": "x.tsv"}, "modle": {}}'), 2, "did you mean 'model"),
+    ("epochs as a string", cfg('{"data": {"train": "x"}, "train": {"epochs": "10"}}'), 2, "train.epochs"),
+    ("epochs as 1e100", cfg('{"data": {"train": "x"}, "train": {"epochs": 1e100}}'), 2, "integer"),
+    ("epochs past int64", cfg('{"data": {"train": "x"}, "train": {"epochs": 99999999999999999999}}'), 2, "train.epochs"),
+    ("negative batch size", cfg('{"data": {"train": "x"}, "train": {"batch_size": -3}}'), 2, "train.batch_size"),
+    ("negative learning rate", cfg('{"data": {"train": "x"}, "train": {"lr": -1}}'), 2, "train.lr"),
+    ("specials not a list", cfg('{"data": {"train": "x"}, "vocab": {"specials": "<unk>"}}'), 2, "vocab.specials"),
+    ("pairs of three", cfg('{"data": {"train": "x"}, "report": {"pairs": [["a", "b", "c"]]}}'), 2, "report.pairs"),
+    ("config is a folder", ["train", "--config", work], 2, "is a directory"),
+    ("config missing", ["train", "--config", path("nope.json")], 2, "nope.json"),
+    # --set
+    ("--set without =", train("train.epochs"), 2, "KEY=VALUE"),
+    ("--set unknown key", train("train.epoch=3"), 2, "did you mean 'train.epochs'"),
+    ("--set a section", train("train=3"), 2, "'train'"),
+    ("--set a list for an integer", train("train.epochs=[1]"), 2, "integer"),
+    ("--set empty key", train("=5"), 2, "KEY=VALUE"),
+    # data files
+    ("label 2", train("data.train=" + write("l2.tsv", "2\tI am happy\n")), 1, "l2.tsv:1"),
+    ("no tab", train("data.train=" + write("notab.tsv", GOOD + b"1 no tab here\n")), 1, "notab.tsv:11"),
+    ("label without text", train("data.train=" + write("notext.tsv", "1\t\n")), 1, "no text"),
+    ("NUL byte in data", train("data.train=" + write("nul.tsv", b"1\tI am \x00 happy\n")), 1, "NUL"),
+    ("invalid UTF-8 in data", train("data.train=" + write("utf.tsv", b"1\tI am \xc3\x28 happy\n")), 1, "UTF-8"),
+    ("truncated JSONL", train("data.train=" + write("t.jsonl", '{"label": 1, "text": "I am')), 1, "invalid JSON"),
+    ("JSONL without text", train("data.train=" + write("nt.jsonl", '{"label": 1}\n')), 1, "\"text\""),
+    ("JSONL label as string", train("data.train=" + write("ls.jsonl", '{"label": "1", "text": "a"}\n')), 1, "0 or 1"),
+    ("JSONL text as number", train("data.train=" + write("tn.jsonl", '{"label": 1, "text": 5}\n')), 1, "string"),
+    ("JSONL line that is a list", train("data.train=" + write("li.jsonl", '[1, "a"]\n')), 1, "object"),
+    ("fastText without prefix", train("data.train=" + write("np.txt", "1 I am happy\n")), 1, "__label__"),
+    ("fastText label 7", train("data.train=" + write("l7.txt", "__label__7 I am happy\n")), 1, "0 or 1"),
+    ("empty data file", train("data.train=" + write("empty.tsv", "")), 1, "no examples"),
+    ("blank lines only", train("data.train=" + write("blank.tsv", "\n \n\t\n")), 1, "no examples"),
+    ("data file is a folder", train("data.train=" + work, "data.format=tsv"), 1, "directory"),
+    ("unknown extension", train("data.train=" + write("d.csv", "1,a\n")), 2, "data.format"),
+    ("a 50 MB line", train("data.train=" + write("big.tsv", big_line), "train.epochs=1") + ["--output-dir", path("big-run"), "--quiet"], 0, ""),
+    ("a million tiny lines", train("data.train=" + write("tiny.tsv", tiny_lines), "train.epochs=1", "train.batch_size=1000") + ["--output-dir", path("tiny-run"), "--quiet"], 0, ""),
+    # vocabulary files
+    ("duplicate vocabulary token", train("vocab.file=" + write("dup.txt", "I\nam\nI\n")), 1, "duplicate token 'I'"),
+    ("empty vocabulary line", train("vocab.file=" + write("el.txt", "I\n\nam\n")), 1, "el.txt:2"),
+    ("empty vocabulary file", train("vocab.file=" + write("ev.txt", "")), 1, "is empty"),
+    ("invalid UTF-8 vocabulary", train("vocab.file=" + write("uv.txt", b"I\n\xff\n")), 1, "uv.txt:2"),
+    # pretrained vectors
+    ("pretrained of another dimension", train("model.pretrained=" + write("d3.vec", "1 3\nI 1 2 3\n")), 2, "model.embedding_dim"),
+    ("pretrained row too short", train("model.pretrained=" + write("short.vec", "1 4\nI 1 2 3\n")), 1, "short.vec:2"),
+    ("pretrained header lies", train("model.pretrained=" + write("lies.vec", "5 4\nI 1 2 3 4\n")), 1, "header says 5"),
+    ("pretrained value inf", train("model.pretrained=" + write("inf.vec", "1 4\nI 1 2 inf 4\n")), 1, "finite"),
+    ("pretrained truncated header", train("model.pretrained=" + write("hdr.vec", "12")), 1, "header"),
+    # output
+    ("output path is a file", train() + ["--output-dir", write("a-file", "x")], 1, "not a folder"),
+    ("output folder not writable", train() + ["--output-dir", "/proc/embtrain"], 1, "output folder"),
+    ("existing run without --force", train() + ["--output-dir", path("run4")], 2, "--force"),
+    ("export to a full disk", ["export", "--run", path("run4"), "--format", "vec", "--output", "/dev/full"], 1, "No space left"),
+    # checkpoints
+    ("checkpoint from another model shape", ["train", "--resume", path("other-shape"), "--quiet"], 1, "does not match"),
+    ("truncated checkpoint", ["train", "--resume", path("truncated"), "--quiet"], 1, "not a readable checkpoint"),
+    ("garbage checkpoint", ["train", "--resume", path("garbage"), "--quiet"], 1, "not a readable checkpoint"),
+]
+
+passed = failed = 0
+for index, (name, args, code, needle) in enumerate(CASES):
+    out_dir = None
+    if args[0] == "train" and "--output-dir" not in args and "--resume" not in args:
+        out_dir = path(f"out-{index}")
+        args = args + ["--output-dir", out_dir, "--quiet"]
+    result = run(args)
+    stderr = result.stderr.decode("utf-8", "replace")
+    problems = []
+    if result.returncode != code:
+        problems.append(f"exit {result.returncode}, expected {code}")
+    if code != 0:
+        if not (stderr.startswith("embtrain: error:") and stderr.count("\n") == 1):
+            problems.append(f"not one error line: {stderr[:300]!r}")
+        elif needle not in stderr:
+            problems.append(f"message lacks {needle!r}: {stderr.strip()}")
+        if out_dir and os.path.exists(os.path.join(out_dir, "report.json")):
+            problems.append("a report was written")
+    for folder in filter(None, [out_dir, path("run4"), work]):
+        if os.path.isdir(folder) and any(".tmp-" in f for f in os.listdir(folder)):
+            problems.append(f"temp file left in {folder}")
+    if problems:
+        failed += 1
+        print(f"FAIL {name}: {'; '.join(problems)}")
+    else:
+        passed += 1
+        print(f"ok   {name}")
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
