@@ -199,7 +199,7 @@ void validate(const Config& c, const std::string& origin) {
           "expected auto | cpu | cuda | cuda:N", origin);
   require(c.train.threads >= 0, "train.threads", c.train.threads, "must be >= 0", origin);
   require(c.train.checkpoint_every >= 0, "train.checkpoint_every", c.train.checkpoint_every,
-          "must be >= 0 (0 = only at the end)", origin);
+          "must be >= 0 (0 = only when a signal stops the run)", origin);
   require(c.report.neighbors >= 0, "report.neighbors", c.report.neighbors, "must be >= 0", origin);
   require(c.report.max_rows >= 0, "report.max_rows", c.report.max_rows, "must be >= 0", origin);
 }

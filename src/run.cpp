@@ -262,8 +262,12 @@ int run_training(const Config& config, const RunOptions& options, PreparedData& 
     spdlog::warn("interrupted by signal {} at epoch {}, step {}: writing a checkpoint and the report so far",
                  signal_number, state.epoch, state.step + 1);
   }
-  // Checkpoint at the end, and where an interruption stopped.
-  save_checkpoint(checkpoint, model, *optimizer, state, metrics_lines);
+  // Checkpoint where an interruption stopped, and at the end of runs that asked
+  // for checkpoints (train.checkpoint_every > 0): for a large vocabulary the
+  // optimizer's moments make it the largest file of the run.
+  if (state.interrupted || config.train.checkpoint_every > 0) {
+    save_checkpoint(checkpoint, model, *optimizer, state, metrics_lines);
+  }
 
   // The optimizer's state (two [V, D] moments) is done with: free it before the
   // report so that peak memory is training's, not training's plus the report's.

@@ -54,7 +54,7 @@ struct TrainConfig {
   bool shuffle = false;
   std::string device = "auto";  // auto | cpu | cuda | cuda:N
   int64_t threads = 0;          // 0 = LibTorch's default
-  int64_t checkpoint_every = 0;  // epochs between checkpoints (0: only at the end or on a signal)
+  int64_t checkpoint_every = 0;  // epochs between checkpoints, and one at the end (0: only on a signal)
 };
 
 struct ReportConfig {

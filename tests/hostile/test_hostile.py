@@ -44,7 +44,7 @@ def run(args, timeout=300):
 
 # Two finished runs for the checkpoint cases.
 run(train("train.checkpoint_every=1") + ["--output-dir", path("run4"), "--quiet"])
-run(train("model.embedding_dim=8") + ["--output-dir", path("run8"), "--quiet"])
+run(train("model.embedding_dim=8", "train.checkpoint_every=1") + ["--output-dir", path("run8"), "--quiet"])
 for name, source in (("other-shape", "run8"), ("truncated", "run4"), ("garbage", "run4")):
     shutil.copytree(path("run4"), path(name))
 shutil.copy(path("run8/checkpoint.pt"), path("other-shape/checkpoint.pt"))
