@@ -10,6 +10,10 @@ cmake_args=(-DCMAKE_BUILD_TYPE=Release)
 if [[ "${1:-}" == "--sanitize" ]]; then
   build_dir=build-sanitize
   cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DEMBTRAIN_SANITIZE=ON)
+  # Any report fails the run. Leak checking is off: LibTorch's own static allocations
+  # (operator registries) are never freed and would be reported at every exit.
+  export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:halt_on_error=1
+  export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 fi
 ./scripts/deps.sh python3-torch chromium
 cmake -S . -B "$build_dir" "${cmake_args[@]}" >/dev/null

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "embtrain/error.h"
+#include "embtrain/tokenizer.h"
 
 namespace embtrain {
 namespace {
@@ -21,7 +22,8 @@ const std::set<std::string> kPathKeys = {"data.train", "data.valid", "data.test"
                                          "model.pretrained"};
 
 std::string describe(const json& value) {
-  std::string text = value.dump();
+  // `replace`: a value from --set may hold invalid UTF-8, which dump() would reject.
+  std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
   if (text.size() > 60) text = text.substr(0, 57) + "...";
   return text;
 }
@@ -103,6 +105,9 @@ void merge(json& target, const json& source, const std::string& prefix, const st
       continue;
     }
     check_type(dotted, slot, value, origin);
+    if (value.is_string() && !valid_utf8(value.get_ref<const std::string&>())) {
+      throw Error::usage("config key '" + dotted + "' in " + origin + ": the value is not valid UTF-8");
+    }
     slot = value;
     if (base_dir && kPathKeys.count(dotted)) {
       const std::string text = value.get<std::string>();
@@ -116,7 +121,7 @@ void merge(json& target, const json& source, const std::string& prefix, const st
 json parse_override_value(const std::string& text) {
   try {
     return json::parse(text);
-  } catch (const json::parse_error&) {
+  } catch (const json::exception&) {
     return json(text);  // not JSON: taken as a string, e.g. --set data.train=a.tsv
   }
 }
@@ -327,7 +332,7 @@ Config load_config_text(const std::string& text, const std::string& path,
   json file;
   try {
     file = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for huge numbers
     // nlohmann's message carries "at line L, column C"; drop its "[json.exception...] " tag.
     std::string what = e.what();
     const auto tag = what.find("] ");

@@ -33,7 +33,7 @@ LabeledText parse_jsonl(const std::string& line) {
   nlohmann::json object;
   try {
     object = nlohmann::json::parse(line);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for huge numbers
     std::string what = e.what();
     const auto tag = what.find("] ");
     throw BadLine{"invalid JSON: " + (tag == std::string::npos ? what : what.substr(tag + 2))};

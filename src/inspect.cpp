@@ -250,7 +250,7 @@ json read_report(const std::string& run_dir_or_report) {
   json report;
   try {
     report = json::parse(read_file(path));
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for huge numbers
     throw Error::runtime("'" + path + "' is not valid JSON: " + e.what());
   }
   if (!report.is_object() || report.value("format", json(nullptr)) != json(kReportFormat)) {

@@ -49,7 +49,8 @@ void Tokenizer::split(std::string_view text, std::vector<std::string_view>& toke
   } else {
     for (size_t i = 0; i < n;) {
       const size_t length = std::min(sequence_length(static_cast<unsigned char>(text[i])), n - i);
-      tokens.push_back(text.substr(i, length));
+      // Carriage returns are line-ending noise, and no vocabulary file could hold one.
+      if (text[i] != '\r') tokens.push_back(text.substr(i, length));
       i += length;
     }
   }

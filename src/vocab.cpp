@@ -72,6 +72,11 @@ Vocab Vocab::load(std::istream& in, const std::string& path) {
     if (line.find('\0') != std::string::npos) {
       throw Error::runtime(where + ": NUL byte in vocabulary token");
     }
+    // One line ending is stripped; a token ending in another carriage return
+    // could not be written back unchanged.
+    if (line.find('\r') != std::string::npos) {
+      throw Error::runtime(where + ": carriage return inside a vocabulary token");
+    }
     size_t bad = 0;
     if (!valid_utf8(line, &bad)) {
       throw Error::runtime(where + ": invalid UTF-8 at byte " + std::to_string(bad + 1));

@@ -26,6 +26,7 @@ TEST_CASE("char makes each UTF-8 code point a token, spaces included") {
   config.tokenizer = "char";
   Tokenizer tokenizer(TokenizerOptions::from(config));
   CHECK(tokenizer.tokenize("aé €😀") == std::vector<std::string>{"a", "é", " ", "€", "😀"});
+  CHECK(tokenizer.tokenize("a\rb") == std::vector<std::string>{"a", "b"});  // CR dropped
 }
 
 TEST_CASE("valid_utf8 finds the first bad byte") {

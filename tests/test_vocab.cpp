@@ -69,6 +69,8 @@ TEST_CASE("vocabulary files: line number is the id - duplicates and empty lines 
                         Catch::Contains("line 1"));
   spit(dir / "empty-line.txt", "a\n\nb\n");
   CHECK_THROWS_WITH(Vocab::load(dir / "empty-line.txt"), Catch::Contains("empty-line.txt:2"));
+  spit(dir / "cr.txt", "ok\nCCC\r\r\n");  // found by fuzz_vocab: could not round-trip
+  CHECK_THROWS_WITH(Vocab::load(dir / "cr.txt"), Catch::Contains("cr.txt:2") && Catch::Contains("carriage return"));
   spit(dir / "empty.txt", "");
   CHECK_THROWS_WITH(Vocab::load(dir / "empty.txt"), Catch::Contains("is empty"));
   spit(dir / "bad.txt", "ok\n\xff\n");

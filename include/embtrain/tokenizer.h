@@ -1,7 +1,8 @@
 // tokenizer.h — text -> tokens, no vocabulary, no state between sentences.
 //
 // "whitespace" splits on runs of ASCII whitespace (the article's str.split());
-// "char" makes each UTF-8 code point a token, spaces included. `lowercase`
+// "char" makes each UTF-8 code point a token, spaces included (carriage
+// returns excepted). `lowercase`
 // folds ASCII letters only, so tokens stay byte-identical to the input
 // elsewhere. Text must be valid UTF-8 (the data readers check it).
 #pragma once

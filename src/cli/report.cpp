@@ -31,7 +31,7 @@ std::vector<nlohmann::json> read_epochs(const std::string& path) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     try {
       epochs.push_back(nlohmann::json::parse(line));
-    } catch (const nlohmann::json::parse_error&) {
+    } catch (const nlohmann::json::exception&) {
       throw Error::runtime(path + ":" + std::to_string(number) + ": not a JSON object");
     }
     if (!epochs.back().is_object()) {
