@@ -30,7 +30,7 @@ void save_checkpoint(const std::string& path, Classifier& model, const torch::op
                            "; the last good checkpoint is kept (try a smaller train.lr)");
     }
   }
-  write_atomically(path, [&](const std::string& temp) {
+  write_atomically(path, [&](const Sink& sink) {
     torch::serialize::OutputArchive archive;
     torch::serialize::OutputArchive model_archive, optimizer_archive;
     model->save(model_archive);
@@ -50,7 +50,7 @@ void save_checkpoint(const std::string& path, Classifier& model, const torch::op
     archive.write("grad_steps", to_tensor(progress.stats.grad_steps));
     archive.write("total_steps", c10::IValue(progress.stats.total_steps));
     archive.write("metrics_lines", c10::IValue(metrics_lines));
-    archive.save_to(temp);
+    archive.save_to(sink);
   });
 }
 

@@ -80,29 +80,40 @@ void write_file_atomic(const std::string& path, std::string_view content, bool d
   if (::rename(temp.c_str(), path.c_str()) != 0) fail("rename into");
 }
 
-void write_atomically(const std::string& path,
-                      const std::function<void(const std::string&)>& write) {
-  if (is_special_file(path)) {
-    try {
-      write(path);
-    } catch (const std::exception& e) {
-      throw Error::runtime("cannot write '" + path + "': " + e.what());
+void write_atomically(const std::string& path, const std::function<void(const Sink&)>& write) {
+  const bool special = is_special_file(path);
+  const std::string target = special ? path : path + ".tmp-" + std::to_string(::getpid());
+  const int fd = special ? ::open(target.c_str(), O_WRONLY | O_CLOEXEC)
+                         : ::open(target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw Error::runtime("cannot write '" + path + "': " + std::strerror(errno));
+  int failure = 0;
+  const Sink sink = [&](const void* data, size_t size) -> size_t {
+    const char* bytes = static_cast<const char*>(data);
+    size_t done = 0;
+    while (failure == 0 && done < size) {
+      const ssize_t n = ::write(fd, bytes + done, size - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) failure = n < 0 ? errno : EIO;
+      else done += static_cast<size_t>(n);
     }
-    return;
-  }
-  const std::string temp = path + ".tmp-" + std::to_string(::getpid());
+    return size;  // after a failure, swallow the rest (see the header)
+  };
+  std::string error;
   try {
-    write(temp);
+    write(sink);
   } catch (const std::exception& e) {
-    ::unlink(temp.c_str());
-    throw Error::runtime("cannot write '" + path + "': " + e.what());
+    error = e.what();
+    error = error.substr(0, error.find('\n'));
   }
-  const int fd = ::open(temp.c_str(), O_RDONLY | O_CLOEXEC);
-  const bool synced = fd >= 0 && ::fsync(fd) == 0;
-  if (fd >= 0) ::close(fd);
-  if (!synced || ::rename(temp.c_str(), path.c_str()) != 0) {
+  if (failure == 0 && error.empty() && !special && ::fsync(fd) != 0) failure = errno;
+  if (::close(fd) != 0 && failure == 0) failure = errno;
+  if (failure != 0 || !error.empty()) {
+    if (!special) ::unlink(target.c_str());
+    throw Error::runtime("cannot write '" + path + "': " + (failure ? std::strerror(failure) : error));
+  }
+  if (!special && ::rename(target.c_str(), path.c_str()) != 0) {
     const std::string reason = std::strerror(errno);
-    ::unlink(temp.c_str());
+    ::unlink(target.c_str());
     throw Error::runtime("cannot write '" + path + "': " + reason);
   }
 }

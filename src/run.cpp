@@ -90,15 +90,15 @@ torch::Tensor cpu_weights(const torch::Tensor& weights) {
 Matrix view(const torch::Tensor& cpu) { return {cpu.size(0), cpu.size(1), cpu.data_ptr<float>()}; }
 
 // torch::pickle_save's format (what Python's torch.load reads), streamed to
-// `path` instead of assembled in memory first.
-void save_for_python(const c10::IValue& value, const std::string& path) {
+// a sink instead of assembled in memory first.
+void save_for_python(const c10::IValue& value, const Sink& sink) {
   std::vector<char> pickle;
   torch::jit::Pickler pickler(
       [&](const char* bytes, size_t size) { pickle.insert(pickle.end(), bytes, bytes + size); });
   pickler.protocol();
   pickler.pushIValue(value);
   pickler.stop();
-  caffe2::serialize::PyTorchStreamWriter writer(path);
+  caffe2::serialize::PyTorchStreamWriter writer(sink);
   torch::jit::writeArchiveAndTensors("data", pickle.data(), pickle.size(), pickler.tensorData(),
                                      writer);
   writer.writeEndOfFile();
@@ -284,10 +284,10 @@ int run_training(const Config& config, const RunOptions& options, PreparedData& 
   // another thread while the report is built.
   auto tensors_written = std::async(std::launch::async, [&] {
     const auto tensors_started = Clock::now();
-    write_atomically(path_in(options, "model.pt"), [&](const std::string& temp) {
+    write_atomically(path_in(options, "model.pt"), [&](const Sink& sink) {
       torch::serialize::OutputArchive archive;
       model->save(archive);
-      archive.save_to(temp);
+      archive.save_to(sink);
     });
     // Full weights for Python: torch.load("embeddings.pt") -> {"before", "after"},
     // [V, D] each; row i is line i of vocab.txt. (A list of V strings in the
@@ -296,7 +296,7 @@ int run_training(const Config& config, const RunOptions& options, PreparedData& 
     weights.insert("before", before);
     weights.insert("after", after);
     write_atomically(path_in(options, "embeddings.pt"),
-                     [&](const std::string& temp) { save_for_python(weights, temp); });
+                     [&](const Sink& sink) { save_for_python(weights, sink); });
     spdlog::debug("model.pt and embeddings.pt written in {:.3f} s",
                   std::chrono::duration<double>(Clock::now() - tensors_started).count());
   });

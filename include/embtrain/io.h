@@ -16,9 +16,14 @@ std::string read_file(const std::string& path);
 // never seen half-written, but a crash may lose it (fine for per-epoch logs).
 void write_file_atomic(const std::string& path, std::string_view content, bool durable = true);
 
-// For writers that need a path (LibTorch archives): `write` fills the temp
-// path given to it, which is then fsynced and renamed over `path`.
-void write_atomically(const std::string& path, const std::function<void(const std::string&)>& write);
+// A byte sink for streaming writers (LibTorch archives): returns the bytes taken.
+using Sink = std::function<size_t(const void*, size_t)>;
+
+// For streaming writers: `write` feeds the sink, which fills a temp file that is
+// then fsynced and renamed over `path`. After the first failed write (a full
+// disk) the sink swallows the rest, so that a writer that flushes in its
+// destructor cannot abort the process; the failure is then thrown as an Error.
+void write_atomically(const std::string& path, const std::function<void(const Sink&)>& write);
 
 // Creates `dir` (and parents) and checks that a file can be written in it.
 void ensure_writable_dir(const std::string& dir);
