@@ -12,12 +12,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-${BENCH_RUNS:-3}}
-./scripts/deps.sh fasttext python3-torch time >/dev/null
+./scripts/deps.sh fasttext time >/dev/null
 ./scripts/build.sh >/dev/null
 ./scripts/fetch-spam.sh
 work=$(mktemp -d /tmp/embtrain-bench-XXXXXX)
 trap 'rm -rf "$work"' EXIT
-py=/usr/bin/python3
+py=.venv/bin/python
 export work py
 results=$work/results.tsv
 : >"$results"

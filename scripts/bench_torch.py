@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """The spam benchmark's Python PyTorch peer: the model embtrain trains, written as a PyTorch
 user would. EmbeddingBag(mean) -> Linear(D, H) -> ReLU -> Linear(H, 1), BCE-with-logits, Adam,
 batches, shuffled each epoch, then test accuracy.

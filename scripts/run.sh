@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run.sh — trains the article's example (configs/seed.json) into runs/seed/ and says what it found.
-# Does its own set-up on a fresh Debian 12: installs missing packages, builds build/embtrain.
+# Does its own set-up on a fresh Debian 12 or 13 (packages, .venv with LibTorch 2.x), builds build/embtrain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/build.sh

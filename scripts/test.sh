@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test.sh — builds embtrain and runs the whole test suite (ctest); non-zero on any failure.
-# Does its own set-up on a fresh Debian 12, including python3-torch for the parity tests.
+# Does its own set-up on a fresh Debian 12 or 13: Debian packages, and .venv/ with PyTorch 2.x
+# (its LibTorch is what embtrain builds against; its Python runs the parity and formats tests).
 #   ./scripts/test.sh              Release build in build/
 #   ./scripts/test.sh --sanitize   AddressSanitizer + UBSan build in build-sanitize/
 set -euo pipefail
@@ -15,7 +16,7 @@ if [[ "${1:-}" == "--sanitize" ]]; then
   export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:halt_on_error=1
   export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 fi
-./scripts/deps.sh python3-torch chromium
+./scripts/deps.sh chromium
 cmake -S . -B "$build_dir" "${cmake_args[@]}" >/dev/null
 cmake --build "$build_dir" -j"$(nproc)"
 cd "$build_dir"

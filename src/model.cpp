@@ -10,24 +10,27 @@ namespace F = torch::nn::functional;
 
 namespace {
 
-// values[slot[id[t]]] += grad_out[bag(t)] * (1 / bag size): the hot loop of a
-// sparse step, compiled for AVX2 too (no FMA: every product is rounded as in PyTorch).
+// The hot loop of a sparse step, compiled for AVX2 too (no FMA: every product is rounded as
+// in PyTorch). Walks the tokens in `order` (ids sorted): a token opens its row's slot of
+// `values` with the bag's gradient times its scale, and adds it when the row is already open.
 __attribute__((target_clones("avx2", "default"))) void accumulate_bag_grads(
     float* __restrict values, const float* __restrict grad_out, const int64_t* id,
-    const int64_t* offset, int64_t tokens, int64_t bags, int64_t dim, const int64_t* slot,
-    bool mean) {
-  std::vector<float> scaled(static_cast<size_t>(dim));
-  float* __restrict s = scaled.data();
-  for (int64_t b = 0; b < bags; ++b) {
-    const int64_t begin = offset[b];
-    const int64_t end = b + 1 < bags ? offset[b + 1] : tokens;
-    if (end == begin) continue;
-    // As PyTorch: the bag's gradient times (1 / bag size), in float.
-    const float inverse = mean ? 1.0f / static_cast<float>(end - begin) : 1.0f;
-    for (int64_t d = 0; d < dim; ++d) s[d] = grad_out[b * dim + d] * inverse;
-    for (int64_t t = begin; t < end; ++t) {
-      float* __restrict row = values + slot[id[t]] * dim;
-      for (int64_t d = 0; d < dim; ++d) row[d] += s[d];
+    const int64_t* order, const int64_t* bag_of, const float* scale, int64_t tokens,
+    int64_t dim, int64_t* rows) {
+  int64_t slot = -1, previous = -1;
+  for (int64_t k = 0; k < tokens; ++k) {
+    const int64_t t = order[k];
+    const int64_t b = bag_of[t];
+    const float* __restrict g = grad_out + b * dim;
+    const float inverse = scale[b];
+    if (id[t] != previous) {
+      previous = id[t];
+      rows[++slot] = previous;
+      float* __restrict row = values + slot * dim;
+      for (int64_t d = 0; d < dim; ++d) row[d] = g[d] * inverse;
+    } else {
+      float* __restrict row = values + slot * dim;
+      for (int64_t d = 0; d < dim; ++d) row[d] += g[d] * inverse;
     }
   }
 }
@@ -43,6 +46,11 @@ torch::Tensor PooledEmbedding::forward(torch::autograd::AutogradContext* ctx,
   return std::get<0>(torch::embedding_bag(weight, ids, offsets, false, mean ? 1 : 0));
 }
 
+// PyTorch's sparse embedding_bag backward gives one value per token, the bag's gradient times
+// (1 / bag size) in float; SparseAdam's coalesce() then sums each row's values in the order of
+// ids.sort(), LibTorch's unstable sort (PyTorch 2.x). Equal ids come out of that sort in an
+// order only it defines, and float addition is not associative, so the same sort here is what
+// gives the same sums to the bit. The result is already coalesced: one row per distinct id.
 torch::autograd::tensor_list PooledEmbedding::backward(torch::autograd::AutogradContext* ctx,
                                                        torch::autograd::tensor_list grad_outputs) {
   const auto saved = ctx->get_saved_variables();
@@ -54,27 +62,26 @@ torch::autograd::tensor_list PooledEmbedding::backward(torch::autograd::Autograd
   const int64_t tokens = ids.size(0), bags = offsets.size(0), dim = grad_out.size(1);
   const int64_t* id = ids.data_ptr<int64_t>();
   const int64_t* offset = offsets.data_ptr<int64_t>();
-  const float* g = grad_out.data_ptr<float>();
 
-  // Distinct rows, sorted; slot[row] = its position. `slot` persists across
-  // calls (sized to the vocabulary) and is reset after use, so a step costs O(T).
-  thread_local std::vector<int64_t> slot;
-  if (static_cast<int64_t>(slot.size()) < vocab_rows) slot.assign(static_cast<size_t>(vocab_rows), -1);
-  std::vector<int64_t> rows;
-  for (int64_t t = 0; t < tokens; ++t) {
-    if (slot[static_cast<size_t>(id[t])] < 0) {
-      slot[static_cast<size_t>(id[t])] = 0;
-      rows.push_back(id[t]);
-    }
+  const auto [sorted, order] = ids.sort(0);  // [T] each
+  const int64_t* sorted_ids = sorted.data_ptr<int64_t>();
+  int64_t distinct = 0;
+  for (int64_t k = 0; k < tokens; ++k) distinct += k == 0 || sorted_ids[k] != sorted_ids[k - 1];
+
+  std::vector<int64_t> bag_of(static_cast<size_t>(tokens));  // bag_of[t]: the bag of token t
+  std::vector<float> scale(static_cast<size_t>(bags));       // 1 / bag size (mean) or 1 (sum)
+  for (int64_t b = 0; b < bags; ++b) {
+    const int64_t begin = offset[b];
+    const int64_t end = b + 1 < bags ? offset[b + 1] : tokens;
+    std::fill(bag_of.begin() + begin, bag_of.begin() + end, b);
+    scale[static_cast<size_t>(b)] = mean && end > begin ? 1.0f / static_cast<float>(end - begin) : 1.0f;
   }
-  std::sort(rows.begin(), rows.end());
-  for (size_t k = 0; k < rows.size(); ++k) slot[static_cast<size_t>(rows[k])] = static_cast<int64_t>(k);
 
-  auto values = torch::zeros({static_cast<int64_t>(rows.size()), dim}, grad_out.options());  // [K, D]
-  accumulate_bag_grads(values.data_ptr<float>(), g, id, offset, tokens, bags, dim, slot.data(), mean);
-  for (const int64_t row : rows) slot[static_cast<size_t>(row)] = -1;
-
-  auto indices = torch::from_blob(rows.data(), {1, static_cast<int64_t>(rows.size())}, torch::kInt64).clone();
+  auto values = torch::empty({distinct, dim}, grad_out.options());  // [K, D]
+  auto indices = torch::empty({1, distinct}, torch::kInt64);         // [1, K], sorted, unique
+  accumulate_bag_grads(values.data_ptr<float>(), grad_out.data_ptr<float>(), id,
+                       order.data_ptr<int64_t>(), bag_of.data(), scale.data(), tokens, dim,
+                       indices.data_ptr<int64_t>());
   // Indices are in range, sorted and unique by construction: skip the checks.
   auto grad_weight = at::_sparse_coo_tensor_unsafe(indices, values, {vocab_rows, dim});
   grad_weight._coalesced_(true);

@@ -1,4 +1,4 @@
-// optimizer.cpp — SparseAdam::step and make_optimizer.
+// optimizer.cpp — Adam::step (dense and sparse) and make_optimizer.
 #include "embtrain/optimizer.h"
 
 #include <sys/mman.h>
@@ -12,27 +12,42 @@ using torch::optim::AdamParamState;
 
 namespace {
 
-// The tensor-op sequence below, fused into one pass over the K rows. CPU
-// index_add_ dispatches one add per row, which made it the slowest part of a
-// step. Each line mirrors one op of the tensor version in float arithmetic
-// (scalars rounded to float as TensorIterator does), so both give the same bits.
-__attribute__((target_clones("avx2", "default"))) void sparse_update_rows(
-    float* __restrict p, float* __restrict m, float* __restrict v, const int64_t* row,
+// The tensor-op sequence below, fused into passes over the K rows. CPU index_add_ dispatches
+// one add per row, which made it the slowest part of a step. Each line mirrors one op of the
+// tensor version in float arithmetic (scalars rounded to float as TensorIterator does), so
+// both give the same bits. The square root is left to ATen: LibTorch 2.x's vectorised float
+// sqrt is not always the correctly rounded one that std::sqrt gives (measured: 1 in 5 values
+// differ by an ulp), and parity with Python needs ATen's.
+
+// Pass 1: the moments of the K rows; root[k, d] <- the new second moment (its sqrt comes next).
+__attribute__((target_clones("avx2", "default"))) void update_moments(
+    float* __restrict m, float* __restrict v, float* __restrict root, const int64_t* row,
     const float* __restrict grad, int64_t k_rows, int64_t dim, float one_minus_beta1,
-    float one_minus_beta2, float eps_f, float minus_step) {
+    float one_minus_beta2) {
   for (int64_t k = 0; k < k_rows; ++k) {
     const int64_t base = row[k] * dim;
     const float* g = grad + k * dim;
     for (int64_t d = 0; d < dim; ++d) {
       const float old_m = m[base + d];
-      const float m_update = (g[d] - old_m) * one_minus_beta1;  // values.sub(old).mul_(1 - b1)
-      m[base + d] = old_m + m_update;                            // exp_avg.index_add_
+      m[base + d] = old_m + (g[d] - old_m) * one_minus_beta1;  // exp_avg.index_add_(update)
       const float old_v = v[base + d];
       const float v_update = (g[d] * g[d] - old_v) * one_minus_beta2;
-      v[base + d] = old_v + v_update;
-      const float numer = m_update + old_m;                      // update.add_(old_exp_avg)
-      const float denom = std::sqrt(v_update + old_v) + eps_f;   // .add_(old).sqrt_().add_(eps)
-      p[base + d] = p[base + d] + (numer / denom) * minus_step;  // p.index_add_
+      v[base + d] = old_v + v_update;     // exp_avg_sq.index_add_(update)
+      root[k * dim + d] = v_update + old_v;  // update.add_(old): the same sum, the same bits
+    }
+  }
+}
+
+// Pass 2: p[row] += (m / (sqrt(v) + eps)) * -step_size, with root = sqrt(v) from ATen.
+// numer = update.add_(old_exp_avg) is the new first moment, the same sum.
+__attribute__((target_clones("avx2", "default"))) void update_rows(
+    float* __restrict p, const float* __restrict m, const float* __restrict root,
+    const int64_t* row, int64_t k_rows, int64_t dim, float eps_f, float minus_step) {
+  for (int64_t k = 0; k < k_rows; ++k) {
+    const int64_t base = row[k] * dim;
+    for (int64_t d = 0; d < dim; ++d) {
+      const float denom = root[k * dim + d] + eps_f;  // .sqrt_().add_(eps)
+      p[base + d] = p[base + d] + (m[base + d] / denom) * minus_step;  // p.index_add_
     }
   }
 }
@@ -42,16 +57,13 @@ void sparse_update_cpu(torch::Tensor& param, torch::Tensor& exp_avg, torch::Tens
                        double beta2, double eps, double step_size) {
   const int64_t k_rows = rows.size(0), dim = values.size(1);
   const int64_t* row = rows.data_ptr<int64_t>();
-  const float* grad = values.data_ptr<float>();
-  float* p = param.data_ptr<float>();
-  float* m = exp_avg.data_ptr<float>();
-  float* v = exp_avg_sq.data_ptr<float>();
-  const float one_minus_beta1 = static_cast<float>(1 - beta1);
-  const float one_minus_beta2 = static_cast<float>(1 - beta2);
-  const float eps_f = static_cast<float>(eps);
-  const float minus_step = static_cast<float>(-step_size);
-  sparse_update_rows(p, m, v, row, grad, k_rows, dim, one_minus_beta1, one_minus_beta2, eps_f,
-                     minus_step);
+  auto root = torch::empty({k_rows, dim}, values.options());  // [K, D]
+  update_moments(exp_avg.data_ptr<float>(), exp_avg_sq.data_ptr<float>(), root.data_ptr<float>(),
+                 row, values.data_ptr<float>(), k_rows, dim, static_cast<float>(1 - beta1),
+                 static_cast<float>(1 - beta2));
+  root.sqrt_();
+  update_rows(param.data_ptr<float>(), exp_avg.data_ptr<float>(), root.data_ptr<float>(), row,
+              k_rows, dim, static_cast<float>(eps), static_cast<float>(-step_size));
 }
 
 // A zero tensor shaped like `param`. On the CPU the moments of a large
@@ -70,11 +82,11 @@ torch::Tensor zero_moment(const torch::Tensor& param) {
 
 }  // namespace
 
-SparseAdam::SparseAdam(std::vector<torch::Tensor> params, AdamOptions options)
+Adam::Adam(std::vector<torch::Tensor> params, AdamOptions options)
     : torch::optim::Optimizer({torch::optim::OptimizerParamGroup(std::move(params))},
                               std::make_unique<AdamOptions>(options)) {}
 
-torch::Tensor SparseAdam::step(LossClosure closure) {
+torch::Tensor Adam::step(LossClosure closure) {
   torch::NoGradGuard no_grad;
   torch::Tensor loss;
   if (closure) {
@@ -87,7 +99,8 @@ torch::Tensor SparseAdam::step(LossClosure closure) {
     const double beta2 = std::get<1>(options.betas());
     for (auto& p : group.params()) {
       if (!p.grad().defined()) continue;
-      const auto key = c10::guts::to_string(p.unsafeGetTensorImpl());
+      // The base class keys its state by the TensorImpl (LibTorch 2.x: the pointer itself).
+      void* const key = p.unsafeGetTensorImpl();
       auto found = state_.find(key);
       if (found == state_.end()) {
         auto state = std::make_unique<AdamParamState>();
@@ -104,10 +117,13 @@ torch::Tensor SparseAdam::step(LossClosure closure) {
       const double bias_correction2 = 1 - std::pow(beta2, state.step());
       const auto& grad = p.grad();
       if (!grad.is_sparse()) {
-        // torch::optim::Adam's update, operation for operation.
-        exp_avg.mul_(beta1).add_(grad, 1 - beta1);
+        // torch.optim.Adam's single-tensor CPU update (PyTorch 2.x), operation for operation.
+        // 2.x moves the first moment with lerp_ where 1.13 had mul_(beta1).add_(grad, 1 - beta1):
+        // the same value up to one rounding, which parity needs to the bit.
+        exp_avg.lerp_(grad, 1 - beta1);
         exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
-        const auto denom = (exp_avg_sq.sqrt() / std::sqrt(bias_correction2)).add_(options.eps());
+        // bias_correction2 ** 0.5 (2.x) rather than math.sqrt (1.13): glibc pow, not sqrt.
+        const auto denom = (exp_avg_sq.sqrt() / std::pow(bias_correction2, 0.5)).add_(options.eps());
         p.addcdiv_(exp_avg, denom, -options.lr() / bias_correction1);
         continue;
       }
@@ -136,11 +152,11 @@ torch::Tensor SparseAdam::step(LossClosure closure) {
   return loss;
 }
 
-void SparseAdam::save(torch::serialize::OutputArchive& archive) const {
+void Adam::save(torch::serialize::OutputArchive& archive) const {
   torch::optim::serialize<AdamParamState, AdamOptions>(archive, *this);
 }
 
-void SparseAdam::load(torch::serialize::InputArchive& archive) {
+void Adam::load(torch::serialize::InputArchive& archive) {
   torch::optim::serialize<AdamParamState, AdamOptions>(archive, *this);
 }
 
@@ -151,8 +167,7 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(Classifier& model,
   for (const auto& parameter : model->parameters()) {
     if (parameter.requires_grad()) trained.push_back(parameter);
   }
-  if (config.optimizer == "sparse_adam") return std::make_unique<SparseAdam>(trained, options);
-  return std::make_unique<torch::optim::Adam>(trained, options);
+  return std::make_unique<Adam>(trained, options);
 }
 
 }  // namespace embtrain

@@ -2,10 +2,7 @@
 #include "embtrain/run.h"
 
 #include <spdlog/spdlog.h>
-#include <caffe2/serialize/inline_container.h>
-#include <torch/csrc/autograd/profiler_legacy.h>
-#include <torch/csrc/jit/serialization/export.h>
-#include <torch/csrc/jit/serialization/pickler.h>
+#include <torch/csrc/autograd/profiler_kineto.h>
 #include <torch/torch.h>
 #include <torch/version.h>
 #include <unistd.h>
@@ -31,6 +28,7 @@
 #include "embtrain/model.h"
 #include "embtrain/optimizer.h"
 #include "embtrain/prepare.h"
+#include "embtrain/python_file.h"
 #include "embtrain/saved_run.h"
 #include "embtrain/report.h"
 #include "embtrain/tokenizer.h"
@@ -89,20 +87,32 @@ torch::Tensor cpu_weights(const torch::Tensor& weights) {
 
 Matrix view(const torch::Tensor& cpu) { return {cpu.size(0), cpu.size(1), cpu.data_ptr<float>()}; }
 
-// torch::pickle_save's format (what Python's torch.load reads), streamed to
-// a sink instead of assembled in memory first.
-void save_for_python(const c10::IValue& value, const Sink& sink) {
-  std::vector<char> pickle;
-  torch::jit::Pickler pickler(
-      [&](const char* bytes, size_t size) { pickle.insert(pickle.end(), bytes, bytes + size); });
-  pickler.protocol();
-  pickler.pushIValue(value);
-  pickler.stop();
-  caffe2::serialize::PyTorchStreamWriter writer(sink);
-  torch::jit::writeArchiveAndTensors("data", pickle.data(), pickle.size(), pickler.tensorData(),
-                                     writer);
-  writer.writeEndOfFile();
-}
+// EMBTRAIN_PROFILE=FILE: a Chrome trace (chrome://tracing, Perfetto) of every LibTorch op
+// while it lives, through PyTorch 2.x's Kineto profiler (what torch.profiler uses).
+class ChromeTrace {
+ public:
+  explicit ChromeTrace(std::string path) : path_(std::move(path)) {
+    namespace profiler = torch::autograd::profiler;
+    const torch::profiler::impl::ProfilerConfig config(torch::profiler::impl::ProfilerState::KINETO);
+    const std::set<torch::profiler::impl::ActivityType> activities{
+        torch::profiler::impl::ActivityType::CPU};
+    profiler::prepareProfiler(config, activities);
+    profiler::enableProfiler(config, activities);
+  }
+  ~ChromeTrace() {
+    try {
+      torch::autograd::profiler::disableProfiler()->save(path_);
+      spdlog::info("profile: {}", path_);
+    } catch (const std::exception& e) {
+      spdlog::warn("cannot write the profile '{}': {}", path_, e.what());
+    }
+  }
+  ChromeTrace(const ChromeTrace&) = delete;
+  ChromeTrace& operator=(const ChromeTrace&) = delete;
+
+ private:
+  std::string path_;
+};
 
 // The config as a run folder keeps it: paths made absolute, so that
 // `--resume` and later commands find the data from any working directory.
@@ -242,11 +252,8 @@ int run_training(const Config& config, const RunOptions& options, PreparedData& 
   // SIGINT/SIGTERM stop training at the next step boundary; a second one exits at once.
   const SignalGuard signals;
   hooks.stop_requested = [] { return SignalGuard::received() != 0; };
-  // EMBTRAIN_PROFILE=FILE writes a Chrome trace of every LibTorch op (chrome://tracing).
-  std::unique_ptr<torch::autograd::profiler::RecordProfile> profile;
-  if (const char* trace = std::getenv("EMBTRAIN_PROFILE")) {
-    profile = std::make_unique<torch::autograd::profiler::RecordProfile>(std::string(trace));
-  }
+  std::unique_ptr<ChromeTrace> profile;
+  if (const char* trace = std::getenv("EMBTRAIN_PROFILE")) profile = std::make_unique<ChromeTrace>(trace);
   try {
     train(model, *optimizer, train_data, valid ? &*valid : nullptr, test ? &*test : nullptr, config,
           device, hooks, state);
@@ -295,8 +302,7 @@ int run_training(const Config& config, const RunOptions& options, PreparedData& 
     c10::impl::GenericDict weights(c10::StringType::get(), c10::AnyType::get());
     weights.insert("before", before);
     weights.insert("after", after);
-    write_atomically(path_in(options, "embeddings.pt"),
-                     [&](const Sink& sink) { save_for_python(weights, sink); });
+    write_for_python(path_in(options, "embeddings.pt"), weights);
     spdlog::debug("model.pt and embeddings.pt written in {:.3f} s",
                   std::chrono::duration<double>(Clock::now() - tensors_started).count());
   });

@@ -14,6 +14,7 @@
 #include "embtrain/dataset.h"
 #include "embtrain/error.h"
 #include "embtrain/io.h"
+#include "embtrain/python_file.h"
 #include "embtrain/metrics.h"
 #include "embtrain/model.h"
 #include "embtrain/report.h"
@@ -281,8 +282,7 @@ void export_embeddings(const ExportOptions& options) {
     dict.insert("before", before);
     dict.insert("after", after);
     dict.insert("when", options.when);
-    const std::vector<char> bytes = torch::pickle_save(dict);
-    write_file_atomic(options.output, std::string_view(bytes.data(), bytes.size()));
+    write_for_python(options.output, dict);
   } else {
     throw Error::usage("--format must be vec, word2vec-bin, projector or torch, got '" + options.format + "'");
   }

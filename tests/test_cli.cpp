@@ -1,5 +1,5 @@
 // test_cli.cpp — the command line as a contract: outputs, files, exit codes, errors.
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 namespace {
 // One line on stderr that starts "embtrain: error:".
 void check_one_error_line(const embtrain::test::CliResult& r, const std::string& needle) {
-  CHECK_THAT(r.err, Catch::StartsWith("embtrain: error:") && Catch::Contains(needle));
+  CHECK_THAT(r.err, embtrain::test::starts_with("embtrain: error:") && embtrain::test::contains(needle));
   CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
 }
 }  // namespace
@@ -24,7 +24,7 @@ void check_one_error_line(const embtrain::test::CliResult& r, const std::string&
 TEST_CASE("vocab prints index, token, count in first-seen order") {
   const auto r = run_cli("vocab --config configs/seed.json");
   REQUIRE(r.code == 0);
-  CHECK_THAT(r.out, Catch::StartsWith("0\tI\t2\n1\tam\t2\n2\thappy\t1\n3\tFeeling\t3\n"));
+  CHECK_THAT(r.out, embtrain::test::starts_with("0\tI\t2\n1\tam\t2\n2\thappy\t1\n3\tFeeling\t3\n"));
   CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 20);
   const auto j = run_cli("vocab --config configs/seed.json --json");
   CHECK(json::parse(j.out.substr(0, j.out.find('\n'))) == json{{"index", 0}, {"token", "I"}, {"count", 2}});
@@ -36,7 +36,7 @@ TEST_CASE("encode prints the article's encoded_sentences pattern") {
   CHECK(r.out == "[0,1,2]\n[3,4,19]\n");
   const auto piped = run_cli("encode --config configs/seed.json", "I am sad\r\nunknown happy\n");
   CHECK(piped.out == "[0,1,13]\n[2]\n");
-  CHECK_THAT(piped.err, Catch::Contains("1 out-of-vocabulary"));
+  CHECK_THAT(piped.err, embtrain::test::contains("1 out-of-vocabulary"));
   const auto with_unk = run_cli(
       "encode --config configs/seed.json --set 'vocab.specials=[\"<unk>\"]' 'unknown happy'");
   CHECK(with_unk.out == "[0,3]\n");
@@ -140,18 +140,18 @@ TEST_CASE("bad usage fails with one clear line and the right exit code") {
   }
   const auto usage = run_cli("train");
   CHECK(usage.code == 2);
-  CHECK_THAT(usage.err, Catch::Contains("--config"));
+  CHECK_THAT(usage.err, embtrain::test::contains("--config"));
   CHECK(run_cli("frobnicate").code == 2);
 }
 
 TEST_CASE("help teaches and version names LibTorch") {
   const auto help = run_cli("train --help");
   CHECK(help.code == 0);
-  CHECK_THAT(help.out, Catch::Contains("--set") && Catch::Contains("--output-dir") &&
-                           Catch::Contains("Examples"));
+  CHECK_THAT(help.out, embtrain::test::contains("--set") && embtrain::test::contains("--output-dir") &&
+                           embtrain::test::contains("Examples"));
   const auto version = run_cli("--version");
   CHECK(version.code == 0);
-  CHECK_THAT(version.out, Catch::Contains("embtrain 0.1.0") && Catch::Contains("LibTorch 1.13"));
+  CHECK_THAT(version.out, embtrain::test::contains("embtrain 0.1.0") && embtrain::test::contains(std::string("LibTorch ") + EMBTRAIN_TORCH_VERSION + "\n"));
 }
 
 TEST_CASE("predict, eval, neighbors and compare use a finished run") {
@@ -162,7 +162,7 @@ TEST_CASE("predict, eval, neighbors and compare use a finished run") {
   const auto predicted = run_cli("predict --run " + run + " 'I am happy' 'News is terrible'");
   REQUIRE(predicted.code == 0);
   CHECK(std::count(predicted.out.begin(), predicted.out.end(), '\n') == 2);
-  CHECK_THAT(predicted.out, Catch::Contains("\t1\tI am happy\n"));
+  CHECK_THAT(predicted.out, embtrain::test::contains("\t1\tI am happy\n"));
   std::string many;
   for (int i = 0; i < 1000; ++i) many += i % 2 ? "I am sad\n" : "Feeling very joyful\n";
   const auto streamed = run_cli("predict --json --run " + run, many);
@@ -218,7 +218,7 @@ TEST_CASE("model.pretrained checks the dimension and freeze_embedding keeps the 
                               " --set model.pretrained=" + (dir / "v4.vec") +
                               " --set model.freeze_embedding=true --set model.final_relu=false");
   REQUIRE(frozen.code == 0);
-  CHECK_THAT(frozen.err, Catch::Contains("19 not found"));
+  CHECK_THAT(frozen.err, embtrain::test::contains("19 not found"));
   const json report = json::parse(slurp(dir / "c/report.json"));
   CHECK(report["summary"]["rows_changed"] == 0);
   CHECK(report["before"][2] == json({0.5, 0.25, -1.0, 2.0}));  // "happy" is row 2

@@ -1,5 +1,5 @@
 // test_config.cpp — defaults < file < --set, unknown keys, types, ranges, paths.
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <nlohmann/json.hpp>
 
 #include "embtrain/config.h"
@@ -70,53 +70,53 @@ TEST_CASE("set overrides parse JSON values, else take a string") {
 
 TEST_CASE("unknown keys are errors that suggest the closest key") {
   const std::string message = error_of(R"({"data": {"train": "t"}, "model": {"hiden_dim": 3}})");
-  CHECK_THAT(message, Catch::Contains("model.hiden_dim"));
-  CHECK_THAT(message, Catch::Contains("did you mean 'model.hidden_dim'"));
+  CHECK_THAT(message, embtrain::test::contains("model.hiden_dim"));
+  CHECK_THAT(message, embtrain::test::contains("did you mean 'model.hidden_dim'"));
   CHECK_THAT(error_of(R"({"data": {"train": "t"}})", {"train.epoch=3"}),
-             Catch::Contains("did you mean 'train.epochs'"));
-  CHECK_THAT(error_of(R"({"dta": {}})"), Catch::Contains("'dta'"));
+             embtrain::test::contains("did you mean 'train.epochs'"));
+  CHECK_THAT(error_of(R"({"dta": {}})"), embtrain::test::contains("'dta'"));
 }
 
 TEST_CASE("wrong types name the key and the value") {
   CHECK_THAT(error_of(R"({"data": {"train": "t"}, "train": {"epochs": "ten"}})"),
-             Catch::Contains("train.epochs") && Catch::Contains("integer") &&
-                 Catch::Contains("\"ten\""));
+             embtrain::test::contains("train.epochs") && embtrain::test::contains("integer") &&
+                 embtrain::test::contains("\"ten\""));
   CHECK_THAT(error_of(R"({"data": {"train": "t"}, "train": {"epochs": 2.5}})"),
-             Catch::Contains("integer"));
+             embtrain::test::contains("integer"));
   CHECK_THAT(error_of(R"({"data": {"train": "t"}, "model": {"final_relu": 1}})"),
-             Catch::Contains("true or false"));
+             embtrain::test::contains("true or false"));
   CHECK_THAT(error_of(R"({"data": {"train": "t"}, "report": {"pairs": [["a"]]}})"),
-             Catch::Contains("report.pairs"));
-  CHECK_THAT(error_of(R"({"data": 3})"), Catch::Contains("data"));
-  CHECK_THAT(error_of(R"([1, 2])"), Catch::Contains("object"));
+             embtrain::test::contains("report.pairs"));
+  CHECK_THAT(error_of(R"({"data": 3})"), embtrain::test::contains("data"));
+  CHECK_THAT(error_of(R"([1, 2])"), embtrain::test::contains("object"));
 }
 
 TEST_CASE("out-of-range values are errors") {
   const std::string base = R"({"data": {"train": "t"}})";
-  CHECK_THAT(error_of(base, {"train.epochs=0"}), Catch::Contains("train.epochs"));
-  CHECK_THAT(error_of(base, {"train.batch_size=-1"}), Catch::Contains("train.batch_size"));
-  CHECK_THAT(error_of(base, {"train.lr=0"}), Catch::Contains("train.lr"));
-  CHECK_THAT(error_of(base, {"train.lr=-0.1"}), Catch::Contains("train.lr"));
-  CHECK_THAT(error_of(base, {"model.embedding_dim=0"}), Catch::Contains("model.embedding_dim"));
-  CHECK_THAT(error_of(base, {"model.hidden_dim=0"}), Catch::Contains("model.hidden_dim"));
-  CHECK_THAT(error_of(base, {"vocab.min_count=0"}), Catch::Contains("vocab.min_count"));
-  CHECK_THAT(error_of(base, {"model.pooling=avg"}), Catch::Contains("flatten | mean | sum | max"));
-  CHECK_THAT(error_of(base, {"train.device=gpu"}), Catch::Contains("train.device"));
-  CHECK_THAT(error_of(base, {"train.threads=-2"}), Catch::Contains("train.threads"));
-  CHECK_THAT(error_of(base, {"vocab.specials=[\"a\",\"a\"]"}), Catch::Contains("duplicate"));
+  CHECK_THAT(error_of(base, {"train.epochs=0"}), embtrain::test::contains("train.epochs"));
+  CHECK_THAT(error_of(base, {"train.batch_size=-1"}), embtrain::test::contains("train.batch_size"));
+  CHECK_THAT(error_of(base, {"train.lr=0"}), embtrain::test::contains("train.lr"));
+  CHECK_THAT(error_of(base, {"train.lr=-0.1"}), embtrain::test::contains("train.lr"));
+  CHECK_THAT(error_of(base, {"model.embedding_dim=0"}), embtrain::test::contains("model.embedding_dim"));
+  CHECK_THAT(error_of(base, {"model.hidden_dim=0"}), embtrain::test::contains("model.hidden_dim"));
+  CHECK_THAT(error_of(base, {"vocab.min_count=0"}), embtrain::test::contains("vocab.min_count"));
+  CHECK_THAT(error_of(base, {"model.pooling=avg"}), embtrain::test::contains("flatten | mean | sum | max"));
+  CHECK_THAT(error_of(base, {"train.device=gpu"}), embtrain::test::contains("train.device"));
+  CHECK_THAT(error_of(base, {"train.threads=-2"}), embtrain::test::contains("train.threads"));
+  CHECK_THAT(error_of(base, {"vocab.specials=[\"a\",\"a\"]"}), embtrain::test::contains("duplicate"));
   CHECK(error_of(base, {"train.device=cuda:1"}).empty());
 }
 
 TEST_CASE("data.train is required - broken JSON names the line") {
-  CHECK_THAT(error_of("{}"), Catch::Contains("data.train"));
+  CHECK_THAT(error_of("{}"), embtrain::test::contains("data.train"));
   CHECK_THAT(error_of("{\n  \"data\": {\n    \"train\": \"t\",\n  }\n}"),
-             Catch::Contains("not valid JSON") && Catch::Contains("line 4"));
+             embtrain::test::contains("not valid JSON") && embtrain::test::contains("line 4"));
   CHECK_THAT(error_of(R"({"data": {"train": "t"}})", {"train.epochs"}),
-             Catch::Contains("KEY=VALUE"));
+             embtrain::test::contains("KEY=VALUE"));
 }
 
 TEST_CASE("a missing config file is an error") {
-  CHECK_THROWS_WITH(load_config("/nonexistent/c.json", {}), Catch::Contains("/nonexistent/c.json"));
+  CHECK_THROWS_WITH(load_config("/nonexistent/c.json", {}), embtrain::test::contains("/nonexistent/c.json"));
 }
 
 TEST_CASE("to_json round-trips and lists every key") {

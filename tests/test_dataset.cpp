@@ -1,5 +1,5 @@
 // test_dataset.cpp — the three readers, bad lines, encoding into one id buffer.
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include "embtrain/config.h"
 #include "embtrain/dataset.h"
@@ -42,21 +42,21 @@ TEST_CASE("TSV, JSONL and fastText give the same rows - CRLF accepted") {
 
 TEST_CASE("bad lines name the file and line") {
   CHECK_THAT(read_error("x.tsv", "1\tok\nno tab here\n"),
-             Catch::Contains("x.tsv:2") && Catch::Contains("no tab"));
-  CHECK_THAT(read_error("x.tsv", "2\tlabel two\n"), Catch::Contains("x.tsv:1") && Catch::Contains("0 or 1"));
-  CHECK_THAT(read_error("x.tsv", "1\t   \n"), Catch::Contains("no text"));
-  CHECK_THAT(read_error("x.tsv", std::string("1\ta\0b\n", 6)), Catch::Contains("NUL"));
-  CHECK_THAT(read_error("x.tsv", "1\tbad \xfe byte\n"), Catch::Contains("UTF-8"));
-  CHECK_THAT(read_error("x.jsonl", "{\"label\": 1}\n"), Catch::Contains("x.jsonl:1") && Catch::Contains("text"));
-  CHECK_THAT(read_error("x.jsonl", "{\"label\": \"1\", \"text\": \"a\"}\n"), Catch::Contains("0 or 1"));
-  CHECK_THAT(read_error("x.jsonl", "{\"label\": 1, \"text\": 5}\n"), Catch::Contains("string"));
-  CHECK_THAT(read_error("x.jsonl", "{\"label\": 1, \"text\": \"a\"\n"), Catch::Contains("invalid JSON"));
-  CHECK_THAT(read_error("x.jsonl", "[1, \"a\"]\n"), Catch::Contains("object"));
-  CHECK_THAT(read_error("x.txt", "1 no label prefix\n"), Catch::Contains("__label__"));
-  CHECK_THAT(read_error("x.txt", "__label__pos text\n"), Catch::Contains("0 or 1"));
-  CHECK_THAT(read_error("x.tsv", ""), Catch::Contains("no examples"));
-  CHECK_THAT(read_error("x.csv", "1,a\n"), Catch::Contains("data.format"));
-  CHECK_THAT(read_error("x.tsv", "zz\n", true), Catch::Contains("1 bad lines skipped"));
+             embtrain::test::contains("x.tsv:2") && embtrain::test::contains("no tab"));
+  CHECK_THAT(read_error("x.tsv", "2\tlabel two\n"), embtrain::test::contains("x.tsv:1") && embtrain::test::contains("0 or 1"));
+  CHECK_THAT(read_error("x.tsv", "1\t   \n"), embtrain::test::contains("no text"));
+  CHECK_THAT(read_error("x.tsv", std::string("1\ta\0b\n", 6)), embtrain::test::contains("NUL"));
+  CHECK_THAT(read_error("x.tsv", "1\tbad \xfe byte\n"), embtrain::test::contains("UTF-8"));
+  CHECK_THAT(read_error("x.jsonl", "{\"label\": 1}\n"), embtrain::test::contains("x.jsonl:1") && embtrain::test::contains("text"));
+  CHECK_THAT(read_error("x.jsonl", "{\"label\": \"1\", \"text\": \"a\"}\n"), embtrain::test::contains("0 or 1"));
+  CHECK_THAT(read_error("x.jsonl", "{\"label\": 1, \"text\": 5}\n"), embtrain::test::contains("string"));
+  CHECK_THAT(read_error("x.jsonl", "{\"label\": 1, \"text\": \"a\"\n"), embtrain::test::contains("invalid JSON"));
+  CHECK_THAT(read_error("x.jsonl", "[1, \"a\"]\n"), embtrain::test::contains("object"));
+  CHECK_THAT(read_error("x.txt", "1 no label prefix\n"), embtrain::test::contains("__label__"));
+  CHECK_THAT(read_error("x.txt", "__label__pos text\n"), embtrain::test::contains("0 or 1"));
+  CHECK_THAT(read_error("x.tsv", ""), embtrain::test::contains("no examples"));
+  CHECK_THAT(read_error("x.csv", "1,a\n"), embtrain::test::contains("data.format"));
+  CHECK_THAT(read_error("x.tsv", "zz\n", true), embtrain::test::contains("1 bad lines skipped"));
 }
 
 TEST_CASE("skip_bad_lines skips and counts") {
@@ -69,8 +69,8 @@ TEST_CASE("skip_bad_lines skips and counts") {
 
 TEST_CASE("missing files and folders are errors") {
   TempDir dir;
-  CHECK_THROWS_WITH(read_dataset(dir / "none.tsv", "auto", false), Catch::Contains("none.tsv"));
-  CHECK_THROWS_WITH(read_dataset(dir.path.string(), "tsv", false), Catch::Contains("directory"));
+  CHECK_THROWS_WITH(read_dataset(dir / "none.tsv", "auto", false), embtrain::test::contains("none.tsv"));
+  CHECK_THROWS_WITH(read_dataset(dir.path.string(), "tsv", false), embtrain::test::contains("directory"));
 }
 
 TEST_CASE("encode: one id buffer with offsets - OOV to <unk> or dropped") {

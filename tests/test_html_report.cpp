@@ -1,7 +1,7 @@
 // test_html_report.cpp — report.html: SVG element counts, escaping, `embtrain report`.
 //
 // Uses fixtures/inspect-run (6 tokens x 2 dimensions, 2 epochs with train and valid).
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -50,7 +50,7 @@ size_t count(const std::string& text, const std::string& needle) {
 TEST_CASE("the page has one arrow per token, one curve per series, one cell per value") {
   const json report = read_report(fixture("inspect-run"));
   const std::string html = render_html_report(report, sample_epochs());
-  CHECK_THAT(html, Catch::StartsWith("<!doctype html>"));
+  CHECK_THAT(html, embtrain::test::starts_with("<!doctype html>"));
   const std::string pca = svg_of(html, "pca");
   CHECK(count(pca, "<line class=\"move ") == 6);
   CHECK(count(pca, "<text class=\"label ") == 6);
@@ -113,7 +113,7 @@ TEST_CASE("large vocabularies: the heatmap keeps the 40 rows that moved most") {
   CHECK(count(pca, "<text class=\"label ") == 80);
   // No epochs: no curves, and a note instead.
   CHECK(count(svg_of(html, "curves"), "<polyline") == 0);
-  CHECK_THAT(svg_of(html, "curves"), Catch::Contains("no metrics"));
+  CHECK_THAT(svg_of(html, "curves"), embtrain::test::contains("no metrics"));
 }
 
 TEST_CASE("the PCA plot is deterministic and spans the rows' main directions") {
@@ -153,11 +153,11 @@ TEST_CASE("embtrain report rewrites RUN_DIR/report.html") {
   spit(run + "/metrics.jsonl", "{\"epoch\": 1}\nnot json\n");
   const auto bad = run_cli("report '" + run + "'");
   CHECK(bad.code == 1);
-  CHECK_THAT(bad.err, Catch::Contains("metrics.jsonl:2"));
+  CHECK_THAT(bad.err, embtrain::test::contains("metrics.jsonl:2"));
 
   const auto missing = run_cli("report '" + (dir / "nothing") + "'");
   CHECK(missing.code == 1);
-  CHECK_THAT(missing.err, Catch::StartsWith("embtrain: error:") && Catch::Contains("nothing"));
+  CHECK_THAT(missing.err, embtrain::test::starts_with("embtrain: error:") && embtrain::test::contains("nothing"));
   CHECK(run_cli("report").code == 2);
-  CHECK_THAT(run_cli("report --help").out, Catch::Contains("Example:"));
+  CHECK_THAT(run_cli("report --help").out, embtrain::test::contains("Example:"));
 }

@@ -4,7 +4,7 @@
 //   happy  [1,0]->[1,0.5]  moved 0.5       joyful [0,1]->[0.1,1]  moved 0.1
 //   sad    in 4 batches, no gradient       gone   never in a batch
 //   <b>&"x' [1,1]->[1.3,1] moved 0.3       meh    gradient, but did not move
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -67,7 +67,7 @@ TEST_CASE("rows that never changed are grouped by reason") {
   CHECK(by_reason["never_in_batch"]["examples"] == json({"gone"}));
   CHECK(by_reason["zero_gradient"]["count"] == 1);
   CHECK(by_reason["zero_gradient"]["examples"] == json({"sad"}));
-  CHECK_THAT(by_reason["zero_gradient"]["why"].get<std::string>(), Catch::Contains("ReLU"));
+  CHECK_THAT(by_reason["zero_gradient"]["why"].get<std::string>(), embtrain::test::contains("ReLU"));
   CHECK(by_reason["updates_cancelled"]["examples"] == json({"meh"}));
 }
 
@@ -96,7 +96,7 @@ TEST_CASE("requested tokens get steps, why and neighbours before/after") {
   CHECK(happy["neighbors"]["after"][0][0] == "<b>&\"x'");
   // "sad" has no neighbours in report.json: computed from the rows, k = config.report.neighbors.
   const json& sad = tokens["sad"];
-  CHECK_THAT(sad["why"].get<std::string>(), Catch::Contains("always zero"));
+  CHECK_THAT(sad["why"].get<std::string>(), embtrain::test::contains("always zero"));
   CHECK(sad["neighbors"]["source"] == "computed");
   const json& before = sad["neighbors"]["before"];
   REQUIRE(before.size() == 2);
@@ -107,7 +107,7 @@ TEST_CASE("requested tokens get steps, why and neighbours before/after") {
   CHECK(after[1][0] == "joyful");
   CHECK(after[1][1].get<double>() == Approx(-0.1 / std::sqrt(1.01)).margin(kTolerance));
   CHECK(tokens["nope"]["found"] == false);
-  CHECK_THAT(tokens["nope"]["reason"].get<std::string>(), Catch::Contains("not in the vocabulary"));
+  CHECK_THAT(tokens["nope"]["reason"].get<std::string>(), embtrain::test::contains("not in the vocabulary"));
 }
 
 TEST_CASE("a bounded report has no neighbours to compute for a token it lacks them for") {
@@ -117,7 +117,7 @@ TEST_CASE("a bounded report has no neighbours to compute for a token it lacks th
   options.tokens = {"sad", "absent"};
   const json tokens = inspect_report(report, options)["tokens"];
   CHECK(tokens["sad"]["neighbors"].is_null());
-  CHECK_THAT(tokens["absent"]["reason"].get<std::string>(), Catch::Contains("bounded report"));
+  CHECK_THAT(tokens["absent"]["reason"].get<std::string>(), embtrain::test::contains("bounded report"));
 }
 
 TEST_CASE("read_report takes a run folder or a report.json and names the path on errors") {
@@ -125,21 +125,21 @@ TEST_CASE("read_report takes a run folder or a report.json and names the path on
   TempDir dir;
   Error::Kind kind = Error::Kind::usage;
   CHECK_THAT(error_of([&] { read_report(dir / "missing"); }, &kind),
-             Catch::Contains(dir / "missing"));
+             embtrain::test::contains(dir / "missing"));
   CHECK(kind == Error::Kind::runtime);
   CHECK_THAT(error_of([&] { read_report(dir.path.string()); }),
-             Catch::Contains(dir.path.string()) && Catch::Contains("no report.json"));
+             embtrain::test::contains(dir.path.string()) && embtrain::test::contains("no report.json"));
   spit(dir / "broken.json", "{\"format\": ");
   CHECK_THAT(error_of([&] { read_report(dir / "broken.json"); }),
-             Catch::Contains(dir / "broken.json") && Catch::Contains("not valid JSON"));
+             embtrain::test::contains(dir / "broken.json") && embtrain::test::contains("not valid JSON"));
   spit(dir / "other.json", "{\"tokens\": []}");
   CHECK_THAT(error_of([&] { read_report(dir / "other.json"); }),
-             Catch::Contains(dir / "other.json") && Catch::Contains("not an embtrain report"));
+             embtrain::test::contains(dir / "other.json") && embtrain::test::contains("not an embtrain report"));
   spit(dir / "array.json", "[1, 2]");
   CHECK_THAT(error_of([&] { read_report(dir / "array.json"); }),
-             Catch::Contains("not an embtrain report"));
+             embtrain::test::contains("not an embtrain report"));
   CHECK_THAT(error_of([] { inspect_report(json{{"summary", json::object()}}, {}); }),
-             Catch::Contains("tokens"));
+             embtrain::test::contains("tokens"));
 }
 
 TEST_CASE("display_token quotes tokens that would be invisible") {
@@ -154,8 +154,8 @@ TEST_CASE("embtrain inspect prints aligned tables, or one JSON object") {
   const std::string run = fixture("inspect-run");
   const auto text = run_cli("inspect '" + run + "' --top 2 --token sad");
   REQUIRE(text.code == 0);
-  CHECK_THAT(text.out, Catch::Contains("Moved most") && Catch::Contains("Never moved: 3 rows") &&
-                           Catch::Contains("closer") && Catch::Contains("nearest after:  gone"));
+  CHECK_THAT(text.out, embtrain::test::contains("Moved most") && embtrain::test::contains("Never moved: 3 rows") &&
+                           embtrain::test::contains("closer") && embtrain::test::contains("nearest after:  gone"));
   // The header's "change" column lines up with the values under it.
   const auto header = text.out.find("  token");
   REQUIRE(header != std::string::npos);
@@ -163,7 +163,7 @@ TEST_CASE("embtrain inspect prints aligned tables, or one JSON object") {
   const auto row_end = text.out.find('\n', header_end + 1);
   const std::string header_line = text.out.substr(header, header_end - header);
   const std::string row_line = text.out.substr(header_end + 1, row_end - header_end - 1);
-  CHECK_THAT(row_line, Catch::StartsWith("  happy"));
+  CHECK_THAT(row_line, embtrain::test::starts_with("  happy"));
   CHECK(header_line.find("change") + 6 == row_line.find("0.5000") + 6);
 
   const auto as_json = run_cli("inspect '" + run + "/report.json' --json --token happy");
@@ -178,10 +178,10 @@ TEST_CASE("embtrain inspect errors: missing run (exit 1), bad option (exit 2)") 
   const auto missing = run_cli("inspect /nonexistent/run");
   CHECK(missing.code == 1);
   CHECK_THAT(missing.err,
-             Catch::StartsWith("embtrain: error:") && Catch::Contains("/nonexistent/run"));
+             embtrain::test::starts_with("embtrain: error:") && embtrain::test::contains("/nonexistent/run"));
   CHECK(run_cli("inspect '" + fixture("inspect-run") + "' --top -1").code == 2);
   CHECK(run_cli("inspect").code == 2);
   const auto help = run_cli("inspect --help");
   CHECK(help.code == 0);
-  CHECK_THAT(help.out, Catch::Contains("Examples:"));
+  CHECK_THAT(help.out, embtrain::test::contains("Examples:"));
 }

@@ -2,7 +2,7 @@
 // torch before Catch2: glog's CHECK would otherwise replace Catch2's.
 #include <torch/torch.h>
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include "embtrain/error.h"
 #include "embtrain/model.h"
@@ -107,7 +107,7 @@ TEST_CASE("cuda on this CPU-only LibTorch is a usage error naming why") {
     FAIL("expected an error");
   } catch (const Error& e) {
     CHECK(e.exit_code() == 2);
-    CHECK_THAT(e.what(), Catch::Contains("CUDA is not available"));
+    CHECK_THAT(e.what(), embtrain::test::contains("CUDA is not available"));
   }
   CHECK(resolve_device("auto").is_cpu());
 }

@@ -1,5 +1,5 @@
 // test_report.cpp — per-token changes, reasons, pairs, neighbours, bounded size.
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include "embtrain/config.h"
 #include "embtrain/report.h"
@@ -48,8 +48,8 @@ TEST_CASE("tokens say what changed and why") {
   CHECK(tokens[1]["changed"] == true);
   CHECK(tokens[1]["change_norm"].get<double>() == Approx(0.5).margin(kTolerance));
   CHECK(tokens[0]["changed"] == false);
-  CHECK_THAT(tokens[0]["why"].get<std::string>(), Catch::Contains("always zero"));
-  CHECK_THAT(tokens[2]["why"].get<std::string>(), Catch::Contains("never in a batch"));
+  CHECK_THAT(tokens[0]["why"].get<std::string>(), embtrain::test::contains("always zero"));
+  CHECK_THAT(tokens[2]["why"].get<std::string>(), embtrain::test::contains("never in a batch"));
   CHECK(report["summary"]["rows_changed"] == 1);
   CHECK(report["summary"]["rows_never_in_batch"] == 1);
   CHECK(report["summary"]["largest_change"]["token"] == "joyful");

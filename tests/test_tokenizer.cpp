@@ -1,5 +1,5 @@
 // test_tokenizer.cpp — whitespace and char tokenizers, lowercasing, UTF-8 checks.
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include "embtrain/config.h"
 #include "embtrain/tokenizer.h"

@@ -1,5 +1,5 @@
 // test_vectors.cpp — .vec reading and the text/binary word2vec writers.
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <cstring>
 
 #include "embtrain/error.h"
@@ -53,13 +53,13 @@ TEST_CASE("malformed .vec files are errors naming file and line") {
     }
     return std::string();
   };
-  CHECK_THAT(error_of(""), Catch::Contains("bad.vec:1"));
-  CHECK_THAT(error_of("two 2\n"), Catch::Contains("header"));
-  CHECK_THAT(error_of("1 2\na 1\n"), Catch::Contains("bad.vec:2") && Catch::Contains("1 values"));
-  CHECK_THAT(error_of("1 2\na 1 x\n"), Catch::Contains("not a finite number"));
-  CHECK_THAT(error_of("1 2\na 1 nan\n"), Catch::Contains("not a finite number"));
-  CHECK_THAT(error_of("2 1\na 1\na 2\n"), Catch::Contains("bad.vec:3") && Catch::Contains("duplicate"));
-  CHECK_THAT(error_of("3 1\na 1\n"), Catch::Contains("header says 3"));
-  CHECK_THAT(error_of("1 1\n\xff 1\n"), Catch::Contains("UTF-8"));
-  CHECK_THROWS_WITH(read_vec(dir / "missing.vec"), Catch::Contains("missing.vec"));
+  CHECK_THAT(error_of(""), embtrain::test::contains("bad.vec:1"));
+  CHECK_THAT(error_of("two 2\n"), embtrain::test::contains("header"));
+  CHECK_THAT(error_of("1 2\na 1\n"), embtrain::test::contains("bad.vec:2") && embtrain::test::contains("1 values"));
+  CHECK_THAT(error_of("1 2\na 1 x\n"), embtrain::test::contains("not a finite number"));
+  CHECK_THAT(error_of("1 2\na 1 nan\n"), embtrain::test::contains("not a finite number"));
+  CHECK_THAT(error_of("2 1\na 1\na 2\n"), embtrain::test::contains("bad.vec:3") && embtrain::test::contains("duplicate"));
+  CHECK_THAT(error_of("3 1\na 1\n"), embtrain::test::contains("header says 3"));
+  CHECK_THAT(error_of("1 1\n\xff 1\n"), embtrain::test::contains("UTF-8"));
+  CHECK_THROWS_WITH(read_vec(dir / "missing.vec"), embtrain::test::contains("missing.vec"));
 }

@@ -1,5 +1,5 @@
 // test_vocab.cpp — first-seen and frequency order, specials, limits, files.
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include "embtrain/config.h"
 #include "embtrain/error.h"
@@ -65,17 +65,17 @@ TEST_CASE("vocabulary files: line number is the id - duplicates and empty lines 
 
   spit(dir / "dup.txt", "a\nb\na\n");
   CHECK_THROWS_WITH(Vocab::load(dir / "dup.txt"),
-                    Catch::Contains("dup.txt:3") && Catch::Contains("duplicate token 'a'") &&
-                        Catch::Contains("line 1"));
+                    embtrain::test::contains("dup.txt:3") && embtrain::test::contains("duplicate token 'a'") &&
+                        embtrain::test::contains("line 1"));
   spit(dir / "empty-line.txt", "a\n\nb\n");
-  CHECK_THROWS_WITH(Vocab::load(dir / "empty-line.txt"), Catch::Contains("empty-line.txt:2"));
+  CHECK_THROWS_WITH(Vocab::load(dir / "empty-line.txt"), embtrain::test::contains("empty-line.txt:2"));
   spit(dir / "cr.txt", "ok\nCCC\r\r\n");  // found by fuzz_vocab: could not round-trip
-  CHECK_THROWS_WITH(Vocab::load(dir / "cr.txt"), Catch::Contains("cr.txt:2") && Catch::Contains("carriage return"));
+  CHECK_THROWS_WITH(Vocab::load(dir / "cr.txt"), embtrain::test::contains("cr.txt:2") && embtrain::test::contains("carriage return"));
   spit(dir / "empty.txt", "");
-  CHECK_THROWS_WITH(Vocab::load(dir / "empty.txt"), Catch::Contains("is empty"));
+  CHECK_THROWS_WITH(Vocab::load(dir / "empty.txt"), embtrain::test::contains("is empty"));
   spit(dir / "bad.txt", "ok\n\xff\n");
-  CHECK_THROWS_WITH(Vocab::load(dir / "bad.txt"), Catch::Contains("bad.txt:2") && Catch::Contains("UTF-8"));
-  CHECK_THROWS_WITH(Vocab::load(dir / "missing.txt"), Catch::Contains("missing.txt"));
+  CHECK_THROWS_WITH(Vocab::load(dir / "bad.txt"), embtrain::test::contains("bad.txt:2") && embtrain::test::contains("UTF-8"));
+  CHECK_THROWS_WITH(Vocab::load(dir / "missing.txt"), embtrain::test::contains("missing.txt"));
 }
 
 TEST_CASE("make_vocab: an empty built vocabulary is a usage error") {
@@ -87,7 +87,7 @@ TEST_CASE("make_vocab: an empty built vocabulary is a usage error") {
     FAIL("expected an error");
   } catch (const Error& e) {
     CHECK(e.exit_code() == 2);
-    CHECK_THAT(e.what(), Catch::Contains("min_count"));
+    CHECK_THAT(e.what(), embtrain::test::contains("min_count"));
   }
 }
 

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """test_report_html.py — report.html as headless Chromium renders it.
 
 Usage: test_report_html.py EMBTRAIN_BINARY SOURCE_DIR

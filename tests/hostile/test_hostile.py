@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Hostile input, table-driven: every case must fail (or pass) with the right exit code, one
 clear error line naming the problem, no crash, and nothing half-written.
 

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """The article's PyTorch trainer, generalised just enough to be checked against embtrain.
 
 With --batch-size 1, pooling flatten and no shuffling this is the article's own loop

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Runs that survive: determinism, interrupt + resume bit for bit, divergence, resume errors.
 
 usage: test_resume.py EMBTRAIN_BINARY WORK_DIR        Ends with 'N passed, N failed'.
