@@ -6,6 +6,7 @@
 #      Python PyTorch with SparseAdam and with dense Adam (both with glibc malloc tuned).
 #   2. Vocabulary scale: the same 20k sentences with a 10k-row and a 1M-row vocabulary file.
 #   3. The article's run (configs/seed.json) against the article's Python code.
+#   4. Start-up: a command that loads LibTorch and does almost nothing (--version, predict).
 # Runs alternate between tools, BENCH_RUNS times each (default 3); the table gives medians
 # of wall time and peak RSS (/usr/bin/time), test accuracy, and ratios against embtrain.
 # Usage: scripts/bench.sh [BENCH_RUNS]
@@ -99,6 +100,13 @@ for ((i = 0; i < runs; i++)); do
   measure "embtrain, article run" build/embtrain train --config configs/seed.json \
     --output-dir "$work/seed" --force --quiet
   measure "article's Python code" $py tests/parity/reference.py --train data/seed/train.tsv
+done
+
+# Start-up of a torch command: what every command that loads LibTorch pays before any work.
+echo "bench: start-up" >&2
+for ((i = 0; i < runs; i++)); do
+  measure "embtrain --version (loads LibTorch)" build/embtrain --version
+  measure "embtrain predict, one sentence" build/embtrain predict --run "$work/seed" "I am happy"
 done
 
 $py - "$results" <<'PY'

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <vector>
 
-#include "embtrain/error.h"
+#include "embtrain/text/error.h"
 
 namespace embtrain {
 

@@ -27,7 +27,7 @@ struct TorchBackend {
   void (*nearest_tokens)(const NeighborsOptions&);
   void (*export_embeddings)(const ExportOptions&);
   void (*compare_runs)(const CompareOptions&);
-  std::string (*version)();  // "1.13.0"
+  std::string (*version)();  // "2.13.0 (CPU; no CUDA device)"
 };
 
 // Loads the torch library on first use. Throws Error when it cannot.

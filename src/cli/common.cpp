@@ -2,7 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
-#include "embtrain/error.h"
+#include "embtrain/text/error.h"
 
 namespace embtrain::cli {
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "cli/commands.h"
-#include "embtrain/inspect.h"
+#include "embtrain/text/inspect.h"
 
 namespace embtrain::cli {
 namespace {

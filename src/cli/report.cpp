@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "cli/commands.h"
-#include "embtrain/error.h"
-#include "embtrain/html_report.h"
-#include "embtrain/inspect.h"
-#include "embtrain/io.h"
+#include "embtrain/text/error.h"
+#include "embtrain/text/html_report.h"
+#include "embtrain/text/inspect.h"
+#include "embtrain/text/io.h"
 
 namespace embtrain::cli {
 namespace {

@@ -5,9 +5,9 @@
 
 #include "cli/commands.h"
 #include "embtrain/backend.h"
-#include "embtrain/config.h"
-#include "embtrain/error.h"
-#include "embtrain/prepare.h"
+#include "embtrain/text/config.h"
+#include "embtrain/text/error.h"
+#include "embtrain/text/prepare.h"
 #include "embtrain/run.h"
 
 namespace embtrain::cli {

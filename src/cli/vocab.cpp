@@ -4,10 +4,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "embtrain/config.h"
-#include "embtrain/dataset.h"
-#include "embtrain/tokenizer.h"
-#include "embtrain/vocab.h"
+#include "embtrain/text/config.h"
+#include "embtrain/text/dataset.h"
+#include "embtrain/text/tokenizer.h"
+#include "embtrain/text/vocab.h"
 
 namespace embtrain::cli {
 namespace {

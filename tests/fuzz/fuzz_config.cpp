@@ -2,8 +2,8 @@
 #include <cstdint>
 #include <string>
 
-#include "embtrain/config.h"
-#include "embtrain/error.h"
+#include "embtrain/text/config.h"
+#include "embtrain/text/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

@@ -5,11 +5,11 @@
 #include <sstream>
 #include <string>
 
-#include "embtrain/config.h"
-#include "embtrain/dataset.h"
-#include "embtrain/error.h"
-#include "embtrain/tokenizer.h"
-#include "embtrain/vocab.h"
+#include "embtrain/text/config.h"
+#include "embtrain/text/dataset.h"
+#include "embtrain/text/error.h"
+#include "embtrain/text/tokenizer.h"
+#include "embtrain/text/vocab.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;

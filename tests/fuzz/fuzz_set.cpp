@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "embtrain/config.h"
-#include "embtrain/error.h"
+#include "embtrain/text/config.h"
+#include "embtrain/text/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::istringstream in(std::string(reinterpret_cast<const char*>(data), size));

@@ -3,8 +3,8 @@
 #include <sstream>
 #include <string>
 
-#include "embtrain/error.h"
-#include "embtrain/vocab.h"
+#include "embtrain/text/error.h"
+#include "embtrain/text/vocab.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::istringstream in(std::string(reinterpret_cast<const char*>(data), size));

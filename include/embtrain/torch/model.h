@@ -1,0 +1,81 @@
+// model.h — the article's classifier as a torch::nn module.
+//
+//   ids ─ Embedding(V, D) ─ pooling ─ Linear(in, H) ─ ReLU ─ Linear(H, 1)
+//       ─ [ReLU if final_relu] ─ Sigmoid ─ probability [B]
+//
+// pooling "flatten" (the article) pads/truncates each sentence to L =
+// max_length tokens and concatenates their vectors (in = L·D); "mean", "sum"
+// and "max" reduce a sentence's vectors with embedding_bag (in = D).
+// Submodules are registered in the article's order and under its names
+// (embedding, linear, linear_1), so one seed gives Python's initial weights.
+#pragma once
+
+#include <torch/torch.h>
+
+#include "embtrain/text/config.h"
+
+namespace embtrain {
+
+class Vocab;
+struct WordVectors;
+
+// One batch on the model's device.
+struct Batch {
+  torch::Tensor ids;      // flatten: [B, L] int64; bags: [T] int64 (all sentences back to back)
+  torch::Tensor offsets;  // bags: [B] int64 start of each sentence in ids; flatten: undefined
+  torch::Tensor mask;     // flatten: [B, L, 1] float, 0 at padding; undefined when nothing is padded
+  torch::Tensor labels;   // [B] float
+  int64_t size = 0;
+};
+
+// Mean/sum pooling over a CPU embedding whose backward writes the sparse
+// gradient directly in coalesced form: one row per distinct token of the
+// batch, rows sorted. Autograd through embedding_bag(sparse=true) yields one
+// row per token occurrence instead, and coalescing those (a sort of every id
+// in the batch) was the largest cost of a training step. Forward is
+// torch::embedding_bag itself; backward computes what
+// _embedding_bag_sparse_backward + coalesce compute:
+//   grad[row] = sum over occurrences t of row: grad_out[bag(t)] * (1 / len(bag)) (mean)
+class PooledEmbedding : public torch::autograd::Function<PooledEmbedding> {
+ public:
+  // weight [V, D] float, ids [T] int64, offsets [B] int64 -> pooled [B, D]
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& weight,
+                               const torch::Tensor& ids, const torch::Tensor& offsets, bool mean);
+  static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* ctx,
+                                               torch::autograd::tensor_list grad_outputs);
+};
+
+class ClassifierImpl : public torch::nn::Module {
+ public:
+  // `sparse`: the embedding produces sparse gradients (for sparse_adam).
+  ClassifierImpl(const ModelConfig& config, int64_t vocab_size, bool sparse);
+
+  // Probabilities [B].
+  torch::Tensor forward(const Batch& batch);
+
+  // True when the embedding's sparse gradient comes from PooledEmbedding below:
+  // its rows are already sorted and unique, so it needs no coalesce().
+  bool grad_rows_unique() const;
+
+  torch::nn::Embedding embedding{nullptr};
+  torch::nn::Linear linear{nullptr};
+  torch::nn::Linear linear_1{nullptr};
+
+ private:
+  // pooled [B, in] -> probabilities [B]
+  torch::Tensor head(torch::Tensor pooled);
+
+  ModelConfig config_;
+  bool sparse_;
+};
+TORCH_MODULE(Classifier);
+
+// Seeds the global generator with train.seed and builds the classifier, so that
+// a seed gives Python's initial weights (model creation is the generator's
+// first use). With `pretrained`, rows of tokens it has are overwritten by its
+// vectors (dimension checked; *missing counts the vocabulary tokens it lacks);
+// model.freeze_embedding turns the embedding's gradient off.
+Classifier create_model(const Config& config, const Vocab& vocab, const WordVectors* pretrained,
+                        int64_t* missing = nullptr);
+
+}  // namespace embtrain

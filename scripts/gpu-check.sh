@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# gpu-check.sh — embtrain on CUDA, in one command of a few minutes, on a machine with an NVIDIA GPU
+# and PyTorch 2.x built with CUDA:
+#   1. configures and builds embtrain against that torch's LibTorch (build-cuda/);
+#   2. runs the CUDA-capable tests (test_model, test_cli) with EMBTRAIN_TEST_DEVICE=cuda;
+#   3. trains the article run and a mean-pooling sparse_adam run on cpu and on cuda and requires
+#      `before` equal and `after` within 1e-5 (GPU kernels sum in another order);
+#   4. prints the wall time of each run.
+# usage: scripts/gpu-check.sh [PYTHON]   (PYTHON: a python3 whose torch has CUDA; default python3)
+# Needs the Debian packages of scripts/deps.sh (--no-venv) and the CUDA toolkit that LibTorch's
+# CMake files look for (nvcc on PATH or CUDA_HOME).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python=$(command -v "${1:-python3}")
+prefix=$("$python" - <<'PY'
+import torch, torch.utils
+assert torch.cuda.is_available(), f"torch {torch.__version__} sees no CUDA device"
+print(torch.utils.cmake_prefix_path)
+PY
+)
+echo "gpu-check: torch $("$python" -c 'import torch; print(torch.__version__, torch.cuda.get_device_name(0))')" >&2
+started=$(date +%s.%N)
+cmake -S . -B build-cuda -DCMAKE_BUILD_TYPE=Release -DEMBTRAIN_LIBTORCH="$prefix" \
+  -DEMBTRAIN_PYTHON="$python" >/dev/null
+cmake --build build-cuda -j"$(nproc)"
+echo "gpu-check: built in $(echo "$(date +%s.%N) - $started" | bc) s" >&2
+
+(cd build-cuda && EMBTRAIN_TEST_DEVICE=cuda ctest --output-on-failure -R '^test_(model|cli):')
+
+work=$(mktemp -d /tmp/embtrain-gpu-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+# train NAME DEVICE [--set ...]: one timed run into $work/NAME-DEVICE
+train() {
+  local name=$1 device=$2; shift 2
+  local t0; t0=$(date +%s.%N)
+  build-cuda/embtrain train --config configs/seed.json --output-dir "$work/$name-$device" --force \
+    --quiet --set train.device="$device" "$@"
+  printf 'gpu-check: %-12s %-5s %6.2f s\n' "$name" "$device" "$(echo "$(date +%s.%N) - $t0" | bc)" >&2
+}
+sparse=(--set model.pooling=mean --set train.optimizer=sparse_adam --set train.batch_size=3
+        --set train.lr=0.01 --set model.final_relu=false --set model.embedding_dim=8
+        --set train.shuffle=true)
+for device in cpu cuda; do
+  train article "$device"
+  train sparse_mean "$device" "${sparse[@]}"
+done
+"$python" - "$work" <<'PY'
+import json, sys
+work, failed = sys.argv[1], 0
+for name in ("article", "sparse_mean"):
+    cpu, cuda = (json.load(open(f"{work}/{name}-{d}/report.json")) for d in ("cpu", "cuda"))
+    for key, tolerance in (("before", 0.0), ("after", 1e-5)):
+        diff = max(abs(a - b) for ra, rb in zip(cpu[key], cuda[key]) for a, b in zip(ra, rb))
+        ok = diff <= tolerance and cuda["device"].startswith("cuda")
+        failed += not ok
+        print(f"{'ok  ' if ok else 'FAIL'} {name}: {key} cpu vs cuda max |diff| {diff:.3g} (<= {tolerance:g})")
+print(f"{4 - failed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
+PY

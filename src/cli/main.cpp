@@ -1,0 +1,62 @@
+// main.cpp — parses the command line, dispatches, and turns errors into one
+// line on stderr and an exit code (0 ok, 2 usage/config error, 1 other failure).
+#include <malloc.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "cli/commands.h"
+#include "embtrain/backend.h"
+#include "embtrain/text/error.h"
+
+int main(int argc, char** argv) {
+  // Large dense gradients are freed and re-allocated every step; with glibc's
+  // default thresholds each comes back as fresh mmap'd pages and page-faults
+  // (8x slower seen). Keep such blocks on the heap instead.
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
+
+  auto logger = spdlog::stderr_color_mt("embtrain");
+  logger->set_pattern("%^%l%$: %v");
+  spdlog::set_default_logger(logger);
+
+  CLI::App app{
+      "embtrain: train a text classifier's embedding layer with LibTorch and see what it "
+      "learned.\nStart with: embtrain train --config configs/seed.json"};
+  app.require_subcommand(1);
+  app.add_flag_callback(
+      "-V,--version",
+      [] {
+        std::cout << "embtrain " << EMBTRAIN_VERSION << "\nLibTorch "
+                  << embtrain::torch_backend().version() << '\n';
+        throw CLI::Success();
+      },
+      "Print embtrain's and LibTorch's versions");
+  embtrain::cli::setup_train(app);
+  embtrain::cli::setup_vocab(app);
+  embtrain::cli::setup_encode(app);
+  embtrain::cli::setup_inspect(app);
+  embtrain::cli::setup_report(app);
+  embtrain::cli::setup_predict(app);
+  embtrain::cli::setup_eval(app);
+  embtrain::cli::setup_neighbors(app);
+  embtrain::cli::setup_export(app);
+  embtrain::cli::setup_compare(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  } catch (const embtrain::Error& e) {
+    std::cerr << "embtrain: error: " << e.what() << '\n';
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    // LibTorch's messages carry a backtrace after the first line: keep one line.
+    const std::string what = e.what();
+    std::cerr << "embtrain: error: " << what.substr(0, what.find('\n')) << '\n';
+    return 1;
+  }
+  return embtrain::cli::exit_code();
+}

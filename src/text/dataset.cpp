@@ -1,0 +1,194 @@
+// dataset.cpp — TSV / JSONL / fastText readers and corpus encoding.
+#include "embtrain/text/dataset.h"
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "embtrain/text/error.h"
+#include "embtrain/text/tokenizer.h"
+#include "embtrain/text/vocab.h"
+
+namespace embtrain {
+namespace {
+
+// Thrown inside a reader for one bad line; read_dataset decides to skip or fail.
+struct BadLine {
+  std::string reason;
+};
+
+float parse_label(std::string_view text) {
+  if (text == "0") return 0.0f;
+  if (text == "1") return 1.0f;
+  throw BadLine{"label must be 0 or 1, got '" + std::string(text.substr(0, 40)) + "'"};
+}
+
+LabeledText parse_tsv(const std::string& line) {
+  const auto tab = line.find('\t');
+  if (tab == std::string::npos) throw BadLine{"expected LABEL<TAB>TEXT, found no tab"};
+  return {parse_label(std::string_view(line).substr(0, tab)), line.substr(tab + 1)};
+}
+
+LabeledText parse_jsonl(const std::string& line) {
+  nlohmann::json object;
+  try {
+    object = nlohmann::json::parse(line);
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for huge numbers
+    std::string what = e.what();
+    const auto tag = what.find("] ");
+    throw BadLine{"invalid JSON: " + (tag == std::string::npos ? what : what.substr(tag + 2))};
+  }
+  if (!object.is_object()) throw BadLine{"expected a JSON object with \"label\" and \"text\""};
+  const auto label = object.find("label");
+  if (label == object.end()) throw BadLine{"missing field \"label\""};
+  const auto text = object.find("text");
+  if (text == object.end()) throw BadLine{"missing field \"text\""};
+  if (!label->is_number_integer() || (label->get<int64_t>() != 0 && label->get<int64_t>() != 1)) {
+    throw BadLine{"\"label\" must be 0 or 1, got " + label->dump()};
+  }
+  if (!text->is_string()) throw BadLine{"\"text\" must be a string, got " + text->dump()};
+  return {static_cast<float>(label->get<int64_t>()), text->get<std::string>()};
+}
+
+LabeledText parse_fasttext(const std::string& line) {
+  static const std::string kPrefix = "__label__";
+  if (line.rfind(kPrefix, 0) != 0) throw BadLine{"expected __label__0 or __label__1 first"};
+  const auto space = line.find_first_of(" \t");
+  const auto label = std::string_view(line).substr(kPrefix.size(), space - kPrefix.size());
+  return {parse_label(label), space == std::string::npos ? std::string() : line.substr(space + 1)};
+}
+
+bool blank(const std::string& text) {
+  return text.find_first_not_of(" \t\r\n\v\f") == std::string::npos;
+}
+
+}  // namespace
+
+std::string resolve_format(const std::string& path, const std::string& format) {
+  if (format != "auto") return format;
+  const std::string extension = std::filesystem::path(path).extension().string();
+  if (extension == ".tsv") return "tsv";
+  if (extension == ".jsonl") return "jsonl";
+  if (extension == ".txt" || extension == ".ft") return "fasttext";
+  throw Error::usage("cannot tell the format of '" + path +
+                     "' from its extension (.tsv, .jsonl, .txt, .ft); set data.format");
+}
+
+TextDataset read_dataset(const std::string& path, const std::string& format, bool skip_bad_lines) {
+  const std::string kind = resolve_format(path, format);
+  if (std::filesystem::is_directory(path)) {
+    throw Error::runtime("data file '" + path + "' is a directory");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error::runtime("cannot read data file '" + path + "'");
+  return read_dataset(in, path, kind, skip_bad_lines);
+}
+
+TextDataset read_dataset(std::istream& in, const std::string& path, const std::string& kind,
+                         bool skip_bad_lines) {
+  LabeledText (*parse)(const std::string&) =
+      kind == "tsv" ? parse_tsv : kind == "jsonl" ? parse_jsonl : parse_fasttext;
+  TextDataset data;
+  data.path = path;
+  std::string line;
+  for (int64_t line_number = 1; std::getline(in, line); ++line_number) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (blank(line)) continue;
+    try {
+      size_t bad = 0;
+      if (line.find('\0') != std::string::npos) throw BadLine{"NUL byte in line"};
+      if (!valid_utf8(line, &bad)) {
+        throw BadLine{"invalid UTF-8 at byte " + std::to_string(bad + 1)};
+      }
+      LabeledText row = parse(line);
+      if (blank(row.text)) throw BadLine{"line has a label but no text"};
+      data.rows.push_back(std::move(row));
+    } catch (const BadLine& bad) {
+      if (!skip_bad_lines) {
+        throw Error::runtime(path + ":" + std::to_string(line_number) + ": " + bad.reason +
+                             " (data.skip_bad_lines=true skips such lines)");
+      }
+      ++data.skipped_lines;
+    }
+  }
+  if (in.bad()) throw Error::runtime("error while reading data file '" + path + "'");
+  if (data.rows.empty()) {
+    throw Error::runtime("data file '" + path + "' has no examples" +
+                         (data.skipped_lines ? " (" + std::to_string(data.skipped_lines) +
+                                                   " bad lines skipped)"
+                                             : std::string()));
+  }
+  return data;
+}
+
+TokenCounts count_tokens(const TextDataset& data, Tokenizer& tokenizer, Corpus* first_seen) {
+  TokenCounts counts;
+  std::vector<std::string_view> tokens;
+  for (const auto& row : data.rows) {
+    tokenizer.split(row.text, tokens);
+    for (const auto token : tokens) {
+      const int64_t id = counts.add(token);
+      if (first_seen) first_seen->ids.push_back(id);
+    }
+    if (first_seen) {
+      first_seen->offsets.push_back(static_cast<int64_t>(first_seen->ids.size()));
+      first_seen->labels.push_back(row.label);
+    }
+  }
+  return counts;
+}
+
+Corpus remap(const Corpus& first_seen, const TokenCounts& counts, const Vocab& vocab) {
+  constexpr int64_t kDrop = -1;
+  const int64_t unk = vocab.unk_id();
+  std::vector<int64_t> table(counts.counts.size());
+  for (size_t seen = 0; seen < table.size(); ++seen) {
+    const int64_t id = vocab.find(counts.seen.token(static_cast<int64_t>(seen)));
+    table[seen] = id >= 0 ? id : unk >= 0 ? unk : kDrop;
+  }
+  Corpus corpus;
+  corpus.labels = first_seen.labels;
+  corpus.ids.reserve(first_seen.ids.size());
+  corpus.offsets.reserve(first_seen.offsets.size());
+  for (int64_t i = 0; i < first_seen.size(); ++i) {
+    for (int64_t t = first_seen.offsets[static_cast<size_t>(i)]; t < first_seen.offsets[static_cast<size_t>(i) + 1]; ++t) {
+      const int64_t seen = first_seen.ids[static_cast<size_t>(t)];
+      const int64_t id = table[static_cast<size_t>(seen)];
+      if (id == kDrop) {
+        ++corpus.oov_dropped;
+        continue;
+      }
+      corpus.oov_to_unk += id == unk && vocab.token(unk) != counts.seen.token(seen);
+      corpus.ids.push_back(id);
+    }
+    corpus.offsets.push_back(static_cast<int64_t>(corpus.ids.size()));
+  }
+  return corpus;
+}
+
+Corpus encode(const TextDataset& data, Tokenizer& tokenizer, const Vocab& vocab) {
+  Corpus corpus;
+  corpus.labels.reserve(data.rows.size());
+  corpus.offsets.reserve(data.rows.size() + 1);
+  const int64_t unk = vocab.unk_id();
+  std::vector<std::string_view> tokens;
+  for (const auto& row : data.rows) {
+    tokenizer.split(row.text, tokens);
+    for (const auto token : tokens) {
+      int64_t id = vocab.find(token);
+      if (id < 0 && unk >= 0) {
+        id = unk;
+        ++corpus.oov_to_unk;
+      } else if (id < 0) {
+        ++corpus.oov_dropped;
+        continue;
+      }
+      corpus.ids.push_back(id);
+    }
+    corpus.offsets.push_back(static_cast<int64_t>(corpus.ids.size()));
+    corpus.labels.push_back(row.label);
+  }
+  return corpus;
+}
+
+}  // namespace embtrain

@@ -1,0 +1,140 @@
+// vocab.cpp — building, loading and saving vocabularies.
+#include "embtrain/text/vocab.h"
+
+#include <algorithm>
+#include <fstream>
+#include <numeric>
+
+#include "embtrain/text/config.h"
+#include "embtrain/text/error.h"
+#include "embtrain/text/tokenizer.h"
+
+namespace embtrain {
+
+namespace {
+constexpr uint64_t kEmpty = 0;
+uint64_t hash_of(std::string_view token) { return std::hash<std::string_view>{}(token); }
+uint64_t tag_of(uint64_t hash) { return hash >> 32; }
+}  // namespace
+
+size_t Vocab::probe(std::string_view token, uint64_t hash) const {
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const uint64_t slot = slots_[i];
+    if (slot == kEmpty) return i;
+    if ((slot >> 32) == tag_of(hash) && tokens_[(slot & 0xffffffffu) - 1] == token) return i;
+  }
+}
+
+void Vocab::grow() {
+  std::vector<uint64_t> old = std::move(slots_);
+  slots_.assign(std::max<size_t>(64, old.size() * 2), kEmpty);
+  for (const uint64_t slot : old) {
+    if (slot == kEmpty) continue;
+    const uint64_t hash = hash_of(tokens_[(slot & 0xffffffffu) - 1]);
+    const size_t mask = slots_.size() - 1;
+    size_t i = hash & mask;
+    while (slots_[i] != kEmpty) i = (i + 1) & mask;
+    slots_[i] = slot;
+  }
+}
+
+int64_t Vocab::find(std::string_view token) const {
+  if (slots_.empty()) return -1;
+  const uint64_t slot = slots_[probe(token, hash_of(token))];
+  return slot == kEmpty ? -1 : static_cast<int64_t>(slot & 0xffffffffu) - 1;
+}
+
+int64_t Vocab::add(std::string_view token) {
+  if ((tokens_.size() + 1) * 2 > slots_.size()) grow();  // load factor <= 1/2
+  const uint64_t hash = hash_of(token);
+  const size_t i = probe(token, hash);
+  if (slots_[i] != kEmpty) return static_cast<int64_t>(slots_[i] & 0xffffffffu) - 1;
+  if (tokens_.size() >= 0xffffffffu) throw Error::runtime("vocabulary larger than 2^32 - 1 tokens");
+  tokens_.emplace_back(token);
+  slots_[i] = (tag_of(hash) << 32) | static_cast<uint64_t>(tokens_.size());
+  return size() - 1;
+}
+
+Vocab Vocab::load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error::runtime("cannot read vocabulary file '" + path + "'");
+  return load(in, path);
+}
+
+Vocab Vocab::load(std::istream& in, const std::string& path) {
+  Vocab vocab;
+  std::string line;
+  for (int64_t line_number = 1; std::getline(in, line); ++line_number) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const std::string where = path + ":" + std::to_string(line_number);
+    if (line.empty()) throw Error::runtime(where + ": empty line in vocabulary file");
+    if (line.find('\0') != std::string::npos) {
+      throw Error::runtime(where + ": NUL byte in vocabulary token");
+    }
+    // One line ending is stripped; a token ending in another carriage return
+    // could not be written back unchanged.
+    if (line.find('\r') != std::string::npos) {
+      throw Error::runtime(where + ": carriage return inside a vocabulary token");
+    }
+    size_t bad = 0;
+    if (!valid_utf8(line, &bad)) {
+      throw Error::runtime(where + ": invalid UTF-8 at byte " + std::to_string(bad + 1));
+    }
+    const int64_t id = vocab.add(line);
+    if (id != vocab.size() - 1 || id != line_number - 1) {
+      throw Error::runtime(where + ": duplicate token '" + line + "' (first on line " +
+                           std::to_string(id + 1) + ")");
+    }
+  }
+  if (vocab.size() == 0) throw Error::runtime("vocabulary file '" + path + "' is empty");
+  return vocab;
+}
+
+std::string Vocab::to_text() const {
+  std::string text;
+  for (const auto& token : tokens_) {
+    text += token;
+    text += '\n';
+  }
+  return text;
+}
+
+Vocab build_vocab(const TokenCounts& counts, const VocabConfig& config) {
+  Vocab vocab;
+  for (const auto& special : config.specials) vocab.add(special);
+  std::vector<int64_t> order(counts.counts.size());
+  std::iota(order.begin(), order.end(), 0);
+  if (config.order == "frequency") {
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+      return counts.counts[static_cast<size_t>(a)] > counts.counts[static_cast<size_t>(b)];
+    });
+  }
+  for (const int64_t id : order) {
+    if (config.max_size > 0 && vocab.size() >= config.max_size) break;
+    if (counts.counts[static_cast<size_t>(id)] < config.min_count) continue;
+    vocab.add(counts.seen.token(id));  // a special seen in the data keeps its first slot
+  }
+  return vocab;
+}
+
+Vocab make_vocab(const VocabConfig& config, const TokenCounts& counts) {
+  if (!config.file.empty()) return Vocab::load(config.file);
+  Vocab vocab = build_vocab(counts, config);
+  if (vocab.size() == 0) {
+    throw Error::usage("the vocabulary is empty: no training token reaches vocab.min_count=" +
+                       std::to_string(config.min_count));
+  }
+  return vocab;
+}
+
+std::vector<int64_t> counts_for(const Vocab& vocab, const TokenCounts& counts) {
+  std::vector<int64_t> result(static_cast<size_t>(vocab.size()), 0);
+  for (int64_t id = 0; id < vocab.size(); ++id) {
+    const int64_t seen = counts.seen.find(vocab.token(id));
+    if (seen >= 0) result[static_cast<size_t>(id)] = counts.counts[static_cast<size_t>(seen)];
+  }
+  return result;
+}
+
+}  // namespace embtrain

@@ -1,0 +1,124 @@
+// checkpoint.cpp — save_checkpoint / load_checkpoint.
+#include "embtrain/torch/checkpoint.h"
+
+#include "embtrain/text/error.h"
+#include "embtrain/text/io.h"
+
+namespace embtrain {
+namespace {
+
+torch::Tensor to_tensor(const std::vector<int64_t>& values) {
+  return torch::tensor(at::ArrayRef<int64_t>(values), torch::kInt64);
+}
+
+std::vector<int64_t> to_vector(const torch::Tensor& tensor) {
+  const auto t = tensor.to(torch::kInt64).contiguous();
+  return {t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + t.numel()};
+}
+
+constexpr int64_t kFormat = 1;
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, Classifier& model, const torch::optim::Optimizer& optimizer,
+                     const TrainProgress& progress, const std::string& metrics_lines) {
+  torch::NoGradGuard no_grad;
+  for (const auto& parameter : model->parameters()) {
+    if (!torch::isfinite(parameter).all().item<bool>()) {
+      throw Error::runtime("training diverged: the weights hold NaN or Inf at epoch " +
+                           std::to_string(progress.epoch) + ", step " + std::to_string(progress.step) +
+                           "; the last good checkpoint is kept (try a smaller train.lr)");
+    }
+  }
+  write_atomically(path, [&](const Sink& sink) {
+    torch::serialize::OutputArchive archive;
+    torch::serialize::OutputArchive model_archive, optimizer_archive;
+    model->save(model_archive);
+    optimizer.save(optimizer_archive);
+    archive.write("model", model_archive);
+    archive.write("optimizer", optimizer_archive);
+    archive.write("format", c10::IValue(kFormat));
+    archive.write("epoch", c10::IValue(progress.epoch));
+    archive.write("step", c10::IValue(progress.step));
+    archive.write("order_drawn", c10::IValue(progress.order_drawn));
+    archive.write("order", to_tensor(progress.order));
+    const auto& t = progress.tally;
+    archive.write("tally", to_tensor({t.true_pos, t.false_pos, t.true_neg, t.false_neg}));
+    archive.write("loss_sum", torch::tensor(t.loss_sum, torch::kFloat64));
+    if (progress.shuffle_state.defined()) archive.write("shuffle_state", progress.shuffle_state);
+    archive.write("batch_steps", to_tensor(progress.stats.batch_steps));
+    archive.write("grad_steps", to_tensor(progress.stats.grad_steps));
+    archive.write("total_steps", c10::IValue(progress.stats.total_steps));
+    archive.write("metrics_lines", c10::IValue(metrics_lines));
+    archive.save_to(sink);
+  });
+}
+
+void load_checkpoint(const std::string& path, Classifier& model, torch::optim::Optimizer& optimizer,
+                     TrainProgress& progress, std::string& metrics_lines) {
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path);
+  } catch (const c10::Error& e) {
+    throw Error::runtime("cannot resume from '" + path + "': not a readable checkpoint (" +
+                         e.what_without_backtrace() + ")");
+  }
+  // InputArchive replaces a parameter with whatever the file holds: check the shapes.
+  std::vector<std::vector<int64_t>> shapes;
+  for (const auto& parameter : model->parameters()) shapes.push_back(parameter.sizes().vec());
+  try {
+    c10::IValue value;
+    archive.read("format", value);
+    if (value.toInt() != kFormat) throw Error::runtime(path + ": unknown checkpoint format");
+    torch::serialize::InputArchive model_archive, optimizer_archive;
+    archive.read("model", model_archive);
+    archive.read("optimizer", optimizer_archive);
+    model->load(model_archive);
+    optimizer.load(optimizer_archive);
+    archive.read("epoch", value);
+    progress.epoch = value.toInt();
+    archive.read("step", value);
+    progress.step = value.toInt();
+    archive.read("order_drawn", value);
+    progress.order_drawn = value.toBool();
+    // InputArchive::read set_()s into a tensor that is already defined: read each into a new one.
+    auto read_tensor = [&](const char* key) {
+      torch::Tensor tensor;
+      archive.read(key, tensor);
+      return tensor;
+    };
+    progress.order = to_vector(read_tensor("order"));
+    const auto tally = to_vector(read_tensor("tally"));
+    progress.tally.true_pos = tally.at(0);
+    progress.tally.false_pos = tally.at(1);
+    progress.tally.true_neg = tally.at(2);
+    progress.tally.false_neg = tally.at(3);
+    progress.tally.loss_sum = read_tensor("loss_sum").item<double>();
+    torch::Tensor shuffle_state;
+    if (archive.try_read("shuffle_state", shuffle_state)) progress.shuffle_state = shuffle_state;
+    progress.stats.batch_steps = to_vector(read_tensor("batch_steps"));
+    progress.stats.grad_steps = to_vector(read_tensor("grad_steps"));
+    archive.read("total_steps", value);
+    progress.stats.total_steps = value.toInt();
+    archive.read("metrics_lines", value);
+    metrics_lines = value.toStringRef();
+  } catch (const c10::Error& e) {
+    throw Error::runtime("cannot resume from '" + path +
+                         "': it does not match this run's model (" + e.what_without_backtrace() + ")");
+  }
+  const auto parameters = model->parameters();
+  for (size_t i = 0; i < parameters.size(); ++i) {
+    if (parameters[i].sizes().vec() != shapes[i]) {
+      throw Error::runtime("cannot resume from '" + path +
+                           "': it does not match this run's model (a parameter has shape " +
+                           c10::str(parameters[i].sizes()) + ", the config makes " +
+                           c10::str(c10::IntArrayRef(shapes[i])) + ")");
+    }
+  }
+  const auto rows = static_cast<size_t>(model->embedding->weight.size(0));
+  if (progress.stats.batch_steps.size() != rows || progress.stats.grad_steps.size() != rows) {
+    throw Error::runtime("cannot resume from '" + path + "': its vocabulary size differs from the run's");
+  }
+}
+
+}  // namespace embtrain

@@ -1,0 +1,169 @@
+// model.cpp — ClassifierImpl: construction order and forward pass.
+#include "embtrain/torch/model.h"
+
+#include "embtrain/text/error.h"
+#include "embtrain/text/vectors.h"
+#include "embtrain/text/vocab.h"
+
+namespace embtrain {
+namespace F = torch::nn::functional;
+
+namespace {
+
+// The hot loop of a sparse step, compiled for AVX2 too (no FMA: every product is rounded as
+// in PyTorch). Walks the tokens in `order` (ids sorted): a token opens its row's slot of
+// `values` with the bag's gradient times its scale, and adds it when the row is already open.
+__attribute__((target_clones("avx2", "default"))) void accumulate_bag_grads(
+    float* __restrict values, const float* __restrict grad_out, const int64_t* id,
+    const int64_t* order, const int64_t* bag_of, const float* scale, int64_t tokens,
+    int64_t dim, int64_t* rows) {
+  int64_t slot = -1, previous = -1;
+  for (int64_t k = 0; k < tokens; ++k) {
+    const int64_t t = order[k];
+    const int64_t b = bag_of[t];
+    const float* __restrict g = grad_out + b * dim;
+    const float inverse = scale[b];
+    if (id[t] != previous) {
+      previous = id[t];
+      rows[++slot] = previous;
+      float* __restrict row = values + slot * dim;
+      for (int64_t d = 0; d < dim; ++d) row[d] = g[d] * inverse;
+    } else {
+      float* __restrict row = values + slot * dim;
+      for (int64_t d = 0; d < dim; ++d) row[d] += g[d] * inverse;
+    }
+  }
+}
+
+}  // namespace
+
+torch::Tensor PooledEmbedding::forward(torch::autograd::AutogradContext* ctx,
+                                       const torch::Tensor& weight, const torch::Tensor& ids,
+                                       const torch::Tensor& offsets, bool mean) {
+  ctx->save_for_backward({ids, offsets});
+  ctx->saved_data["rows"] = weight.size(0);
+  ctx->saved_data["mean"] = mean;
+  return std::get<0>(torch::embedding_bag(weight, ids, offsets, false, mean ? 1 : 0));
+}
+
+// PyTorch's sparse embedding_bag backward gives one value per token, the bag's gradient times
+// (1 / bag size) in float; SparseAdam's coalesce() then sums each row's values in the order of
+// ids.sort(), LibTorch's unstable sort (PyTorch 2.x). Equal ids come out of that sort in an
+// order only it defines, and float addition is not associative, so the same sort here is what
+// gives the same sums to the bit. The result is already coalesced: one row per distinct id.
+torch::autograd::tensor_list PooledEmbedding::backward(torch::autograd::AutogradContext* ctx,
+                                                       torch::autograd::tensor_list grad_outputs) {
+  const auto saved = ctx->get_saved_variables();
+  const torch::Tensor ids = saved[0].contiguous();      // [T]
+  const torch::Tensor offsets = saved[1].contiguous();  // [B]
+  const int64_t vocab_rows = ctx->saved_data["rows"].toInt();
+  const bool mean = ctx->saved_data["mean"].toBool();
+  const torch::Tensor grad_out = grad_outputs[0].contiguous();  // [B, D]
+  const int64_t tokens = ids.size(0), bags = offsets.size(0), dim = grad_out.size(1);
+  const int64_t* id = ids.data_ptr<int64_t>();
+  const int64_t* offset = offsets.data_ptr<int64_t>();
+
+  const auto [sorted, order] = ids.sort(0);  // [T] each
+  const int64_t* sorted_ids = sorted.data_ptr<int64_t>();
+  int64_t distinct = 0;
+  for (int64_t k = 0; k < tokens; ++k) distinct += k == 0 || sorted_ids[k] != sorted_ids[k - 1];
+
+  std::vector<int64_t> bag_of(static_cast<size_t>(tokens));  // bag_of[t]: the bag of token t
+  std::vector<float> scale(static_cast<size_t>(bags));       // 1 / bag size (mean) or 1 (sum)
+  for (int64_t b = 0; b < bags; ++b) {
+    const int64_t begin = offset[b];
+    const int64_t end = b + 1 < bags ? offset[b + 1] : tokens;
+    std::fill(bag_of.begin() + begin, bag_of.begin() + end, b);
+    scale[static_cast<size_t>(b)] = mean && end > begin ? 1.0f / static_cast<float>(end - begin) : 1.0f;
+  }
+
+  auto values = torch::empty({distinct, dim}, grad_out.options());  // [K, D]
+  auto indices = torch::empty({1, distinct}, torch::kInt64);         // [1, K], sorted, unique
+  accumulate_bag_grads(values.data_ptr<float>(), grad_out.data_ptr<float>(), id,
+                       order.data_ptr<int64_t>(), bag_of.data(), scale.data(), tokens, dim,
+                       indices.data_ptr<int64_t>());
+  // Indices are in range, sorted and unique by construction: skip the checks.
+  auto grad_weight = at::_sparse_coo_tensor_unsafe(indices, values, {vocab_rows, dim});
+  grad_weight._coalesced_(true);
+  return {grad_weight, torch::Tensor(), torch::Tensor(), torch::Tensor()};
+}
+
+ClassifierImpl::ClassifierImpl(const ModelConfig& config, int64_t vocab_size, bool sparse)
+    : config_(config), sparse_(sparse) {
+  const int64_t in_features =
+      config.pooling == "flatten" ? config.embedding_dim * config.max_length : config.embedding_dim;
+  // Order matters: each reset_parameters() draws from the global generator.
+  embedding = register_module(
+      "embedding",
+      torch::nn::Embedding(
+          torch::nn::EmbeddingOptions(vocab_size, config.embedding_dim).sparse(sparse)));
+  linear = register_module("linear", torch::nn::Linear(in_features, config.hidden_dim));
+  linear_1 = register_module("linear_1", torch::nn::Linear(config.hidden_dim, 1));
+}
+
+torch::Tensor ClassifierImpl::forward(const Batch& batch) {
+  torch::Tensor x;
+  if (config_.pooling == "flatten") {
+    x = embedding(batch.ids);                         // [B, L, D]
+    if (batch.mask.defined()) x = x * batch.mask;     // padding rows -> 0
+    x = x.flatten(1);                                 // [B, L·D]
+  } else {
+    if (grad_rows_unique()) {
+      return head(PooledEmbedding::apply(embedding->weight, batch.ids, batch.offsets,
+                                         config_.pooling == "mean"));
+    }
+    F::EmbeddingBagFuncOptions options;
+    options.offsets(batch.offsets).sparse(sparse_);
+    if (config_.pooling == "mean") {
+      options.mode(torch::kMean);
+    } else if (config_.pooling == "sum") {
+      options.mode(torch::kSum);
+    } else {
+      options.mode(torch::kMax);
+    }
+    x = F::embedding_bag(batch.ids, embedding->weight, options);  // [B, D]
+  }
+  return head(x);
+}
+
+torch::Tensor ClassifierImpl::head(torch::Tensor x) {
+  x = torch::relu(linear(x));  // [B, H]
+  x = linear_1(x);             // [B, 1]
+  if (config_.final_relu) x = torch::relu(x);
+  return torch::sigmoid(x).squeeze(1);  // [B]
+}
+
+bool ClassifierImpl::grad_rows_unique() const {
+  return sparse_ && (config_.pooling == "mean" || config_.pooling == "sum") &&
+         embedding->weight.device().is_cpu();
+}
+
+Classifier create_model(const Config& config, const Vocab& vocab, const WordVectors* pretrained,
+                        int64_t* missing) {
+  torch::manual_seed(static_cast<uint64_t>(config.train.seed));
+  Classifier model(config.model, vocab.size(), config.train.optimizer == "sparse_adam");
+  if (pretrained) {
+    if (pretrained->dim != config.model.embedding_dim) {
+      throw Error::usage("model.pretrained '" + config.model.pretrained + "' has " +
+                         std::to_string(pretrained->dim) + "-dimensional vectors but model.embedding_dim is " +
+                         std::to_string(config.model.embedding_dim));
+    }
+    torch::NoGradGuard no_grad;
+    auto weight = model->embedding->weight;  // [V, D]
+    auto* w = weight.data_ptr<float>();
+    int64_t absent = 0;
+    for (int64_t id = 0; id < vocab.size(); ++id) {
+      const int64_t row = pretrained->vocab.find(vocab.token(id));
+      if (row < 0) {
+        ++absent;
+        continue;
+      }
+      std::copy_n(pretrained->values.data() + row * pretrained->dim, pretrained->dim, w + id * pretrained->dim);
+    }
+    if (missing) *missing = absent;
+  }
+  if (config.model.freeze_embedding) model->embedding->weight.set_requires_grad(false);
+  return model;
+}
+
+}  // namespace embtrain

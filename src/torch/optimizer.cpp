@@ -1,0 +1,173 @@
+// optimizer.cpp — Adam::step (dense and sparse) and make_optimizer.
+#include "embtrain/torch/optimizer.h"
+
+#include <sys/mman.h>
+
+#include <cmath>
+
+namespace embtrain {
+
+using torch::optim::AdamOptions;
+using torch::optim::AdamParamState;
+
+namespace {
+
+// The tensor-op sequence below, fused into passes over the K rows. CPU index_add_ dispatches
+// one add per row, which made it the slowest part of a step. Each line mirrors one op of the
+// tensor version in float arithmetic (scalars rounded to float as TensorIterator does), so
+// both give the same bits. The square root is left to ATen: LibTorch 2.x's vectorised float
+// sqrt is not always the correctly rounded one that std::sqrt gives (measured: 1 in 5 values
+// differ by an ulp), and parity with Python needs ATen's.
+
+// Pass 1: the moments of the K rows; root[k, d] <- the new second moment (its sqrt comes next).
+__attribute__((target_clones("avx2", "default"))) void update_moments(
+    float* __restrict m, float* __restrict v, float* __restrict root, const int64_t* row,
+    const float* __restrict grad, int64_t k_rows, int64_t dim, float one_minus_beta1,
+    float one_minus_beta2) {
+  for (int64_t k = 0; k < k_rows; ++k) {
+    const int64_t base = row[k] * dim;
+    const float* g = grad + k * dim;
+    for (int64_t d = 0; d < dim; ++d) {
+      const float old_m = m[base + d];
+      m[base + d] = old_m + (g[d] - old_m) * one_minus_beta1;  // exp_avg.index_add_(update)
+      const float old_v = v[base + d];
+      const float v_update = (g[d] * g[d] - old_v) * one_minus_beta2;
+      v[base + d] = old_v + v_update;     // exp_avg_sq.index_add_(update)
+      root[k * dim + d] = v_update + old_v;  // update.add_(old): the same sum, the same bits
+    }
+  }
+}
+
+// Pass 2: p[row] += (m / (sqrt(v) + eps)) * -step_size, with root = sqrt(v) from ATen.
+// numer = update.add_(old_exp_avg) is the new first moment, the same sum.
+__attribute__((target_clones("avx2", "default"))) void update_rows(
+    float* __restrict p, const float* __restrict m, const float* __restrict root,
+    const int64_t* row, int64_t k_rows, int64_t dim, float eps_f, float minus_step) {
+  for (int64_t k = 0; k < k_rows; ++k) {
+    const int64_t base = row[k] * dim;
+    for (int64_t d = 0; d < dim; ++d) {
+      const float denom = root[k * dim + d] + eps_f;  // .sqrt_().add_(eps)
+      p[base + d] = p[base + d] + (m[base + d] / denom) * minus_step;  // p.index_add_
+    }
+  }
+}
+
+void sparse_update_cpu(torch::Tensor& param, torch::Tensor& exp_avg, torch::Tensor& exp_avg_sq,
+                       const torch::Tensor& rows, const torch::Tensor& values, double beta1,
+                       double beta2, double eps, double step_size) {
+  const int64_t k_rows = rows.size(0), dim = values.size(1);
+  const int64_t* row = rows.data_ptr<int64_t>();
+  auto root = torch::empty({k_rows, dim}, values.options());  // [K, D]
+  update_moments(exp_avg.data_ptr<float>(), exp_avg_sq.data_ptr<float>(), root.data_ptr<float>(),
+                 row, values.data_ptr<float>(), k_rows, dim, static_cast<float>(1 - beta1),
+                 static_cast<float>(1 - beta2));
+  root.sqrt_();
+  update_rows(param.data_ptr<float>(), exp_avg.data_ptr<float>(), root.data_ptr<float>(), row,
+              k_rows, dim, static_cast<float>(eps), static_cast<float>(-step_size));
+}
+
+// A zero tensor shaped like `param`. On the CPU the moments of a large
+// embedding are mapped zero pages: a sparse update touches only the rows in its
+// batches, so rows never seen cost neither time nor memory.
+torch::Tensor zero_moment(const torch::Tensor& param) {
+  const size_t bytes = static_cast<size_t>(param.numel()) * param.element_size();
+  if (!param.is_cpu() || !param.is_contiguous() || bytes < (size_t{1} << 20)) {
+    return torch::zeros_like(param, torch::MemoryFormat::Preserve);
+  }
+  void* memory = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (memory == MAP_FAILED) return torch::zeros_like(param, torch::MemoryFormat::Preserve);
+  return torch::from_blob(
+      memory, param.sizes(), [bytes](void* data) { ::munmap(data, bytes); }, param.options());
+}
+
+}  // namespace
+
+Adam::Adam(std::vector<torch::Tensor> params, AdamOptions options)
+    : torch::optim::Optimizer({torch::optim::OptimizerParamGroup(std::move(params))},
+                              std::make_unique<AdamOptions>(options)) {}
+
+torch::Tensor Adam::step(LossClosure closure) {
+  torch::NoGradGuard no_grad;
+  torch::Tensor loss;
+  if (closure) {
+    torch::AutoGradMode enable_grad(true);
+    loss = closure();
+  }
+  for (auto& group : param_groups_) {
+    const auto& options = static_cast<const AdamOptions&>(group.options());
+    const double beta1 = std::get<0>(options.betas());
+    const double beta2 = std::get<1>(options.betas());
+    for (auto& p : group.params()) {
+      if (!p.grad().defined()) continue;
+      // The base class keys its state by the TensorImpl (LibTorch 2.x: the pointer itself).
+      void* const key = p.unsafeGetTensorImpl();
+      auto found = state_.find(key);
+      if (found == state_.end()) {
+        auto state = std::make_unique<AdamParamState>();
+        state->step(0);
+        state->exp_avg(zero_moment(p));
+        state->exp_avg_sq(zero_moment(p));
+        found = state_.emplace(key, std::move(state)).first;
+      }
+      auto& state = static_cast<AdamParamState&>(*found->second);
+      state.step(state.step() + 1);
+      auto& exp_avg = state.exp_avg();
+      auto& exp_avg_sq = state.exp_avg_sq();
+      const double bias_correction1 = 1 - std::pow(beta1, state.step());
+      const double bias_correction2 = 1 - std::pow(beta2, state.step());
+      const auto& grad = p.grad();
+      if (!grad.is_sparse()) {
+        // torch.optim.Adam's single-tensor CPU update (PyTorch 2.x), operation for operation.
+        // 2.x moves the first moment with lerp_ where 1.13 had mul_(beta1).add_(grad, 1 - beta1):
+        // the same value up to one rounding, which parity needs to the bit.
+        exp_avg.lerp_(grad, 1 - beta1);
+        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
+        // bias_correction2 ** 0.5 (2.x) rather than math.sqrt (1.13): glibc pow, not sqrt.
+        const auto denom = (exp_avg_sq.sqrt() / std::pow(bias_correction2, 0.5)).add_(options.eps());
+        p.addcdiv_(exp_avg, denom, -options.lr() / bias_correction1);
+        continue;
+      }
+      // torch.optim.SparseAdam's update on the K rows present in the gradient.
+      const auto coalesced = grad.coalesce();
+      const auto rows = coalesced._indices()[0];    // [K] int64, unique
+      const auto values = coalesced._values();      // [K, D]
+      if (rows.numel() == 0) continue;
+      const double step_size = options.lr() * std::sqrt(bias_correction2) / bias_correction1;
+      if (p.is_cpu() && p.scalar_type() == torch::kFloat32 && p.is_contiguous()) {
+        sparse_update_cpu(p, exp_avg, exp_avg_sq, rows.contiguous(), values.contiguous(), beta1,
+                          beta2, options.eps(), step_size);
+        continue;
+      }
+      const auto old_exp_avg = exp_avg.index_select(0, rows);        // [K, D]
+      auto exp_avg_update = values.sub(old_exp_avg).mul_(1 - beta1);  // [K, D]
+      exp_avg.index_add_(0, rows, exp_avg_update);
+      const auto old_exp_avg_sq = exp_avg_sq.index_select(0, rows);
+      auto exp_avg_sq_update = values.pow(2).sub_(old_exp_avg_sq).mul_(1 - beta2);
+      exp_avg_sq.index_add_(0, rows, exp_avg_sq_update);
+      auto numer = exp_avg_update.add_(old_exp_avg);
+      const auto denom = exp_avg_sq_update.add_(old_exp_avg_sq).sqrt_().add_(options.eps());
+      p.index_add_(0, rows, numer.div_(denom).mul(-step_size));
+    }
+  }
+  return loss;
+}
+
+void Adam::save(torch::serialize::OutputArchive& archive) const {
+  torch::optim::serialize<AdamParamState, AdamOptions>(archive, *this);
+}
+
+void Adam::load(torch::serialize::InputArchive& archive) {
+  torch::optim::serialize<AdamParamState, AdamOptions>(archive, *this);
+}
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(Classifier& model,
+                                                        const TrainConfig& config) {
+  const auto options = AdamOptions(config.lr);
+  std::vector<torch::Tensor> trained;  // a frozen embedding is left out
+  for (const auto& parameter : model->parameters()) {
+    if (parameter.requires_grad()) trained.push_back(parameter);
+  }
+  return std::make_unique<Adam>(trained, options);
+}
+
+}  // namespace embtrain

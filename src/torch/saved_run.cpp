@@ -1,0 +1,392 @@
+// saved_run.cpp — predict, eval, neighbors, export and compare on finished runs.
+#include "embtrain/saved_run.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+#include <numeric>
+
+#include "embtrain/text/config.h"
+#include "embtrain/text/dataset.h"
+#include "embtrain/text/error.h"
+#include "embtrain/text/io.h"
+#include "embtrain/torch/python_file.h"
+#include "embtrain/text/metrics.h"
+#include "embtrain/torch/model.h"
+#include "embtrain/text/report.h"
+#include "embtrain/text/tokenizer.h"
+#include "embtrain/torch/trainer.h"
+#include "embtrain/text/vectors.h"
+#include "embtrain/text/vocab.h"
+
+namespace embtrain {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string in_run(const std::string& dir, const char* name) {
+  const fs::path path = fs::path(dir) / name;
+  if (!fs::is_regular_file(path)) {
+    throw Error::usage("'" + dir + "' is not a finished embtrain run: " + path.string() + " is missing");
+  }
+  return path.string();
+}
+
+struct LoadedRun {
+  Config config;
+  Vocab vocab;
+  Classifier model{nullptr};
+};
+
+LoadedRun load_run(const std::string& dir, bool with_model) {
+  LoadedRun run;
+  run.config = load_config(in_run(dir, "config.json"), {});
+  run.vocab = Vocab::load(in_run(dir, "vocab.txt"));
+  if (with_model) {
+    run.model = Classifier(run.config.model, run.vocab.size(), false);
+    try {
+      torch::serialize::InputArchive archive;
+      archive.load_from(in_run(dir, "model.pt"));
+      run.model->load(archive);
+    } catch (const c10::Error& e) {
+      throw Error::runtime(in_run(dir, "model.pt") + " does not match the run's config and vocabulary: " +
+                           e.what_without_backtrace());
+    }
+    run.model->eval();
+  }
+  return run;
+}
+
+// before and after [V, D] from embeddings.pt.
+std::pair<torch::Tensor, torch::Tensor> load_embeddings(const std::string& dir, int64_t rows) {
+  const std::string path = in_run(dir, "embeddings.pt");
+  const std::string bytes = read_file(path);
+  torch::IValue value;
+  try {
+    value = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end()));
+  } catch (const c10::Error& e) {
+    throw Error::runtime(path + " is not a readable embeddings file: " + e.what_without_backtrace());
+  }
+  if (!value.isGenericDict()) throw Error::runtime(path + " does not hold a dict of tensors");
+  const auto dict = value.toGenericDict();
+  auto get = [&](const char* key) {
+    if (!dict.contains(key) || !dict.at(key).isTensor()) {
+      throw Error::runtime(path + " has no '" + std::string(key) + "' tensor");
+    }
+    auto tensor = dict.at(key).toTensor().to(torch::kFloat32).contiguous();
+    if (tensor.dim() != 2 || tensor.size(0) != rows) {
+      throw Error::runtime(path + ": '" + key + "' does not have one row per vocabulary token");
+    }
+    return tensor;
+  };
+  return {get("before"), get("after")};
+}
+
+Matrix view(const torch::Tensor& t) { return {t.size(0), t.size(1), t.data_ptr<float>()}; }
+
+// Sentences -> probabilities [N], in batches.
+std::vector<float> probabilities(LoadedRun& run, const Corpus& corpus) {
+  torch::NoGradGuard no_grad;
+  std::vector<float> out(static_cast<size_t>(corpus.size()));
+  std::vector<int64_t> order(static_cast<size_t>(corpus.size()));
+  std::iota(order.begin(), order.end(), 0);
+  constexpr int64_t kBatch = 512;
+  for (int64_t start = 0; start < corpus.size(); start += kBatch) {
+    const int64_t count = std::min(kBatch, corpus.size() - start);
+    const Batch batch = make_batch(corpus, order.data() + start, count, run.config.model, torch::kCPU);
+    const auto probs = run.model->forward(batch).contiguous();
+    std::copy_n(probs.data_ptr<float>(), count, out.begin() + start);
+  }
+  return out;
+}
+
+// Area under the ROC curve: the Mann-Whitney U statistic with ties counted half.
+std::optional<double> roc_auc(const std::vector<float>& scores, const std::vector<float>& labels) {
+  std::vector<size_t> order(scores.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] < scores[b]; });
+  double rank_sum = 0;
+  int64_t positives = 0;
+  for (size_t i = 0; i < order.size();) {
+    size_t j = i;
+    while (j < order.size() && scores[order[j]] == scores[order[i]]) ++j;
+    const double average_rank = (static_cast<double>(i) + static_cast<double>(j) + 1) / 2;  // 1-based
+    for (size_t k = i; k < j; ++k) {
+      if (labels[order[k]] > 0.5f) {
+        rank_sum += average_rank;
+        ++positives;
+      }
+    }
+    i = j;
+  }
+  const int64_t negatives = static_cast<int64_t>(scores.size()) - positives;
+  if (positives == 0 || negatives == 0) return std::nullopt;
+  const double u = rank_sum - static_cast<double>(positives) * (positives + 1) / 2;
+  return u / (static_cast<double>(positives) * static_cast<double>(negatives));
+}
+
+int64_t token_id(const Vocab& vocab, const std::string& token, const std::string& dir) {
+  const int64_t id = vocab.find(token);
+  if (id < 0) throw Error::usage("token '" + token + "' is not in the vocabulary of " + dir);
+  return id;
+}
+
+}  // namespace
+
+void predict(const PredictOptions& options) {
+  LoadedRun run = load_run(options.run_dir, true);
+  Tokenizer tokenizer(TokenizerOptions::from(run.config.vocab));
+  TextDataset chunk;
+  auto flush = [&] {
+    if (chunk.rows.empty()) return;
+    const Corpus corpus = encode(chunk, tokenizer, run.vocab);
+    const auto probs = probabilities(run, corpus);
+    for (size_t i = 0; i < probs.size(); ++i) {
+      const int label = probs[i] > 0.5f ? 1 : 0;
+      if (options.json) {
+        std::cout << json{{"probability", probs[i]}, {"label", label}, {"text", chunk.rows[i].text}}.dump()
+                  << '\n';
+      } else {
+        std::cout << fmt::format("{:.6f}\t{}\t{}\n", probs[i], label, chunk.rows[i].text);
+      }
+    }
+    std::cout.flush();
+    chunk.rows.clear();
+  };
+  // Bounded chunks: a million stdin lines need no more memory than ten.
+  constexpr size_t kChunk = 256;
+  if (!options.texts.empty()) {
+    for (const auto& text : options.texts) chunk.rows.push_back({0, text});
+    flush();
+    return;
+  }
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    chunk.rows.push_back({0, line});
+    if (chunk.rows.size() == kChunk) flush();
+  }
+  flush();
+}
+
+void evaluate_run(const EvalOptions& options) {
+  LoadedRun run = load_run(options.run_dir, true);
+  Tokenizer tokenizer(TokenizerOptions::from(run.config.vocab));
+  const TextDataset text = read_dataset(options.data, options.format, false);
+  const Corpus corpus = encode(text, tokenizer, run.vocab);
+  const auto probs = probabilities(run, corpus);
+  BinaryTally tally;
+  for (size_t i = 0; i < probs.size(); ++i) {
+    const double p = std::clamp(static_cast<double>(probs[i]), 0.0, 1.0);
+    const double y = corpus.labels[i];
+    // BCE as PyTorch computes it: log terms clamped at -100.
+    tally.loss_sum -= y * std::max(std::log(p), -100.0) + (1 - y) * std::max(std::log(1 - p), -100.0);
+    tally.add(probs[i], corpus.labels[i]);
+  }
+  const Metrics metrics = summarize(tally);
+  const auto auc = roc_auc(probs, corpus.labels);
+  json out = to_json(metrics);
+  out["roc_auc"] = auc ? json(*auc) : json(nullptr);
+  out["confusion"] = {{"true_positive", tally.true_pos},
+                      {"false_positive", tally.false_pos},
+                      {"true_negative", tally.true_neg},
+                      {"false_negative", tally.false_neg}};
+  out["data"] = options.data;
+  out["run"] = options.run_dir;
+  if (options.json) {
+    std::cout << out.dump() << '\n';
+    return;
+  }
+  std::cout << fmt::format(
+      "examples   {}\nloss       {:.6f}\naccuracy   {:.4f}\nprecision  {:.4f}\nrecall     {:.4f}\n"
+      "f1         {:.4f}\nroc_auc    {}\n\n              predicted 1  predicted 0\nactual 1  {:>14} {:>12}\n"
+      "actual 0  {:>14} {:>12}\n",
+      metrics.examples, metrics.loss, metrics.accuracy, metrics.precision, metrics.recall, metrics.f1,
+      auc ? fmt::format("{:.4f}", *auc) : std::string("n/a (one class only)"), tally.true_pos,
+      tally.false_neg, tally.false_pos, tally.true_neg);
+}
+
+void nearest_tokens(const NeighborsOptions& options) {
+  if (options.when != "before" && options.when != "after") {
+    throw Error::usage("--when must be before or after, got '" + options.when + "'");
+  }
+  const LoadedRun run = load_run(options.run_dir, false);
+  const auto [before, after] = load_embeddings(options.run_dir, run.vocab.size());
+  const Matrix m = view(options.when == "before" ? before : after);
+  const auto norms = row_norms(m);
+  json result = json::object();
+  for (const auto& token : options.tokens) {
+    result[token] = nearest(m, norms, run.vocab, token_id(run.vocab, token, options.run_dir), options.k);
+  }
+  if (options.json) {
+    std::cout << json{{"when", options.when}, {"k", options.k}, {"neighbors", result}}.dump() << '\n';
+    return;
+  }
+  for (const auto& token : options.tokens) {
+    std::cout << token << " (" << options.when << ")\n";
+    int rank = 0;
+    for (const auto& entry : result[token]) {
+      std::cout << fmt::format("  {:>2}  {:<24} {:+.4f}\n", ++rank, entry[0].get<std::string>(),
+                               entry[1].get<double>());
+    }
+  }
+}
+
+void export_embeddings(const ExportOptions& options) {
+  if (options.when != "before" && options.when != "after") {
+    throw Error::usage("--when must be before or after, got '" + options.when + "'");
+  }
+  const LoadedRun run = load_run(options.run_dir, false);
+  const auto [before, after] = load_embeddings(options.run_dir, run.vocab.size());
+  const torch::Tensor& chosen = options.when == "before" ? before : after;
+  int64_t replaced = 0;
+  if (options.format == "vec") {
+    write_file_atomic(options.output, format_vec(run.vocab, view(chosen), &replaced));
+  } else if (options.format == "word2vec-bin") {
+    write_file_atomic(options.output, format_word2vec_bin(run.vocab, view(chosen), &replaced));
+  } else if (options.format == "projector") {
+    // One projection with both: rows 0..V-1 are "before", V..2V-1 "after".
+    ensure_writable_dir(options.output);
+    std::string vectors, metadata = "token\twhen\n";
+    for (const auto* t : {&before, &after}) {
+      const Matrix m = view(*t);
+      const char* when = t == &before ? "before" : "after";
+      for (int64_t r = 0; r < m.rows; ++r) {
+        for (int64_t d = 0; d < m.dim; ++d) vectors += fmt::format("{}{:.9g}", d ? "\t" : "", m.row(r)[d]);
+        vectors += '\n';
+        bool changed = false;
+        metadata += printable_token(run.vocab.token(r), &changed) + "\t" + when + "\n";
+        replaced += changed && t == &before;
+      }
+    }
+    const json config = {{"embeddings",
+                          {{{"tensorName", "embtrain before+after"},
+                            {"tensorShape", {2 * before.size(0), before.size(1)}},
+                            {"tensorPath", "vectors.tsv"},
+                            {"metadataPath", "metadata.tsv"}}}}};
+    const fs::path dir = options.output;
+    write_file_atomic((dir / "vectors.tsv").string(), vectors);
+    write_file_atomic((dir / "metadata.tsv").string(), metadata);
+    write_file_atomic((dir / "projector_config.json").string(), config.dump(2) + "\n");
+  } else if (options.format == "torch") {
+    c10::impl::GenericList tokens(c10::StringType::get());
+    for (int64_t id = 0; id < run.vocab.size(); ++id) tokens.push_back(run.vocab.token(id));
+    c10::impl::GenericDict dict(c10::StringType::get(), c10::AnyType::get());
+    dict.insert("vocab", tokens);
+    dict.insert("weights", chosen);
+    dict.insert("before", before);
+    dict.insert("after", after);
+    dict.insert("when", options.when);
+    write_for_python(options.output, dict);
+  } else {
+    throw Error::usage("--format must be vec, word2vec-bin, projector or torch, got '" + options.format + "'");
+  }
+  if (replaced) {
+    spdlog::warn("{} tokens contain whitespace, written with U+2581 in its place", replaced);
+  }
+  spdlog::info("wrote {} ({} tokens, {} dimensions, {})", options.output, run.vocab.size(),
+               before.size(1), options.when);
+}
+
+void compare_runs(const CompareOptions& options) {
+  const LoadedRun a = load_run(options.run_a, false);
+  const LoadedRun b = load_run(options.run_b, false);
+  const auto [before_a, after_a] = load_embeddings(options.run_a, a.vocab.size());
+  const auto [before_b, after_b] = load_embeddings(options.run_b, b.vocab.size());
+  if (before_a.size(1) != before_b.size(1)) {
+    throw Error::usage("the runs' embeddings differ in dimension (" + std::to_string(before_a.size(1)) +
+                       " vs " + std::to_string(before_b.size(1)) + ")");
+  }
+  const int64_t dim = before_a.size(1);
+  const Matrix ba = view(before_a), aa = view(after_a), bb = view(before_b), ab = view(after_b);
+  struct Row {
+    std::string token;
+    float cosine_after, cosine_change;
+    double change_a, change_b;
+  };
+  std::vector<Row> rows;
+  std::vector<float> delta_a(static_cast<size_t>(dim)), delta_b(static_cast<size_t>(dim));
+  double cosine_sum = 0;
+  for (int64_t ia = 0; ia < a.vocab.size(); ++ia) {
+    const int64_t ib = b.vocab.find(a.vocab.token(ia));
+    if (ib < 0) continue;
+    double na = 0, nb = 0;
+    for (int64_t d = 0; d < dim; ++d) {
+      delta_a[static_cast<size_t>(d)] = aa.row(ia)[d] - ba.row(ia)[d];
+      delta_b[static_cast<size_t>(d)] = ab.row(ib)[d] - bb.row(ib)[d];
+      na += static_cast<double>(delta_a[static_cast<size_t>(d)]) * delta_a[static_cast<size_t>(d)];
+      nb += static_cast<double>(delta_b[static_cast<size_t>(d)]) * delta_b[static_cast<size_t>(d)];
+    }
+    rows.push_back({a.vocab.token(ia), cosine(aa.row(ia), ab.row(ib), dim),
+                    cosine(delta_a.data(), delta_b.data(), dim), std::sqrt(na), std::sqrt(nb)});
+    cosine_sum += rows.back().cosine_after;
+  }
+  // Moved differently: among tokens that moved in either run, the lowest
+  // cosine between the two changes, then the largest gap in how far they moved.
+  std::vector<size_t> order(rows.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+    const bool mx = rows[x].change_a > 0 || rows[x].change_b > 0;
+    const bool my = rows[y].change_a > 0 || rows[y].change_b > 0;
+    if (mx != my) return mx;
+    if (rows[x].cosine_change != rows[y].cosine_change) return rows[x].cosine_change < rows[y].cosine_change;
+    return std::abs(rows[x].change_a - rows[x].change_b) > std::abs(rows[y].change_a - rows[y].change_b);
+  });
+  json differently = json::array();
+  for (size_t i = 0; i < std::min<size_t>(static_cast<size_t>(options.top), order.size()); ++i) {
+    const Row& r = rows[order[i]];
+    differently.push_back({{"token", r.token},
+                           {"cosine_after", r.cosine_after},
+                           {"cosine_change", r.cosine_change},
+                           {"change_a", r.change_a},
+                           {"change_b", r.change_b}});
+  }
+  json metric_delta = json::object();
+  const json report_a = json::parse(read_file(in_run(options.run_a, "report.json")));
+  const json report_b = json::parse(read_file(in_run(options.run_b, "report.json")));
+  for (const auto& [split, values] : report_a.at("metrics").items()) {
+    if (!report_b.at("metrics").contains(split)) continue;
+    for (const auto& [key, value] : values.items()) {
+      if (value.is_number_float() && report_b["metrics"][split].contains(key)) {
+        metric_delta[split][key] = {{"a", value}, {"b", report_b["metrics"][split][key]},
+                                    {"b_minus_a", report_b["metrics"][split][key].get<double>() - value.get<double>()}};
+      }
+    }
+  }
+  const json out = {{"run_a", options.run_a},
+                    {"run_b", options.run_b},
+                    {"common_tokens", rows.size()},
+                    {"only_in_a", a.vocab.size() - static_cast<int64_t>(rows.size())},
+                    {"only_in_b", b.vocab.size() - static_cast<int64_t>(rows.size())},
+                    {"mean_cosine_after", rows.empty() ? 0.0 : cosine_sum / static_cast<double>(rows.size())},
+                    {"moved_differently", differently},
+                    {"metrics", metric_delta}};
+  if (options.json) {
+    std::cout << out.dump() << '\n';
+    return;
+  }
+  std::cout << fmt::format("{} common tokens ({} only in A, {} only in B); mean cosine between the runs' "
+                           "trained vectors {:.4f}\n\nmoved differently:\n  {:<24} {:>10} {:>10} {:>10} {:>10}\n",
+                           out["common_tokens"].get<int64_t>(), out["only_in_a"].get<int64_t>(),
+                           out["only_in_b"].get<int64_t>(), out["mean_cosine_after"].get<double>(), "token",
+                           "cos(after)", "cos(change)", "change A", "change B");
+  for (const auto& r : differently) {
+    std::cout << fmt::format("  {:<24} {:>+10.4f} {:>+10.4f} {:>10.4f} {:>10.4f}\n", r["token"].get<std::string>(),
+                             r["cosine_after"].get<double>(), r["cosine_change"].get<double>(),
+                             r["change_a"].get<double>(), r["change_b"].get<double>());
+  }
+  std::cout << "\nmetrics (B - A):\n";
+  for (const auto& [split, values] : metric_delta.items()) {
+    for (const auto& [key, value] : values.items()) {
+      std::cout << fmt::format("  {:<6} {:<10} {:.4f} -> {:.4f} ({:+.4f})\n", split, key, value["a"].get<double>(),
+                               value["b"].get<double>(), value["b_minus_a"].get<double>());
+    }
+  }
+}
+
+}  // namespace embtrain

@@ -1,0 +1,344 @@
+// trainer.cpp — batching, the step loop, evaluation, device choice.
+#include "embtrain/torch/trainer.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+#include "embtrain/text/error.h"
+
+namespace embtrain {
+namespace F = torch::nn::functional;
+
+torch::Device resolve_device(const std::string& name) {
+  const bool available = torch::cuda::is_available();
+  if (name == "auto") return available ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  if (name == "cpu") return torch::Device(torch::kCPU);
+  if (!available) {
+    throw Error::usage("train.device is '" + name +
+                       "' but CUDA is not available: " +
+                       (torch::hasCUDA() ? "no CUDA GPU is visible"
+                                         : "this LibTorch build is CPU-only") +
+                       " (use train.device=cpu or auto)");
+  }
+  torch::Device device(name);
+  if (device.has_index() && device.index() >= static_cast<int>(torch::cuda::device_count())) {
+    throw Error::usage("train.device is '" + name + "' but only " +
+                       std::to_string(torch::cuda::device_count()) + " CUDA device(s) are visible");
+  }
+  return device;
+}
+
+Batch make_batch(const Corpus& corpus, const int64_t* indices, int64_t count,
+                 const ModelConfig& model, torch::Device device) {
+  Batch batch;
+  batch.size = count;
+  std::vector<float> labels(static_cast<size_t>(count));
+  for (int64_t b = 0; b < count; ++b) labels[static_cast<size_t>(b)] = corpus.labels[static_cast<size_t>(indices[b])];
+  const auto i64 = torch::TensorOptions().dtype(torch::kInt64);
+  if (model.pooling == "flatten") {
+    // [B, L]: the first L ids of each sentence; shorter ones padded with id 0
+    // and masked to a zero vector, so padding neither reads nor trains a row.
+    const int64_t length = model.max_length;
+    auto ids = torch::zeros({count, length}, i64);
+    auto* out = ids.data_ptr<int64_t>();
+    bool padded = false;
+    for (int64_t b = 0; b < count; ++b) {
+      const int64_t start = corpus.offsets[static_cast<size_t>(indices[b])];
+      const int64_t n = std::min(length, corpus.length(indices[b]));
+      std::copy_n(corpus.ids.data() + start, n, out + b * length);
+      padded = padded || n < length;
+    }
+    if (padded) {
+      auto mask = torch::zeros({count, length, 1});
+      auto* m = mask.data_ptr<float>();
+      for (int64_t b = 0; b < count; ++b) {
+        const int64_t n = std::min(length, corpus.length(indices[b]));
+        std::fill_n(m + b * length, n, 1.0f);
+      }
+      batch.mask = mask.to(device);
+    }
+    batch.ids = ids.to(device);
+  } else {
+    int64_t total = 0;
+    for (int64_t b = 0; b < count; ++b) total += corpus.length(indices[b]);
+    auto ids = torch::empty({total}, i64);
+    auto offsets = torch::empty({count}, i64);
+    auto* id_out = ids.data_ptr<int64_t>();
+    auto* offset_out = offsets.data_ptr<int64_t>();
+    int64_t at = 0;
+    for (int64_t b = 0; b < count; ++b) {
+      const int64_t n = corpus.length(indices[b]);
+      offset_out[b] = at;
+      std::copy_n(corpus.ids.data() + corpus.offsets[static_cast<size_t>(indices[b])], n, id_out + at);
+      at += n;
+    }
+    batch.ids = ids.to(device);
+    batch.offsets = offsets.to(device);
+  }
+  batch.labels = torch::from_blob(labels.data(), {count}).clone().to(device);
+  return batch;
+}
+
+namespace {
+
+// Adds the batch's tokens to batch_steps, and to grad_steps those whose
+// gradient row is non-zero after backward().
+void count_rows(const Corpus& corpus, const int64_t* indices, int64_t count,
+                const torch::Tensor& grad, int64_t max_length, bool truncate, TrainStats& stats,
+                std::vector<int64_t>& stamp, int64_t step, std::vector<int64_t>& unique_rows) {
+  unique_rows.clear();
+  for (int64_t b = 0; b < count; ++b) {
+    const int64_t start = corpus.offsets[static_cast<size_t>(indices[b])];
+    const int64_t n = truncate ? std::min(max_length, corpus.length(indices[b]))
+                               : corpus.length(indices[b]);
+    for (int64_t t = 0; t < n; ++t) {
+      const int64_t id = corpus.ids[static_cast<size_t>(start + t)];
+      if (stamp[static_cast<size_t>(id)] != step) {
+        stamp[static_cast<size_t>(id)] = step;
+        unique_rows.push_back(id);
+        ++stats.batch_steps[static_cast<size_t>(id)];
+      }
+    }
+  }
+  if (!grad.defined() || unique_rows.empty()) return;
+  torch::Tensor nonzero;
+  if (!grad.is_cpu()) {
+    // Counted on the device; merged into grad_steps once per epoch.
+    if (grad.is_sparse()) {
+      stats.device_grad_steps.index_add_(0, grad._indices()[0],
+                                         grad._values().ne(0).any(1).to(torch::kInt64));
+    } else {
+      const auto rows = torch::from_blob(unique_rows.data(),
+                                         {static_cast<int64_t>(unique_rows.size())}, torch::kInt64)
+                            .to(grad.device());
+      stats.device_grad_steps.index_add_(0, rows, grad.index_select(0, rows).ne(0).any(1).to(torch::kInt64));
+    }
+    return;
+  }
+  if (grad.is_sparse()) {
+    // A sparse gradient holds exactly the batch's rows; the caller coalesced it.
+    const auto rows = grad._indices()[0].to(torch::kCPU).contiguous();                  // [K]
+    const auto values = grad._values().to(torch::kCPU, torch::kFloat32).contiguous();  // [K, D]
+    const auto* r = rows.data_ptr<int64_t>();
+    const float* v = values.data_ptr<float>();
+    const int64_t dim = values.size(1);
+    for (int64_t k = 0; k < rows.size(0); ++k) {
+      const bool moving = std::any_of(v + k * dim, v + (k + 1) * dim, [](float x) { return x != 0; });
+      stats.grad_steps[static_cast<size_t>(r[k])] += moving;
+    }
+    return;
+  }
+  const auto rows = torch::from_blob(unique_rows.data(), {static_cast<int64_t>(unique_rows.size())},
+                                     torch::kInt64);
+  nonzero = grad.index_select(0, rows).ne(0).any(1);  // [K] bool
+  const auto* flags = nonzero.data_ptr<bool>();
+  for (size_t i = 0; i < unique_rows.size(); ++i) {
+    if (flags[i]) ++stats.grad_steps[static_cast<size_t>(unique_rows[i])];
+  }
+}
+
+// Running train metrics kept on the model's device, so that a CUDA step copies
+// nothing back to the host; read once per epoch.
+struct DeviceTally {
+  torch::Tensor loss_sum, true_pos, false_pos, true_neg, false_neg;  // 0-dim
+
+  explicit DeviceTally(torch::Device device) {
+    loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device));
+    for (auto* t : {&true_pos, &false_pos, &true_neg, &false_neg}) {
+      *t = torch::zeros({}, torch::TensorOptions().dtype(torch::kInt64).device(device));
+    }
+  }
+  void add(const torch::Tensor& probs, const torch::Tensor& labels, const torch::Tensor& loss,
+           int64_t count) {
+    loss_sum += loss.detach().to(torch::kFloat64) * static_cast<double>(count);
+    const auto predicted = probs.detach() > 0.5;
+    const auto actual = labels > 0.5;
+    true_pos += (predicted & actual).sum();
+    false_pos += (predicted & ~actual).sum();
+    true_neg += (~predicted & ~actual).sum();
+    false_neg += (~predicted & actual).sum();
+  }
+  BinaryTally read() const {
+    BinaryTally tally;
+    tally.loss_sum = loss_sum.item<double>();
+    tally.true_pos = true_pos.item<int64_t>();
+    tally.false_pos = false_pos.item<int64_t>();
+    tally.true_neg = true_neg.item<int64_t>();
+    tally.false_neg = false_neg.item<int64_t>();
+    return tally;
+  }
+};
+
+}  // namespace
+
+Metrics evaluate(Classifier& model, const Corpus& data, const ModelConfig& config,
+                 torch::Device device) {
+  torch::NoGradGuard no_grad;
+  model->eval();
+  BinaryTally tally;
+  constexpr int64_t kEvalBatch = 1024;
+  std::vector<int64_t> order(static_cast<size_t>(data.size()));
+  std::iota(order.begin(), order.end(), 0);
+  for (int64_t start = 0; start < data.size(); start += kEvalBatch) {
+    const int64_t count = std::min(kEvalBatch, data.size() - start);
+    const Batch batch = make_batch(data, order.data() + start, count, config, device);
+    const auto probs = model->forward(batch);
+    const auto losses = F::binary_cross_entropy(probs, batch.labels,
+                                                F::BinaryCrossEntropyFuncOptions().reduction(torch::kNone));
+    tally.loss_sum += losses.sum().item<double>();
+    const auto p = probs.to(torch::kCPU).contiguous();
+    const auto* pp = p.data_ptr<float>();
+    for (int64_t b = 0; b < count; ++b) tally.add(pp[b], data.labels[static_cast<size_t>(start + b)]);
+  }
+  model->train();
+  return summarize(tally);
+}
+
+void train(Classifier& model, torch::optim::Optimizer& optimizer, const Corpus& data,
+           const Corpus* valid, const Corpus* test, const Config& config, torch::Device device,
+           const TrainHooks& hooks, TrainProgress& progress) {
+  const TrainConfig& tc = config.train;
+  const int64_t vocab_size = model->embedding->weight.size(0);
+  TrainStats& stats = progress.stats;
+  stats.batch_steps.resize(static_cast<size_t>(vocab_size), 0);
+  stats.grad_steps.resize(static_cast<size_t>(vocab_size), 0);
+  std::vector<int64_t> stamp(static_cast<size_t>(vocab_size), -1);
+  std::vector<int64_t> unique_rows;
+
+  // Shuffling draws from its own generator so that it never disturbs the
+  // global one (model initialisation, and anything a later feature draws).
+  auto shuffle_generator = at::detail::createCPUGenerator(static_cast<uint64_t>(tc.seed));
+  if (progress.shuffle_state.defined()) shuffle_generator.set_state(progress.shuffle_state);
+  std::vector<int64_t>& order = progress.order;
+  if (order.empty()) {
+    order.resize(static_cast<size_t>(data.size()));
+    std::iota(order.begin(), order.end(), 0);
+  }
+  const int64_t steps_per_epoch = (data.size() + tc.batch_size - 1) / tc.batch_size;
+  const bool flatten = config.model.pooling == "flatten";
+  const bool on_cpu = device.is_cpu();
+  if (!on_cpu) {
+    stats.device_grad_steps = torch::zeros({vocab_size}, torch::TensorOptions().dtype(torch::kInt64).device(device));
+  }
+  model->train();
+  // Intra-op threads pay off only on large tensors. A step over a batch of a few
+  // thousand ids is a chain of small ops, and OpenMP's hand-off per op made the
+  // spam benchmark's training 2x slower on 2 threads than on 1 (6.2 s vs 3.0 s).
+  // Steps below kParallelStepElements (ids x dim) run on one thread; evaluation
+  // keeps all of train.threads.
+  constexpr int64_t kParallelStepElements = int64_t{1} << 22;
+  const int configured_threads = at::get_num_threads();
+  const int64_t dim = config.model.embedding_dim;
+  auto use_threads = [current = configured_threads](int threads) mutable {
+    if (threads != current) at::set_num_threads(threads);
+    current = threads;
+  };
+
+  while (progress.epoch <= tc.epochs) {
+    const int64_t epoch = progress.epoch;
+    const auto started = std::chrono::steady_clock::now();
+    if (!progress.order_drawn) {
+      if (tc.shuffle) {
+        const auto permutation = torch::randperm(data.size(), shuffle_generator, torch::kInt64);
+        std::copy_n(permutation.data_ptr<int64_t>(), data.size(), order.begin());
+      }
+      progress.shuffle_state = shuffle_generator.get_state();
+      progress.order_drawn = true;
+      progress.step = 0;
+      progress.tally = {};
+    }
+    BinaryTally& tally = progress.tally;  // on the CPU
+    DeviceTally device_tally(device);     // elsewhere
+    auto finish_device_work = [&] {
+      if (on_cpu) return;
+      tally += device_tally.read();
+      device_tally = DeviceTally(device);
+      stats.merge_device_grad_steps();
+    };
+    for (; progress.step < steps_per_epoch; ++progress.step) {
+      if (hooks.stop_requested && hooks.stop_requested()) {
+        finish_device_work();
+        progress.interrupted = true;
+        use_threads(configured_threads);
+        return;
+      }
+      const int64_t step = progress.step;
+      const int64_t start = step * tc.batch_size;
+      const int64_t count = std::min(tc.batch_size, data.size() - start);
+      const int64_t* indices = order.data() + start;
+      const Batch batch = make_batch(data, indices, count, config.model, device);
+      use_threads(batch.ids.numel() * dim < kParallelStepElements ? 1 : configured_threads);
+
+      const auto probs = model->forward(batch);  // [B]
+      torch::Tensor loss;                          // mean BCE over B
+      try {
+        loss = F::binary_cross_entropy(probs, batch.labels);
+      } catch (const c10::Error& e) {
+        // BCE rejects NaN probabilities: the weights have diverged.
+        throw Error::runtime("training diverged: the model's output is not a number at epoch " +
+                             std::to_string(epoch) + ", step " + std::to_string(step + 1) +
+                             " (try a smaller train.lr)");
+      }
+      // Gradients are dropped rather than zeroed: a zeroed sparse gradient would be
+      // concatenated with the next one instead of replaced.
+      for (auto& parameter : model->parameters()) parameter.mutable_grad() = torch::Tensor();
+      loss.backward();
+      // On the CPU the loss is checked every step; on a GPU once per epoch, as
+      // reading it each step would make every step wait for the device.
+      const double loss_value = on_cpu ? loss.item<double>() : std::nan("");
+      if (on_cpu && !std::isfinite(loss_value)) {
+        throw Error::runtime("training diverged: loss is " + std::to_string(loss_value) +
+                             " at epoch " + std::to_string(epoch) + ", step " +
+                             std::to_string(step + 1) + " (try a smaller train.lr)");
+      }
+      auto& grad = model->embedding->weight.mutable_grad();
+      // Coalesce a sparse gradient once, here: count_rows and SparseAdam both need unique rows.
+      if (grad.defined() && grad.is_sparse()) {
+        grad = model->grad_rows_unique() ? grad._coalesced_(true) : grad.coalesce();
+      }
+      count_rows(data, indices, count, grad, config.model.max_length,
+                 flatten, stats, stamp, stats.total_steps, unique_rows);
+      try {
+        optimizer.step();
+      } catch (const std::exception& e) {  // c10::Error, or std::runtime_error on overflow
+        const std::string what = e.what();
+        throw Error::runtime("training failed at epoch " + std::to_string(epoch) + ", step " +
+                             std::to_string(step + 1) + ": " + what.substr(0, what.find('\n')) +
+                             " (is train.lr too large?)");
+      }
+      ++stats.total_steps;
+
+      if (on_cpu) {
+        tally.loss_sum += loss_value * static_cast<double>(count);
+        const auto* p = probs.data_ptr<float>();
+        for (int64_t b = 0; b < count; ++b) tally.add(p[b], data.labels[static_cast<size_t>(indices[b])]);
+      } else {
+        device_tally.add(probs, batch.labels, loss, count);
+      }
+      if (hooks.on_step) hooks.on_step(epoch, step + 1, steps_per_epoch, loss_value);
+    }
+    use_threads(configured_threads);
+    finish_device_work();
+    if (!std::isfinite(tally.loss_sum)) {
+      throw Error::runtime("training diverged: loss is not finite in epoch " +
+                           std::to_string(epoch) + " (try a smaller train.lr)");
+    }
+    EpochRecord record;
+    record.epoch = epoch;
+    record.train = summarize(tally);
+    if (valid) record.valid = evaluate(model, *valid, config.model, device);
+    if (test) record.test = evaluate(model, *test, config.model, device);
+    record.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    progress.epoch = epoch + 1;
+    progress.order_drawn = false;
+    progress.step = 0;
+    progress.tally = {};
+    if (hooks.on_epoch) hooks.on_epoch(record, progress);
+  }
+}
+
+}  // namespace embtrain

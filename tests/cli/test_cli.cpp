@@ -1,0 +1,230 @@
+// test_cli.cpp — the command line as a contract: outputs, files, exit codes, errors.
+#include "../catch.h"
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "../helpers.h"
+
+using embtrain::test::fixture;
+using embtrain::test::run_cli;
+using embtrain::test::slurp;
+using embtrain::test::spit;
+using embtrain::test::TempDir;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+// One line on stderr that starts "embtrain: error:".
+void check_one_error_line(const embtrain::test::CliResult& r, const std::string& needle) {
+  CHECK_THAT(r.err, embtrain::test::starts_with("embtrain: error:") && embtrain::test::contains(needle));
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+}
+}  // namespace
+
+TEST_CASE("vocab prints index, token, count in first-seen order") {
+  const auto r = run_cli("vocab --config configs/seed.json");
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.out, embtrain::test::starts_with("0\tI\t2\n1\tam\t2\n2\thappy\t1\n3\tFeeling\t3\n"));
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 20);
+  const auto j = run_cli("vocab --config configs/seed.json --json");
+  CHECK(json::parse(j.out.substr(0, j.out.find('\n'))) == json{{"index", 0}, {"token", "I"}, {"count", 2}});
+}
+
+TEST_CASE("encode prints the article's encoded_sentences pattern") {
+  const auto r = run_cli("encode --config configs/seed.json 'I am happy' 'Feeling very upset'");
+  REQUIRE(r.code == 0);
+  CHECK(r.out == "[0,1,2]\n[3,4,19]\n");
+  const auto piped = run_cli("encode --config configs/seed.json", "I am sad\r\nunknown happy\n");
+  CHECK(piped.out == "[0,1,13]\n[2]\n");
+  CHECK_THAT(piped.err, embtrain::test::contains("1 out-of-vocabulary"));
+  const auto with_unk = run_cli(
+      "encode --config configs/seed.json --set 'vocab.specials=[\"<unk>\"]' 'unknown happy'");
+  CHECK(with_unk.out == "[0,3]\n");
+}
+
+TEST_CASE("train writes the run folder and the report holds the weights") {
+  TempDir dir;
+  const auto r = run_cli("train --config configs/seed.json --set train.epochs=3 --output-dir " +
+                         (dir / "run") + " --json");
+  REQUIRE(r.code == 0);
+  for (const char* name : {"config.json", "vocab.txt", "model.pt", "metrics.jsonl", "report.json"}) {
+    CHECK(fs::exists(dir / ("run/" + std::string(name))));
+  }
+  CHECK(json::parse(r.out)["vocab_size"] == 20);
+  const json report = json::parse(slurp(dir / "run/report.json"));
+  CHECK(report["vocab"].size() == 20);
+  CHECK(report["before"].size() == 20);
+  CHECK(report["after"][0].size() == 4);
+  CHECK(report["summary"]["optimizer_steps"] == 30);
+  CHECK(report["config"]["train"]["epochs"] == 3);
+  CHECK(report["metrics"]["train"].contains("f1"));
+  CHECK(report["pairs"][0]["a"] == "happy");
+  const json config = json::parse(slurp(dir / "run/config.json"));
+  CHECK(config["train"]["epochs"] == 3);
+  CHECK(config["vocab"]["order"] == "first_seen");
+  const std::string metrics = slurp(dir / "run/metrics.jsonl");
+  CHECK(std::count(metrics.begin(), metrics.end(), '\n') == 3);
+  CHECK(json::parse(metrics.substr(0, metrics.find('\n')))["epoch"] == 1);
+  CHECK(slurp(dir / "run/vocab.txt").rfind("I\nam\nhappy\n", 0) == 0);
+  // stdout holds the JSON summary only; no temp files are left.
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
+  for (const auto& entry : fs::directory_iterator(dir / "run")) {
+    CHECK(entry.path().filename().string().find(".tmp") == std::string::npos);
+  }
+
+  SECTION("an existing run is not mixed with a new one") {
+    const auto again = run_cli("train --config configs/seed.json --set train.epochs=1 --output-dir " + (dir / "run"));
+    CHECK(again.code == 2);
+    check_one_error_line(again, "--force");
+    const auto forced = run_cli("train --config configs/seed.json --set train.epochs=1 --force --quiet --output-dir " + (dir / "run"));
+    CHECK(forced.code == 0);
+    CHECK(forced.err.empty());
+    CHECK(json::parse(slurp(dir / "run/report.json"))["summary"]["optimizer_steps"] == 10);
+  }
+}
+
+TEST_CASE("valid and test data get loss, accuracy, precision, recall, F1") {
+  TempDir dir;
+  const auto r = run_cli("train --config configs/seed.json --quiet --set train.epochs=2 --set data.valid=data/seed/train.tsv --set data.test=" +
+                         fixture("test.jsonl") + " --set data.format=auto --output-dir " + (dir / "run"));
+  REQUIRE(r.code == 0);
+  const json report = json::parse(slurp(dir / "run/report.json"));
+  for (const char* split : {"train", "valid", "test"}) {
+    for (const char* key : {"loss", "accuracy", "precision", "recall", "f1"}) {
+      CHECK(report["metrics"][split].contains(key));
+    }
+  }
+  CHECK(report["metrics"]["test"]["examples"] == 4);
+}
+
+TEST_CASE("bad usage fails with one clear line and the right exit code") {
+  TempDir dir;
+  spit(dir / "typo.json", R"({"data": {"train": "x.tsv"}, "train": {"epoch": 3}})");
+  spit(dir / "broken.json", "{\"data\": {\"train\": \"x.tsv\",}}");
+  spit(dir / "bad.tsv", "1\tok\n5\tfive\n");
+  spit(dir / "nolabel.tsv", "1\tok\n0\t\n");
+  spit(dir / "empty.tsv", "\n\n");
+  spit(dir / "dup.txt", "I\nam\nI\n");
+  spit(dir / "file", "x");
+  const std::string seed = "--config configs/seed.json --set train.epochs=1 --quiet --output-dir " + (dir / "out");
+
+  struct Case {
+    std::string args;
+    int code;
+    std::string needle;
+  };
+  const std::vector<Case> cases = {
+      {"train --config " + (dir / "typo.json"), 2, "did you mean 'train.epochs'"},
+      {"train --config " + (dir / "broken.json"), 2, "line 1"},
+      {"train --config " + (dir / "missing.json"), 2, "missing.json"},
+      {"train " + seed + " --set train.lr=0", 2, "train.lr"},
+      {"train " + seed + " --set train.batch_size=0", 2, "train.batch_size"},
+      {"train " + seed + " --set model.embedding_dim=-4", 2, "model.embedding_dim"},
+      {"train " + seed + " --set train.epochs=ten", 2, "train.epochs"},
+      {"train " + seed + " --set data.train=" + (dir / "nope.tsv"), 1, "nope.tsv"},
+      {"train " + seed + " --set data.train=" + (dir / "bad.tsv"), 1, "bad.tsv:2"},
+      {"train " + seed + " --set data.train=" + (dir / "nolabel.tsv"), 1, "nolabel.tsv:2"},
+      {"train " + seed + " --set data.train=" + (dir / "empty.tsv"), 1, "no examples"},
+      {"train " + seed + " --set vocab.file=" + (dir / "dup.txt"), 1, "duplicate token"},
+      {"train --config configs/seed.json --output-dir " + (dir / "file"), 1, "not a folder"},
+      {"train --config configs/seed.json --output-dir /proc/embtrain-denied", 1, "output folder"},
+      {"vocab --config configs/seed.json --set vocab.min_count=99", 2, "vocabulary is empty"},
+  };
+  std::vector<Case> all = cases;
+  // On a machine without CUDA (every CI machine), asking for it is a usage error.
+  if (run_cli("--version").out.find("no CUDA device") != std::string::npos) {
+    all.push_back({"train " + seed + " --set train.device=cuda", 2, "CUDA is not available"});
+  }
+  for (const auto& c : all) {
+    INFO(c.args);
+    const auto r = run_cli(c.args);
+    CHECK(r.code == c.code);
+    check_one_error_line(r, c.needle);
+    CHECK_FALSE(fs::exists(dir / "out/report.json"));
+  }
+  const auto usage = run_cli("train");
+  CHECK(usage.code == 2);
+  CHECK_THAT(usage.err, embtrain::test::contains("--config"));
+  CHECK(run_cli("frobnicate").code == 2);
+}
+
+TEST_CASE("help teaches and version names LibTorch") {
+  const auto help = run_cli("train --help");
+  CHECK(help.code == 0);
+  CHECK_THAT(help.out, embtrain::test::contains("--set") && embtrain::test::contains("--output-dir") &&
+                           embtrain::test::contains("Examples"));
+  const auto version = run_cli("--version");
+  CHECK(version.code == 0);
+  CHECK_THAT(version.out, embtrain::test::contains("embtrain 0.1.0") && embtrain::test::contains(std::string("LibTorch ") + EMBTRAIN_TORCH_VERSION + " ("));
+}
+
+TEST_CASE("predict, eval, neighbors and compare use a finished run") {
+  TempDir dir;
+  const std::string run = dir / "run";
+  REQUIRE(run_cli("train --config configs/seed.json --quiet --set train.lr=0.01 --output-dir " + run).code == 0);
+
+  const auto predicted = run_cli("predict --run " + run + " 'I am happy' 'News is terrible'");
+  REQUIRE(predicted.code == 0);
+  CHECK(std::count(predicted.out.begin(), predicted.out.end(), '\n') == 2);
+  CHECK_THAT(predicted.out, embtrain::test::contains("\t1\tI am happy\n"));
+  std::string many;
+  for (int i = 0; i < 1000; ++i) many += i % 2 ? "I am sad\n" : "Feeling very joyful\n";
+  const auto streamed = run_cli("predict --json --run " + run, many);
+  CHECK(std::count(streamed.out.begin(), streamed.out.end(), '\n') == 1000);
+  const json first = json::parse(streamed.out.substr(0, streamed.out.find('\n')));
+  CHECK(first["text"] == "Feeling very joyful");
+  CHECK(first["probability"].get<double>() > 0.0);
+
+  const auto scored = run_cli("eval --json --run " + run + " --data data/seed/train.tsv");
+  REQUIRE(scored.code == 0);
+  const json metrics = json::parse(scored.out);
+  for (const char* key : {"loss", "accuracy", "precision", "recall", "f1", "roc_auc"}) {
+    CHECK(metrics.contains(key));
+  }
+  const auto& confusion = metrics["confusion"];
+  CHECK(confusion["true_positive"].get<int>() + confusion["false_negative"].get<int>() == 5);
+  CHECK(metrics["roc_auc"].get<double>() >= 0.0);
+  CHECK(metrics["roc_auc"].get<double>() <= 1.0);
+
+  const auto near = run_cli("neighbors --json --run " + run + " happy -k 2 --when before");
+  REQUIRE(near.code == 0);
+  CHECK(json::parse(near.out)["neighbors"]["happy"].size() == 2);
+  const auto unknown = run_cli("neighbors --run " + run + " nosuchtoken");
+  CHECK(unknown.code == 2);
+  check_one_error_line(unknown, "'nosuchtoken' is not in the vocabulary");
+
+  const auto same = run_cli("compare --json " + run + " " + run);
+  REQUIRE(same.code == 0);
+  const json compared = json::parse(same.out);
+  CHECK(compared["common_tokens"] == 20);
+  CHECK(compared["mean_cosine_after"].get<double>() == Approx(1.0).margin(1e-6));
+  CHECK(compared["metrics"]["train"]["accuracy"]["b_minus_a"].get<double>() == Approx(0.0).margin(1e-12));
+
+  const auto missing = run_cli("predict --run " + (dir / "nothing") + " hello");
+  CHECK(missing.code == 2);
+  check_one_error_line(missing, "not a finished embtrain run");
+}
+
+TEST_CASE("model.pretrained checks the dimension and freeze_embedding keeps the embedding") {
+  TempDir dir;
+  spit(dir / "v3.vec", "1 3\nhappy 1 2 3\n");
+  const auto wrong = run_cli("train --config configs/seed.json --quiet --output-dir " + (dir / "a") +
+                             " --set model.pretrained=" + (dir / "v3.vec"));
+  CHECK(wrong.code == 2);
+  check_one_error_line(wrong, "3-dimensional vectors but model.embedding_dim is 4");
+  spit(dir / "bad.vec", "1 4\nhappy 1 2 3\n");
+  const auto bad = run_cli("train --config configs/seed.json --quiet --output-dir " + (dir / "b") +
+                           " --set model.pretrained=" + (dir / "bad.vec"));
+  CHECK(bad.code == 1);
+  check_one_error_line(bad, "bad.vec:2");
+  spit(dir / "v4.vec", "1 4\nhappy 0.5 0.25 -1 2\n");
+  const auto frozen = run_cli("train --config configs/seed.json --output-dir " + (dir / "c") +
+                              " --set model.pretrained=" + (dir / "v4.vec") +
+                              " --set model.freeze_embedding=true --set model.final_relu=false");
+  REQUIRE(frozen.code == 0);
+  CHECK_THAT(frozen.err, embtrain::test::contains("19 not found"));
+  const json report = json::parse(slurp(dir / "c/report.json"));
+  CHECK(report["summary"]["rows_changed"] == 0);
+  CHECK(report["before"][2] == json({0.5, 0.25, -1.0, 2.0}));  // "happy" is row 2
+  CHECK(report["metrics"]["train"]["loss"].get<double>() > 0);
+}

@@ -1,0 +1,130 @@
+// test_config.cpp — defaults < file < --set, unknown keys, types, ranges, paths.
+#include "../catch.h"
+#include <nlohmann/json.hpp>
+
+#include "embtrain/text/config.h"
+#include "embtrain/text/error.h"
+#include "../helpers.h"
+
+using namespace embtrain;
+using embtrain::test::spit;
+using embtrain::test::TempDir;
+
+namespace {
+std::string error_of(const std::string& file_text, const std::vector<std::string>& sets = {}) {
+  TempDir dir;
+  spit(dir / "c.json", file_text);
+  try {
+    load_config(dir / "c.json", sets);
+  } catch (const Error& e) {
+    CHECK(e.exit_code() == 2);
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST_CASE("defaults are the article's run") {
+  Config c;
+  CHECK(c.model.embedding_dim == 4);
+  CHECK(c.model.hidden_dim == 8);
+  CHECK(c.model.max_length == 3);
+  CHECK(c.model.final_relu);
+  CHECK(c.train.epochs == 100);
+  CHECK(c.train.lr == Approx(1e-4));
+  CHECK(c.train.seed == 851);
+}
+
+TEST_CASE("file values beat defaults and set overrides beat the file") {
+  TempDir dir;
+  spit(dir / "c.json", R"({"data": {"train": "t.tsv"}, "train": {"epochs": 7, "lr": 1}})");
+  const Config c = load_config(dir / "c.json", {"train.epochs=5", "model.pooling=mean"});
+  CHECK(c.train.epochs == 5);
+  CHECK(c.train.lr == 1.0);  // an integer is a valid number
+  CHECK(c.model.pooling == "mean");
+  CHECK(c.model.hidden_dim == 8);
+}
+
+TEST_CASE("paths in a file are relative to its folder and set paths to the cwd") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path / "sub");
+  spit(dir / "sub/c.json", R"({"data": {"train": "../d/t.tsv", "test": "/abs/x.tsv"}})");
+  const Config c = load_config(dir / "sub/c.json", {"data.valid=v.tsv"});
+  CHECK(c.data.train == (dir.path / "d/t.tsv").string());
+  CHECK(c.data.test == "/abs/x.tsv");
+  CHECK(c.data.valid == "v.tsv");
+}
+
+TEST_CASE("set overrides parse JSON values, else take a string") {
+  TempDir dir;
+  spit(dir / "c.json", R"({"data": {"train": "t.tsv"}})");
+  const Config c = load_config(
+      dir / "c.json", {"vocab.specials=[\"<pad>\",\"<unk>\"]", "report.pairs=[[\"a\",\"b\"]]",
+                       "train.shuffle=true", "train.device=cpu"});
+  CHECK(c.vocab.specials == std::vector<std::string>{"<pad>", "<unk>"});
+  REQUIRE(c.report.pairs.size() == 1);
+  CHECK(c.report.pairs[0][1] == "b");
+  CHECK(c.train.shuffle);
+  CHECK(c.train.device == "cpu");
+}
+
+TEST_CASE("unknown keys are errors that suggest the closest key") {
+  const std::string message = error_of(R"({"data": {"train": "t"}, "model": {"hiden_dim": 3}})");
+  CHECK_THAT(message, embtrain::test::contains("model.hiden_dim"));
+  CHECK_THAT(message, embtrain::test::contains("did you mean 'model.hidden_dim'"));
+  CHECK_THAT(error_of(R"({"data": {"train": "t"}})", {"train.epoch=3"}),
+             embtrain::test::contains("did you mean 'train.epochs'"));
+  CHECK_THAT(error_of(R"({"dta": {}})"), embtrain::test::contains("'dta'"));
+}
+
+TEST_CASE("wrong types name the key and the value") {
+  CHECK_THAT(error_of(R"({"data": {"train": "t"}, "train": {"epochs": "ten"}})"),
+             embtrain::test::contains("train.epochs") && embtrain::test::contains("integer") &&
+                 embtrain::test::contains("\"ten\""));
+  CHECK_THAT(error_of(R"({"data": {"train": "t"}, "train": {"epochs": 2.5}})"),
+             embtrain::test::contains("integer"));
+  CHECK_THAT(error_of(R"({"data": {"train": "t"}, "model": {"final_relu": 1}})"),
+             embtrain::test::contains("true or false"));
+  CHECK_THAT(error_of(R"({"data": {"train": "t"}, "report": {"pairs": [["a"]]}})"),
+             embtrain::test::contains("report.pairs"));
+  CHECK_THAT(error_of(R"({"data": 3})"), embtrain::test::contains("data"));
+  CHECK_THAT(error_of(R"([1, 2])"), embtrain::test::contains("object"));
+}
+
+TEST_CASE("out-of-range values are errors") {
+  const std::string base = R"({"data": {"train": "t"}})";
+  CHECK_THAT(error_of(base, {"train.epochs=0"}), embtrain::test::contains("train.epochs"));
+  CHECK_THAT(error_of(base, {"train.batch_size=-1"}), embtrain::test::contains("train.batch_size"));
+  CHECK_THAT(error_of(base, {"train.lr=0"}), embtrain::test::contains("train.lr"));
+  CHECK_THAT(error_of(base, {"train.lr=-0.1"}), embtrain::test::contains("train.lr"));
+  CHECK_THAT(error_of(base, {"model.embedding_dim=0"}), embtrain::test::contains("model.embedding_dim"));
+  CHECK_THAT(error_of(base, {"model.hidden_dim=0"}), embtrain::test::contains("model.hidden_dim"));
+  CHECK_THAT(error_of(base, {"vocab.min_count=0"}), embtrain::test::contains("vocab.min_count"));
+  CHECK_THAT(error_of(base, {"model.pooling=avg"}), embtrain::test::contains("flatten | mean | sum | max"));
+  CHECK_THAT(error_of(base, {"train.device=gpu"}), embtrain::test::contains("train.device"));
+  CHECK_THAT(error_of(base, {"train.threads=-2"}), embtrain::test::contains("train.threads"));
+  CHECK_THAT(error_of(base, {"vocab.specials=[\"a\",\"a\"]"}), embtrain::test::contains("duplicate"));
+  CHECK(error_of(base, {"train.device=cuda:1"}).empty());
+}
+
+TEST_CASE("data.train is required - broken JSON names the line") {
+  CHECK_THAT(error_of("{}"), embtrain::test::contains("data.train"));
+  CHECK_THAT(error_of("{\n  \"data\": {\n    \"train\": \"t\",\n  }\n}"),
+             embtrain::test::contains("not valid JSON") && embtrain::test::contains("line 4"));
+  CHECK_THAT(error_of(R"({"data": {"train": "t"}})", {"train.epochs"}),
+             embtrain::test::contains("KEY=VALUE"));
+}
+
+TEST_CASE("a missing config file is an error") {
+  CHECK_THROWS_WITH(load_config("/nonexistent/c.json", {}), embtrain::test::contains("/nonexistent/c.json"));
+}
+
+TEST_CASE("to_json round-trips and lists every key") {
+  Config c;
+  c.data.train = "x.tsv";
+  c.report.pairs.push_back({"a", "b"});
+  const Config back = config_from_json(to_json(c), "test");
+  CHECK(to_json(back) == to_json(c));
+  CHECK(config_keys().size() == 32);
+  CHECK(edit_distance("kitten", "sitting") == 3);
+}
