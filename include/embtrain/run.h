@@ -21,7 +21,7 @@ struct RunOptions {
 };
 
 // Trains on `data` (from prepare_data) and writes the run into
-// options.output_dir, which prepare_run_dir has checked. Returns the exit code:
+// options.output_dir, which RunDir::prepare_new or open_resumable has vetted. Returns the exit code:
 // 0, or 128 + the signal that interrupted it (after writing a checkpoint and the
 // report so far). Throws Error.
 int run_training(const Config& config, const RunOptions& options, PreparedData& data);

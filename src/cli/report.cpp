@@ -14,6 +14,7 @@
 #include "embtrain/text/html_report.h"
 #include "embtrain/text/inspect.h"
 #include "embtrain/text/io.h"
+#include "embtrain/text/run_dir.h"
 
 namespace embtrain::cli {
 namespace {
@@ -42,20 +43,16 @@ std::vector<nlohmann::json> read_epochs(const std::string& path) {
 }
 
 void run_report(const ReportOptions& options) {
-  namespace fs = std::filesystem;
-  std::error_code error;
-  if (!fs::is_directory(options.run_dir, error)) {
-    throw Error::runtime("'" + options.run_dir + "' is not a run folder");
-  }
-  const nlohmann::json report = read_report(options.run_dir);
-  const std::string metrics = (fs::path(options.run_dir) / "metrics.jsonl").string();
+  const RunDir run = RunDir::open_finished(options.run_dir);
+  const nlohmann::json report = read_report(run.file(run_file::report));
+  const std::string metrics = run.file(run_file::metrics);
   std::vector<nlohmann::json> epochs;
-  if (fs::exists(metrics, error)) {
+  if (run.has(run_file::metrics)) {
     epochs = read_epochs(metrics);
   } else {
     spdlog::warn("no {}: the page will have no loss and accuracy curves", metrics);
   }
-  const std::string html_path = (fs::path(options.run_dir) / "report.html").string();
+  const std::string html_path = run.file(run_file::report_html);
   write_file_atomic(html_path, render_html_report(report, epochs));
   spdlog::info("report: {}", html_path);
 }

@@ -8,6 +8,7 @@
 #include "embtrain/text/config.h"
 #include "embtrain/text/error.h"
 #include "embtrain/text/prepare.h"
+#include "embtrain/text/run_dir.h"
 #include "embtrain/run.h"
 
 namespace embtrain::cli {
@@ -30,10 +31,7 @@ void run_train(const TrainOptions& options) {
     if (!run.output_dir.empty() || run.force) {
       throw Error::usage("--resume continues RUN_DIR in place: drop --output-dir and --force");
     }
-    config_path = (fs::path(options.resume_dir) / "config.json").string();
-    if (!fs::is_regular_file(fs::path(options.resume_dir) / "checkpoint.pt")) {
-      throw Error::usage("cannot resume '" + options.resume_dir + "': it has no checkpoint.pt");
-    }
+    config_path = RunDir::open_resumable(options.resume_dir).file(run_file::config);
     run.output_dir = options.resume_dir;
     run.resume = true;
   } else if (config_path.empty()) {
@@ -44,7 +42,7 @@ void run_train(const TrainOptions& options) {
   if (run.output_dir.empty()) {
     run.output_dir = (fs::path("runs") / fs::path(config_path).stem()).string();
   }
-  if (!run.resume) prepare_run_dir(run);
+  if (!run.resume) RunDir::prepare_new(run.output_dir, run.force);
   // Loading LibTorch takes ~0.7 s; read and encode the data meanwhile.
   auto backend = std::async(std::launch::async, [] { return &torch_backend(); });
   PreparedData data = prepare_data(config);

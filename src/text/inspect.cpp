@@ -14,6 +14,7 @@
 
 #include "embtrain/text/error.h"
 #include "embtrain/text/io.h"
+#include "embtrain/text/run_dir.h"
 #include "embtrain/text/report.h"
 
 namespace embtrain {
@@ -236,17 +237,10 @@ std::string display_token(const std::string& token) {
 json read_report(const std::string& run_dir_or_report) {
   namespace fs = std::filesystem;
   std::error_code error;
-  if (!fs::exists(run_dir_or_report, error)) {
-    throw Error::runtime("no run folder or report file at '" + run_dir_or_report + "'");
-  }
-  std::string path = run_dir_or_report;
-  if (fs::is_directory(run_dir_or_report, error)) {
-    path = (fs::path(run_dir_or_report) / "report.json").string();
-    if (!fs::exists(path, error)) {
-      throw Error::runtime("'" + run_dir_or_report +
-                           "' holds no report.json (is it a finished run folder?)");
-    }
-  }
+  // A run folder (or anything that is not a file) goes through RunDir, which owns "not a run".
+  const std::string path = fs::is_regular_file(run_dir_or_report, error)
+                               ? run_dir_or_report
+                               : RunDir::open_finished(run_dir_or_report).file(run_file::report);
   json report;
   try {
     report = json::parse(read_file(path));

@@ -8,13 +8,9 @@
 #include "embtrain/text/config.h"
 #include "embtrain/text/error.h"
 #include "embtrain/text/io.h"
-#include "embtrain/run.h"
 #include "embtrain/text/tokenizer.h"
 
 namespace embtrain {
-
-const char* const kRunFiles[8] = {"config.json",   "vocab.txt",   "model.pt",    "embeddings.pt",
-                                  "metrics.jsonl", "report.json", "report.html", "checkpoint.pt"};
 
 namespace {
 
@@ -57,25 +53,6 @@ PreparedData prepare_data(const Config& config) {
   prepared.valid = load(data.valid, "valid");
   prepared.test = load(data.test, "test");
   return prepared;
-}
-
-void prepare_run_dir(const RunOptions& options) {
-  namespace fs = std::filesystem;
-  const fs::path dir = options.output_dir;
-  std::error_code error;
-  if (fs::is_directory(dir, error)) {
-    std::vector<fs::path> existing;
-    for (const char* name : kRunFiles) {
-      if (fs::exists(dir / name, error)) existing.push_back(dir / name);
-    }
-    if (!existing.empty() && !options.force) {
-      throw Error::usage("output folder '" + dir.string() +
-                         "' already holds a run; pass --force to replace it, or choose another "
-                         "with --output-dir");
-    }
-    for (const auto& path : existing) fs::remove(path, error);
-  }
-  ensure_writable_dir(dir.string());
 }
 
 }  // namespace embtrain

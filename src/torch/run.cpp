@@ -31,6 +31,7 @@
 #include "embtrain/torch/python_file.h"
 #include "embtrain/saved_run.h"
 #include "embtrain/text/report.h"
+#include "embtrain/text/run_dir.h"
 #include "embtrain/text/tokenizer.h"
 #include "embtrain/torch/trainer.h"
 #include "embtrain/text/vectors.h"
@@ -174,14 +175,11 @@ json epoch_json(const EpochRecord& record) {
   return line;
 }
 
-std::string path_in(const RunOptions& options, const char* name) {
-  return (fs::path(options.output_dir) / name).string();
-}
-
 }  // namespace
 
 int run_training(const Config& config, const RunOptions& options, PreparedData& data) {
   const auto started = Clock::now();
+  const RunDir run_dir = RunDir::at(options.output_dir);
   if (config.train.threads > 0) at::set_num_threads(static_cast<int>(config.train.threads));
   const torch::Device device = resolve_device(config.train.device);
   const Vocab& vocab = data.vocab;
@@ -211,12 +209,12 @@ int run_training(const Config& config, const RunOptions& options, PreparedData& 
 
   // The run's description first, so that an interrupted or crashed run can be resumed.
   const json resolved = resolved_config(config);
-  write_file_atomic(path_in(options, "config.json"), resolved.dump(2) + "\n");
-  write_file_atomic(path_in(options, "vocab.txt"), vocab.to_text());
+  write_file_atomic(run_dir.file(run_file::config), resolved.dump(2) + "\n");
+  write_file_atomic(run_dir.file(run_file::vocab), vocab.to_text());
 
   TrainProgress state;
   std::string metrics_lines;
-  const std::string checkpoint = path_in(options, "checkpoint.pt");
+  const std::string checkpoint = run_dir.file(run_file::checkpoint);
   if (options.resume) {
     load_checkpoint(checkpoint, model, *optimizer, state, metrics_lines);
     if (state.epoch > config.train.epochs) {
@@ -235,7 +233,7 @@ int run_training(const Config& config, const RunOptions& options, PreparedData& 
   };
   hooks.on_epoch = [&](const EpochRecord& record, const TrainProgress& now) {
     metrics_lines += epoch_json(record).dump() + "\n";
-    write_file_atomic(path_in(options, "metrics.jsonl"), metrics_lines, /*durable=*/false);
+    write_file_atomic(run_dir.file(run_file::metrics), metrics_lines, /*durable=*/false);
     const int64_t every = config.train.checkpoint_every;
     if (every > 0 && record.epoch % every == 0 && record.epoch < config.train.epochs) {
       save_checkpoint(checkpoint, model, *optimizer, now, metrics_lines);
@@ -291,7 +289,7 @@ int run_training(const Config& config, const RunOptions& options, PreparedData& 
   // another thread while the report is built.
   auto tensors_written = std::async(std::launch::async, [&] {
     const auto tensors_started = Clock::now();
-    write_atomically(path_in(options, "model.pt"), [&](const Sink& sink) {
+    write_atomically(run_dir.file(run_file::model), [&](const Sink& sink) {
       torch::serialize::OutputArchive archive;
       model->save(archive);
       archive.save_to(sink);
@@ -302,7 +300,7 @@ int run_training(const Config& config, const RunOptions& options, PreparedData& 
     c10::impl::GenericDict weights(c10::StringType::get(), c10::AnyType::get());
     weights.insert("before", before);
     weights.insert("after", after);
-    write_for_python(path_in(options, "embeddings.pt"), weights);
+    write_for_python(run_dir.file(run_file::embeddings), weights);
     spdlog::debug("model.pt and embeddings.pt written in {:.3f} s",
                   std::chrono::duration<double>(Clock::now() - tensors_started).count());
   });
@@ -338,11 +336,11 @@ int run_training(const Config& config, const RunOptions& options, PreparedData& 
                                             : json(nullptr);
   phase_done("report");
 
-  write_file_atomic(path_in(options, "report.html"), render_html_report(report, epochs));
+  write_file_atomic(run_dir.file(run_file::report_html), render_html_report(report, epochs));
   const std::string report_text = report.dump(1) + "\n";
   tensors_written.get();
   // report.json last: its presence means the run's files are consistent.
-  write_file_atomic(path_in(options, "report.json"), report_text);
+  write_file_atomic(run_dir.file(run_file::report), report_text);
   phase_done("writing files");
 
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
@@ -352,13 +350,13 @@ int run_training(const Config& config, const RunOptions& options, PreparedData& 
                summary.at("rows_changed").get<int64_t>(), vocab.size(),
                summary.at("largest_change").at("token").get<std::string>(),
                summary.at("largest_change").at("change_norm").get<double>());
-  spdlog::info("report: {} (and report.html to open in a browser)", path_in(options, "report.json"));
+  spdlog::info("report: {} (and report.html to open in a browser)", run_dir.file(run_file::report));
   if (state.interrupted) {
     spdlog::info("continue with: embtrain train --resume {}", options.output_dir);
   }
   if (options.json) {
     json out = {{"output_dir", options.output_dir},
-                {"report", path_in(options, "report.json")},
+                {"report", run_dir.file(run_file::report)},
                 {"seconds", seconds},
                 {"examples", train_data.size()},
                 {"vocab_size", vocab.size()},

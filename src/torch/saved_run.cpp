@@ -14,6 +14,7 @@
 #include "embtrain/text/dataset.h"
 #include "embtrain/text/error.h"
 #include "embtrain/text/io.h"
+#include "embtrain/text/run_dir.h"
 #include "embtrain/torch/python_file.h"
 #include "embtrain/text/metrics.h"
 #include "embtrain/torch/model.h"
@@ -29,12 +30,9 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+// The file `name` of the finished run in `dir`; the one "not a run" error otherwise.
 std::string in_run(const std::string& dir, const char* name) {
-  const fs::path path = fs::path(dir) / name;
-  if (!fs::is_regular_file(path)) {
-    throw Error::usage("'" + dir + "' is not a finished embtrain run: " + path.string() + " is missing");
-  }
-  return path.string();
+  return RunDir::open_finished(dir).require(name);
 }
 
 struct LoadedRun {
@@ -45,16 +43,16 @@ struct LoadedRun {
 
 LoadedRun load_run(const std::string& dir, bool with_model) {
   LoadedRun run;
-  run.config = load_config(in_run(dir, "config.json"), {});
-  run.vocab = Vocab::load(in_run(dir, "vocab.txt"));
+  run.config = load_config(in_run(dir, run_file::config), {});
+  run.vocab = Vocab::load(in_run(dir, run_file::vocab));
   if (with_model) {
     run.model = Classifier(run.config.model, run.vocab.size(), false);
     try {
       torch::serialize::InputArchive archive;
-      archive.load_from(in_run(dir, "model.pt"));
+      archive.load_from(in_run(dir, run_file::model));
       run.model->load(archive);
     } catch (const c10::Error& e) {
-      throw Error::runtime(in_run(dir, "model.pt") + " does not match the run's config and vocabulary: " +
+      throw Error::runtime(in_run(dir, run_file::model) + " does not match the run's config and vocabulary: " +
                            e.what_without_backtrace());
     }
     run.model->eval();
@@ -64,7 +62,7 @@ LoadedRun load_run(const std::string& dir, bool with_model) {
 
 // before and after [V, D] from embeddings.pt.
 std::pair<torch::Tensor, torch::Tensor> load_embeddings(const std::string& dir, int64_t rows) {
-  const std::string path = in_run(dir, "embeddings.pt");
+  const std::string path = in_run(dir, run_file::embeddings);
   const std::string bytes = read_file(path);
   torch::IValue value;
   try {
@@ -347,8 +345,8 @@ void compare_runs(const CompareOptions& options) {
                            {"change_b", r.change_b}});
   }
   json metric_delta = json::object();
-  const json report_a = json::parse(read_file(in_run(options.run_a, "report.json")));
-  const json report_b = json::parse(read_file(in_run(options.run_b, "report.json")));
+  const json report_a = json::parse(read_file(in_run(options.run_a, run_file::report)));
+  const json report_b = json::parse(read_file(in_run(options.run_b, run_file::report)));
   for (const auto& [split, values] : report_a.at("metrics").items()) {
     if (!report_b.at("metrics").contains(split)) continue;
     for (const auto& [key, value] : values.items()) {

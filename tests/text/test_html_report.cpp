@@ -156,7 +156,7 @@ TEST_CASE("embtrain report rewrites RUN_DIR/report.html") {
   CHECK_THAT(bad.err, embtrain::test::contains("metrics.jsonl:2"));
 
   const auto missing = run_cli("report '" + (dir / "nothing") + "'");
-  CHECK(missing.code == 1);
+  CHECK(missing.code == 2);  // "not a run", as in every command
   CHECK_THAT(missing.err, embtrain::test::starts_with("embtrain: error:") && embtrain::test::contains("nothing"));
   CHECK(run_cli("report").code == 2);
   CHECK_THAT(run_cli("report --help").out, embtrain::test::contains("Example:"));

@@ -126,9 +126,9 @@ TEST_CASE("read_report takes a run folder or a report.json and names the path on
   Error::Kind kind = Error::Kind::usage;
   CHECK_THAT(error_of([&] { read_report(dir / "missing"); }, &kind),
              embtrain::test::contains(dir / "missing"));
-  CHECK(kind == Error::Kind::runtime);
+  CHECK(kind == Error::Kind::usage);  // "not a run": exit 2 in every command (RunDir)
   CHECK_THAT(error_of([&] { read_report(dir.path.string()); }),
-             embtrain::test::contains(dir.path.string()) && embtrain::test::contains("no report.json"));
+             embtrain::test::contains(dir.path.string()) && embtrain::test::contains("report.json is missing"));
   spit(dir / "broken.json", "{\"format\": ");
   CHECK_THAT(error_of([&] { read_report(dir / "broken.json"); }),
              embtrain::test::contains(dir / "broken.json") && embtrain::test::contains("not valid JSON"));
@@ -174,9 +174,9 @@ TEST_CASE("embtrain inspect prints aligned tables, or one JSON object") {
   CHECK(std::count(as_json.out.begin(), as_json.out.end(), '\n') == 1);
 }
 
-TEST_CASE("embtrain inspect errors: missing run (exit 1), bad option (exit 2)") {
+TEST_CASE("embtrain inspect errors: missing run (exit 2, as in every command), bad option (exit 2)") {
   const auto missing = run_cli("inspect /nonexistent/run");
-  CHECK(missing.code == 1);
+  CHECK(missing.code == 2);
   CHECK_THAT(missing.err,
              embtrain::test::starts_with("embtrain: error:") && embtrain::test::contains("/nonexistent/run"));
   CHECK(run_cli("inspect '" + fixture("inspect-run") + "' --top -1").code == 2);

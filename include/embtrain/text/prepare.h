@@ -1,6 +1,6 @@
 // prepare.h — everything a training run needs before tensors exist.
 //
-// The run folder is checked, the data read, the vocabulary built and every
+// The data read, the vocabulary built and every
 // split encoded. This is text-side code (no torch), so `embtrain train` runs it
 // while LibTorch loads on another thread.
 #pragma once
@@ -27,12 +27,5 @@ struct PreparedData {
 
 // Reads data.train (and valid/test), builds or loads the vocabulary, encodes.
 PreparedData prepare_data(const Config& config);
-
-// Files a finished run holds; an output folder with any of them is a run.
-extern const char* const kRunFiles[8];
-
-// Refuses a folder that holds a run unless options.force (then removes that
-// run's files); creates the folder and checks that it is writable.
-void prepare_run_dir(const RunOptions& options);
 
 }  // namespace embtrain
