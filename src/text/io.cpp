@@ -1,4 +1,5 @@
-// io.cpp — read_file, write_file_atomic, ensure_writable_dir.
+// io.cpp — read_file, write_atomically (and write_file_atomic over it), append_line,
+// ensure_writable_dir.
 #include "embtrain/text/io.h"
 
 #include <fcntl.h>
@@ -34,68 +35,30 @@ bool is_special_file(const std::string& path) {
          !std::filesystem::is_directory(status);
 }
 
-void write_all(int fd, std::string_view content, const std::string& path) {
-  size_t written = 0;
-  while (written < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+// Writes all of `content` to `fd`; returns 0 or the errno of the first failed write.
+int write_all(int fd, const char* bytes, size_t size) {
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::write(fd, bytes + done, size - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const std::string reason = std::strerror(n < 0 ? errno : EIO);
-      ::close(fd);
-      throw Error::runtime("cannot write '" + path + "': " + reason);
-    }
-    written += static_cast<size_t>(n);
+    if (n <= 0) return n < 0 ? errno : EIO;
+    done += static_cast<size_t>(n);
   }
+  return 0;
 }
 
 }  // namespace
 
-void write_file_atomic(const std::string& path, std::string_view content, bool durable) {
-  if (is_special_file(path)) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) throw Error::runtime("cannot write '" + path + "': " + std::strerror(errno));
-    write_all(fd, content, path);
-    if (::close(fd) != 0) throw Error::runtime("cannot write '" + path + "': " + std::strerror(errno));
-    return;
-  }
-  const std::string temp = path + ".tmp-" + std::to_string(::getpid());
-  auto fail = [&](const char* what) {
-    const std::string reason = std::strerror(errno);
-    ::unlink(temp.c_str());
-    throw Error::runtime(std::string("cannot ") + what + " '" + path + "': " + reason);
-  };
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) fail("write");
-  try {
-    write_all(fd, content, path);
-  } catch (...) {
-    ::unlink(temp.c_str());
-    throw;
-  }
-  if (durable && ::fsync(fd) != 0) {
-    ::close(fd);
-    fail("sync");
-  }
-  if (::close(fd) != 0) fail("write");
-  if (::rename(temp.c_str(), path.c_str()) != 0) fail("rename into");
-}
-
-void write_atomically(const std::string& path, const std::function<void(const Sink&)>& write) {
+void write_atomically(const std::string& path, const std::function<void(const Sink&)>& write,
+                      bool durable) {
   const bool special = is_special_file(path);
   const std::string target = special ? path : path + ".tmp-" + std::to_string(::getpid());
   const int fd = special ? ::open(target.c_str(), O_WRONLY | O_CLOEXEC)
                          : ::open(target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw Error::runtime("cannot write '" + path + "': " + std::strerror(errno));
-  int failure = 0;
+  int failure = 0;  // the errno of the first failure, taken when it happened
   const Sink sink = [&](const void* data, size_t size) -> size_t {
-    const char* bytes = static_cast<const char*>(data);
-    size_t done = 0;
-    while (failure == 0 && done < size) {
-      const ssize_t n = ::write(fd, bytes + done, size - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) failure = n < 0 ? errno : EIO;
-      else done += static_cast<size_t>(n);
-    }
+    if (failure == 0) failure = write_all(fd, static_cast<const char*>(data), size);
     return size;  // after a failure, swallow the rest (see the header)
   };
   std::string error;
@@ -105,7 +68,7 @@ void write_atomically(const std::string& path, const std::function<void(const Si
     error = e.what();
     error = error.substr(0, error.find('\n'));
   }
-  if (failure == 0 && error.empty() && !special && ::fsync(fd) != 0) failure = errno;
+  if (failure == 0 && error.empty() && durable && !special && ::fsync(fd) != 0) failure = errno;
   if (::close(fd) != 0 && failure == 0) failure = errno;
   if (failure != 0 || !error.empty()) {
     if (!special) ::unlink(target.c_str());
@@ -116,6 +79,21 @@ void write_atomically(const std::string& path, const std::function<void(const Si
     ::unlink(target.c_str());
     throw Error::runtime("cannot write '" + path + "': " + reason);
   }
+}
+
+void write_file_atomic(const std::string& path, std::string_view content, bool durable) {
+  write_atomically(
+      path, [&](const Sink& sink) { sink(content.data(), content.size()); }, durable);
+}
+
+void append_line(const std::string& path, std::string_view line) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) throw Error::runtime("cannot append to '" + path + "': " + std::strerror(errno));
+  std::string text(line);
+  text += '\n';
+  int failure = write_all(fd, text.data(), text.size());  // one write(): a whole line or none
+  if (::close(fd) != 0 && failure == 0) failure = errno;
+  if (failure != 0) throw Error::runtime("cannot append to '" + path + "': " + std::strerror(failure));
 }
 
 void ensure_writable_dir(const std::string& dir) {

@@ -177,66 +177,111 @@ json epoch_json(const EpochRecord& record) {
 
 }  // namespace
 
-int run_training(const Config& config, const RunOptions& options, PreparedData& data) {
-  const auto started = Clock::now();
-  const RunDir run_dir = RunDir::at(options.output_dir);
-  if (config.train.threads > 0) at::set_num_threads(static_cast<int>(config.train.threads));
-  const torch::Device device = resolve_device(config.train.device);
-  const Vocab& vocab = data.vocab;
-  const Corpus& train_data = data.train;
-  const auto& valid = data.valid;
-  const auto& test = data.test;
-  spdlog::info("{} training examples, {} tokens, vocabulary of {}, device {}", train_data.size(),
-               train_data.ids.size(), vocab.size(), device.str());
-  auto phase_done = [last = started](const char* phase) mutable {
-    const auto now = Clock::now();
-    spdlog::debug("{}: {:.3f} s, peak RSS so far {} MiB", phase,
-                  std::chrono::duration<double>(now - last).count(), peak_rss_mib());
-    last = now;
-  };
-  phase_done("device");
+namespace {
 
+// Everything one run trains with and writes, made by set_up and passed through the phases.
+struct Session {
+  Session(const Config& config_, const RunOptions& options_, PreparedData& data_)
+      : config(config_), options(options_), data(data_), run_dir(RunDir::at(options_.output_dir)),
+        device(resolve_device(config_.train.device)) {}
+
+  const Config& config;
+  const RunOptions& options;
+  PreparedData& data;
+  RunDir run_dir;
+  torch::Device device;
   std::optional<WordVectors> pretrained;
-  if (!config.model.pretrained.empty()) pretrained = read_vec(config.model.pretrained);
+  Classifier model{nullptr};
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
+  json resolved;                 // config.json: the config with absolute paths
+  TrainProgress progress;        // where training starts (a resume) and, after training, ends
+  std::vector<json> epochs;      // metrics.jsonl's records so far, one per epoch
+  int signal_number = 0;         // the signal that stopped training, or 0
+  Clock::time_point started;
+  Clock::time_point phase_started;
+};
+
+// Logs (at debug level) the time since the last phase and the peak RSS so far.
+void phase_done(Session& session, const char* phase) {
+  const auto now = Clock::now();
+  spdlog::debug("{}: {:.3f} s, peak RSS so far {} MiB", phase,
+                std::chrono::duration<double>(now - session.phase_started).count(), peak_rss_mib());
+  session.phase_started = now;
+}
+
+// metrics.jsonl's lines, as checkpoints keep them.
+std::string metrics_text(const std::vector<json>& epochs) {
+  std::string text;
+  for (const auto& epoch : epochs) text += epoch.dump() + "\n";
+  return text;
+}
+
+// Threads, device, the model (from pretrained vectors if asked) and its optimizer; config.json
+// and vocab.txt first, so that an interrupted run can resume; then the checkpoint of a resume.
+Session set_up(const Config& config, const RunOptions& options, PreparedData& data) {
+  if (config.train.threads > 0) at::set_num_threads(static_cast<int>(config.train.threads));
+  Session session(config, options, data);
+  session.started = session.phase_started = Clock::now();
+  spdlog::info("{} training examples, {} tokens, vocabulary of {}, device {}", data.train.size(),
+               data.train.ids.size(), data.vocab.size(), session.device.str());
+  if (!config.model.pretrained.empty()) session.pretrained = read_vec(config.model.pretrained);
   int64_t missing = 0;
-  Classifier model = create_model(config, vocab, pretrained ? &*pretrained : nullptr, &missing);
-  if (pretrained) {
+  session.model = create_model(config, data.vocab, session.pretrained ? &*session.pretrained : nullptr,
+                               &missing);
+  if (session.pretrained) {
     spdlog::info("{}: vectors for {} of {} vocabulary tokens ({} not found, left at their random "
-                 "initialisation)", config.model.pretrained, vocab.size() - missing, vocab.size(), missing);
+                 "initialisation)", config.model.pretrained, data.vocab.size() - missing,
+                 data.vocab.size(), missing);
   }
-  model->to(device);
-  auto optimizer = make_optimizer(model, config.train);
+  session.model->to(session.device);
+  session.optimizer = make_optimizer(session.model, config.train);
 
-  // The run's description first, so that an interrupted or crashed run can be resumed.
-  const json resolved = resolved_config(config);
-  write_file_atomic(run_dir.file(run_file::config), resolved.dump(2) + "\n");
-  write_file_atomic(run_dir.file(run_file::vocab), vocab.to_text());
-
-  TrainProgress state;
-  std::string metrics_lines;
-  const std::string checkpoint = run_dir.file(run_file::checkpoint);
+  session.resolved = resolved_config(config);
+  write_file_atomic(session.run_dir.file(run_file::config), session.resolved.dump(2) + "\n");
+  write_file_atomic(session.run_dir.file(run_file::vocab), data.vocab.to_text());
   if (options.resume) {
-    load_checkpoint(checkpoint, model, *optimizer, state, metrics_lines);
-    if (state.epoch > config.train.epochs) {
+    std::string lines;
+    load_checkpoint(session.run_dir.file(run_file::checkpoint), session.model, *session.optimizer,
+                    session.progress, lines);
+    if (session.progress.epoch > config.train.epochs) {
       throw Error::usage("the run in '" + options.output_dir + "' has already finished all " +
                          std::to_string(config.train.epochs) + " epochs");
     }
-    spdlog::info("resuming at epoch {}, step {}", state.epoch, state.step + 1);
+    std::istringstream stream(lines);
+    for (std::string line; std::getline(stream, line);) session.epochs.push_back(json::parse(line));
+    spdlog::info("resuming at epoch {}, step {}", session.progress.epoch, session.progress.step + 1);
   }
+  // metrics.jsonl starts as the checkpoint has it (empty for a new run); epochs are appended.
+  write_file_atomic(session.run_dir.file(run_file::metrics), metrics_text(session.epochs),
+                    /*durable=*/false);
+  phase_done(session, "set-up");
+  return session;
+}
 
-  Progress progress(::isatty(STDERR_FILENO) && !options.quiet, config.train.epochs,
-                    train_data.size(), config.train.batch_size);
+void save_checkpoint_of(Session& session) {
+  save_checkpoint(session.run_dir.file(run_file::checkpoint), session.model, *session.optimizer,
+                  session.progress, metrics_text(session.epochs));
+}
+
+// The training loop with its hooks: the progress line, a metrics line and a log line per epoch,
+// checkpoints every train.checkpoint_every epochs, SIGINT/SIGTERM stopping at the next step
+// (a second one exits at once), and EMBTRAIN_PROFILE's trace.
+void train_with_hooks(Session& session) {
+  const Config& config = session.config;
+  Progress progress(::isatty(STDERR_FILENO) && !session.options.quiet, config.train.epochs,
+                    session.data.train.size(), config.train.batch_size);
   const int64_t log_every = std::max<int64_t>(1, config.train.epochs / 10);
   TrainHooks hooks;
   hooks.on_step = [&](int64_t epoch, int64_t step, int64_t steps, double loss) {
     progress.step(epoch, step, steps, loss);
   };
   hooks.on_epoch = [&](const EpochRecord& record, const TrainProgress& now) {
-    metrics_lines += epoch_json(record).dump() + "\n";
-    write_file_atomic(run_dir.file(run_file::metrics), metrics_lines, /*durable=*/false);
+    session.epochs.push_back(epoch_json(record));
+    append_line(session.run_dir.file(run_file::metrics), session.epochs.back().dump());
     const int64_t every = config.train.checkpoint_every;
     if (every > 0 && record.epoch % every == 0 && record.epoch < config.train.epochs) {
-      save_checkpoint(checkpoint, model, *optimizer, now, metrics_lines);
+      save_checkpoint(session.run_dir.file(run_file::checkpoint), session.model,
+                      *session.optimizer, now, metrics_text(session.epochs));
     }
     if (record.epoch % log_every == 0 || record.epoch == 1 || record.epoch == config.train.epochs) {
       progress.clear();
@@ -247,56 +292,93 @@ int run_training(const Config& config, const RunOptions& options, PreparedData& 
       spdlog::info("{}", line);
     }
   };
-  // SIGINT/SIGTERM stop training at the next step boundary; a second one exits at once.
   const SignalGuard signals;
   hooks.stop_requested = [] { return SignalGuard::received() != 0; };
   std::unique_ptr<ChromeTrace> profile;
   if (const char* trace = std::getenv("EMBTRAIN_PROFILE")) profile = std::make_unique<ChromeTrace>(trace);
+  const auto& data = session.data;
   try {
-    train(model, *optimizer, train_data, valid ? &*valid : nullptr, test ? &*test : nullptr, config,
-          device, hooks, state);
+    train(session.model, *session.optimizer, data.train, data.valid ? &*data.valid : nullptr,
+          data.test ? &*data.test : nullptr, config, session.device, hooks, session.progress);
   } catch (...) {
     progress.clear();
     throw;
   }
   progress.clear();
-  profile.reset();
-  phase_done("training");
-  const int signal_number = SignalGuard::received();
-  if (state.interrupted) {
+  session.signal_number = SignalGuard::received();
+  phase_done(session, "training");
+}
+
+// The last epoch's metrics of each split: report.json's and `train --json`'s "metrics".
+json last_metrics(const std::vector<json>& epochs) {
+  json metrics = json::object();
+  if (epochs.empty()) return metrics;
+  for (const char* split : {"train", "valid", "test"}) {
+    if (epochs.back().contains(split)) metrics[split] = epochs.back()[split];
+  }
+  return metrics;
+}
+
+// report.json's content: the weights before and after with what moved and why.
+json build_run_report(const Session& session, const torch::Tensor& before, const torch::Tensor& after) {
+  const auto& state = session.progress;
+  ReportInput input;
+  input.vocab = &session.data.vocab;
+  input.counts = session.data.counts;
+  input.positive_counts = session.data.positive_counts;
+  input.before = view(before);
+  input.after = view(after);
+  input.batch_steps = state.stats.batch_steps;
+  input.grad_steps = state.stats.grad_steps;
+  input.total_steps = state.stats.total_steps;
+  input.metrics = last_metrics(session.epochs);
+  input.config = session.resolved;
+  input.device = session.device.str();
+  input.torch_version = TORCH_VERSION;
+  input.optimizer = session.config.train.optimizer;
+  input.seed = session.config.train.seed;
+  json report = build_report(input, session.config.report);
+  report["interrupted"] = state.interrupted ? json{{"signal", session.signal_number},
+                                                   {"epoch", state.epoch},
+                                                   {"step", state.step},
+                                                   {"epochs_completed", state.epoch - 1}}
+                                            : json(nullptr);
+  return report;
+}
+
+// checkpoint.pt (when stopped by a signal, or asked for), model.pt and embeddings.pt on a
+// second thread while the report is built, report.html, and report.json last: its presence
+// means the run's files are consistent. Returns the report.
+json write_artefacts(Session& session) {
+  const Config& config = session.config;
+  if (session.progress.interrupted) {
     spdlog::warn("interrupted by signal {} at epoch {}, step {}: writing a checkpoint and the report so far",
-                 signal_number, state.epoch, state.step + 1);
+                 session.signal_number, session.progress.epoch, session.progress.step + 1);
   }
-  // Checkpoint where an interruption stopped, and at the end of runs that asked
-  // for checkpoints (train.checkpoint_every > 0): for a large vocabulary the
-  // optimizer's moments make it the largest file of the run.
-  if (state.interrupted || config.train.checkpoint_every > 0) {
-    save_checkpoint(checkpoint, model, *optimizer, state, metrics_lines);
-  }
-
-  // The optimizer's state (two [V, D] moments) is done with: free it before the
-  // report so that peak memory is training's, not training's plus the report's.
-  optimizer.reset();
-  model->to(torch::kCPU);
-  const torch::Tensor after = cpu_weights(model->embedding->weight);  // [V, D]
-  // The initial weights are drawn again rather than kept through training: the
-  // same seed and the same draws give the same bits, and training's peak memory
-  // is one [V, D] matrix smaller.
-  const torch::Tensor before =
-      cpu_weights(create_model(config, vocab, pretrained ? &*pretrained : nullptr)->embedding->weight);
-
-  // Files, each written whole (temp + rename). The tensor files are written on
-  // another thread while the report is built.
+  // For a large vocabulary the optimizer's moments make checkpoint.pt the largest file: only
+  // where an interruption stopped, or at the end of runs that asked for checkpoints.
+  if (session.progress.interrupted || config.train.checkpoint_every > 0) save_checkpoint_of(session);
+  // The optimizer's state (two [V, D] moments) is done with: free it before the report so that
+  // peak memory is training's, not training's plus the report's.
+  session.optimizer.reset();
+  session.model->to(torch::kCPU);
+  const torch::Tensor after = cpu_weights(session.model->embedding->weight);  // [V, D]
+  // The initial weights are drawn again rather than kept through training: the same seed and
+  // the same draws give the same bits, and training's peak memory is one [V, D] matrix smaller.
+  const torch::Tensor before = cpu_weights(
+      create_model(config, session.data.vocab, session.pretrained ? &*session.pretrained : nullptr)
+          ->embedding->weight);  // [V, D]
+  const RunDir& run_dir = session.run_dir;
   auto tensors_written = std::async(std::launch::async, [&] {
     const auto tensors_started = Clock::now();
     write_atomically(run_dir.file(run_file::model), [&](const Sink& sink) {
       torch::serialize::OutputArchive archive;
-      model->save(archive);
+      session.model->save(archive);
       archive.save_to(sink);
     });
-    // Full weights for Python: torch.load("embeddings.pt") -> {"before", "after"},
-    // [V, D] each; row i is line i of vocab.txt. (A list of V strings in the
-    // pickle cost 1.6 s for a 1M-token vocabulary, more than the tensors.)
+    // Full weights for Python: torch.load("embeddings.pt") -> {"before", "after"}, [V, D] each;
+    // row i is line i of vocab.txt. (A list of V strings in the pickle cost 1.6 s for a
+    // 1M-token vocabulary, more than the tensors.)
     c10::impl::GenericDict weights(c10::StringType::get(), c10::AnyType::get());
     weights.insert("before", before);
     weights.insert("after", after);
@@ -304,68 +386,56 @@ int run_training(const Config& config, const RunOptions& options, PreparedData& 
     spdlog::debug("model.pt and embeddings.pt written in {:.3f} s",
                   std::chrono::duration<double>(Clock::now() - tensors_started).count());
   });
-  std::vector<json> epochs;
-  std::istringstream lines(metrics_lines);
-  for (std::string line; std::getline(lines, line);) epochs.push_back(json::parse(line));
-  json metrics = json::object();
-  if (!epochs.empty()) {
-    for (const char* split : {"train", "valid", "test"}) {
-      if (epochs.back().contains(split)) metrics[split] = epochs.back()[split];
-    }
+  json report;
+  try {
+    report = build_run_report(session, before, after);
+    phase_done(session, "report");
+    write_file_atomic(run_dir.file(run_file::report_html), render_html_report(report, session.epochs));
+  } catch (...) {
+    tensors_written.wait();  // it uses `before`, `after` and the model: let it finish first
+    throw;
   }
-  ReportInput input;
-  input.vocab = &vocab;
-  input.counts = data.counts;
-  input.positive_counts = data.positive_counts;
-  input.before = view(before);
-  input.after = view(after);
-  input.batch_steps = state.stats.batch_steps;
-  input.grad_steps = state.stats.grad_steps;
-  input.total_steps = state.stats.total_steps;
-  input.metrics = metrics;
-  input.config = resolved;
-  input.device = device.str();
-  input.torch_version = TORCH_VERSION;
-  input.optimizer = config.train.optimizer;
-  input.seed = config.train.seed;
-  json report = build_report(input, config.report);
-  report["interrupted"] = state.interrupted ? json{{"signal", signal_number},
-                                                   {"epoch", state.epoch},
-                                                   {"step", state.step},
-                                                   {"epochs_completed", state.epoch - 1}}
-                                            : json(nullptr);
-  phase_done("report");
-
-  write_file_atomic(run_dir.file(run_file::report_html), render_html_report(report, epochs));
   const std::string report_text = report.dump(1) + "\n";
   tensors_written.get();
-  // report.json last: its presence means the run's files are consistent.
   write_file_atomic(run_dir.file(run_file::report), report_text);
-  phase_done("writing files");
+  phase_done(session, "writing files");
+  return report;
+}
 
-  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+// The closing log lines, `train --json`'s summary, and the exit code: 0, or 128 + the signal.
+int summarise(const Session& session, const json& report) {
+  const RunOptions& options = session.options;
+  const double seconds = std::chrono::duration<double>(Clock::now() - session.started).count();
+  const bool interrupted = session.progress.interrupted;
   const auto& summary = report.at("summary");
   spdlog::info("{} in {:.2f} s: {} of {} embedding rows changed; largest change '{}' ({:.4f})",
-               state.interrupted ? "stopped" : "done", seconds,
-               summary.at("rows_changed").get<int64_t>(), vocab.size(),
-               summary.at("largest_change").at("token").get<std::string>(),
+               interrupted ? "stopped" : "done", seconds, summary.at("rows_changed").get<int64_t>(),
+               session.data.vocab.size(), summary.at("largest_change").at("token").get<std::string>(),
                summary.at("largest_change").at("change_norm").get<double>());
-  spdlog::info("report: {} (and report.html to open in a browser)", run_dir.file(run_file::report));
-  if (state.interrupted) {
-    spdlog::info("continue with: embtrain train --resume {}", options.output_dir);
-  }
+  const std::string report_path = session.run_dir.file(run_file::report);
+  spdlog::info("report: {} (and report.html to open in a browser)", report_path);
+  if (interrupted) spdlog::info("continue with: embtrain train --resume {}", options.output_dir);
   if (options.json) {
-    json out = {{"output_dir", options.output_dir},
-                {"report", run_dir.file(run_file::report)},
-                {"seconds", seconds},
-                {"examples", train_data.size()},
-                {"vocab_size", vocab.size()},
-                {"rows_changed", summary.at("rows_changed")},
-                {"interrupted", state.interrupted},
-                {"metrics", metrics}};
+    const json out = {{"output_dir", options.output_dir},
+                      {"report", report_path},
+                      {"seconds", seconds},
+                      {"examples", session.data.train.size()},
+                      {"vocab_size", session.data.vocab.size()},
+                      {"rows_changed", summary.at("rows_changed")},
+                      {"interrupted", interrupted},
+                      {"metrics", last_metrics(session.epochs)}};
     std::cout << out.dump() << std::endl;
   }
-  return state.interrupted ? 128 + signal_number : 0;
+  return interrupted ? 128 + session.signal_number : 0;
+}
+
+}  // namespace
+
+int run_training(const Config& config, const RunOptions& options, PreparedData& data) {
+  Session session = set_up(config, options, data);  // nothing trained yet; config.json, vocab.txt
+  train_with_hooks(session);                         // metrics.jsonl grows a line per epoch
+  const json report = write_artefacts(session);     // tensors, report.html, report.json last
+  return summarise(session, report);
 }
 
 }  // namespace embtrain

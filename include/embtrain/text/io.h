@@ -23,7 +23,13 @@ using Sink = std::function<size_t(const void*, size_t)>;
 // then fsynced and renamed over `path`. After the first failed write (a full
 // disk) the sink swallows the rest, so that a writer that flushes in its
 // destructor cannot abort the process; the failure is then thrown as an Error.
-void write_atomically(const std::string& path, const std::function<void(const Sink&)>& write);
+// `durable` as for write_file_atomic.
+void write_atomically(const std::string& path, const std::function<void(const Sink&)>& write,
+                      bool durable = true);
+
+// Appends `line` and a newline to `path` (created if missing) in one write(), no fsync: for
+// logs that grow by a line (metrics.jsonl), so that I/O grows with the lines, not their square.
+void append_line(const std::string& path, std::string_view line);
 
 // Creates `dir` (and parents) and checks that a file can be written in it.
 void ensure_writable_dir(const std::string& dir);
