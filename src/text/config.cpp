@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "embtrain/text/error.h"
-#include "embtrain/text/tokenizer.h"
+#include "embtrain/text/utf8.h"
 
 namespace embtrain {
 namespace {
@@ -333,11 +333,7 @@ Config load_config_text(const std::string& text, const std::string& path,
   try {
     file = json::parse(text);
   } catch (const json::exception& e) {  // parse_error, or out_of_range for huge numbers
-    // nlohmann's message carries "at line L, column C"; drop its "[json.exception...] " tag.
-    std::string what = e.what();
-    const auto tag = what.find("] ");
-    throw Error::usage("config file '" + path + "' is not valid JSON: " +
-                       (tag == std::string::npos ? what : what.substr(tag + 2)));
+    throw Error::usage("config file '" + path + "' is not valid JSON: " + json_error_text(e));
   }
   const fs::path base_dir = fs::path(path).parent_path();
   merge(merged, file, "", "'" + path + "'", &base_dir);

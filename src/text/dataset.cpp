@@ -7,6 +7,7 @@
 
 #include "embtrain/text/error.h"
 #include "embtrain/text/tokenizer.h"
+#include "embtrain/text/utf8.h"
 #include "embtrain/text/vocab.h"
 
 namespace embtrain {
@@ -34,9 +35,7 @@ LabeledText parse_jsonl(const std::string& line) {
   try {
     object = nlohmann::json::parse(line);
   } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for huge numbers
-    std::string what = e.what();
-    const auto tag = what.find("] ");
-    throw BadLine{"invalid JSON: " + (tag == std::string::npos ? what : what.substr(tag + 2))};
+    throw BadLine{"invalid JSON: " + json_error_text(e)};
   }
   if (!object.is_object()) throw BadLine{"expected a JSON object with \"label\" and \"text\""};
   const auto label = object.find("label");

@@ -6,10 +6,6 @@
 namespace embtrain {
 namespace {
 
-bool is_space(unsigned char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
 // Length of the UTF-8 sequence starting with `lead` (1 for bytes that are not leads).
 size_t sequence_length(unsigned char lead) {
   if (lead < 0x80) return 1;
@@ -20,6 +16,17 @@ size_t sequence_length(unsigned char lead) {
 }
 
 }  // namespace
+
+void split_whitespace(std::string_view text, std::vector<std::string_view>& parts) {
+  const size_t n = text.size();
+  size_t i = 0;
+  while (i < n) {
+    while (i < n && is_whitespace(static_cast<unsigned char>(text[i]))) ++i;
+    const size_t start = i;
+    while (i < n && !is_whitespace(static_cast<unsigned char>(text[i]))) ++i;
+    if (i > start) parts.push_back(text.substr(start, i - start));
+  }
+}
 
 TokenizerOptions TokenizerOptions::from(const VocabConfig& vocab) {
   TokenizerOptions options;
@@ -39,13 +46,7 @@ void Tokenizer::split(std::string_view text, std::vector<std::string_view>& toke
   }
   const size_t n = text.size();
   if (options_.kind == TokenizerOptions::Kind::whitespace) {
-    size_t i = 0;
-    while (i < n) {
-      while (i < n && is_space(static_cast<unsigned char>(text[i]))) ++i;
-      const size_t start = i;
-      while (i < n && !is_space(static_cast<unsigned char>(text[i]))) ++i;
-      if (i > start) tokens.push_back(text.substr(start, i - start));
-    }
+    split_whitespace(text, tokens);
   } else {
     for (size_t i = 0; i < n;) {
       const size_t length = std::min(sequence_length(static_cast<unsigned char>(text[i])), n - i);
@@ -60,48 +61,6 @@ std::vector<std::string> Tokenizer::tokenize(std::string_view text) {
   std::vector<std::string_view> views;
   split(text, views);
   return {views.begin(), views.end()};
-}
-
-bool valid_utf8(std::string_view text, size_t* bad_offset) {
-  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-  const size_t n = text.size();
-  size_t i = 0;
-  while (i < n) {
-    const unsigned char c = s[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t length = 0;
-    uint32_t code = 0;
-    if ((c >> 5) == 0x6) {
-      length = 2;
-      code = c & 0x1F;
-    } else if ((c >> 4) == 0xE) {
-      length = 3;
-      code = c & 0x0F;
-    } else if ((c >> 3) == 0x1E) {
-      length = 4;
-      code = c & 0x07;
-    }
-    bool ok = length != 0 && i + length <= n;
-    for (size_t k = 1; ok && k < length; ++k) {
-      ok = (s[i + k] >> 6) == 0x2;
-      code = (code << 6) | (s[i + k] & 0x3F);
-    }
-    // Reject overlong forms, surrogates and code points past U+10FFFF.
-    if (ok) {
-      ok = !(length == 2 && code < 0x80) && !(length == 3 && code < 0x800) &&
-           !(length == 4 && (code < 0x10000 || code > 0x10FFFF)) &&
-           !(code >= 0xD800 && code <= 0xDFFF);
-    }
-    if (!ok) {
-      if (bad_offset) *bad_offset = i;
-      return false;
-    }
-    i += length;
-  }
-  return true;
 }
 
 }  // namespace embtrain

@@ -8,21 +8,14 @@
 
 #include "embtrain/text/error.h"
 #include "embtrain/text/tokenizer.h"
+#include "embtrain/text/utf8.h"
 
 namespace embtrain {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
-
 std::vector<std::string_view> split_spaces(std::string_view line) {
   std::vector<std::string_view> parts;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && is_space(line[i])) ++i;
-    const size_t start = i;
-    while (i < line.size() && !is_space(line[i])) ++i;
-    if (i > start) parts.push_back(line.substr(start, i - start));
-  }
+  split_whitespace(line, parts);
   return parts;
 }
 
@@ -43,7 +36,7 @@ std::string printable_token(const std::string& token, bool* changed) {
   out.reserve(token.size());
   bool replaced = false;
   for (const char c : token) {
-    if (is_space(c)) {
+    if (is_whitespace(static_cast<unsigned char>(c))) {
       out += "\u2581";
       replaced = true;
     } else {

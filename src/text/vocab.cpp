@@ -7,7 +7,7 @@
 
 #include "embtrain/text/config.h"
 #include "embtrain/text/error.h"
-#include "embtrain/text/tokenizer.h"
+#include "embtrain/text/utf8.h"
 
 namespace embtrain {
 

@@ -3,6 +3,7 @@
 
 #include "embtrain/text/config.h"
 #include "embtrain/text/tokenizer.h"
+#include "embtrain/text/utf8.h"
 
 using namespace embtrain;
 

@@ -29,4 +29,12 @@ class Error : public std::runtime_error {
   Kind kind_;
 };
 
+// nlohmann's exception text without its "[json.exception.parse_error.101] " tag; what is left
+// names the line and column ("parse error at line 1, column 9: ...").
+inline std::string json_error_text(const std::exception& e) {
+  const std::string what = e.what();
+  const auto tag = what.find("] ");
+  return what.rfind("[json.exception", 0) == 0 && tag != std::string::npos ? what.substr(tag + 2) : what;
+}
+
 }  // namespace embtrain

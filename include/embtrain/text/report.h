@@ -11,19 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "embtrain/text/matrix.h"
+
 namespace embtrain {
 
 class Vocab;
 struct ReportConfig;
-
-// A view of a row-major [rows, dim] float32 matrix owned elsewhere (a
-// std::vector, or a CPU tensor's storage).
-struct Matrix {
-  int64_t rows = 0, dim = 0;
-  const float* data = nullptr;
-
-  const float* row(int64_t r) const { return data + r * dim; }
-};
 
 struct ReportInput {
   const Vocab* vocab = nullptr;

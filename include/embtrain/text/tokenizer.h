@@ -39,7 +39,13 @@ class Tokenizer {
   std::string lowered_;
 };
 
-// True when `text` is well-formed UTF-8; otherwise sets *bad_offset to the first bad byte.
-bool valid_utf8(std::string_view text, size_t* bad_offset = nullptr);
+// The whitespace of Python's str.split() on ASCII: space, \t, \n, \r, \v, \f.
+inline bool is_whitespace(unsigned char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+// Appends the runs of non-whitespace (space, \t, \n, \r, \v, \f) of `text` to `parts`: Python's
+// str.split(), the article's tokenizer, and how word2vec text files separate their fields.
+void split_whitespace(std::string_view text, std::vector<std::string_view>& parts);
 
 }  // namespace embtrain

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "embtrain/text/report.h"
+#include "embtrain/text/matrix.h"
 #include "embtrain/text/vocab.h"
 
 namespace embtrain {
