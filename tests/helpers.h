@@ -53,6 +53,20 @@ inline CliResult run_cli(const std::string& args, const std::string& input = "")
   return result;
 }
 
+// The message of the embtrain::Error that `call` throws ("" when it throws none), and its exit
+// code in *code when asked. (Any type with what() and exit_code(): helpers.h includes no
+// embtrain header.)
+template <typename ErrorType, typename F>
+std::string error_of(F call, int* code = nullptr) {
+  try {
+    call();
+  } catch (const ErrorType& e) {
+    if (code) *code = e.exit_code();
+    return e.what();
+  }
+  return "";
+}
+
 inline std::string fixture(const std::string& name) {
   return std::string(EMBTRAIN_FIXTURES) + "/" + name;
 }

@@ -36,5 +36,6 @@ void setup_eval(CLI::App& app);
 void setup_neighbors(CLI::App& app);
 void setup_export(CLI::App& app);
 void setup_compare(CLI::App& app);
+void setup_keys(CLI::App& app);
 
 }  // namespace embtrain::cli

@@ -29,18 +29,15 @@ void run_encode(const EncodeOptions& options) {
                           tokenizer);
   }
   const Vocab vocab = make_vocab(config.vocab, counts);
-  const int64_t unk = vocab.unk_id();
   int64_t dropped = 0;
   std::vector<std::string_view> tokens;
   auto encode_line = [&](const std::string& text) {
     tokenizer.split(text, tokens);
     nlohmann::json ids = nlohmann::json::array();
     for (const auto token : tokens) {
-      const int64_t id = vocab.find(token);
+      const int64_t id = vocab.encode_token(token);
       if (id >= 0) {
         ids.push_back(id);
-      } else if (unk >= 0) {
-        ids.push_back(unk);
       } else {
         ++dropped;
       }

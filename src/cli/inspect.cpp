@@ -1,6 +1,8 @@
 // inspect.cpp — `embtrain inspect`: what changed in a run and why, as text tables or JSON.
 //
 // Reads report.json only (no LibTorch): the tables come from inspect_report().
+#include "embtrain/text/inspect.h"
+
 #include <algorithm>
 #include <cmath>
 #include <iostream>
@@ -11,7 +13,6 @@
 #include <vector>
 
 #include "cli/commands.h"
-#include "embtrain/text/inspect.h"
 
 namespace embtrain::cli {
 namespace {
@@ -29,14 +30,6 @@ size_t width(const std::string& text) {
   size_t columns = 0;
   for (const unsigned char c : text) columns += (c & 0xC0) != 0x80;
   return columns;
-}
-
-// A token as printed in a table: as is, or JSON-quoted when it is empty or holds
-// whitespace or control characters (which would break the columns).
-std::string shown(const std::string& token) {
-  bool plain = !token.empty();
-  for (const unsigned char c : token) plain = plain && c > ' ' && c != 0x7F;
-  return plain ? token : json(token).dump();
 }
 
 std::string fixed(const json& value, int precision) {
@@ -78,7 +71,7 @@ void print_tokens(const std::string& title, const json& tokens) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& t : tokens) {
-    rows.push_back({shown(t["token"].get<std::string>()), fixed(t["change_norm"], 4),
+    rows.push_back({display_token(t["token"].get<std::string>()), fixed(t["change_norm"], 4),
                     fixed(t["cosine"], 5), std::to_string(t["count"].get<int64_t>()),
                     std::to_string(t["batch_steps"].get<int64_t>()),
                     std::to_string(t["grad_steps"].get<int64_t>())});
@@ -91,7 +84,7 @@ std::string neighbor_list(const json& neighbors) {
   std::string text;
   for (const auto& n : neighbors) {
     if (!text.empty()) text += ", ";
-    text += shown(n[0].get<std::string>()) + " " + fixed(n[1], 3);
+    text += display_token(n[0].get<std::string>()) + " " + fixed(n[1], 3);
   }
   return text.empty() ? "(none)" : text;
 }
@@ -124,7 +117,7 @@ void print_text(const json& result, const std::vector<std::string>& requested) {
     if (count == 0) continue;
     std::string examples;
     for (const auto& token : group["examples"]) {
-      examples += (examples.empty() ? "" : ", ") + shown(token.get<std::string>());
+      examples += (examples.empty() ? "" : ", ") + display_token(token.get<std::string>());
     }
     if (count > group["examples"].size()) examples += ", ...";
     std::cout << "  " << count << " " << key << ": " << group["why"].get<std::string>() << "\n    "
@@ -135,17 +128,18 @@ void print_text(const json& result, const std::vector<std::string>& requested) {
     std::cout << "\nPairs (cosine)\n";
     std::vector<std::vector<std::string>> rows;
     for (const auto& p : result["pairs"]) {
+      const std::string a = display_token(p["a"].get<std::string>());
+      const std::string b = display_token(p["b"].get<std::string>());
       if (p.contains("missing")) {
-        rows.push_back({shown(p["a"].get<std::string>()), shown(p["b"].get<std::string>()), "-", "-",
-                        "-", "missing: " + shown(p["missing"].get<std::string>())});
+        rows.push_back(
+            {a, b, "-", "-", "-", "missing: " + display_token(p["missing"].get<std::string>())});
       } else {
-        rows.push_back({shown(p["a"].get<std::string>()), shown(p["b"].get<std::string>()),
-                        fixed(p["cosine_before"], 5), fixed(p["cosine_after"], 5),
+        rows.push_back({a, b, fixed(p["cosine_before"], 5), fixed(p["cosine_after"], 5),
                         fixed(p["change"], 5), p["direction"].get<std::string>()});
       }
     }
-    print_table({"a", "b", "before", "after", "change", ""}, {false, false, true, true, true, false},
-                rows);
+    print_table({"a", "b", "before", "after", "change", ""},
+                {false, false, true, true, true, false}, rows);
   }
 
   std::vector<std::string> printed;
@@ -153,7 +147,7 @@ void print_text(const json& result, const std::vector<std::string>& requested) {
     if (std::find(printed.begin(), printed.end(), name) != printed.end()) continue;
     printed.push_back(name);
     const json& t = result["tokens"][name];
-    std::cout << "\nToken " << shown(name) << '\n';
+    std::cout << "\nToken " << display_token(name) << '\n';
     if (!t["found"].get<bool>()) {
       std::cout << "  " << t["reason"].get<std::string>() << '\n';
       continue;
@@ -161,8 +155,8 @@ void print_text(const json& result, const std::vector<std::string>& requested) {
     std::cout << "  index " << t["index"].get<int64_t>() << ", count " << t["count"].get<int64_t>()
               << ", in " << t["batch_steps"].get<int64_t>() << " batches, a gradient in "
               << t["grad_steps"].get<int64_t>() << "\n  change " << fixed(t["change_norm"], 4)
-              << " (cosine before/after " << fixed(t["cosine"], 5) << ")\n  why: "
-              << t["why"].get<std::string>() << '\n';
+              << " (cosine before/after " << fixed(t["cosine"], 5)
+              << ")\n  why: " << t["why"].get<std::string>() << '\n';
     if (t["neighbors"].is_null()) {
       std::cout << "  neighbours: " << t.value("neighbors_note", std::string()) << '\n';
     } else {
@@ -196,8 +190,9 @@ void setup_inspect(CLI::App& app) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   command
-      ->add_option("-t,--token", options->inspect.tokens,
-                   "Detail a token: steps, change, why, nearest neighbours before/after; repeatable")
+      ->add_option(
+          "-t,--token", options->inspect.tokens,
+          "Detail a token: steps, change, why, nearest neighbours before/after; repeatable")
       ->allow_extra_args(false);
   command->add_flag("--json", options->json, "Print one JSON object on stdout instead of tables");
   command->footer(

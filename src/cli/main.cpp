@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
   embtrain::cli::setup_neighbors(app);
   embtrain::cli::setup_export(app);
   embtrain::cli::setup_compare(app);
+  embtrain::cli::setup_keys(app);
 
   try {
     app.parse(argc, argv);

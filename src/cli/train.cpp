@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <future>
 #include <memory>
+#include <optional>
 
 #include "cli/commands.h"
 #include "embtrain/backend.h"
@@ -42,10 +43,13 @@ void run_train(const TrainOptions& options) {
   if (run.output_dir.empty()) {
     run.output_dir = (fs::path("runs") / fs::path(config_path).stem()).string();
   }
-  if (!run.resume) RunDir::prepare_new(run.output_dir, run.force);
-  // Loading LibTorch takes ~0.7 s; read and encode the data meanwhile.
+  std::optional<RunDir> fresh;
+  if (!run.resume) fresh = RunDir::prepare_new(run.output_dir, run.force);
+  // Loading LibTorch takes ~0.2 s; read and encode the data meanwhile.
   auto backend = std::async(std::launch::async, [] { return &torch_backend(); });
   PreparedData data = prepare_data(config);
+  // The new run is known to start: only now does a run that --force replaces go.
+  if (fresh) fresh->remove_previous_run();
   exit_code() = backend.get()->run_training(config, run, data);
 }
 

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <functional>
+#include <limits>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -18,14 +20,233 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-const std::set<std::string> kPathKeys = {"data.train", "data.valid", "data.test", "vocab.file",
-                                         "model.pretrained"};
-
 std::string describe(const json& value) {
   // `replace`: a value from --set may hold invalid UTF-8, which dump() would reject.
   std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
   if (text.size() > 60) text = text.substr(0, 57) + "...";
   return text;
+}
+
+Error bad_value(const std::string& key, const std::string& origin, const std::string& what,
+                const json& value) {
+  return Error::usage("config key '" + key + "' in " + origin + ": " + what + ", got " +
+                      describe(value));
+}
+
+// ---- The key table: every config key, declared once. -------------------------------------
+// Each Key reads its field of a Config into JSON (config.json, the defaults that act as the
+// schema for merging) and writes a JSON value into it, checking the value's range or choices
+// on the way (types were checked against the default by the merge). Its `meaning` is the
+// README's key table.
+
+enum class KeyKind { boolean, integer, number, text, path, choice, text_list, pair_list };
+
+struct Key {
+  std::string name;  // "train.epochs"
+  KeyKind kind;
+  std::string meaning;
+  std::function<json(const Config&)> read;
+  std::function<void(Config&, const json&, const std::string& origin)> write;
+};
+
+template <typename S>
+using Section = S Config::*;
+
+template <typename S>
+Key boolean(const char* name, Section<S> section, bool S::*field, const char* meaning) {
+  return {name, KeyKind::boolean, meaning, [=](const Config& c) { return json((c.*section).*field); },
+          [=](Config& c, const json& v, const std::string&) { (c.*section).*field = v.get<bool>(); }};
+}
+
+// An integer in [min, max]; the bounds keep every product of sizes (e.g. embedding_dim ×
+// max_length, epochs × steps) far inside int64.
+template <typename S>
+Key integer(const char* name, Section<S> section, int64_t S::*field, int64_t min, int64_t max,
+            const char* meaning) {
+  return {name, KeyKind::integer, meaning,
+          [=](const Config& c) { return json((c.*section).*field); },
+          [=](Config& c, const json& v, const std::string& origin) {
+            const int64_t value = v.get<int64_t>();
+            if (value < min) throw bad_value(name, origin, "must be >= " + std::to_string(min), v);
+            if (value > max) throw bad_value(name, origin, "must be <= " + std::to_string(max), v);
+            (c.*section).*field = value;
+          }};
+}
+
+// A finite number > 0.
+template <typename S>
+Key positive(const char* name, Section<S> section, double S::*field, const char* meaning) {
+  return {name, KeyKind::number, meaning, [=](const Config& c) { return json((c.*section).*field); },
+          [=](Config& c, const json& v, const std::string& origin) {
+            const double value = v.get<double>();
+            if (!std::isfinite(value) || value <= 0) {
+              throw bad_value(name, origin, "must be a positive number", v);
+            }
+            (c.*section).*field = value;
+          }};
+}
+
+// A string; `kind` path: relative paths in a file are relative to the file's folder, and null
+// clears it.
+template <typename S>
+Key text(const char* name, Section<S> section, std::string S::*field, KeyKind kind,
+         const char* meaning) {
+  return {name, kind, meaning, [=](const Config& c) { return json((c.*section).*field); },
+          [=](Config& c, const json& v, const std::string&) {
+            (c.*section).*field = v.get<std::string>();
+          }};
+}
+
+// One of `names`, parsed into the enum E whose values they name in order.
+template <typename S, typename E, size_t N>
+Key choice(const char* name, Section<S> section, E S::*field, const std::array<const char*, N>& names,
+           const char* meaning) {
+  return {name, KeyKind::choice, meaning,
+          [=](const Config& c) { return json(names[static_cast<size_t>((c.*section).*field)]); },
+          [=](Config& c, const json& v, const std::string& origin) {
+            const std::string value = v.get<std::string>();
+            std::string list;
+            for (size_t i = 0; i < N; ++i) {
+              if (value == names[i]) {
+                (c.*section).*field = static_cast<E>(i);
+                return;
+              }
+              list += (i ? " | " : "") + std::string(names[i]);
+            }
+            throw Error::usage("config key '" + std::string(name) + "' in " + origin +
+                               ": expected one of " + list + ", got \"" + value + "\"");
+          }};
+}
+
+template <typename S>
+Key text_list(const char* name, Section<S> section, std::vector<std::string> S::*field,
+              const char* meaning) {
+  return {name, KeyKind::text_list, meaning,
+          [=](const Config& c) { return json((c.*section).*field); },
+          [=](Config& c, const json& v, const std::string& origin) {
+            auto& out = (c.*section).*field;
+            out.clear();
+            for (const auto& item : v) {
+              if (!item.is_string()) throw bad_value(name, origin, "expected a list of strings", item);
+              out.push_back(item.get<std::string>());
+            }
+          }};
+}
+
+Key token_pairs(const char* name, const char* meaning) {
+  return {name, KeyKind::pair_list, meaning,
+          [](const Config& c) {
+            json pairs = json::array();
+            for (const auto& pair : c.report.pairs) pairs.push_back({pair[0], pair[1]});
+            return pairs;
+          },
+          [=](Config& c, const json& v, const std::string& origin) {
+            c.report.pairs.clear();
+            for (const auto& pair : v) {
+              if (!(pair.is_array() && pair.size() == 2 && pair[0].is_string() && pair[1].is_string())) {
+                throw bad_value(name, origin, "expected pairs of tokens like [\"happy\", \"sad\"]", pair);
+              }
+              c.report.pairs.push_back({pair[0].get<std::string>(), pair[1].get<std::string>()});
+            }
+          }};
+}
+
+constexpr int64_t kMaxSize = int64_t{1} << 40;   // counts of tokens, rows, sentences
+constexpr int64_t kMaxWidth = int64_t{1} << 20;  // embedding_dim, hidden_dim, max_length
+constexpr int64_t kMaxEpochs = int64_t{1} << 24;
+
+const std::vector<Key>& keys() {
+  using C = Config;
+  static const std::vector<Key> table = {
+      text("data.train", &C::data, &DataConfig::train, KeyKind::path,
+           "training data (TSV, JSONL or fastText); required"),
+      text("data.valid", &C::data, &DataConfig::valid, KeyKind::path,
+           "optional data, scored after every epoch"),
+      text("data.test", &C::data, &DataConfig::test, KeyKind::path,
+           "optional data, scored after every epoch"),
+      choice("data.format", &C::data, &DataConfig::format, kDataFormatNames,
+             "`auto` (by extension: `.tsv`, `.jsonl`, `.txt`/`.ft` = fastText), `tsv`, `jsonl`, `fasttext`"),
+      boolean("data.skip_bad_lines", &C::data, &DataConfig::skip_bad_lines,
+              "skip malformed lines and count them (logged) instead of failing"),
+      text("vocab.file", &C::vocab, &VocabConfig::file, KeyKind::path,
+           "a fixed vocabulary, one token per line, 0-based line number = index; when set, the "
+           "specials, min_count, max_size and order keys are not applied"),
+      choice("vocab.tokenizer", &C::vocab, &VocabConfig::tokenizer, kTokenizerNames,
+             "`whitespace` (the article's `str.split()`) or `char` (each UTF-8 code point is a "
+             "token, spaces included)"),
+      boolean("vocab.lowercase", &C::vocab, &VocabConfig::lowercase, "fold ASCII letters to lower case"),
+      integer("vocab.min_count", &C::vocab, &VocabConfig::min_count, 1, kMaxSize,
+              "drop tokens seen fewer times in the training data"),
+      integer("vocab.max_size", &C::vocab, &VocabConfig::max_size, 0, kMaxSize,
+              "cap on the vocabulary size, specials included (0 = no limit)"),
+      text_list("vocab.specials", &C::vocab, &VocabConfig::specials,
+                "tokens placed first, e.g. `[\"<pad>\", \"<unk>\"]`; `[]` reproduces the article"),
+      choice("vocab.order", &C::vocab, &VocabConfig::order, kVocabOrderNames,
+             "`first_seen` or `frequency` (ties keep first-seen order)"),
+      integer("model.embedding_dim", &C::model, &ModelConfig::embedding_dim, 1, kMaxWidth,
+              "D, the embedding width"),
+      integer("model.hidden_dim", &C::model, &ModelConfig::hidden_dim, 1, kMaxWidth,
+              "H, the hidden layer width"),
+      choice("model.pooling", &C::model, &ModelConfig::pooling, kPoolingNames,
+             "`flatten` (the article: pad/truncate to `max_length` tokens and concatenate, in = "
+             "L·D; padding is a zero vector) or `mean`, `sum`, `max` (embedding_bag, in = D)"),
+      integer("model.max_length", &C::model, &ModelConfig::max_length, 1, kMaxWidth,
+              "tokens per sentence for `flatten`"),
+      boolean("model.final_relu", &C::model, &ModelConfig::final_relu,
+              "the article's ReLU before the Sigmoid (it pins outputs at ≥ 0.5 and zeroes the "
+              "gradient of every example whose logit is negative)"),
+      text("model.pretrained", &C::model, &ModelConfig::pretrained, KeyKind::path,
+           "a `.vec` file (word2vec/fastText text format, e.g. from `embtrain export --format "
+           "vec`): rows of the tokens it has start from its vectors; the dimension must equal "
+           "`model.embedding_dim`; the log counts the vocabulary tokens it lacks"),
+      boolean("model.freeze_embedding", &C::model, &ModelConfig::freeze_embedding,
+              "keep the embedding fixed and train only the classifier"),
+      integer("train.epochs", &C::train, &TrainConfig::epochs, 1, kMaxEpochs,
+              "passes over the training data"),
+      integer("train.batch_size", &C::train, &TrainConfig::batch_size, 1, kMaxSize,
+              "sentences per step (the last batch may be smaller)"),
+      positive("train.lr", &C::train, &TrainConfig::lr, "learning rate"),
+      choice("train.optimizer", &C::train, &TrainConfig::optimizer, kOptimizerNames,
+             "`adam` (PyTorch defaults: betas 0.9/0.999, eps 1e-8) or `sparse_adam` (sparse "
+             "embedding gradients; the embedding follows `torch.optim.SparseAdam`, the linear "
+             "layers follow Adam); both round as Python's `torch.optim` does"),
+      integer("train.seed", &C::train, &TrainConfig::seed, 0, std::numeric_limits<int64_t>::max(),
+              "seeds `torch::manual_seed`. The model is the first thing drawn from that "
+              "generator, so the initial weights equal Python's. Shuffling draws from its own CPU "
+              "generator seeded with the same number (Python: `g = torch.Generator(); "
+              "g.manual_seed(seed); torch.randperm(n, generator=g)` once per epoch)"),
+      boolean("train.shuffle", &C::train, &TrainConfig::shuffle, "shuffle each epoch (`false` = file order)"),
+      text("train.device", &C::train, &TrainConfig::device, KeyKind::text,
+           "`auto` (CUDA when available), `cpu`, `cuda`, `cuda:N`"),
+      integer("train.threads", &C::train, &TrainConfig::threads, 0, 4096,
+              "intra-op threads (`at::set_num_threads`); 0 = LibTorch's default. Steps over small "
+              "batches run on one thread (see \"Real data and speed\")"),
+      integer("train.checkpoint_every", &C::train, &TrainConfig::checkpoint_every, 0, kMaxEpochs,
+              "write `checkpoint.pt` every N epochs and at the end (0: only when a signal stops "
+              "the run)"),
+      integer("report.neighbors", &C::report, &ReportConfig::neighbors, 0, kMaxSize,
+              "k nearest tokens (cosine) listed before and after"),
+      token_pairs("report.pairs",
+                  "token pairs to track, e.g. `[[\"happy\",\"joyful\"],[\"happy\",\"sad\"]]`"),
+      text_list("report.tokens", &C::report, &ReportConfig::tokens,
+                "tokens whose rows the JSON report always includes"),
+      integer("report.max_rows", &C::report, &ReportConfig::max_rows, 0, kMaxSize,
+              "vocabularies larger than this get a bounded JSON report (see below)"),
+  };
+  return table;
+}
+
+bool is_path_key(const std::string& dotted) {
+  for (const auto& key : keys()) {
+    if (key.name == dotted) return key.kind == KeyKind::path;
+  }
+  return false;
+}
+
+// "train.epochs" -> {"train", "epochs"}
+std::pair<std::string, std::string> split_key(const std::string& dotted) {
+  const auto dot = dotted.find('.');
+  return {dotted.substr(0, dot), dotted.substr(dot + 1)};
 }
 
 std::string closest_key(const std::string& key) {
@@ -100,7 +321,7 @@ void merge(json& target, const json& source, const std::string& prefix, const st
       merge(slot, value, dotted, origin, base_dir);
       continue;
     }
-    if (kPathKeys.count(dotted) && value.is_null()) {  // null clears an optional path
+    if (is_path_key(dotted) && value.is_null()) {  // null clears an optional path
       slot = "";
       continue;
     }
@@ -109,7 +330,7 @@ void merge(json& target, const json& source, const std::string& prefix, const st
       throw Error::usage("config key '" + dotted + "' in " + origin + ": the value is not valid UTF-8");
     }
     slot = value;
-    if (base_dir && kPathKeys.count(dotted)) {
+    if (base_dir && is_path_key(dotted)) {
       const std::string text = value.get<std::string>();
       if (!text.empty() && fs::path(text).is_relative()) {
         slot = (*base_dir / text).lexically_normal().string();
@@ -142,71 +363,29 @@ void apply_override(json& merged, const std::string& assignment) {
   merge(merged, nested, "", "--set " + key, nullptr);
 }
 
-template <typename T>
-T get(const json& object, const char* section, const char* key) {
-  return object.at(section).at(key).get<T>();
-}
 
-void require(bool ok, const std::string& key, const json& value, const std::string& what,
-             const std::string& origin) {
-  if (!ok) {
-    throw Error::usage("config key '" + key + "' in " + origin + ": " + what + ", got " +
-                       describe(value));
-  }
-}
-
-void require_one_of(const std::string& key, const std::string& value,
-                    std::initializer_list<const char*> allowed, const std::string& origin) {
-  std::string list;
-  for (const char* option : allowed) {
-    if (value == option) return;
-    list += list.empty() ? "" : " | ";
-    list += option;
-  }
-  throw Error::usage("config key '" + key + "' in " + origin + ": expected one of " + list +
-                     ", got \"" + value + "\"");
-}
-
+// What no single key can check: a required key, and checks across keys or inside lists.
 void validate(const Config& c, const std::string& origin) {
   if (c.data.train.empty()) {
     throw Error::usage("config key 'data.train' is required (" + origin +
                        "); set it in the file or with --set data.train=PATH");
   }
-  require_one_of("data.format", c.data.format, {"auto", "tsv", "jsonl", "fasttext"}, origin);
-  require_one_of("vocab.tokenizer", c.vocab.tokenizer, {"whitespace", "char"}, origin);
-  require_one_of("vocab.order", c.vocab.order, {"first_seen", "frequency"}, origin);
-  require(c.vocab.min_count >= 1, "vocab.min_count", c.vocab.min_count, "must be >= 1", origin);
-  require(c.vocab.max_size >= 0, "vocab.max_size", c.vocab.max_size, "must be >= 0 (0 = no limit)",
-          origin);
   std::set<std::string> seen;
   for (const auto& special : c.vocab.specials) {
-    require(!special.empty(), "vocab.specials", special, "tokens must not be empty", origin);
-    require(seen.insert(special).second, "vocab.specials", special, "duplicate special token",
-            origin);
+    if (special.empty()) throw bad_value("vocab.specials", origin, "tokens must not be empty", special);
+    if (!seen.insert(special).second) {
+      throw bad_value("vocab.specials", origin, "duplicate special token", special);
+    }
   }
-  require(c.vocab.max_size == 0 || c.vocab.max_size >= static_cast<int64_t>(c.vocab.specials.size()),
-          "vocab.max_size", c.vocab.max_size, "must leave room for the specials", origin);
-  require(c.model.embedding_dim >= 1, "model.embedding_dim", c.model.embedding_dim, "must be >= 1",
-          origin);
-  require(c.model.hidden_dim >= 1, "model.hidden_dim", c.model.hidden_dim, "must be >= 1", origin);
-  require_one_of("model.pooling", c.model.pooling, {"flatten", "mean", "sum", "max"}, origin);
-  require(c.model.max_length >= 1, "model.max_length", c.model.max_length, "must be >= 1", origin);
-  require(c.train.epochs >= 1, "train.epochs", c.train.epochs, "must be >= 1", origin);
-  require(c.train.batch_size >= 1, "train.batch_size", c.train.batch_size, "must be >= 1", origin);
-  require(std::isfinite(c.train.lr) && c.train.lr > 0, "train.lr", c.train.lr,
-          "must be a positive number", origin);
-  require_one_of("train.optimizer", c.train.optimizer, {"adam", "sparse_adam"}, origin);
-  require(c.train.seed >= 0, "train.seed", c.train.seed, "must be >= 0", origin);
+  if (c.vocab.max_size != 0 && c.vocab.max_size < static_cast<int64_t>(c.vocab.specials.size())) {
+    throw bad_value("vocab.max_size", origin, "must leave room for the specials", c.vocab.max_size);
+  }
   const std::string& device = c.train.device;
-  const bool cuda_n = device.rfind("cuda:", 0) == 0 && device.size() > 5 &&
+  const bool cuda_n = device.rfind("cuda:", 0) == 0 && device.size() > 5 && device.size() < 9 &&
                       std::all_of(device.begin() + 5, device.end(), ::isdigit);
-  require(device == "auto" || device == "cpu" || device == "cuda" || cuda_n, "train.device", device,
-          "expected auto | cpu | cuda | cuda:N", origin);
-  require(c.train.threads >= 0, "train.threads", c.train.threads, "must be >= 0", origin);
-  require(c.train.checkpoint_every >= 0, "train.checkpoint_every", c.train.checkpoint_every,
-          "must be >= 0 (0 = only when a signal stops the run)", origin);
-  require(c.report.neighbors >= 0, "report.neighbors", c.report.neighbors, "must be >= 0", origin);
-  require(c.report.max_rows >= 0, "report.max_rows", c.report.max_rows, "must be >= 0", origin);
+  if (!(device == "auto" || device == "cpu" || device == "cuda" || cuda_n)) {
+    throw bad_value("train.device", origin, "expected auto | cpu | cuda | cuda:N", device);
+  }
 }
 
 }  // namespace
@@ -227,103 +406,81 @@ size_t edit_distance(const std::string& a, const std::string& b) {
 }
 
 json to_json(const Config& c) {
-  json pairs = json::array();
-  for (const auto& pair : c.report.pairs) pairs.push_back({pair[0], pair[1]});
-  return json{
-      {"data",
-       {{"train", c.data.train},
-        {"valid", c.data.valid},
-        {"test", c.data.test},
-        {"format", c.data.format},
-        {"skip_bad_lines", c.data.skip_bad_lines}}},
-      {"vocab",
-       {{"file", c.vocab.file},
-        {"tokenizer", c.vocab.tokenizer},
-        {"lowercase", c.vocab.lowercase},
-        {"min_count", c.vocab.min_count},
-        {"max_size", c.vocab.max_size},
-        {"specials", c.vocab.specials},
-        {"order", c.vocab.order}}},
-      {"model",
-       {{"embedding_dim", c.model.embedding_dim},
-        {"hidden_dim", c.model.hidden_dim},
-        {"pooling", c.model.pooling},
-        {"max_length", c.model.max_length},
-        {"final_relu", c.model.final_relu},
-        {"pretrained", c.model.pretrained},
-        {"freeze_embedding", c.model.freeze_embedding}}},
-      {"train",
-       {{"epochs", c.train.epochs},
-        {"batch_size", c.train.batch_size},
-        {"lr", c.train.lr},
-        {"optimizer", c.train.optimizer},
-        {"seed", c.train.seed},
-        {"shuffle", c.train.shuffle},
-        {"device", c.train.device},
-        {"threads", c.train.threads},
-        {"checkpoint_every", c.train.checkpoint_every}}},
-      {"report",
-       {{"neighbors", c.report.neighbors},
-        {"pairs", pairs},
-        {"tokens", c.report.tokens},
-        {"max_rows", c.report.max_rows}}}};
+  json out = json::object();
+  for (const auto& key : keys()) {
+    const auto [section, leaf] = split_key(key.name);
+    out[section][leaf] = key.read(c);
+  }
+  return out;
 }
 
 std::vector<std::string> config_keys() {
-  std::vector<std::string> keys;
-  const json defaults = to_json(Config{});
-  for (const auto& [section, values] : defaults.items()) {
-    for (const auto& [key, value] : values.items()) keys.push_back(section + "." + key);
-  }
-  return keys;
+  std::vector<std::string> names;
+  for (const auto& key : keys()) names.push_back(key.name);
+  return names;
 }
 
 Config config_from_json(const json& o, const std::string& origin) {
   Config c;
-  c.data.train = get<std::string>(o, "data", "train");
-  c.data.valid = get<std::string>(o, "data", "valid");
-  c.data.test = get<std::string>(o, "data", "test");
-  c.data.format = get<std::string>(o, "data", "format");
-  c.data.skip_bad_lines = get<bool>(o, "data", "skip_bad_lines");
-  c.vocab.file = get<std::string>(o, "vocab", "file");
-  c.vocab.tokenizer = get<std::string>(o, "vocab", "tokenizer");
-  c.vocab.lowercase = get<bool>(o, "vocab", "lowercase");
-  c.vocab.min_count = get<int64_t>(o, "vocab", "min_count");
-  c.vocab.max_size = get<int64_t>(o, "vocab", "max_size");
-  for (const auto& special : o.at("vocab").at("specials")) {
-    require(special.is_string(), "vocab.specials", special, "expected a list of strings", origin);
-    c.vocab.specials.push_back(special.get<std::string>());
-  }
-  c.vocab.order = get<std::string>(o, "vocab", "order");
-  c.model.embedding_dim = get<int64_t>(o, "model", "embedding_dim");
-  c.model.hidden_dim = get<int64_t>(o, "model", "hidden_dim");
-  c.model.pooling = get<std::string>(o, "model", "pooling");
-  c.model.max_length = get<int64_t>(o, "model", "max_length");
-  c.model.final_relu = get<bool>(o, "model", "final_relu");
-  c.model.pretrained = get<std::string>(o, "model", "pretrained");
-  c.model.freeze_embedding = get<bool>(o, "model", "freeze_embedding");
-  c.train.epochs = get<int64_t>(o, "train", "epochs");
-  c.train.batch_size = get<int64_t>(o, "train", "batch_size");
-  c.train.lr = get<double>(o, "train", "lr");
-  c.train.optimizer = get<std::string>(o, "train", "optimizer");
-  c.train.seed = get<int64_t>(o, "train", "seed");
-  c.train.shuffle = get<bool>(o, "train", "shuffle");
-  c.train.device = get<std::string>(o, "train", "device");
-  c.train.threads = get<int64_t>(o, "train", "threads");
-  c.train.checkpoint_every = get<int64_t>(o, "train", "checkpoint_every");
-  c.report.neighbors = get<int64_t>(o, "report", "neighbors");
-  c.report.max_rows = get<int64_t>(o, "report", "max_rows");
-  for (const auto& token : o.at("report").at("tokens")) {
-    require(token.is_string(), "report.tokens", token, "expected a list of strings", origin);
-    c.report.tokens.push_back(token.get<std::string>());
-  }
-  for (const auto& pair : o.at("report").at("pairs")) {
-    require(pair.is_array() && pair.size() == 2 && pair[0].is_string() && pair[1].is_string(),
-            "report.pairs", pair, "expected pairs of tokens like [\"happy\", \"sad\"]", origin);
-    c.report.pairs.push_back({pair[0].get<std::string>(), pair[1].get<std::string>()});
+  for (const auto& key : keys()) {
+    const auto [section, leaf] = split_key(key.name);
+    key.write(c, o.at(section).at(leaf), origin);
   }
   validate(c, origin);
   return c;
+}
+
+Config with_absolute_paths(const Config& config) {
+  Config absolute = config;
+  for (const auto& key : keys()) {
+    if (key.kind != KeyKind::path) continue;
+    const std::string path = key.read(config).get<std::string>();
+    if (path.empty()) continue;
+    key.write(absolute, fs::absolute(path).lexically_normal().string(), "");
+  }
+  return absolute;
+}
+
+DataFormat parse_data_format(const std::string& name, const std::string& what) {
+  for (size_t i = 0; i < kDataFormatNames.size(); ++i) {
+    if (name == kDataFormatNames[i]) return static_cast<DataFormat>(i);
+  }
+  throw Error::usage(what + " must be auto, tsv, jsonl or fasttext, got '" + name + "'");
+}
+
+namespace {
+
+// A default as the README shows it: `"auto"`, `1e-4`, `[]`, or "required".
+std::string default_text(const Key& key, const json& value) {
+  if (key.name == "data.train") return "required";
+  if (value.is_number_float()) {
+    std::ostringstream number;
+    number << value.get<double>();
+    return "`" + number.str() + "`";
+  }
+  return "`" + value.dump() + "`";
+}
+
+}  // namespace
+
+std::string config_keys_markdown() {
+  const Config defaults;
+  std::string table = "| key | default | meaning |\n| --- | --- | --- |\n";
+  for (const auto& key : keys()) {
+    table += "| `" + key.name + "` | " + default_text(key, key.read(defaults)) + " | " + key.meaning + " |\n";
+  }
+  return table;
+}
+
+std::string config_keys_text() {
+  const Config defaults;
+  std::string text;
+  for (const auto& key : keys()) {
+    const json value = key.read(defaults);
+    text += key.name + "\t" + (key.name == "data.train" ? "(required)" : value.dump()) + "\t" +
+            key.meaning + "\n";
+  }
+  return text;
 }
 
 Config load_config_text(const std::string& text, const std::string& path,

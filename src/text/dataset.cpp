@@ -63,18 +63,18 @@ bool blank(const std::string& text) {
 
 }  // namespace
 
-std::string resolve_format(const std::string& path, const std::string& format) {
-  if (format != "auto") return format;
+DataFormat resolve_format(const std::string& path, DataFormat format) {
+  if (format != DataFormat::auto_detect) return format;
   const std::string extension = std::filesystem::path(path).extension().string();
-  if (extension == ".tsv") return "tsv";
-  if (extension == ".jsonl") return "jsonl";
-  if (extension == ".txt" || extension == ".ft") return "fasttext";
+  if (extension == ".tsv") return DataFormat::tsv;
+  if (extension == ".jsonl") return DataFormat::jsonl;
+  if (extension == ".txt" || extension == ".ft") return DataFormat::fasttext;
   throw Error::usage("cannot tell the format of '" + path +
                      "' from its extension (.tsv, .jsonl, .txt, .ft); set data.format");
 }
 
-TextDataset read_dataset(const std::string& path, const std::string& format, bool skip_bad_lines) {
-  const std::string kind = resolve_format(path, format);
+TextDataset read_dataset(const std::string& path, DataFormat format, bool skip_bad_lines) {
+  const DataFormat kind = resolve_format(path, format);
   if (std::filesystem::is_directory(path)) {
     throw Error::runtime("data file '" + path + "' is a directory");
   }
@@ -83,10 +83,15 @@ TextDataset read_dataset(const std::string& path, const std::string& format, boo
   return read_dataset(in, path, kind, skip_bad_lines);
 }
 
-TextDataset read_dataset(std::istream& in, const std::string& path, const std::string& kind,
+TextDataset read_dataset(std::istream& in, const std::string& path, DataFormat format,
                          bool skip_bad_lines) {
-  LabeledText (*parse)(const std::string&) =
-      kind == "tsv" ? parse_tsv : kind == "jsonl" ? parse_jsonl : parse_fasttext;
+  LabeledText (*parse)(const std::string&) = nullptr;
+  switch (resolve_format(path, format)) {
+    case DataFormat::tsv: parse = parse_tsv; break;
+    case DataFormat::jsonl: parse = parse_jsonl; break;
+    case DataFormat::fasttext: parse = parse_fasttext; break;
+    case DataFormat::auto_detect: break;  // resolve_format never returns it
+  }
   TextDataset data;
   data.path = path;
   std::string line;
@@ -142,8 +147,7 @@ Corpus remap(const Corpus& first_seen, const TokenCounts& counts, const Vocab& v
   const int64_t unk = vocab.unk_id();
   std::vector<int64_t> table(counts.counts.size());
   for (size_t seen = 0; seen < table.size(); ++seen) {
-    const int64_t id = vocab.find(counts.seen.token(static_cast<int64_t>(seen)));
-    table[seen] = id >= 0 ? id : unk >= 0 ? unk : kDrop;
+    table[seen] = vocab.encode_token(counts.seen.token(static_cast<int64_t>(seen)));  // or kDrop
   }
   Corpus corpus;
   corpus.labels = first_seen.labels;
@@ -174,14 +178,12 @@ Corpus encode(const TextDataset& data, Tokenizer& tokenizer, const Vocab& vocab)
   for (const auto& row : data.rows) {
     tokenizer.split(row.text, tokens);
     for (const auto token : tokens) {
-      int64_t id = vocab.find(token);
-      if (id < 0 && unk >= 0) {
-        id = unk;
-        ++corpus.oov_to_unk;
-      } else if (id < 0) {
+      const int64_t id = vocab.encode_token(token);
+      if (id < 0) {
         ++corpus.oov_dropped;
         continue;
       }
+      corpus.oov_to_unk += id == unk && token != vocab.token(unk);
       corpus.ids.push_back(id);
     }
     corpus.offsets.push_back(static_cast<int64_t>(corpus.ids.size()));

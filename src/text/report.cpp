@@ -19,21 +19,42 @@ constexpr int64_t kAllNeighboursUpTo = 1000;
 
 json row_json(const float* row, int64_t dim) { return json(std::vector<float>(row, row + dim)); }
 
-std::string reason(int64_t batch_steps, int64_t grad_steps, bool changed) {
-  if (batch_steps == 0) {
-    return changed ? "moved without being in a batch (weight decay or a shared row)"
-                   : "never in a batch: its gradient was always zero, so Adam never moved it";
-  }
-  if (grad_steps == 0) {
-    return changed ? "in batches with zero gradient, moved by earlier momentum"
-                   : "in batches, but its gradient was always zero (e.g. the final ReLU "
-                     "clamped every example it was in)";
-  }
-  return changed ? "non-zero gradient in some steps; Adam's momentum keeps moving it after"
-                 : "non-zero gradient, but the updates cancelled out";
-}
+// Per StepHistory: report.json's why for a row that moved and for one that did not, and
+// inspect's key and heading for the group of unchanged rows.
+struct Reasons {
+  const char* moved;
+  const char* unmoved;
+  const char* group_key;
+  const char* group_why;
+};
+constexpr Reasons kReasons[] = {
+    {"moved without being in a batch (weight decay or a shared row)",
+     "never in a batch: its gradient was always zero, so Adam never moved it", "never_in_batch",
+     "never in a batch: no step ever selected the row"},
+    {"in batches with zero gradient, moved by earlier momentum",
+     "in batches, but its gradient was always zero (e.g. the final ReLU clamped every example it "
+     "was in)",
+     "zero_gradient",
+     "in batches, but the gradient was always zero (the final ReLU clamped every example it was "
+     "in)"},
+    {"non-zero gradient in some steps; Adam's momentum keeps moving it after",
+     "non-zero gradient, but the updates cancelled out", "updates_cancelled",
+     "had a non-zero gradient, but the updates cancelled out"}};
+
+const Reasons& reasons(StepHistory history) { return kReasons[static_cast<int>(history)]; }
 
 }  // namespace
+
+StepHistory step_history(int64_t batch_steps, int64_t grad_steps) {
+  if (batch_steps == 0) return StepHistory::never_in_batch;
+  return grad_steps == 0 ? StepHistory::zero_gradient : StepHistory::had_gradient;
+}
+
+const char* why_text(StepHistory history, bool changed) {
+  return changed ? reasons(history).moved : reasons(history).unmoved;
+}
+const char* unchanged_key(StepHistory history) { return reasons(history).group_key; }
+const char* unchanged_why(StepHistory history) { return reasons(history).group_why; }
 
 float cosine(const float* a, const float* b, int64_t dim) {
   double dot = 0, na = 0, nb = 0;
@@ -55,8 +76,10 @@ std::vector<double> row_norms(const Matrix& m) {
   return norms;
 }
 
-json nearest(const Matrix& m, const std::vector<double>& norms, const Vocab& vocab, int64_t row,
-             int64_t k, const std::vector<int64_t>* candidates) {
+std::vector<std::pair<int64_t, float>> nearest_rows(const Matrix& m,
+                                                    const std::vector<double>& norms, int64_t row,
+                                                    int64_t k,
+                                                    const std::vector<int64_t>* candidates) {
   std::vector<std::pair<float, int64_t>> scored;
   scored.reserve(candidates ? candidates->size() : static_cast<size_t>(m.rows));
   const float* a = m.row(row);
@@ -71,14 +94,22 @@ json nearest(const Matrix& m, const std::vector<double>& norms, const Vocab& voc
     const double denominator = norm_a * norms[static_cast<size_t>(other)];
     scored.emplace_back(denominator > 0 ? static_cast<float>(dot / denominator) : 0.0f, other);
   }
-  const auto top = std::min<size_t>(static_cast<size_t>(k), scored.size());
+  const auto top = std::min<size_t>(static_cast<size_t>(std::max<int64_t>(k, 0)), scored.size());
   std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(top), scored.end(),
                     [](const auto& x, const auto& y) {
                       return x.first > y.first || (x.first == y.first && x.second < y.second);
                     });
+  std::vector<std::pair<int64_t, float>> result;
+  result.reserve(top);
+  for (size_t i = 0; i < top; ++i) result.emplace_back(scored[i].second, scored[i].first);
+  return result;
+}
+
+json nearest(const Matrix& m, const std::vector<double>& norms, const Vocab& vocab, int64_t row,
+             int64_t k, const std::vector<int64_t>* candidates) {
   json result = json::array();
-  for (size_t i = 0; i < top; ++i) {
-    result.push_back({vocab.token(scored[i].second), scored[i].first});
+  for (const auto& [other, score] : nearest_rows(m, norms, row, k, candidates)) {
+    result.push_back({vocab.token(other), score});
   }
   return result;
 }
@@ -111,7 +142,8 @@ json build_report(const ReportInput& in, const ReportConfig& config) {
   const auto top_changed = std::min<int64_t>(rows, std::max<int64_t>(config.max_rows, 20));
   std::partial_sort(by_change.begin(), by_change.begin() + top_changed, by_change.end(),
                     [&](int64_t a, int64_t b) {
-                      return at(change, a) > at(change, b) || (at(change, a) == at(change, b) && a < b);
+                      return at(change, a) > at(change, b) ||
+                             (at(change, a) == at(change, b) && a < b);
                     });
 
   // Tracked pairs, and the rows that must be kept whatever the size.
@@ -159,16 +191,17 @@ json build_report(const ReportInput& in, const ReportConfig& config) {
     diff.push_back(delta);
     const int64_t batch_steps = at(in.batch_steps, r);
     const int64_t grad_steps = at(in.grad_steps, r);
-    tokens.push_back({{"index", r},
-                      {"token", vocab.token(r)},
-                      {"count", at(in.counts, r)},
-                      {"positive_count", at(in.positive_counts, r)},
-                      {"change_norm", at(change, r)},
-                      {"cosine", cosine(in.before.row(r), in.after.row(r), dim)},
-                      {"changed", at(changed, r) != 0},
-                      {"batch_steps", batch_steps},
-                      {"grad_steps", grad_steps},
-                      {"why", reason(batch_steps, grad_steps, at(changed, r) != 0)}});
+    tokens.push_back(
+        {{"index", r},
+         {"token", vocab.token(r)},
+         {"count", at(in.counts, r)},
+         {"positive_count", at(in.positive_counts, r)},
+         {"change_norm", at(change, r)},
+         {"cosine", cosine(in.before.row(r), in.after.row(r), dim)},
+         {"changed", at(changed, r) != 0},
+         {"batch_steps", batch_steps},
+         {"grad_steps", grad_steps},
+         {"why", why_text(step_history(batch_steps, grad_steps), at(changed, r) != 0)}});
   }
 
   json neighbors = json::object();
@@ -178,7 +211,8 @@ json build_report(const ReportInput& in, const ReportConfig& config) {
       subjects = kept;
     } else {
       subjects = pinned;
-      subjects.insert(subjects.end(), by_change.begin(), by_change.begin() + std::min<int64_t>(20, rows));
+      subjects.insert(subjects.end(), by_change.begin(),
+                      by_change.begin() + std::min<int64_t>(20, rows));
     }
     // A large vocabulary's neighbours are searched among the rows training
     // touched: rows never in a batch are their random initialisation, and
@@ -221,9 +255,9 @@ json build_report(const ReportInput& in, const ReportConfig& config) {
             {"rows_unchanged", rows - changed_rows},
             {"rows_never_in_batch", never_in_batch},
             {"optimizer_steps", in.total_steps},
-            {"largest_change", top < 0 ? json(nullptr)
-                                       : json{{"token", vocab.token(top)},
-                                              {"change_norm", at(change, top)}}}}},
+            {"largest_change",
+             top < 0 ? json(nullptr)
+                     : json{{"token", vocab.token(top)}, {"change_norm", at(change, top)}}}}},
           {"metrics", in.metrics},
           {"config", in.config},
           {"seed", in.seed},

@@ -53,6 +53,11 @@ RunDir RunDir::open_resumable(const std::string& path) {
   return run;
 }
 
+void RunDir::remove_previous_run() const {
+  std::error_code error;
+  for (const char* name : run_file::all) fs::remove(file(name), error);
+}
+
 RunDir RunDir::prepare_new(const std::string& path, bool force) {
   RunDir run(path);
   std::error_code error;
@@ -66,7 +71,6 @@ RunDir RunDir::prepare_new(const std::string& path, bool force) {
                          "' already holds a run; pass --force to replace it, or choose another "
                          "with --output-dir");
     }
-    for (const auto& file : existing) fs::remove(file, error);
   }
   ensure_writable_dir(path);
   return run;

@@ -30,7 +30,7 @@ void split_whitespace(std::string_view text, std::vector<std::string_view>& part
 
 TokenizerOptions TokenizerOptions::from(const VocabConfig& vocab) {
   TokenizerOptions options;
-  options.kind = vocab.tokenizer == "char" ? Kind::chars : Kind::whitespace;
+  options.kind = vocab.tokenizer == TokenizerKind::chars ? Kind::chars : Kind::whitespace;
   options.lowercase = vocab.lowercase;
   return options;
 }

@@ -105,7 +105,7 @@ Vocab build_vocab(const TokenCounts& counts, const VocabConfig& config) {
   for (const auto& special : config.specials) vocab.add(special);
   std::vector<int64_t> order(counts.counts.size());
   std::iota(order.begin(), order.end(), 0);
-  if (config.order == "frequency") {
+  if (config.order == VocabOrder::frequency) {
     std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
       return counts.counts[static_cast<size_t>(a)] > counts.counts[static_cast<size_t>(b)];
     });

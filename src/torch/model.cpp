@@ -91,7 +91,7 @@ torch::autograd::tensor_list PooledEmbedding::backward(torch::autograd::Autograd
 ClassifierImpl::ClassifierImpl(const ModelConfig& config, int64_t vocab_size, bool sparse)
     : config_(config), sparse_(sparse) {
   const int64_t in_features =
-      config.pooling == "flatten" ? config.embedding_dim * config.max_length : config.embedding_dim;
+      config.pooling == Pooling::flatten ? config.embedding_dim * config.max_length : config.embedding_dim;
   // Order matters: each reset_parameters() draws from the global generator.
   embedding = register_module(
       "embedding",
@@ -103,20 +103,20 @@ ClassifierImpl::ClassifierImpl(const ModelConfig& config, int64_t vocab_size, bo
 
 torch::Tensor ClassifierImpl::forward(const Batch& batch) {
   torch::Tensor x;
-  if (config_.pooling == "flatten") {
+  if (config_.pooling == Pooling::flatten) {
     x = embedding(batch.ids);                         // [B, L, D]
     if (batch.mask.defined()) x = x * batch.mask;     // padding rows -> 0
     x = x.flatten(1);                                 // [B, L·D]
   } else {
     if (grad_rows_unique()) {
       return head(PooledEmbedding::apply(embedding->weight, batch.ids, batch.offsets,
-                                         config_.pooling == "mean"));
+                                         config_.pooling == Pooling::mean));
     }
     F::EmbeddingBagFuncOptions options;
     options.offsets(batch.offsets).sparse(sparse_);
-    if (config_.pooling == "mean") {
+    if (config_.pooling == Pooling::mean) {
       options.mode(torch::kMean);
-    } else if (config_.pooling == "sum") {
+    } else if (config_.pooling == Pooling::sum) {
       options.mode(torch::kSum);
     } else {
       options.mode(torch::kMax);
@@ -134,14 +134,14 @@ torch::Tensor ClassifierImpl::head(torch::Tensor x) {
 }
 
 bool ClassifierImpl::grad_rows_unique() const {
-  return sparse_ && (config_.pooling == "mean" || config_.pooling == "sum") &&
+  return sparse_ && (config_.pooling == Pooling::mean || config_.pooling == Pooling::sum) &&
          embedding->weight.device().is_cpu();
 }
 
 Classifier create_model(const Config& config, const Vocab& vocab, const WordVectors* pretrained,
                         int64_t* missing) {
   torch::manual_seed(static_cast<uint64_t>(config.train.seed));
-  Classifier model(config.model, vocab.size(), config.train.optimizer == "sparse_adam");
+  Classifier model(config.model, vocab.size(), config.train.optimizer == OptimizerKind::sparse_adam);
   if (pretrained) {
     if (pretrained->dim != config.model.embedding_dim) {
       throw Error::usage("model.pretrained '" + config.model.pretrained + "' has " +

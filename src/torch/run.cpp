@@ -7,6 +7,7 @@
 #include <torch/version.h>
 #include <unistd.h>
 
+#include <array>
 #include <csignal>
 
 #include <chrono>
@@ -25,6 +26,7 @@
 #include "embtrain/text/error.h"
 #include "embtrain/text/html_report.h"
 #include "embtrain/text/io.h"
+#include "embtrain/torch/matrix_view.h"
 #include "embtrain/torch/model.h"
 #include "embtrain/torch/optimizer.h"
 #include "embtrain/text/prepare.h"
@@ -81,13 +83,6 @@ class Progress {
   bool shown_ = false;
 };
 
-// [V, D] float32 on the CPU, contiguous: what Matrix views and pickle_save writes.
-torch::Tensor cpu_weights(const torch::Tensor& weights) {
-  return weights.detach().to(torch::kCPU, torch::kFloat32).contiguous();
-}
-
-Matrix view(const torch::Tensor& cpu) { return {cpu.size(0), cpu.size(1), cpu.data_ptr<float>()}; }
-
 // EMBTRAIN_PROFILE=FILE: a Chrome trace (chrome://tracing, Perfetto) of every LibTorch op
 // while it lives, through PyTorch 2.x's Kineto profiler (what torch.profiler uses).
 class ChromeTrace {
@@ -115,19 +110,6 @@ class ChromeTrace {
   std::string path_;
 };
 
-// The config as a run folder keeps it: paths made absolute, so that
-// `--resume` and later commands find the data from any working directory.
-json resolved_config(const Config& config) {
-  json resolved = to_json(config);
-  for (auto [section, key] : {std::pair{"data", "train"}, {"data", "valid"}, {"data", "test"},
-                              {"vocab", "file"}, {"model", "pretrained"}}) {
-    auto& value = resolved[section][key];
-    if (!value.get<std::string>().empty()) {
-      value = std::filesystem::absolute(value.get<std::string>()).lexically_normal().string();
-    }
-  }
-  return resolved;
-}
 
 // Catches SIGINT and SIGTERM while it lives. The first sets received(); a
 // second exits at once (files are only ever renamed into place, so none is
@@ -224,6 +206,10 @@ Session set_up(const Config& config, const RunOptions& options, PreparedData& da
   session.started = session.phase_started = Clock::now();
   spdlog::info("{} training examples, {} tokens, vocabulary of {}, device {}", data.train.size(),
                data.train.ids.size(), data.vocab.size(), session.device.str());
+  if (config.train.batch_size > data.train.size()) {
+    spdlog::info("train.batch_size {} is larger than the {} training examples: each epoch is one "
+                 "step over all of them", config.train.batch_size, data.train.size());
+  }
   if (!config.model.pretrained.empty()) session.pretrained = read_vec(config.model.pretrained);
   int64_t missing = 0;
   session.model = create_model(config, data.vocab, session.pretrained ? &*session.pretrained : nullptr,
@@ -236,7 +222,7 @@ Session set_up(const Config& config, const RunOptions& options, PreparedData& da
   session.model->to(session.device);
   session.optimizer = make_optimizer(session.model, config.train);
 
-  session.resolved = resolved_config(config);
+  session.resolved = to_json(with_absolute_paths(config));
   write_file_atomic(session.run_dir.file(run_file::config), session.resolved.dump(2) + "\n");
   write_file_atomic(session.run_dir.file(run_file::vocab), data.vocab.to_text());
   if (options.resume) {
@@ -263,6 +249,20 @@ void save_checkpoint_of(Session& session) {
                   session.progress, metrics_text(session.epochs));
 }
 
+// EMBTRAIN_TEST_SIGNAL_AT=EPOCH:STEP:SIGNAL (tests only) raises SIGNAL in this process right
+// after that step, so that a test stops a run at a point known in advance instead of racing a
+// sleep against the training loop. {0, 0, 0} when unset.
+std::array<int64_t, 3> test_signal_point() {
+  std::array<int64_t, 3> point{0, 0, 0};
+  if (const char* text = std::getenv("EMBTRAIN_TEST_SIGNAL_AT")) {
+    long long epoch = 0, step = 0, signal_number = 0;
+    if (std::sscanf(text, "%lld:%lld:%lld", &epoch, &step, &signal_number) == 3) {
+      point = {epoch, step, signal_number};
+    }
+  }
+  return point;
+}
+
 // The training loop with its hooks: the progress line, a metrics line and a log line per epoch,
 // checkpoints every train.checkpoint_every epochs, SIGINT/SIGTERM stopping at the next step
 // (a second one exits at once), and EMBTRAIN_PROFILE's trace.
@@ -272,8 +272,10 @@ void train_with_hooks(Session& session) {
                     session.data.train.size(), config.train.batch_size);
   const int64_t log_every = std::max<int64_t>(1, config.train.epochs / 10);
   TrainHooks hooks;
+  const auto signal_at = test_signal_point();
   hooks.on_step = [&](int64_t epoch, int64_t step, int64_t steps, double loss) {
     progress.step(epoch, step, steps, loss);
+    if (epoch == signal_at[0] && step == signal_at[1]) std::raise(static_cast<int>(signal_at[2]));
   };
   hooks.on_epoch = [&](const EpochRecord& record, const TrainProgress& now) {
     session.epochs.push_back(epoch_json(record));
@@ -326,8 +328,8 @@ json build_run_report(const Session& session, const torch::Tensor& before, const
   input.vocab = &session.data.vocab;
   input.counts = session.data.counts;
   input.positive_counts = session.data.positive_counts;
-  input.before = view(before);
-  input.after = view(after);
+  input.before = matrix_view(before);
+  input.after = matrix_view(after);
   input.batch_steps = state.stats.batch_steps;
   input.grad_steps = state.stats.grad_steps;
   input.total_steps = state.stats.total_steps;
@@ -335,7 +337,7 @@ json build_run_report(const Session& session, const torch::Tensor& before, const
   input.config = session.resolved;
   input.device = session.device.str();
   input.torch_version = TORCH_VERSION;
-  input.optimizer = session.config.train.optimizer;
+  input.optimizer = to_string(session.config.train.optimizer);
   input.seed = session.config.train.seed;
   json report = build_report(input, session.config.report);
   report["interrupted"] = state.interrupted ? json{{"signal", session.signal_number},

@@ -17,6 +17,7 @@
 #include "embtrain/text/run_dir.h"
 #include "embtrain/torch/python_file.h"
 #include "embtrain/text/metrics.h"
+#include "embtrain/torch/matrix_view.h"
 #include "embtrain/torch/model.h"
 #include "embtrain/text/report.h"
 #include "embtrain/text/tokenizer.h"
@@ -76,7 +77,7 @@ std::pair<torch::Tensor, torch::Tensor> load_embeddings(const std::string& dir, 
     if (!dict.contains(key) || !dict.at(key).isTensor()) {
       throw Error::runtime(path + " has no '" + std::string(key) + "' tensor");
     }
-    auto tensor = dict.at(key).toTensor().to(torch::kFloat32).contiguous();
+    auto tensor = cpu_weights(dict.at(key).toTensor());
     if (tensor.dim() != 2 || tensor.size(0) != rows) {
       throw Error::runtime(path + ": '" + key + "' does not have one row per vocabulary token");
     }
@@ -84,8 +85,6 @@ std::pair<torch::Tensor, torch::Tensor> load_embeddings(const std::string& dir, 
   };
   return {get("before"), get("after")};
 }
-
-Matrix view(const torch::Tensor& t) { return {t.size(0), t.size(1), t.data_ptr<float>()}; }
 
 // Sentences -> probabilities [N], in batches.
 std::vector<float> probabilities(LoadedRun& run, const Corpus& corpus) {
@@ -175,17 +174,10 @@ void predict(const PredictOptions& options) {
 void evaluate_run(const EvalOptions& options) {
   LoadedRun run = load_run(options.run_dir, true);
   Tokenizer tokenizer(TokenizerOptions::from(run.config.vocab));
-  const TextDataset text = read_dataset(options.data, options.format, false);
+  const TextDataset text = read_dataset(options.data, parse_data_format(options.format, "--format"), false);
   const Corpus corpus = encode(text, tokenizer, run.vocab);
-  const auto probs = probabilities(run, corpus);
-  BinaryTally tally;
-  for (size_t i = 0; i < probs.size(); ++i) {
-    const double p = std::clamp(static_cast<double>(probs[i]), 0.0, 1.0);
-    const double y = corpus.labels[i];
-    // BCE as PyTorch computes it: log terms clamped at -100.
-    tally.loss_sum -= y * std::max(std::log(p), -100.0) + (1 - y) * std::max(std::log(1 - p), -100.0);
-    tally.add(probs[i], corpus.labels[i]);
-  }
+  std::vector<float> probs;  // [N]
+  const BinaryTally tally = evaluate_tally(run.model, corpus, run.config.model, torch::kCPU, &probs);
   const Metrics metrics = summarize(tally);
   const auto auc = roc_auc(probs, corpus.labels);
   json out = to_json(metrics);
@@ -215,7 +207,7 @@ void nearest_tokens(const NeighborsOptions& options) {
   }
   const LoadedRun run = load_run(options.run_dir, false);
   const auto [before, after] = load_embeddings(options.run_dir, run.vocab.size());
-  const Matrix m = view(options.when == "before" ? before : after);
+  const Matrix m = matrix_view(options.when == "before" ? before : after);
   const auto norms = row_norms(m);
   json result = json::object();
   for (const auto& token : options.tokens) {
@@ -244,15 +236,15 @@ void export_embeddings(const ExportOptions& options) {
   const torch::Tensor& chosen = options.when == "before" ? before : after;
   int64_t replaced = 0;
   if (options.format == "vec") {
-    write_file_atomic(options.output, format_vec(run.vocab, view(chosen), &replaced));
+    write_file_atomic(options.output, format_vec(run.vocab, matrix_view(chosen), &replaced));
   } else if (options.format == "word2vec-bin") {
-    write_file_atomic(options.output, format_word2vec_bin(run.vocab, view(chosen), &replaced));
+    write_file_atomic(options.output, format_word2vec_bin(run.vocab, matrix_view(chosen), &replaced));
   } else if (options.format == "projector") {
     // One projection with both: rows 0..V-1 are "before", V..2V-1 "after".
     ensure_writable_dir(options.output);
     std::string vectors, metadata = "token\twhen\n";
     for (const auto* t : {&before, &after}) {
-      const Matrix m = view(*t);
+      const Matrix m = matrix_view(*t);
       const char* when = t == &before ? "before" : "after";
       for (int64_t r = 0; r < m.rows; ++r) {
         for (int64_t d = 0; d < m.dim; ++d) vectors += fmt::format("{}{:.9g}", d ? "\t" : "", m.row(r)[d]);
@@ -301,7 +293,7 @@ void compare_runs(const CompareOptions& options) {
                        " vs " + std::to_string(before_b.size(1)) + ")");
   }
   const int64_t dim = before_a.size(1);
-  const Matrix ba = view(before_a), aa = view(after_a), bb = view(before_b), ab = view(after_b);
+  const Matrix ba = matrix_view(before_a), aa = matrix_view(after_a), bb = matrix_view(before_b), ab = matrix_view(after_b);
   struct Row {
     std::string token;
     float cosine_after, cosine_change;

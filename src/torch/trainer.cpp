@@ -38,7 +38,7 @@ Batch make_batch(const Corpus& corpus, const int64_t* indices, int64_t count,
   std::vector<float> labels(static_cast<size_t>(count));
   for (int64_t b = 0; b < count; ++b) labels[static_cast<size_t>(b)] = corpus.labels[static_cast<size_t>(indices[b])];
   const auto i64 = torch::TensorOptions().dtype(torch::kInt64);
-  if (model.pooling == "flatten") {
+  if (model.pooling == Pooling::flatten) {
     // [B, L]: the first L ids of each sentence; shorter ones padded with id 0
     // and masked to a zero vector, so padding neither reads nor trains a row.
     const int64_t length = model.max_length;
@@ -176,7 +176,13 @@ struct DeviceTally {
 
 Metrics evaluate(Classifier& model, const Corpus& data, const ModelConfig& config,
                  torch::Device device) {
+  return summarize(evaluate_tally(model, data, config, device));
+}
+
+BinaryTally evaluate_tally(Classifier& model, const Corpus& data, const ModelConfig& config,
+                           torch::Device device, std::vector<float>* probabilities) {
   torch::NoGradGuard no_grad;
+  if (probabilities) probabilities->resize(static_cast<size_t>(data.size()));
   model->eval();
   BinaryTally tally;
   constexpr int64_t kEvalBatch = 1024;
@@ -192,9 +198,10 @@ Metrics evaluate(Classifier& model, const Corpus& data, const ModelConfig& confi
     const auto p = probs.to(torch::kCPU).contiguous();
     const auto* pp = p.data_ptr<float>();
     for (int64_t b = 0; b < count; ++b) tally.add(pp[b], data.labels[static_cast<size_t>(start + b)]);
+    if (probabilities) std::copy_n(pp, count, probabilities->begin() + start);
   }
   model->train();
-  return summarize(tally);
+  return tally;
 }
 
 void train(Classifier& model, torch::optim::Optimizer& optimizer, const Corpus& data,
@@ -218,7 +225,7 @@ void train(Classifier& model, torch::optim::Optimizer& optimizer, const Corpus& 
     std::iota(order.begin(), order.end(), 0);
   }
   const int64_t steps_per_epoch = (data.size() + tc.batch_size - 1) / tc.batch_size;
-  const bool flatten = config.model.pooling == "flatten";
+  const bool flatten = config.model.pooling == Pooling::flatten;
   const bool on_cpu = device.is_cpu();
   if (!on_cpu) {
     stats.device_grad_steps = torch::zeros({vocab_size}, torch::TensorOptions().dtype(torch::kInt64).device(device));

@@ -172,8 +172,12 @@ TEST_CASE("predict, eval, neighbors and compare use a finished run") {
   const auto streamed = run_cli("predict --json --run " + run, many);
   CHECK(std::count(streamed.out.begin(), streamed.out.end(), '\n') == 1000);
   const json first = json::parse(streamed.out.substr(0, streamed.out.find('\n')));
+  // Values known in advance for this run (seed 851, lr 0.01; embtrain equals PyTorch bit for
+  // bit, so these are the article's code's numbers too): the final ReLU pins this sentence's
+  // logit at 0, so its probability is exactly 0.5 and its label 0.
   CHECK(first["text"] == "Feeling very joyful");
-  CHECK(first["probability"].get<double>() > 0.0);
+  CHECK(first["probability"].get<double>() == 0.5);
+  CHECK(first["label"] == 0);
 
   const auto scored = run_cli("eval --json --run " + run + " --data data/seed/train.tsv");
   REQUIRE(scored.code == 0);
@@ -182,9 +186,11 @@ TEST_CASE("predict, eval, neighbors and compare use a finished run") {
     CHECK(metrics.contains(key));
   }
   const auto& confusion = metrics["confusion"];
-  CHECK(confusion["true_positive"].get<int>() + confusion["false_negative"].get<int>() == 5);
-  CHECK(metrics["roc_auc"].get<double>() >= 0.0);
-  CHECK(metrics["roc_auc"].get<double>() <= 1.0);
+  CHECK(confusion == json{{"true_positive", 4}, {"false_negative", 1}, {"true_negative", 5},
+                          {"false_positive", 0}});
+  CHECK(metrics["accuracy"].get<double>() == Approx(0.9).margin(1e-12));
+  CHECK(metrics["roc_auc"].get<double>() == Approx(0.9).margin(1e-12));
+  CHECK(metrics["loss"].get<double>() == Approx(0.415941).margin(1e-5));
 
   const auto near = run_cli("neighbors --json --run " + run + " happy -k 2 --when before");
   REQUIRE(near.code == 0);
@@ -193,12 +199,18 @@ TEST_CASE("predict, eval, neighbors and compare use a finished run") {
   CHECK(unknown.code == 2);
   check_one_error_line(unknown, "'nosuchtoken' is not in the vocabulary");
 
-  const auto same = run_cli("compare --json " + run + " " + run);
-  REQUIRE(same.code == 0);
-  const json compared = json::parse(same.out);
+  // Another seed: other initial weights, so the trained vectors barely agree (cosine 0.1545).
+  const std::string other = dir / "seed7";
+  REQUIRE(run_cli("train --config configs/seed.json --quiet --set train.lr=0.01 --set train.seed=7 "
+                  "--output-dir " + other).code == 0);
+  const auto differ = run_cli("compare --json " + run + " " + other);
+  REQUIRE(differ.code == 0);
+  const json compared = json::parse(differ.out);
   CHECK(compared["common_tokens"] == 20);
-  CHECK(compared["mean_cosine_after"].get<double>() == Approx(1.0).margin(1e-6));
-  CHECK(compared["metrics"]["train"]["accuracy"]["b_minus_a"].get<double>() == Approx(0.0).margin(1e-12));
+  CHECK(compared["mean_cosine_after"].get<double>() == Approx(0.154517).margin(1e-5));
+  CHECK(compared["metrics"]["train"]["accuracy"]["a"].get<double>() == Approx(0.9).margin(1e-12));
+  CHECK(compared["metrics"]["train"]["accuracy"]["b"].get<double>() == Approx(1.0).margin(1e-12));
+  CHECK(compared["moved_differently"][0]["token"] == "excited");
 
   const auto missing = run_cli("predict --run " + (dir / "nothing") + " hello");
   CHECK(missing.code == 2);
@@ -227,4 +239,18 @@ TEST_CASE("model.pretrained checks the dimension and freeze_embedding keeps the 
   CHECK(report["summary"]["rows_changed"] == 0);
   CHECK(report["before"][2] == json({0.5, 0.25, -1.0, 2.0}));  // "happy" is row 2
   CHECK(report["metrics"]["train"]["loss"].get<double>() > 0);
+}
+
+TEST_CASE("the README's key table is the one `embtrain keys --markdown` generates from the key table") {
+  const std::string readme = slurp(std::string(EMBTRAIN_SOURCE_DIR) + "/README.md");
+  const std::string begin = "<!-- keys:begin -->\n", end = "<!-- keys:end -->";
+  const auto from = readme.find(begin), to = readme.find(end);
+  REQUIRE(from != std::string::npos);
+  REQUIRE(to != std::string::npos);
+  const auto generated = run_cli("keys --markdown");
+  REQUIRE(generated.code == 0);
+  // On a difference: build/embtrain keys --markdown, and paste it between the markers.
+  CHECK(readme.substr(from + begin.size(), to - from - begin.size()) == generated.out);
+  const auto listed = run_cli("keys");
+  CHECK_THAT(listed.out, embtrain::test::contains("train.epochs\t100\tpasses over the training data\n"));
 }

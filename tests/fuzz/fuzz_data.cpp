@@ -13,13 +13,14 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
-  static const char* const kinds[] = {"tsv", "jsonl", "fasttext"};
-  const std::string kind = kinds[data[0] % 3];
+  static const embtrain::DataFormat kinds[] = {embtrain::DataFormat::tsv, embtrain::DataFormat::jsonl,
+                                               embtrain::DataFormat::fasttext};
+  const embtrain::DataFormat kind = kinds[data[0] % 3];
   std::istringstream in(std::string(reinterpret_cast<const char*>(data) + 1, size - 1));
   try {
     const embtrain::TextDataset text = embtrain::read_dataset(in, "fuzz/data", kind, data[0] & 8);
     embtrain::VocabConfig config;
-    config.tokenizer = data[0] & 16 ? "char" : "whitespace";
+    config.tokenizer = data[0] & 16 ? embtrain::TokenizerKind::chars : embtrain::TokenizerKind::whitespace;
     config.lowercase = data[0] & 32;
     config.specials = {"<unk>"};
     embtrain::Tokenizer tokenizer(embtrain::TokenizerOptions::from(config));

@@ -3,9 +3,10 @@
 
 usage: test_resume.py EMBTRAIN_BINARY WORK_DIR        Ends with 'N passed, N failed'.
 
-An interrupted run is stopped with a real signal once training has started (metrics.jsonl
-exists); wherever it lands, resuming must give a report.json byte-identical to the run that was
-never interrupted, including shuffling and both optimizers.
+An interrupted run is stopped by a real signal at a step known in advance: the test-only
+EMBTRAIN_TEST_SIGNAL_AT=EPOCH:STEP:SIGNAL makes embtrain raise SIGNAL in itself right after that
+step. Resuming must give a report.json byte-identical to the run that was never interrupted,
+including shuffling and both optimizers.
 """
 import json
 import os
@@ -13,7 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
+
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 binary, work = sys.argv[1], sys.argv[2]
@@ -26,12 +27,13 @@ def check(name, condition, detail=""):
     print(("ok   " if condition else "FAIL ") + name + ("" if condition else f": {detail}"))
 
 
-def train(out, *sets, wait=True):
+def train(out, *sets, wait=True, env=None):
     args = [binary, "train", "--config", "configs/seed.json", "--output-dir", out, "--force", "--quiet",
             "--set", "train.threads=1"]
     for s in sets:
         args += ["--set", s]
-    process = subprocess.Popen(args, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(args, cwd=ROOT, stderr=subprocess.PIPE, text=True,
+                               env=dict(os.environ, **(env or {})))
     if wait:
         process.wait()
     return process
@@ -58,23 +60,23 @@ with open(big, "w", encoding="utf-8") as f:
     f.write(lines * 300)
 LONG = ["train.epochs=6", "train.shuffle=true", "train.batch_size=2", "model.final_relu=false",
         f"data.train={big}"]
-for optimizer, sig, code in (("adam", signal.SIGINT, 130), ("sparse_adam", signal.SIGTERM, 143)):
+# (optimizer, signal, exit code, epoch, step): 1,500 steps per epoch, checkpoints every 2 epochs,
+# so each stop lands inside an epoch, after a checkpoint.
+for optimizer, sig, code, epoch, step in (("adam", signal.SIGINT, 130, 3, 500),
+                                          ("sparse_adam", signal.SIGTERM, 143, 4, 77)):
     extra = [f"train.optimizer={optimizer}", "model.pooling=mean", "train.checkpoint_every=2"]
     full, cut = os.path.join(work, f"full-{optimizer}"), os.path.join(work, f"cut-{optimizer}")
     train(full, *LONG, *extra)
-    shutil.rmtree(cut, ignore_errors=True)  # so that metrics.jsonl below is this run's
-    process = train(cut, *LONG, *extra, wait=False)
-    deadline = time.time() + 30
-    while not os.path.exists(f"{cut}/metrics.jsonl") and time.time() < deadline:
-        time.sleep(0.01)
-    time.sleep(0.2)
-    process.send_signal(sig)
+    shutil.rmtree(cut, ignore_errors=True)
+    process = train(cut, *LONG, *extra, wait=False,
+                    env={"EMBTRAIN_TEST_SIGNAL_AT": f"{epoch}:{step}:{sig.value}"})
     stderr = process.communicate()[1]
     check(f"{optimizer}: {sig.name} exits {code}", process.returncode == code, f"{process.returncode} {stderr}")
     report = json.loads(read(f"{cut}/report.json"))
     stopped = report.get("interrupted")
-    check(f"{optimizer}: report marked interrupted, checkpoint written",
-          stopped and stopped["signal"] == sig.value and os.path.exists(f"{cut}/checkpoint.pt"), stopped)
+    check(f"{optimizer}: report marked interrupted at epoch {epoch}, step {step}, checkpoint written",
+          stopped and stopped["signal"] == sig.value and stopped["epoch"] == epoch
+          and stopped["step"] == step and os.path.exists(f"{cut}/checkpoint.pt"), stopped)
     resumed = subprocess.run([binary, "train", "--resume", cut, "--quiet"], cwd=ROOT, capture_output=True, text=True)
     check(f"{optimizer}: resume exits 0", resumed.returncode == 0, resumed.stderr)
     check(f"{optimizer}: resumed at epoch {stopped and stopped['epoch']} step {stopped and stopped['step']} "

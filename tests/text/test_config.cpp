@@ -2,6 +2,8 @@
 #include "../catch.h"
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
+
 #include "embtrain/text/config.h"
 #include "embtrain/text/error.h"
 #include "../helpers.h"
@@ -41,7 +43,7 @@ TEST_CASE("file values beat defaults and set overrides beat the file") {
   const Config c = load_config(dir / "c.json", {"train.epochs=5", "model.pooling=mean"});
   CHECK(c.train.epochs == 5);
   CHECK(c.train.lr == 1.0);  // an integer is a valid number
-  CHECK(c.model.pooling == "mean");
+  CHECK(c.model.pooling == Pooling::mean);
   CHECK(c.model.hidden_dim == 8);
 }
 
@@ -127,4 +129,59 @@ TEST_CASE("to_json round-trips and lists every key") {
   CHECK(to_json(back) == to_json(c));
   CHECK(config_keys().size() == 32);
   CHECK(edit_distance("kitten", "sitting") == 3);
+}
+
+TEST_CASE("every key round-trips at a non-default value through the file, config_from_json and to_json") {
+  // One non-default value per key. A key dropped from parsing or from to_json comes back as its
+  // default (or is missing) and fails here; a key added to the table without a value here fails
+  // the key-count check.
+  const nlohmann::json everything = {
+      {"data",
+       {{"train", "/data/train.jsonl"}, {"valid", "/data/valid.tsv"}, {"test", "/data/test.txt"},
+        {"format", "jsonl"}, {"skip_bad_lines", true}}},
+      {"vocab",
+       {{"file", "/data/vocab.txt"}, {"tokenizer", "char"}, {"lowercase", true}, {"min_count", 3},
+        {"max_size", 500}, {"specials", {"<pad>", "<unk>"}}, {"order", "frequency"}}},
+      {"model",
+       {{"embedding_dim", 16}, {"hidden_dim", 5}, {"pooling", "max"}, {"max_length", 7},
+        {"final_relu", false}, {"pretrained", "/data/start.vec"}, {"freeze_embedding", true}}},
+      {"train",
+       {{"epochs", 12}, {"batch_size", 9}, {"lr", 0.25}, {"optimizer", "sparse_adam"}, {"seed", 4},
+        {"shuffle", true}, {"device", "cuda:1"}, {"threads", 3}, {"checkpoint_every", 2}}},
+      {"report",
+       {{"neighbors", 6}, {"pairs", nlohmann::json::array({nlohmann::json::array({"a", "b"}), nlohmann::json::array({"c", "d"})})}, {"tokens", {"x", "y"}}, {"max_rows", 40}}}};
+  size_t listed = 0;
+  for (const auto& [section, values] : everything.items()) listed += values.size();
+  CHECK(listed == config_keys().size());
+
+  TempDir dir;
+  spit(dir / "c.json", everything.dump());
+  const Config c = load_config(dir / "c.json", {});
+  CHECK(c.data.format == DataFormat::jsonl);
+  CHECK(c.vocab.tokenizer == TokenizerKind::chars);
+  CHECK(c.vocab.order == VocabOrder::frequency);
+  CHECK(c.model.pooling == Pooling::max);
+  CHECK(c.train.optimizer == OptimizerKind::sparse_adam);
+  CHECK(c.report.pairs.size() == 2);
+  CHECK(to_json(c) == everything);
+  CHECK(to_json(config_from_json(to_json(c), "test")) == everything);
+}
+
+TEST_CASE("integer keys have ranges that keep products of sizes in range") {
+  const std::string base = R"({"data": {"train": "t.tsv"}})";
+  CHECK_THAT(error_of(base, {"model.embedding_dim=2000000"}),
+             embtrain::test::contains("model.embedding_dim") && embtrain::test::contains("must be <= 1048576"));
+  CHECK_THAT(error_of(base, {"train.epochs=99999999999"}), embtrain::test::contains("train.epochs"));
+  CHECK(error_of(base, {"model.embedding_dim=1048576"}).empty());
+}
+
+TEST_CASE("with_absolute_paths makes every path key absolute and leaves empty ones empty") {
+  Config c;
+  c.data.train = "data/seed/train.tsv";
+  c.model.pretrained = "/abs/start.vec";
+  const Config absolute = with_absolute_paths(c);
+  CHECK(absolute.data.train == (std::filesystem::current_path() / "data/seed/train.tsv").string());
+  CHECK(absolute.model.pretrained == "/abs/start.vec");
+  CHECK(absolute.data.valid.empty());
+  CHECK(absolute.vocab.file.empty());
 }

@@ -17,7 +17,7 @@ std::string read_error(const std::string& name, const std::string& text, bool sk
   TempDir dir;
   spit(dir / name, text);
   try {
-    read_dataset(dir / name, "auto", skip);
+    read_dataset(dir / name, DataFormat::auto_detect, skip);
   } catch (const Error& e) {
     return e.what();
   }
@@ -31,7 +31,7 @@ TEST_CASE("TSV, JSONL and fastText give the same rows - CRLF accepted") {
   spit(dir / "a.jsonl", "{\"label\": 1, \"text\": \"I am happy\"}\n{\"text\": \"I am sad\", \"label\": 0}\n");
   spit(dir / "a.txt", "__label__1 I am happy\r\n__label__0 I am sad\n");
   for (const char* name : {"a.tsv", "a.jsonl", "a.txt"}) {
-    const TextDataset data = read_dataset(dir / name, "auto", false);
+    const TextDataset data = read_dataset(dir / name, DataFormat::auto_detect, false);
     REQUIRE(data.rows.size() == 2);
     CHECK(data.rows[0].label == 1.0f);
     CHECK(data.rows[0].text == "I am happy");
@@ -62,21 +62,21 @@ TEST_CASE("bad lines name the file and line") {
 TEST_CASE("skip_bad_lines skips and counts") {
   TempDir dir;
   spit(dir / "x.tsv", "1\tgood\nbad\n7\tseven\n0\tfine\n");
-  const TextDataset data = read_dataset(dir / "x.tsv", "tsv", true);
+  const TextDataset data = read_dataset(dir / "x.tsv", DataFormat::tsv, true);
   CHECK(data.rows.size() == 2);
   CHECK(data.skipped_lines == 2);
 }
 
 TEST_CASE("missing files and folders are errors") {
   TempDir dir;
-  CHECK_THROWS_WITH(read_dataset(dir / "none.tsv", "auto", false), embtrain::test::contains("none.tsv"));
-  CHECK_THROWS_WITH(read_dataset(dir.path.string(), "tsv", false), embtrain::test::contains("directory"));
+  CHECK_THROWS_WITH(read_dataset(dir / "none.tsv", DataFormat::auto_detect, false), embtrain::test::contains("none.tsv"));
+  CHECK_THROWS_WITH(read_dataset(dir.path.string(), DataFormat::tsv, false), embtrain::test::contains("directory"));
 }
 
 TEST_CASE("encode: one id buffer with offsets - OOV to <unk> or dropped") {
   TempDir dir;
   spit(dir / "t.tsv", "1\tI am happy\n0\tI am sad\n1\tnew words here\n");
-  const TextDataset data = read_dataset(dir / "t.tsv", "auto", false);
+  const TextDataset data = read_dataset(dir / "t.tsv", DataFormat::auto_detect, false);
   Tokenizer tokenizer({});
   const TokenCounts counts = count_tokens(data, tokenizer);
   CHECK(counts.seen.size() == 7);

@@ -1,14 +1,26 @@
-// test_html_report.cpp — report.html: SVG element counts, escaping, `embtrain report`.
+// test_html_report.cpp — report.html: SVG coordinates and colours, tables, escaping,
+// `embtrain report`.
 //
-// Uses fixtures/inspect-run (6 tokens x 2 dimensions, 2 epochs with train and valid).
-#include "../catch.h"
+// Uses fixtures/inspect-run (6 tokens x 2 dimensions, 2 epochs with train and valid):
+//   token    before     after       diff        change
+//   happy    [1, 0]     [1, 0.5]    [0, 0.5]    0.5
+//   joyful   [0, 1]     [0.1, 1]    [0.1, 0]    0.1
+//   sad      [-1, 0]    unchanged
+//   gone     [0, -1]    unchanged
+//   <b>&"x'  [1, 1]     [1.3, 1]    [0.3, 0]    0.3
+//   meh      [0.5, 0.5] unchanged
+// so the plots list them by change: happy, <b>&"x', joyful, then sad, gone, meh (ties keep
+// the vocabulary order).
+#include <array>
+#include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "../catch.h"
+#include "../helpers.h"
 #include "embtrain/text/html_report.h"
 #include "embtrain/text/inspect.h"
-#include "../helpers.h"
 
 using namespace embtrain;
 using embtrain::test::fixture;
@@ -88,20 +100,29 @@ TEST_CASE("every token is HTML-escaped") {
 
 TEST_CASE("large vocabularies: the heatmap keeps the 40 rows that moved most") {
   json report = {{"format", "embtrain-report/1"}, {"complete", true}};
-  json vocab = json::array(), before = json::array(), after = json::array(), tokens = json::array();
+  json vocab = json::array(), before = json::array(), after = json::array(), diff = json::array(),
+       tokens = json::array();
   for (int i = 0; i < 100; ++i) {
     const std::string token = "t" + std::to_string(i);
     const double step = 0.001 * i;  // t99 moved most
     vocab.push_back(token);
     before.push_back({std::sin(i), std::cos(i), 0.5, -0.5});
     after.push_back({std::sin(i) + step, std::cos(i), 0.5, -0.5 - step});
-    tokens.push_back({{"index", i}, {"token", token}, {"count", 1}, {"positive_count", i % 2},
-                      {"change_norm", step * std::sqrt(2.0)}, {"changed", i > 0},
-                      {"batch_steps", 1}, {"grad_steps", i > 0 ? 1 : 0}, {"why", ""}});
+    diff.push_back({step, 0, 0, -step});
+    tokens.push_back({{"index", i},
+                      {"token", token},
+                      {"count", 1},
+                      {"positive_count", i % 2},
+                      {"change_norm", step * std::sqrt(2.0)},
+                      {"changed", i > 0},
+                      {"batch_steps", 1},
+                      {"grad_steps", i > 0 ? 1 : 0},
+                      {"why", ""}});
   }
   report["vocab"] = vocab;
   report["before"] = before;
   report["after"] = after;
+  report["diff"] = diff;
   report["tokens"] = tokens;
   const std::string html = render_html_report(report, {});
   const std::string heatmap = svg_of(html, "heatmap");
@@ -116,26 +137,155 @@ TEST_CASE("large vocabularies: the heatmap keeps the 40 rows that moved most") {
   CHECK_THAT(svg_of(html, "curves"), embtrain::test::contains("no metrics"));
 }
 
-TEST_CASE("the PCA plot is deterministic and spans the rows' main directions") {
+namespace {
+// The arrows' ends (x1, y1, x2, y2) in plot order, as numbers.
+std::vector<std::array<double, 4>> arrows(const std::string& pca) {
+  const std::regex arrow(
+      "<line class=\"move [^>]*x1=\"([-0-9.]+)\" y1=\"([-0-9.]+)\" "
+      "x2=\"([-0-9.]+)\" y2=\"([-0-9.]+)\"");
+  std::vector<std::array<double, 4>> out;
+  for (auto it = std::sregex_iterator(pca.begin(), pca.end(), arrow); it != std::sregex_iterator();
+       ++it) {
+    out.push_back(
+        {std::stod((*it)[1]), std::stod((*it)[2]), std::stod((*it)[3]), std::stod((*it)[4])});
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("the PCA plot puts the fixture's rows where a closed-form 2x2 PCA does") {
   const json report = read_report(fixture("inspect-run"));
   const std::string first = render_html_report(report, sample_epochs());
-  CHECK(first == render_html_report(report, sample_epochs()));
-  // Every arrow's ends lie inside the 960 x 620 plot.
+  CHECK(first == render_html_report(report, sample_epochs()));  // deterministic
   const std::string pca = svg_of(first, "pca");
-  const std::regex arrow("<line class=\"move [^>]*>");
-  const std::regex coordinate("(x1|x2|y1|y2)=\"(-?[0-9.]+)\"");
-  size_t seen = 0;
-  for (auto line = std::sregex_iterator(pca.begin(), pca.end(), arrow);
-       line != std::sregex_iterator(); ++line) {
-    const std::string text = line->str();
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), coordinate);
-         it != std::sregex_iterator(); ++it, ++seen) {
-      const double v = std::stod((*it)[2]);
-      CHECK(v >= 0);
-      CHECK(v <= ((*it)[1].str()[0] == 'x' ? 960 : 620));
+
+  // The 12 points (before and after rows, in plot order: happy, <b>&"x', joyful, sad, gone, meh).
+  const double before[6][2] = {{1, 0}, {1, 1}, {0, 1}, {-1, 0}, {0, -1}, {0.5, 0.5}};
+  const double after[6][2] = {{1, 0.5}, {1.3f, 1}, {0.1f, 1}, {-1, 0}, {0, -1}, {0.5, 0.5}};
+  // Mean and covariance (divided by n = 12), then the eigenvectors of [[a, b], [b, c]] in
+  // closed form: lambda = (a + c)/2 +- sqrt(((a - c)/2)^2 + b^2), v1 ~ (b, lambda1 - a), v2 ⟂ v1;
+  // each signed so that its largest entry is positive.
+  double mx = 0, my = 0;
+  for (int i = 0; i < 6; ++i) mx += before[i][0] + after[i][0], my += before[i][1] + after[i][1];
+  mx /= 12, my /= 12;
+  double a = 0, b = 0, c = 0;
+  for (const auto* p : {&before, &after}) {
+    for (int i = 0; i < 6; ++i) {
+      const double dx = (*p)[i][0] - mx, dy = (*p)[i][1] - my;
+      a += dx * dx / 12, b += dx * dy / 12, c += dy * dy / 12;
     }
   }
-  CHECK(seen == 6 * 4);
+  const double root = std::sqrt((a - c) * (a - c) / 4 + b * b);
+  const double l1 = (a + c) / 2 + root, l2 = (a + c) / 2 - root;
+  double v1[2] = {b, l1 - a};
+  const double n1 = std::hypot(v1[0], v1[1]);
+  v1[0] /= n1, v1[1] /= n1;
+  if (std::fabs(v1[1]) > std::fabs(v1[0]) ? v1[1] < 0 : v1[0] < 0) v1[0] = -v1[0], v1[1] = -v1[1];
+  double v2[2] = {-v1[1], v1[0]};
+  if (std::fabs(v2[1]) > std::fabs(v2[0]) ? v2[1] < 0 : v2[0] < 0) v2[0] = -v2[0], v2[1] = -v2[1];
+  // PC1 explains 70% and PC2 30% of the variance (l1 / (l1 + l2) = 0.7024).
+  CHECK(l1 / (l1 + l2) == Approx(0.7024).margin(1e-4));
+  CHECK_THAT(pca, embtrain::test::contains(">PC1 (70% of variance)<") &&
+                      embtrain::test::contains(">PC2 (30% of variance)<"));
+
+  // Projections, then the page's box: 960 x 620 with a 40 px margin, y pointing down. The
+  // longest arrow (happy, ~180 px) is over 30 px, so the arrows are to scale.
+  double proj[12][2], lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
+  for (int i = 0; i < 12; ++i) {
+    const double* p = i < 6 ? before[i] : after[i - 6];
+    proj[i][0] = (p[0] - mx) * v1[0] + (p[1] - my) * v1[1];
+    proj[i][1] = (p[0] - mx) * v2[0] + (p[1] - my) * v2[1];
+    for (int k = 0; k < 2; ++k)
+      lo[k] = std::min(lo[k], proj[i][k]), hi[k] = std::max(hi[k], proj[i][k]);
+  }
+  auto sx = [&](double x) { return 40 + (x - lo[0]) / (hi[0] - lo[0]) * 880; };
+  auto sy = [&](double y) { return 580 - (y - lo[1]) / (hi[1] - lo[1]) * 540; };
+  const auto drawn = arrows(pca);
+  REQUIRE(drawn.size() == 6);
+  for (int i = 0; i < 6; ++i) {
+    INFO("arrow " << i);
+    const double expected[4] = {sx(proj[i][0]), sy(proj[i][1]), sx(proj[i + 6][0]),
+                                sy(proj[i + 6][1])};
+    for (int k = 0; k < 4; ++k) CHECK(drawn[i][k] == Approx(expected[k]).margin(0.051));  // "%.1f"
+  }
+  // Spot values of the same, worked by hand: happy starts at (590, 553); sad is the leftmost
+  // point (x = 40) and joyful's start the topmost (y = 40).
+  CHECK_THAT(pca,
+             embtrain::test::contains("<line class=\"move positive\" x1=\"590.0\" y1=\"553.0\""));
+  CHECK(drawn[3][0] == 40.0);
+  CHECK(drawn[2][1] == 40.0);
+  CHECK_THAT(pca, embtrain::test::contains("<title>happy: moved 0.5</title>"));
+  CHECK_THAT(first, embtrain::test::contains("6 tokens plotted; 6 labelled. Arrows are to scale."));
+}
+
+TEST_CASE("the heatmap draws report.json's diff: cells, colours, order") {
+  const std::string heatmap =
+      svg_of(render_html_report(read_report(fixture("inspect-run")), {}), "heatmap");
+  // 2 dimensions: 28 px cells from x = 130, 16 px rows from y = 28, largest change first. The
+  // colour scale is the largest |diff| shown (0.5): happy's +0.5 is the full red (178, 24, 43);
+  // <b>'s +0.3 is 60% of the way from white (209, 116, 128); joyful's +0.1 20% (240, 209, 213).
+  CHECK_THAT(heatmap,
+             embtrain::test::contains(
+                 "<rect class=\"cell\" x=\"158.0\" y=\"28.0\" width=\"28.00\" height=\"16.0\" "
+                 "fill=\"#b2182b\"><title>happy [1]: +0.5</title></rect>"));
+  CHECK_THAT(heatmap,
+             embtrain::test::contains(
+                 "<rect class=\"cell\" x=\"130.0\" y=\"44.0\" width=\"28.00\" height=\"16.0\" "
+                 "fill=\"#d17480\"><title>&lt;b&gt;&amp;&quot;x&#39; [0]: +0.3</title></rect>"));
+  CHECK_THAT(heatmap,
+             embtrain::test::contains("x=\"130.0\" y=\"60.0\" width=\"28.00\" height=\"16.0\" "
+                                      "fill=\"#f0d1d5\"><title>joyful [0]: +0.1</title>"));
+  CHECK(count(heatmap, "fill=\"#ffffff\"><title>") == 12 - 3);
+  CHECK_THAT(heatmap,
+             embtrain::test::contains(">-0.5</text>") && embtrain::test::contains(">+0.5</text>"));
+  // The diff is report.json's, not after - before: change it and the cell follows.
+  json report = read_report(fixture("inspect-run"));
+  report["diff"][0][1] = -0.25;
+  const std::string changed = svg_of(render_html_report(report, {}), "heatmap");
+  CHECK_THAT(changed, embtrain::test::contains("<title>happy [1]: -0.25</title>"));
+}
+
+TEST_CASE("the curves are at the epochs and values of metrics.jsonl") {
+  const std::string curves =
+      svg_of(render_html_report(read_report(fixture("inspect-run")), sample_epochs()), "curves");
+  // Epochs 1..3 span x = 60..450 (loss) and 540..930 (accuracy). Loss values 0.4..0.7, padded by
+  // 5% to 0.385..0.715, span y = 284..34: y = 284 - (v - 0.385) / 0.33 * 250. Accuracy 0..1:
+  // y = 284 - 250 v.
+  CHECK_THAT(curves, embtrain::test::contains("<polyline class=\"curve train\" stroke=\"#1f6feb\" "
+                                              "points=\"60.0,121.1 255.0,196.9 450.0,272.6\">"));
+  CHECK_THAT(curves, embtrain::test::contains("<polyline class=\"curve valid\" stroke=\"#e8590c\" "
+                                              "points=\"60.0,45.4 255.0,121.1 450.0,196.9\">"));
+  CHECK_THAT(curves, embtrain::test::contains("points=\"540.0,134.0 735.0,109.0 930.0,84.0\">"));
+  CHECK_THAT(curves, embtrain::test::contains("points=\"540.0,159.0 735.0,159.0 930.0,159.0\">"));
+}
+
+TEST_CASE("the tables hold inspect's rows, the summary the report's numbers") {
+  const std::string html = render_html_report(read_report(fixture("inspect-run")), {});
+  CHECK_THAT(html, embtrain::test::contains(
+                       "<tr><td class=\"token\">happy</td><td>0.5000</td><td>0.89443</td><td>2</td>"
+                       "<td>5</td><td>3</td><td class=\"why\">non-zero gradient in some steps; "
+                       "Adam&#39;s momentum keeps moving it after</td></tr>"));
+  CHECK(count(html, "<table class=\"tokens\">") == 2);
+  CHECK(count(html, "<tr><td class=\"token\">") == 3 + 3 + 2);  // most, least, pairs
+  CHECK_THAT(html, embtrain::test::contains("<h3>Never moved: 3 rows</h3>"));
+  CHECK_THAT(html,
+             embtrain::test::contains("<td>1</td><td><span class=\"token\">gone</span></td>"));
+  CHECK_THAT(html, embtrain::test::contains(
+                       "<td>0.00000</td><td>0.53399</td><td>+0.53399</td><td>closer</td>"));
+  CHECK_THAT(html, embtrain::test::contains("<td colspan=\"4\">not in the vocabulary: nope</td>"));
+  CHECK_THAT(html, embtrain::test::contains(
+                       "<div class=\"value\">6</div><div class=\"name\">embedding rows</div>"));
+  CHECK_THAT(html, embtrain::test::contains("<div class=\"name\">largest change (0.5000)</div>"));
+  CHECK_THAT(html, embtrain::test::contains("<div class=\"value\">0.5000 / 0.750</div><div "
+                                            "class=\"name\">train loss / accuracy</div>"));
+  CHECK_THAT(html,
+             embtrain::test::contains("seed <code>1</code> &middot; device <code>cpu</code>"));
+}
+
+TEST_CASE("a hostile report.json is an Error naming the field") {
+  json report = read_report(fixture("inspect-run"));
+  report["diff"].erase(5);
+  CHECK_THROWS_WITH(render_html_report(report, {}), embtrain::test::contains("'diff'"));
 }
 
 TEST_CASE("embtrain report rewrites RUN_DIR/report.html") {
@@ -157,7 +307,8 @@ TEST_CASE("embtrain report rewrites RUN_DIR/report.html") {
 
   const auto missing = run_cli("report '" + (dir / "nothing") + "'");
   CHECK(missing.code == 2);  // "not a run", as in every command
-  CHECK_THAT(missing.err, embtrain::test::starts_with("embtrain: error:") && embtrain::test::contains("nothing"));
+  CHECK_THAT(missing.err, embtrain::test::starts_with("embtrain: error:") &&
+                              embtrain::test::contains("nothing"));
   CHECK(run_cli("report").code == 2);
   CHECK_THAT(run_cli("report --help").out, embtrain::test::contains("Example:"));
 }

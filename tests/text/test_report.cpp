@@ -1,6 +1,5 @@
 // test_report.cpp — per-token changes, reasons, pairs, neighbours, bounded size.
 #include "../catch.h"
-
 #include "embtrain/text/config.h"
 #include "embtrain/text/report.h"
 #include "embtrain/text/vocab.h"
@@ -77,4 +76,41 @@ TEST_CASE("large vocabularies get bounded JSON: most-changed rows and pair rows"
   CHECK(small["before"].size() == 1);
   CHECK(small["tokens"][0]["token"] == "joyful");
   CHECK(small["vocab"] == nlohmann::json({"joyful"}));  // names the kept rows
+}
+
+TEST_CASE("one classification of a row's steps gives report.json's why and inspect's group") {
+  CHECK(step_history(0, 0) == StepHistory::never_in_batch);
+  CHECK(step_history(0, 3) == StepHistory::never_in_batch);  // no batch: the gradient is moot
+  CHECK(step_history(4, 0) == StepHistory::zero_gradient);
+  CHECK(step_history(4, 1) == StepHistory::had_gradient);
+  CHECK(std::string(why_text(StepHistory::never_in_batch, false)) ==
+        "never in a batch: its gradient was always zero, so Adam never moved it");
+  CHECK(std::string(why_text(StepHistory::zero_gradient, true)) ==
+        "in batches with zero gradient, moved by earlier momentum");
+  CHECK(std::string(why_text(StepHistory::had_gradient, false)) ==
+        "non-zero gradient, but the updates cancelled out");
+  CHECK(std::string(unchanged_key(StepHistory::had_gradient)) == "updates_cancelled");
+  CHECK(std::string(unchanged_why(StepHistory::never_in_batch)) ==
+        "never in a batch: no step ever selected the row");
+}
+
+TEST_CASE("nearest_rows ranks by cosine, ties to the lower index, itself and k bounded") {
+  // Rows: [1, 0], [0, 1], [1, 1], [-1, 0], [2, 0]; from row 0: cosines 0, 1/sqrt(2), -1, 1.
+  const std::vector<float> values = {1, 0, 0, 1, 1, 1, -1, 0, 2, 0};
+  const Matrix m{5, 2, values.data()};
+  const auto norms = row_norms(m);
+  const auto top = nearest_rows(m, norms, 0, 3);
+  REQUIRE(top.size() == 3);
+  CHECK(top[0].first == 4);
+  CHECK(top[0].second == Approx(1).margin(kTolerance));
+  CHECK(top[1].first == 2);
+  CHECK(top[1].second == Approx(0.70710678f).margin(kTolerance));
+  CHECK(top[2].first == 1);
+  CHECK(nearest_rows(m, norms, 0, 10).size() == 4);  // every other row
+  const std::vector<int64_t> candidates = {1, 3};
+  const auto limited = nearest_rows(m, norms, 0, 3, &candidates);
+  REQUIRE(limited.size() == 2);
+  CHECK(limited[0].first == 1);
+  CHECK(limited[1].first == 3);
+  CHECK(limited[1].second == Approx(-1).margin(kTolerance));
 }

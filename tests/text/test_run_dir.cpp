@@ -3,6 +3,7 @@
 #include "embtrain/text/run_dir.h"
 
 #include <filesystem>
+#include <functional>
 
 #include "../catch.h"
 #include "../helpers.h"
@@ -14,16 +15,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The message of the Error `call` throws, and its exit code in *code; "" when it throws none.
-template <typename F>
-std::string error_of(F call, int* code) {
-  try {
-    call();
-  } catch (const Error& e) {
-    *code = e.exit_code();
-    return e.what();
-  }
-  return "";
+std::string error_of(const std::function<void()>& call, int* code) {
+  return embtrain::test::error_of<Error>(call, code);
 }
 
 }  // namespace
@@ -60,12 +53,28 @@ TEST_CASE("prepare_new refuses a run without force, and with force removes only 
              contains("already holds a run; pass --force"));
   CHECK(code == 2);
   CHECK(fs::exists(dir / "report.json"));
-  RunDir::prepare_new(dir.path.string(), true);
+  const RunDir replacing = RunDir::prepare_new(dir.path.string(), true);
+  CHECK(fs::exists(dir / "report.json"));  // kept until the new run is known to start
+  replacing.remove_previous_run();
   CHECK_FALSE(fs::exists(dir / "report.json"));
   CHECK_FALSE(fs::exists(dir / "model.pt"));
   CHECK(slurp(dir / "notes.txt") == "mine");
   RunDir::prepare_new(dir / "new/nested", false);  // created, with its parents
   CHECK(fs::is_directory(dir / "new/nested"));
+}
+
+TEST_CASE("train --force with data that turns out malformed leaves the old run as it was") {
+  TempDir dir;
+  const std::string run = dir / "run";
+  REQUIRE(run_cli("train --config configs/seed.json --quiet --set train.epochs=2 --output-dir " + run).code == 0);
+  const std::string report = slurp(run + "/report.json");
+  spit(dir / "bad.tsv", "1\tfine\nno tab here\n");
+  const auto failed = run_cli("train --config configs/seed.json --quiet --force --output-dir " + run +
+                              " --set data.train=" + (dir / "bad.tsv"));
+  CHECK(failed.code == 1);
+  CHECK_THAT(failed.err, contains("bad.tsv:2"));
+  CHECK(slurp(run + "/report.json") == report);
+  CHECK(fs::exists(run + "/model.pt"));
 }
 
 TEST_CASE("open_resumable needs config.json and checkpoint.pt") {

@@ -24,7 +24,7 @@ TEST_CASE("lowercase folds ASCII only") {
 
 TEST_CASE("char makes each UTF-8 code point a token, spaces included") {
   VocabConfig config;
-  config.tokenizer = "char";
+  config.tokenizer = TokenizerKind::chars;
   Tokenizer tokenizer(TokenizerOptions::from(config));
   CHECK(tokenizer.tokenize("aé €😀") == std::vector<std::string>{"a", "é", " ", "€", "😀"});
   CHECK(tokenizer.tokenize("a\rb") == std::vector<std::string>{"a", "b"});  // CR dropped

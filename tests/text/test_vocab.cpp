@@ -37,7 +37,7 @@ TEST_CASE("first-seen order reproduces the article's encoding pattern") {
 TEST_CASE("frequency order keeps first-seen order among ties - min_count and max_size cut") {
   const auto counts = counts_of({"b", "a", "c", "a", "c", "d", "c"});
   VocabConfig config;
-  config.order = "frequency";
+  config.order = VocabOrder::frequency;
   CHECK(tokens_of(build_vocab(counts, config)) == std::vector<std::string>{"c", "a", "b", "d"});
   config.min_count = 2;
   CHECK(tokens_of(build_vocab(counts, config)) == std::vector<std::string>{"c", "a"});

@@ -42,7 +42,7 @@ TEST_CASE("forward gives one probability per sentence for every pooling") {
   corpus.offsets = {0, 3, 4, 5};
   corpus.labels = {1, 0, 1};
   const int64_t order[] = {0, 1, 2};
-  for (const char* pooling : {"flatten", "mean", "sum", "max"}) {
+  for (const Pooling pooling : {Pooling::flatten, Pooling::mean, Pooling::sum, Pooling::max}) {
     ModelConfig config;
     config.pooling = pooling;
     config.final_relu = false;
@@ -52,7 +52,7 @@ TEST_CASE("forward gives one probability per sentence for every pooling") {
     CHECK(probs.sizes() == torch::IntArrayRef({3}));
     CHECK(probs.min().item<float>() > 0.0f);
     CHECK(probs.max().item<float>() < 1.0f);
-    if (std::string(pooling) == "flatten") CHECK(batch.mask.defined());  // short sentences padded
+    if (std::string(to_string(pooling)) == "flatten") CHECK(batch.mask.defined());  // short sentences padded
   }
 }
 
@@ -70,14 +70,15 @@ TEST_CASE("SparseAdam moves only the rows in the batch - plain Adam moves seen r
   corpus.offsets = {0, 2, 4};
   corpus.labels = {1, 0};
   ModelConfig model_config;
-  model_config.pooling = "mean";
+  model_config.pooling = Pooling::mean;
   model_config.final_relu = false;
   TrainConfig train_config;
   train_config.lr = 0.1;
-  for (const char* name : {"sparse_adam", "adam"}) {
+  for (const OptimizerKind kind : {OptimizerKind::sparse_adam, OptimizerKind::adam}) {
+    const std::string name = to_string(kind);
     torch::manual_seed(3);
-    train_config.optimizer = name;
-    Classifier model(model_config, 6, std::string(name) == "sparse_adam");
+    train_config.optimizer = kind;
+    Classifier model(model_config, 6, kind == OptimizerKind::sparse_adam);
     auto optimizer = make_optimizer(model, train_config);
     auto step = [&](int64_t sentence) {
       const Batch batch = make_batch(corpus, &sentence, 1, model_config, torch::kCPU);
@@ -116,4 +117,46 @@ TEST_CASE("devices: auto takes CUDA where there is one, and cuda without one is 
     CHECK_THAT(e.what(), embtrain::test::contains("CUDA is not available"));
   }
   CHECK(resolve_device("auto").is_cpu());
+}
+
+namespace {
+
+// One Adam step with a sparse gradient on `rows` of `weight` ([V, D]); returns the weight after.
+torch::Tensor sparse_step(torch::Tensor weight, const std::vector<int64_t>& rows, const torch::Tensor& values) {
+  weight.set_requires_grad(true);
+  Adam optimizer({weight}, torch::optim::AdamOptions(0.05));
+  for (int repeat = 0; repeat < 3; ++repeat) {  // three steps, so the moments matter
+    const auto indices = torch::tensor(rows, torch::kInt64).unsqueeze(0);  // [1, K]
+    weight.mutable_grad() = torch::sparse_coo_tensor(indices, values, weight.sizes()).coalesce();
+    optimizer.step();
+  }
+  return weight.detach();
+}
+
+}  // namespace
+
+TEST_CASE("sparse Adam: the fused CPU loop and the tensor-op fallback give the same bits") {
+  torch::manual_seed(11);
+  const auto start = torch::randn({8, 5});                 // [V, D]
+  const auto values = torch::randn({3, 5}) * 1e-2;         // [K, D] for rows 1, 4, 6
+  const auto fused = sparse_step(start.clone(), {1, 4, 6}, values);
+  // A transposed view is not contiguous, which sends the update down the tensor-op path.
+  auto strided = start.t().contiguous().t();
+  REQUIRE_FALSE(strided.is_contiguous());
+  const auto fallback = sparse_step(strided, {1, 4, 6}, values);
+  CHECK(torch::equal(fused, fallback.contiguous()));
+  CHECK(torch::equal(fused[0], start[0]));  // a row outside the gradient never moves
+  CHECK_FALSE(torch::equal(fused[1], start[1]));
+}
+
+TEST_CASE("sparse Adam: moments of a large embedding (mapped zero pages) update like small ones") {
+  torch::manual_seed(12);
+  const auto small = torch::randn({10, 4});      // 160 B of moments: plain zeros
+  auto large = torch::zeros({70000, 4});         // 1.1 MB of moments: mapped zero pages
+  large.narrow(0, 0, 10).copy_(small);
+  const auto values = torch::randn({2, 4}) * 1e-2;
+  const auto after_small = sparse_step(small.clone(), {1, 5}, values);
+  const auto after_large = sparse_step(large, {1, 5}, values);
+  CHECK(torch::equal(after_large.narrow(0, 0, 10), after_small));
+  CHECK(after_large.narrow(0, 10, 69990).abs().sum().item<float>() == 0);  // untouched rows
 }

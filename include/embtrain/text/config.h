@@ -2,8 +2,10 @@
 //
 // Precedence: the defaults written in these structs < the JSON config file <
 // `--set key=value` overrides. load_config() merges the three, rejects unknown
-// keys (suggesting the closest known one), checks types and ranges once, and
-// returns a Config that the rest of embtrain takes by const&.
+// keys (suggesting the closest known one), checks types and ranges once, parses
+// enumerated options into enums, and returns a Config that the rest of embtrain
+// takes by const&. The keys are declared once, in config.cpp's key table, which
+// drives parsing, --set, validation, config.json and the README's key table.
 //
 // The defaults are the article's run (../shared/seed), so a config that names
 // only data.train reproduces it.
@@ -17,28 +19,51 @@
 
 namespace embtrain {
 
+// The enumerated options, parsed from their names once, when the config is read.
+enum class DataFormat { auto_detect, tsv, jsonl, fasttext };
+enum class TokenizerKind { whitespace, chars };
+enum class VocabOrder { first_seen, frequency };
+enum class Pooling { flatten, mean, sum, max };
+enum class OptimizerKind { adam, sparse_adam };
+
+// Each enum's names as configs spell them, in enum order.
+inline constexpr std::array<const char*, 4> kDataFormatNames = {"auto", "tsv", "jsonl", "fasttext"};
+inline constexpr std::array<const char*, 2> kTokenizerNames = {"whitespace", "char"};
+inline constexpr std::array<const char*, 2> kVocabOrderNames = {"first_seen", "frequency"};
+inline constexpr std::array<const char*, 4> kPoolingNames = {"flatten", "mean", "sum", "max"};
+inline constexpr std::array<const char*, 2> kOptimizerNames = {"adam", "sparse_adam"};
+
+inline const char* to_string(DataFormat v) { return kDataFormatNames[static_cast<size_t>(v)]; }
+inline const char* to_string(TokenizerKind v) { return kTokenizerNames[static_cast<size_t>(v)]; }
+inline const char* to_string(VocabOrder v) { return kVocabOrderNames[static_cast<size_t>(v)]; }
+inline const char* to_string(Pooling v) { return kPoolingNames[static_cast<size_t>(v)]; }
+inline const char* to_string(OptimizerKind v) { return kOptimizerNames[static_cast<size_t>(v)]; }
+
+// A data format named outside a config (`eval --format`): Error::usage naming `what` otherwise.
+DataFormat parse_data_format(const std::string& name, const std::string& what);
+
 struct DataConfig {
-  std::string train;           // required; labelled text
-  std::string valid;           // optional
-  std::string test;            // optional
-  std::string format = "auto";  // auto | tsv | jsonl | fasttext
-  bool skip_bad_lines = false;  // count and skip malformed lines instead of failing
+  std::string train;                          // required; labelled text
+  std::string valid;                          // optional
+  std::string test;                           // optional
+  DataFormat format = DataFormat::auto_detect;  // auto: by the file's extension
+  bool skip_bad_lines = false;                // count and skip malformed lines instead of failing
 };
 
 struct VocabConfig {
-  std::string file;                   // optional fixed vocabulary, one token per line
-  std::string tokenizer = "whitespace";  // whitespace | char
+  std::string file;                                  // optional fixed vocabulary, one token per line
+  TokenizerKind tokenizer = TokenizerKind::whitespace;
   bool lowercase = false;
   int64_t min_count = 1;
   int64_t max_size = 0;                // 0 = no limit (specials included in the count)
   std::vector<std::string> specials;   // placed first, e.g. <pad>, <unk>
-  std::string order = "first_seen";    // first_seen | frequency
+  VocabOrder order = VocabOrder::first_seen;
 };
 
 struct ModelConfig {
   int64_t embedding_dim = 4;
   int64_t hidden_dim = 8;
-  std::string pooling = "flatten";  // flatten | mean | sum | max
+  Pooling pooling = Pooling::flatten;
   int64_t max_length = 3;           // tokens per sentence for flatten
   bool final_relu = true;           // the article's ReLU before the Sigmoid
   std::string pretrained;           // optional .vec file: initial vectors for the tokens it has
@@ -49,7 +74,7 @@ struct TrainConfig {
   int64_t epochs = 100;
   int64_t batch_size = 1;
   double lr = 1e-4;
-  std::string optimizer = "adam";  // adam | sparse_adam
+  OptimizerKind optimizer = OptimizerKind::adam;
   int64_t seed = 851;
   bool shuffle = false;
   std::string device = "auto";  // auto | cpu | cuda | cuda:N
@@ -87,11 +112,22 @@ Config load_config_text(const std::string& text, const std::string& path,
 // Builds a Config from a JSON object already merged (no file, no overrides).
 Config config_from_json(const nlohmann::json& object, const std::string& origin);
 
+// The same config with every path key (data.*, vocab.file, model.pretrained) made absolute:
+// what a run keeps as config.json, so that --resume and later commands find the data from
+// any working directory.
+Config with_absolute_paths(const Config& config);
+
 // Every key with its resolved value: what a run writes as config.json.
 nlohmann::json to_json(const Config& config);
 
 // Dotted names of every known key, in declaration order (for help and suggestions).
 std::vector<std::string> config_keys();
+
+// The README's key table (markdown: key, default, meaning), generated from the key table that
+// drives parsing and validation; `embtrain keys --markdown` prints it.
+std::string config_keys_markdown();
+// One line per key (key, default, meaning) for `embtrain keys`.
+std::string config_keys_text();
 
 // Edit distance, for "did you mean" suggestions.
 size_t edit_distance(const std::string& a, const std::string& b);

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "embtrain/text/config.h"
+
 namespace embtrain {
 
 class Tokenizer;
@@ -31,14 +33,15 @@ struct TextDataset {
   int64_t skipped_lines = 0;  // malformed lines skipped under data.skip_bad_lines
 };
 
-// "auto" picks by extension: .tsv, .jsonl, .txt/.ft (fastText).
-std::string resolve_format(const std::string& path, const std::string& format);
+// auto_detect picks by extension: .tsv, .jsonl, .txt/.ft (fastText); an unknown extension is
+// an Error::usage that says to set data.format. Never returns auto_detect.
+DataFormat resolve_format(const std::string& path, DataFormat format);
 
-TextDataset read_dataset(const std::string& path, const std::string& format, bool skip_bad_lines);
+TextDataset read_dataset(const std::string& path, DataFormat format, bool skip_bad_lines);
 
-// The same from a stream; `name` stands for the file in errors, `kind` is a
-// resolved format (tsv | jsonl | fasttext).
-TextDataset read_dataset(std::istream& in, const std::string& name, const std::string& kind,
+// The same from a stream; `name` stands for the file in errors, `format` is resolved (not
+// auto_detect).
+TextDataset read_dataset(std::istream& in, const std::string& name, DataFormat format,
                          bool skip_bad_lines);
 
 struct Corpus {

@@ -9,6 +9,8 @@
 
 namespace embtrain {
 
+struct ReportView;
+
 struct InspectOptions {
   int64_t top = 10;                 // tokens listed as moved most / least
   std::vector<std::string> tokens;  // tokens to detail (neighbours before/after, steps, why)
@@ -19,8 +21,10 @@ struct InspectOptions {
 // moved_most: changed rows by change_norm, largest first; moved_least: changed rows,
 // smallest first (rows that never moved are in "unchanged", grouped by reason:
 // never_in_batch, zero_gradient, updates_cancelled). Throws Error when `report`
-// has no "tokens" list.
+// has no "tokens" list, or a field of the wrong type, range or length (view_report).
 nlohmann::json inspect_report(const nlohmann::json& report, const InspectOptions& options);
+// inspect_report for a report already decoded by view_report (report_view.h).
+nlohmann::json inspect_view(const ReportView& report, const InspectOptions& options);
 
 // Reads RUN_DIR/report.json, or a report.json path. Throws Error naming the path.
 nlohmann::json read_report(const std::string& run_dir_or_report);

@@ -37,9 +37,13 @@ class RunDir {
   static RunDir open_finished(const std::string& path);
   // A run that `train --resume` can continue: config.json and checkpoint.pt. Throws Error (usage).
   static RunDir open_resumable(const std::string& path);
-  // The folder for a new run: refuses one that holds a run unless `force` (then removes that
-  // run's files), creates it and checks that it is writable. Throws Error.
+  // The folder for a new run: refuses one that holds a run unless `force`, creates it and
+  // checks that it is writable. Throws Error. A run that --force replaces is left in place:
+  // remove_previous_run() removes it once the new run is known to start (config valid, data
+  // read), so that a failed start leaves the old run as it was.
   static RunDir prepare_new(const std::string& path, bool force);
+  // Removes the files of a run that was in this folder (none for a fresh folder).
+  void remove_previous_run() const;
   // No checks: for the writer that prepare_new or open_resumable already vetted.
   static RunDir at(const std::string& path) { return RunDir(path); }
 

@@ -32,6 +32,12 @@ class Vocab {
   const std::string& token(int64_t id) const { return tokens_[static_cast<size_t>(id)]; }
   // Id of "<unk>", or -1: out-of-vocabulary tokens map here when it exists.
   int64_t unk_id() const { return find("<unk>"); }
+  // The row a token of the data maps to: its own, else <unk>'s when the vocabulary has one,
+  // else -1 (the token is dropped). The one out-of-vocabulary rule of every encoder.
+  int64_t encode_token(std::string_view token) const {
+    const int64_t id = find(token);
+    return id >= 0 ? id : unk_id();
+  }
 
   // One token per line; the 0-based line number is the id. Empty lines and
   // duplicates are errors naming the file and line.

@@ -75,6 +75,10 @@ void train(Classifier& model, torch::optim::Optimizer& optimizer, const Corpus& 
 
 Metrics evaluate(Classifier& model, const Corpus& data, const ModelConfig& config,
                  torch::Device device);
+// The counts and BCE sum behind evaluate(), and each sentence's probability [N] when asked
+// (for a ROC curve): the one evaluation of a model on data, for train and `embtrain eval`.
+BinaryTally evaluate_tally(Classifier& model, const Corpus& data, const ModelConfig& config,
+                           torch::Device device, std::vector<float>* probabilities = nullptr);
 
 // "auto" -> CUDA when available, else CPU; "cuda" without CUDA is an Error naming why.
 torch::Device resolve_device(const std::string& name);

@@ -1,0 +1,40 @@
+// html_plots.h — report.html's three inline SVG plots (no script, no network).
+//
+//   <svg id="pca">      the embedding rows in 2D (PCA fitted on before and after rows
+//                       together): one <line class="move"> per plotted token, from its
+//                       before to its after position, coloured by the label it occurs with
+//                       most; <text class="label"> on the tokens that moved most
+//   <svg id="curves">   loss and accuracy per epoch: one <polyline class="curve"> per
+//                       series (train, valid, test) and panel
+//   <svg id="heatmap">  report.json's diff (after - before), tokens x dimensions: one
+//                       <rect class="cell"> per value, for the rows that moved most
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace embtrain {
+
+struct ReportView;
+
+// One embedding row as the plots draw it; the pointers are into the ReportView, [D] each.
+struct PlotRow {
+  std::string token;
+  const float* before = nullptr;
+  const float* after = nullptr;
+  const float* diff = nullptr;
+  double change = 0;              // |diff|
+  std::string label = "neutral";  // positive | negative | neutral: the label it occurs with most
+};
+
+// One PlotRow per row of `report` (which must outlive them).
+std::vector<PlotRow> plot_rows(const ReportView& report);
+
+// Each sets *caption to the sentence that goes under its plot.
+std::string pca_svg(const std::vector<PlotRow>& rows, size_t dim, std::string* caption);
+std::string heatmap_svg(const std::vector<PlotRow>& rows, size_t dim, std::string* caption);
+// `epochs`: metrics.jsonl's lines, one object per epoch.
+std::string curves_svg(const std::vector<nlohmann::json>& epochs);
+
+}  // namespace embtrain

@@ -1,0 +1,474 @@
+// html_plots.cpp — the SVG of report.html's plots: PCA arrows, loss/accuracy curves, heatmap.
+//
+// Coordinates are printed with one decimal ("%.1f"): the page is the same bytes for the same
+// report.
+#include "embtrain/text/html_plots.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+
+#include "embtrain/text/html_text.h"
+#include "embtrain/text/pca.h"
+#include "embtrain/text/report_view.h"
+
+namespace embtrain {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMaxArrows = 2000;     // larger reports plot the rows that moved most
+constexpr size_t kMaxLabels = 80;       // tokens labelled in the PCA plot
+constexpr size_t kMaxHeatmapRows = 40;  // heatmap rows for a large vocabulary
+constexpr double kLongestArrow = 60;    // pixels, when short arrows are lengthened
+constexpr double kPcaWidth = 960, kPcaHeight = 620, kPcaMargin = 40;
+
+const char* const kSeriesColors[] = {"#1f6feb", "#e8590c", "#2b8a3e"};  // train, valid, test
+
+std::string num(double value, const char* format = "%.1f") { return html_number(value, format); }
+
+double number_or_nan(const json& object, const char* key) {
+  const auto it = object.find(key);
+  return it != object.end() && it->is_number() ? it->get<double>() : std::nan("");
+}
+
+// Row indices by change, largest first (ties: lower index first).
+std::vector<size_t> by_change(const std::vector<PlotRow>& rows) {
+  std::vector<size_t> order(rows.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return rows[a].change > rows[b].change; });
+  return order;
+}
+
+// ---- PCA -------------------------------------------------------------------
+
+using Point = std::pair<double, double>;
+
+// The plotted rows' before (`from`) and after (`to`) positions in PCA coordinates, and the
+// box that maps them onto the plot.
+struct PcaLayout {
+  Pca pca;
+  std::vector<Point> from, to;
+  double min_x = INFINITY, max_x = -INFINITY, min_y = INFINITY, max_y = -INFINITY;
+  double span_x = 1, span_y = 1;
+  double magnify = 1;  // how much longer the arrows are drawn than the moves they show
+
+  void include(const Point& p) {
+    min_x = std::min(min_x, p.first), max_x = std::max(max_x, p.first);
+    min_y = std::min(min_y, p.second), max_y = std::max(max_y, p.second);
+  }
+  void set_spans() {
+    span_x = max_x > min_x ? max_x - min_x : 1.0;
+    span_y = max_y > min_y ? max_y - min_y : 1.0;
+  }
+  double sx(double x) const {
+    return kPcaMargin + (x - min_x) / span_x * (kPcaWidth - 2 * kPcaMargin);
+  }
+  double sy(double y) const {
+    return kPcaHeight - kPcaMargin - (y - min_y) / span_y * (kPcaHeight - 2 * kPcaMargin);
+  }
+};
+
+PcaLayout project_rows(const std::vector<PlotRow>& rows, const std::vector<size_t>& plotted,
+                       size_t dim) {
+  std::vector<const float*> points;
+  for (const size_t i : plotted) {
+    points.push_back(rows[i].before);
+    points.push_back(rows[i].after);
+  }
+  PcaLayout layout;
+  layout.pca = fit_pca(points, dim);
+  layout.from.resize(plotted.size());
+  layout.to.resize(plotted.size());
+  for (size_t k = 0; k < plotted.size(); ++k) {
+    layout.from[k] = layout.pca.project(rows[plotted[k]].before);
+    layout.to[k] = layout.pca.project(rows[plotted[k]].after);
+    layout.include(layout.from[k]);
+    layout.include(layout.to[k]);
+  }
+  layout.set_spans();
+  return layout;
+}
+
+// Short runs move rows by a fraction of their spread: arrows a few pixels long show no
+// direction. Then every arrow is lengthened by one round factor (said in the caption) so that
+// the longest is about kLongestArrow pixels.
+void lengthen_short_arrows(PcaLayout* layout) {
+  double longest = 0;
+  for (size_t k = 0; k < layout->from.size(); ++k) {
+    longest = std::max(
+        longest, std::hypot(layout->sx(layout->to[k].first) - layout->sx(layout->from[k].first),
+                            layout->sy(layout->to[k].second) - layout->sy(layout->from[k].second)));
+  }
+  if (!(longest > 0 && longest < kLongestArrow / 2)) return;
+  for (const double step : {2.0, 5.0, 10.0}) {
+    for (double factor = step; factor < 1e7; factor *= 10) {
+      if (factor * longest <= kLongestArrow && factor > layout->magnify) layout->magnify = factor;
+    }
+  }
+  for (size_t k = 0; k < layout->from.size(); ++k) {
+    Point& to = layout->to[k];
+    const Point& from = layout->from[k];
+    to.first = from.first + layout->magnify * (to.first - from.first);
+    to.second = from.second + layout->magnify * (to.second - from.second);
+    layout->include(to);
+  }
+  layout->set_spans();
+}
+
+std::string pca_header() {
+  std::string svg =
+      "<svg id=\"pca\" viewBox=\"0 0 960 620\" role=\"img\" "
+      "aria-label=\"embedding rows before and after training, PCA\">\n<defs>";
+  for (const char* label : {"positive", "negative", "neutral"}) {
+    svg += std::string("<marker id=\"head-") + label +
+           "\" class=\"head\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" "
+           "markerHeight=\"7\" markerUnits=\"userSpaceOnUse\" orient=\"auto\"><path d=\"M0,0 L10,5 "
+           "L0,10 z\" class=\"" +
+           label + "\"/></marker>";
+  }
+  return svg +
+         "</defs>\n<rect class=\"frame\" x=\"0.5\" y=\"0.5\" width=\"959\" height=\"619\"/>\n";
+}
+
+std::string pca_axes(const Pca& pca) {
+  const double share = pca.total_variance > 0 ? 100.0 / pca.total_variance : 0.0;
+  return "<text class=\"axis\" x=\"480\" y=\"612\" text-anchor=\"middle\">PC1 (" +
+         num(pca.variance[0] * share, "%.0f") + "% of variance)</text>\n" +
+         "<text class=\"axis\" x=\"14\" y=\"310\" text-anchor=\"middle\" "
+         "transform=\"rotate(-90 14 310)\">PC2 (" +
+         num(pca.variance[1] * share, "%.0f") + "% of variance)</text>\n";
+}
+
+// One dot (where the row started) and one arrow per plotted row; a move under half a pixel
+// gets no arrowhead.
+std::string pca_arrows(const std::vector<PlotRow>& rows, const std::vector<size_t>& plotted,
+                       const PcaLayout& layout) {
+  std::string svg;
+  for (size_t k = 0; k < plotted.size(); ++k) {
+    const PlotRow& row = rows[plotted[k]];
+    const double x1 = layout.sx(layout.from[k].first), y1 = layout.sy(layout.from[k].second);
+    const double x2 = layout.sx(layout.to[k].first), y2 = layout.sy(layout.to[k].second);
+    const bool visible = std::hypot(x2 - x1, y2 - y1) >= 0.5;
+    svg += "<circle class=\"start " + row.label + "\" cx=\"" + num(x1) + "\" cy=\"" + num(y1) +
+           "\" r=\"2.5\"/>";
+    svg += "<line class=\"move " + row.label + "\" x1=\"" + num(x1) + "\" y1=\"" + num(y1) +
+           "\" x2=\"" + num(x2) + "\" y2=\"" + num(y2) + "\"" +
+           (visible ? " marker-end=\"url(#head-" + row.label + ")\"" : std::string()) + "><title>" +
+           token_html(row.token) + ": moved " + num(row.change, "%.4g") + "</title></line>\n";
+  }
+  return svg;
+}
+
+// Labels at the arrow ends of the first `labelled` plotted rows (those that moved most).
+std::string pca_labels(const std::vector<PlotRow>& rows, const std::vector<size_t>& plotted,
+                       const PcaLayout& layout, size_t labelled) {
+  std::string svg;
+  for (size_t k = 0; k < labelled; ++k) {
+    const double x = layout.sx(layout.to[k].first), y = layout.sy(layout.to[k].second);
+    const bool left = x > kPcaWidth - 120;
+    svg += "<text class=\"label " + rows[plotted[k]].label + "\" x=\"" + num(left ? x - 6 : x + 6) +
+           "\" y=\"" + num(y - 4) + "\"" + (left ? " text-anchor=\"end\"" : "") + ">" +
+           token_html(rows[plotted[k]].token) + "</text>\n";
+  }
+  return svg;
+}
+
+constexpr const char* kPcaLegend =
+    "<g class=\"legend\" transform=\"translate(740 24)\">"
+    "<rect class=\"legend-box\" x=\"-10\" y=\"-16\" width=\"210\" height=\"72\"/>"
+    "<line class=\"key positive\" x1=\"0\" y1=\"0\" x2=\"24\" y2=\"0\"/>"
+    "<text x=\"32\" y=\"4\">mostly positive examples</text>"
+    "<line class=\"key negative\" x1=\"0\" y1=\"20\" x2=\"24\" y2=\"20\"/>"
+    "<text x=\"32\" y=\"24\">mostly negative examples</text>"
+    "<line class=\"key neutral\" x1=\"0\" y1=\"40\" x2=\"24\" y2=\"40\"/>"
+    "<text x=\"32\" y=\"44\">even, or no labels known</text></g>\n";
+
+std::string pca_caption(size_t plotted, size_t rows, size_t labelled, double magnify) {
+  return std::to_string(plotted) + " tokens plotted" +
+         (plotted < rows ? " (the " + std::to_string(kMaxArrows) + " that moved most)"
+                         : std::string()) +
+         "; " + std::to_string(labelled) + " labelled." +
+         (magnify > 1 ? " The moves are small next to the spread of the rows, so every arrow "
+                        "is drawn " +
+                            num(magnify, "%.0f") +
+                            "&#215; longer than the move it shows; "
+                            "the dots are the true starting points."
+                      : " Arrows are to scale.");
+}
+
+// ---- curves ----------------------------------------------------------------
+
+struct Series {
+  std::string set;  // train | valid | test
+  size_t color = 0;
+};
+
+// One loss or accuracy panel: where it sits and the value range its y axis spans.
+struct Panel {
+  const char* metric = "loss";
+  int index = 0;  // 0: loss, 1: accuracy
+  double left = 60, top = 34, width = 390, height = 250;
+  double low = 0, high = 1, first_epoch = 1, epoch_span = 1;
+
+  double px(double epoch) const { return left + (epoch - first_epoch) / epoch_span * width; }
+  double py(double v) const { return top + height - (v - low) / (high - low) * height; }
+};
+
+std::vector<Series> present_series(const std::vector<json>& epochs) {
+  std::vector<Series> series;
+  const char* const sets[] = {"train", "valid", "test"};
+  for (size_t s = 0; s < 3; ++s) {
+    const bool present = std::any_of(epochs.begin(), epochs.end(), [&](const json& e) {
+      return e.is_object() && e.contains(sets[s]) && e[sets[s]].is_object();
+    });
+    if (present) series.push_back({sets[s], s});
+  }
+  return series;
+}
+
+// The epoch of line i: its "epoch" field, else i + 1.
+double epoch_of(const json& line, size_t i) {
+  return line.is_object() && line.contains("epoch") ? number_or_nan(line, "epoch")
+                                                    : static_cast<double>(i + 1);
+}
+
+// The panel's y range: the loss values' range padded by 5% (stopping at 0), or 0..1.
+Panel make_panel(const std::vector<json>& epochs, const std::vector<Series>& series, int index,
+                 double first_epoch, double last_epoch) {
+  const char* const metrics[] = {"loss", "accuracy"};
+  Panel p;
+  p.metric = metrics[index];
+  p.index = index;
+  p.left = 60 + index * 480;
+  double low = INFINITY, high = -INFINITY;
+  for (const auto& e : epochs) {
+    for (const auto& s : series) {
+      if (!e.is_object() || !e.contains(s.set)) continue;
+      const double v = number_or_nan(e[s.set], p.metric);
+      if (std::isfinite(v)) low = std::min(low, v), high = std::max(high, v);
+    }
+  }
+  if (index == 1) low = 0, high = 1;  // accuracy: the whole range
+  if (!std::isfinite(low)) low = 0, high = 1;
+  if (high - low < 1e-12) low -= 0.5, high += 0.5;
+  const double pad = index == 0 ? (high - low) * 0.05 : 0;
+  p.low = low >= 0 ? std::max(0.0, low - pad) : low - pad;  // a loss axis stops at 0
+  p.high = high + pad;
+  p.first_epoch = first_epoch;
+  p.epoch_span = last_epoch > first_epoch ? last_epoch - first_epoch : 1.0;
+  return p;
+}
+
+// Title, frame, five value ticks, the first and last epoch, the axis name.
+std::string panel_frame(const Panel& p, double last_epoch) {
+  std::string svg =
+      "<text class=\"panel-title\" x=\"" + num(p.left) + "\" y=\"22\">" + p.metric + "</text>";
+  svg += "<rect class=\"frame\" x=\"" + num(p.left) + "\" y=\"" + num(p.top) + "\" width=\"" +
+         num(p.width) + "\" height=\"" + num(p.height) + "\"/>\n";
+  for (int tick = 0; tick <= 4; ++tick) {
+    const double v = p.low + (p.high - p.low) * tick / 4;
+    svg += "<line class=\"grid\" x1=\"" + num(p.left) + "\" x2=\"" + num(p.left + p.width) +
+           "\" y1=\"" + num(p.py(v)) + "\" y2=\"" + num(p.py(v)) + "\"/><text class=\"tick\" x=\"" +
+           num(p.left - 6) + "\" y=\"" + num(p.py(v) + 4) + "\" text-anchor=\"end\">" +
+           num(v, p.index == 0 ? "%.4g" : "%.2f") + "</text>\n";
+  }
+  for (const double epoch : {p.first_epoch, last_epoch}) {
+    svg += "<text class=\"tick\" x=\"" + num(p.px(epoch)) + "\" y=\"" + num(p.top + p.height + 16) +
+           "\" text-anchor=\"middle\">" + num(epoch, "%.0f") + "</text>";
+  }
+  return svg + "<text class=\"axis\" x=\"" + num(p.left + p.width / 2) + "\" y=\"" +
+         num(p.top + p.height + 32) + "\" text-anchor=\"middle\">epoch</text>\n";
+}
+
+// One series' polyline in a panel, and a dot at its last point.
+std::string panel_curve(const Panel& p, const Series& s, const std::vector<json>& epochs) {
+  std::string points;
+  double last_x = NAN, last_y = NAN;
+  for (size_t i = 0; i < epochs.size(); ++i) {
+    const json& e = epochs[i];
+    if (!e.is_object() || !e.contains(s.set)) continue;
+    const double v = number_or_nan(e[s.set], p.metric);
+    const double epoch = e.contains("epoch") ? number_or_nan(e, "epoch") : double(i + 1);
+    if (!std::isfinite(v) || !std::isfinite(epoch)) continue;
+    last_x = p.px(epoch), last_y = p.py(v);
+    points += (points.empty() ? "" : " ") + num(last_x) + "," + num(last_y);
+  }
+  std::string svg = "<polyline class=\"curve " + s.set + "\" stroke=\"" + kSeriesColors[s.color] +
+                    "\" points=\"" + points + "\"><title>" + s.set + " " + p.metric +
+                    "</title></polyline>";
+  if (std::isfinite(last_x)) {
+    svg += "<circle class=\"end\" fill=\"" + std::string(kSeriesColors[s.color]) + "\" cx=\"" +
+           num(last_x) + "\" cy=\"" + num(last_y) + "\" r=\"3\"/>";
+  }
+  return svg + "\n";
+}
+
+std::string curves_legend(const std::vector<Series>& series) {
+  std::string svg;
+  double x = 930 - 80.0 * static_cast<double>(series.size());
+  for (const auto& s : series) {
+    svg += "<line class=\"key\" stroke=\"" + std::string(kSeriesColors[s.color]) + "\" x1=\"" +
+           num(x) + "\" x2=\"" + num(x + 24) + "\" y1=\"18\" y2=\"18\"/><text x=\"" + num(x + 30) +
+           "\" y=\"22\">" + s.set + "</text>";
+    x += 80;
+  }
+  return svg;
+}
+
+// ---- heatmap ---------------------------------------------------------------
+
+// Diverging colour: blue for negative, white at 0, red for positive.
+std::string diverging(double t) {
+  t = std::max(-1.0, std::min(1.0, t));
+  const double low[3] = {33, 102, 172}, high[3] = {178, 24, 43};
+  const double* end = t < 0 ? low : high;
+  const double a = std::fabs(t);
+  char buffer[16];
+  std::snprintf(buffer, sizeof buffer, "#%02x%02x%02x", int(255 + (end[0] - 255) * a + 0.5),
+                int(255 + (end[1] - 255) * a + 0.5), int(255 + (end[2] - 255) * a + 0.5));
+  return buffer;
+}
+
+constexpr double kLabelWidth = 130, kCellHeight = 16, kHeatmapTop = 28;
+
+// Column numbers over the cells, or one "dimension 0 -> D-1" for more than 16 columns.
+std::string heatmap_ticks(size_t dim, double cell_w) {
+  std::string svg;
+  if (dim <= 16) {
+    for (size_t d = 0; d < dim; ++d) {
+      svg += "<text class=\"tick\" x=\"" + num(kLabelWidth + cell_w * (d + 0.5)) + "\" y=\"" +
+             num(kHeatmapTop - 8) + "\" text-anchor=\"middle\">" + std::to_string(d) + "</text>";
+    }
+  } else {
+    svg += "<text class=\"tick\" x=\"" + num(kLabelWidth) + "\" y=\"" + num(kHeatmapTop - 8) +
+           "\">dimension 0 &#8594; " + std::to_string(dim - 1) + "</text>";
+  }
+  return svg + "\n";
+}
+
+// One row label and D cells, coloured by value / scale.
+std::string heatmap_row(const PlotRow& row, size_t r, size_t dim, double cell_w, double scale) {
+  const double y = kHeatmapTop + kCellHeight * static_cast<double>(r);
+  std::string svg = "<text class=\"row-label\" x=\"" + num(kLabelWidth - 8) + "\" y=\"" +
+                    num(y + 12) + "\" text-anchor=\"end\">" + token_html(row.token) + "</text>";
+  for (size_t d = 0; d < dim; ++d) {
+    const double v = row.diff[d];
+    svg += "<rect class=\"cell\" x=\"" + num(kLabelWidth + cell_w * d) + "\" y=\"" + num(y) +
+           "\" width=\"" + num(cell_w, "%.2f") + "\" height=\"" + num(kCellHeight) + "\" fill=\"" +
+           diverging(scale > 0 ? v / scale : 0) + "\"><title>" + token_html(row.token) + " [" +
+           std::to_string(d) + "]: " + num(v, "%+.3g") + "</title></rect>";
+  }
+  return svg + "\n";
+}
+
+// Colour key under `rows` rows: -scale .. 0 .. +scale.
+std::string heatmap_key(size_t rows, double scale) {
+  const double key_y = kHeatmapTop + kCellHeight * static_cast<double>(rows) + 14;
+  std::string svg;
+  for (int k = 0; k <= 20; ++k) {
+    svg += "<rect class=\"key\" x=\"" + num(kLabelWidth + 8.0 * k) + "\" y=\"" + num(key_y) +
+           "\" width=\"8\" height=\"10\" fill=\"" + diverging((k - 10) / 10.0) + "\"/>";
+  }
+  return svg + "<text class=\"tick\" x=\"" + num(kLabelWidth) + "\" y=\"" + num(key_y + 24) +
+         "\">" + num(-scale, "%.3g") + "</text><text class=\"tick\" x=\"" + num(kLabelWidth + 84) +
+         "\" y=\"" + num(key_y + 24) +
+         "\" text-anchor=\"middle\">0</text><text class=\"tick\" x=\"" + num(kLabelWidth + 168) +
+         "\" y=\"" + num(key_y + 24) + "\" text-anchor=\"end\">" + num(scale, "%+.3g") +
+         "</text>\n";
+}
+
+}  // namespace
+
+std::vector<PlotRow> plot_rows(const ReportView& report) {
+  const size_t dim = static_cast<size_t>(report.dim);
+  std::vector<PlotRow> rows(report.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    PlotRow& row = rows[i];
+    row.token = report.vocab[i];
+    row.before = report.before.data() + i * dim;
+    row.after = report.after.data() + i * dim;
+    row.diff = report.diff.data() + i * dim;
+    double sum = 0;
+    for (size_t d = 0; d < dim; ++d) sum += static_cast<double>(row.diff[d]) * row.diff[d];
+    row.change = std::sqrt(sum);
+    if (i < report.tokens.size() && report.tokens[i].positive_count) {
+      const int64_t n = report.tokens[i].count;
+      const int64_t positive = *report.tokens[i].positive_count;
+      if (n > 0 && positive * 2 > n) row.label = "positive";
+      if (n > 0 && positive * 2 < n) row.label = "negative";
+    }
+  }
+  return rows;
+}
+
+std::string pca_svg(const std::vector<PlotRow>& rows, size_t dim, std::string* caption) {
+  std::string svg = pca_header();
+  if (rows.empty() || dim == 0) {
+    *caption = "The report holds no embedding rows.";
+    return svg + "</svg>\n";
+  }
+  std::vector<size_t> plotted = by_change(rows);
+  if (plotted.size() > kMaxArrows) plotted.resize(kMaxArrows);
+  PcaLayout layout = project_rows(rows, plotted, dim);
+  lengthen_short_arrows(&layout);
+  const size_t labelled = std::min(kMaxLabels, plotted.size());
+  svg += pca_axes(layout.pca) + pca_arrows(rows, plotted, layout) +
+         pca_labels(rows, plotted, layout, labelled) + kPcaLegend;
+  *caption = pca_caption(plotted.size(), rows.size(), labelled, layout.magnify);
+  return svg + "</svg>\n";
+}
+
+std::string curves_svg(const std::vector<json>& epochs) {
+  std::string svg =
+      "<svg id=\"curves\" viewBox=\"0 0 960 330\" role=\"img\" "
+      "aria-label=\"loss and accuracy per epoch\">\n";
+  const std::vector<Series> series = present_series(epochs);
+  double first_epoch = INFINITY, last_epoch = -INFINITY;
+  for (size_t i = 0; i < epochs.size(); ++i) {
+    const double e = epoch_of(epochs[i], i);
+    if (std::isfinite(e))
+      first_epoch = std::min(first_epoch, e), last_epoch = std::max(last_epoch, e);
+  }
+  if (epochs.empty() || series.empty() || !std::isfinite(first_epoch)) {
+    return svg +
+           "<text class=\"empty\" x=\"480\" y=\"165\" text-anchor=\"middle\">no metrics "
+           "recorded</text>\n</svg>\n";
+  }
+  for (int index = 0; index < 2; ++index) {
+    const Panel panel = make_panel(epochs, series, index, first_epoch, last_epoch);
+    svg += panel_frame(panel, last_epoch);
+    for (const auto& s : series) svg += panel_curve(panel, s, epochs);
+  }
+  return svg + curves_legend(series) + "\n</svg>\n";
+}
+
+std::string heatmap_svg(const std::vector<PlotRow>& rows, size_t dim, std::string* caption) {
+  std::vector<size_t> shown = by_change(rows);
+  if (shown.size() > kMaxHeatmapRows) shown.resize(kMaxHeatmapRows);
+  const double cell_w =
+      dim > 0 ? std::max(2.0, std::min(28.0, 780.0 / static_cast<double>(dim))) : 28;
+  const double width = kLabelWidth + cell_w * static_cast<double>(dim) + 20;
+  const double height = kHeatmapTop + kCellHeight * static_cast<double>(shown.size()) + 50;
+  double scale = 0;
+  for (const size_t i : shown) {
+    for (size_t d = 0; d < dim; ++d)
+      scale = std::max(scale, static_cast<double>(std::fabs(rows[i].diff[d])));
+  }
+  std::string svg =
+      "<svg id=\"heatmap\" viewBox=\"0 0 " + num(std::max(width, 400.0)) + " " + num(height) +
+      "\" style=\"max-width:" + num(std::max(width, 400.0)) +
+      "px\" role=\"img\" aria-label=\"after minus before, per token and dimension\">\n";
+  svg += heatmap_ticks(dim, cell_w);
+  for (size_t r = 0; r < shown.size(); ++r)
+    svg += heatmap_row(rows[shown[r]], r, dim, cell_w, scale);
+  svg += heatmap_key(shown.size(), scale);
+  *caption = std::to_string(shown.size()) + " of " + std::to_string(rows.size()) +
+             " rows (the ones that moved most, largest first) by " + std::to_string(dim) +
+             " dimensions.";
+  return svg + "</svg>\n";
+}
+
+}  // namespace embtrain
