@@ -13,6 +13,7 @@
 #include "embtrain/text/config.h"
 #include "embtrain/text/dataset.h"
 #include "embtrain/text/error.h"
+#include "embtrain/text/inspect.h"
 #include "embtrain/text/io.h"
 #include "embtrain/text/run_dir.h"
 #include "embtrain/torch/python_file.h"
@@ -337,8 +338,9 @@ void compare_runs(const CompareOptions& options) {
                            {"change_b", r.change_b}});
   }
   json metric_delta = json::object();
-  const json report_a = json::parse(read_file(in_run(options.run_a, run_file::report)));
-  const json report_b = json::parse(read_file(in_run(options.run_b, run_file::report)));
+  // read_report: the same format check as inspect and report (a hostile report.json is an error).
+  const json report_a = read_report(options.run_a);
+  const json report_b = read_report(options.run_b);
   for (const auto& [split, values] : report_a.at("metrics").items()) {
     if (!report_b.at("metrics").contains(split)) continue;
     for (const auto& [key, value] : values.items()) {
