@@ -114,16 +114,26 @@ json nearest(const Matrix& m, const std::vector<double>& norms, const Vocab& voc
   return result;
 }
 
-json build_report(const ReportInput& in, const ReportConfig& config) {
-  const Vocab& vocab = *in.vocab;
-  const int64_t rows = in.before.rows;
-  const int64_t dim = in.before.dim;
-  auto at = [](auto& v, int64_t i) -> decltype(auto) { return v[static_cast<size_t>(i)]; };
+namespace {
 
-  // Numbers for every row first; JSON only for the rows the report keeps.
-  std::vector<double> change(static_cast<size_t>(rows));
-  std::vector<char> changed(static_cast<size_t>(rows));
+template <typename V>
+decltype(auto) at(V& v, int64_t i) {
+  return v[static_cast<size_t>(i)];
+}
+
+// How each of the V rows moved: numbers for every row, whatever the report keeps.
+struct RowChanges {
+  std::vector<double> norm;      // [V] L2 norm of after - before
+  std::vector<char> changed;     // [V] any element differs
   int64_t changed_rows = 0, never_in_batch = 0;
+  std::vector<int64_t> by_change;  // row ids, the first top_changed sorted by norm, largest first
+};
+
+RowChanges measure_changes(const ReportInput& in, const ReportConfig& config) {
+  const int64_t rows = in.before.rows, dim = in.before.dim;
+  RowChanges out;
+  out.norm.resize(static_cast<size_t>(rows));
+  out.changed.resize(static_cast<size_t>(rows));
   for (int64_t r = 0; r < rows; ++r) {
     double sum = 0;
     bool moved = false;
@@ -132,22 +142,27 @@ json build_report(const ReportInput& in, const ReportConfig& config) {
       moved = moved || in.after.row(r)[d] != in.before.row(r)[d];
       sum += static_cast<double>(delta) * delta;
     }
-    at(change, r) = std::sqrt(sum);
-    at(changed, r) = moved;
-    changed_rows += moved;
-    never_in_batch += at(in.batch_steps, r) == 0;
+    at(out.norm, r) = std::sqrt(sum);
+    at(out.changed, r) = moved;
+    out.changed_rows += moved;
+    out.never_in_batch += at(in.batch_steps, r) == 0;
   }
-  std::vector<int64_t> by_change(static_cast<size_t>(rows));
-  std::iota(by_change.begin(), by_change.end(), 0);
+  out.by_change.resize(static_cast<size_t>(rows));
+  std::iota(out.by_change.begin(), out.by_change.end(), 0);
   const auto top_changed = std::min<int64_t>(rows, std::max<int64_t>(config.max_rows, 20));
-  std::partial_sort(by_change.begin(), by_change.begin() + top_changed, by_change.end(),
+  const auto& norm = out.norm;
+  std::partial_sort(out.by_change.begin(), out.by_change.begin() + top_changed, out.by_change.end(),
                     [&](int64_t a, int64_t b) {
-                      return at(change, a) > at(change, b) ||
-                             (at(change, a) == at(change, b) && a < b);
+                      return at(norm, a) > at(norm, b) || (at(norm, a) == at(norm, b) && a < b);
                     });
+  return out;
+}
 
-  // Tracked pairs, and the rows that must be kept whatever the size.
-  std::vector<int64_t> pinned;
+// report.pairs' cosines before and after; the rows of found pairs and of report.tokens are
+// appended to `pinned` (kept whatever the vocabulary's size).
+json track_pairs(const ReportInput& in, const ReportConfig& config, std::vector<int64_t>& pinned) {
+  const Vocab& vocab = *in.vocab;
+  const int64_t dim = in.before.dim;
   json pairs = json::array();
   for (const auto& pair : config.pairs) {
     const int64_t a = vocab.find(pair[0]);
@@ -170,94 +185,132 @@ json build_report(const ReportInput& in, const ReportConfig& config) {
     const int64_t id = vocab.find(token);
     if (id >= 0) pinned.push_back(id);
   }
-  const bool complete = rows <= config.max_rows;
+  return pairs;
+}
+
+// Every row when the vocabulary is small enough; else the pinned rows and the max_rows rows
+// that moved most, in index order.
+std::vector<int64_t> rows_to_keep(int64_t rows, const ReportConfig& config,
+                                  const std::vector<int64_t>& pinned, const RowChanges& changes) {
   std::vector<int64_t> kept;
-  if (complete) {
+  if (rows <= config.max_rows) {
     kept.resize(static_cast<size_t>(rows));
     std::iota(kept.begin(), kept.end(), 0);
-  } else {
-    kept = pinned;
-    kept.insert(kept.end(), by_change.begin(), by_change.begin() + std::min(rows, config.max_rows));
-    std::sort(kept.begin(), kept.end());
-    kept.erase(std::unique(kept.begin(), kept.end()), kept.end());
+    return kept;
   }
+  kept = pinned;
+  kept.insert(kept.end(), changes.by_change.begin(),
+              changes.by_change.begin() + std::min(rows, config.max_rows));
+  std::sort(kept.begin(), kept.end());
+  kept.erase(std::unique(kept.begin(), kept.end()), kept.end());
+  return kept;
+}
 
+// before/after/diff rows and the per-token records of the kept rows.
+struct RowSections {
   json before = json::array(), after = json::array(), diff = json::array(), tokens = json::array();
+};
+
+RowSections row_sections(const ReportInput& in, const std::vector<int64_t>& kept,
+                         const RowChanges& changes) {
+  const int64_t dim = in.before.dim;
+  RowSections out;
   std::vector<float> delta(static_cast<size_t>(dim));
   for (const int64_t r : kept) {
-    before.push_back(row_json(in.before.row(r), dim));
-    after.push_back(row_json(in.after.row(r), dim));
+    out.before.push_back(row_json(in.before.row(r), dim));
+    out.after.push_back(row_json(in.after.row(r), dim));
     for (int64_t d = 0; d < dim; ++d) at(delta, d) = in.after.row(r)[d] - in.before.row(r)[d];
-    diff.push_back(delta);
+    out.diff.push_back(delta);
     const int64_t batch_steps = at(in.batch_steps, r);
     const int64_t grad_steps = at(in.grad_steps, r);
-    tokens.push_back(
+    const bool changed = at(changes.changed, r) != 0;
+    out.tokens.push_back(
         {{"index", r},
-         {"token", vocab.token(r)},
+         {"token", in.vocab->token(r)},
          {"count", at(in.counts, r)},
          {"positive_count", at(in.positive_counts, r)},
-         {"change_norm", at(change, r)},
+         {"change_norm", at(changes.norm, r)},
          {"cosine", cosine(in.before.row(r), in.after.row(r), dim)},
-         {"changed", at(changed, r) != 0},
+         {"changed", changed},
          {"batch_steps", batch_steps},
          {"grad_steps", grad_steps},
-         {"why", why_text(step_history(batch_steps, grad_steps), at(changed, r) != 0)}});
+         {"why", why_text(step_history(batch_steps, grad_steps), changed)}});
   }
+  return out;
+}
 
+// token -> {before, after}: its report.neighbors nearest tokens, for the kept rows of a small
+// vocabulary, else for the pinned rows and the 20 that moved most.
+json neighbour_lists(const ReportInput& in, const ReportConfig& config, const std::vector<int64_t>& kept,
+                     const std::vector<int64_t>& pinned, const RowChanges& changes, bool complete) {
   json neighbors = json::object();
-  if (config.neighbors > 0) {
-    std::vector<int64_t> subjects;
-    if (rows <= kAllNeighboursUpTo) {
-      subjects = kept;
-    } else {
-      subjects = pinned;
-      subjects.insert(subjects.end(), by_change.begin(),
-                      by_change.begin() + std::min<int64_t>(20, rows));
-    }
-    // A large vocabulary's neighbours are searched among the rows training
-    // touched: rows never in a batch are their random initialisation, and
-    // scanning them would make the report grow with the vocabulary.
-    std::vector<int64_t> touched;
-    if (!complete) {
-      for (int64_t r = 0; r < rows; ++r) {
-        if (at(in.batch_steps, r) > 0) touched.push_back(r);
-      }
-    }
-    const auto* candidates = complete ? nullptr : &touched;
-    const auto norms_before = row_norms(in.before);
-    const auto norms_after = row_norms(in.after);
-    for (const int64_t r : subjects) {
-      neighbors[vocab.token(r)] = {
-          {"before", nearest(in.before, norms_before, vocab, r, config.neighbors, candidates)},
-          {"after", nearest(in.after, norms_after, vocab, r, config.neighbors, candidates)}};
+  if (config.neighbors <= 0) return neighbors;
+  const int64_t rows = in.before.rows;
+  std::vector<int64_t> subjects;
+  if (rows <= kAllNeighboursUpTo) {
+    subjects = kept;
+  } else {
+    subjects = pinned;
+    subjects.insert(subjects.end(), changes.by_change.begin(),
+                    changes.by_change.begin() + std::min<int64_t>(20, rows));
+  }
+  // A large vocabulary's neighbours are searched among the rows training touched: rows never
+  // in a batch are their random initialisation, and scanning them would make the report grow
+  // with the vocabulary.
+  std::vector<int64_t> touched;
+  if (!complete) {
+    for (int64_t r = 0; r < rows; ++r) {
+      if (at(in.batch_steps, r) > 0) touched.push_back(r);
     }
   }
+  const auto* candidates = complete ? nullptr : &touched;
+  const auto norms_before = row_norms(in.before);
+  const auto norms_after = row_norms(in.after);
+  for (const int64_t r : subjects) {
+    neighbors[in.vocab->token(r)] = {
+        {"before", nearest(in.before, norms_before, *in.vocab, r, config.neighbors, candidates)},
+        {"after", nearest(in.after, norms_after, *in.vocab, r, config.neighbors, candidates)}};
+  }
+  return neighbors;
+}
 
-  // `vocab` names the rows of before/after/diff: every token when complete, the
-  // kept rows' tokens (at the indices in `rows`) when not.
+}  // namespace
+
+json build_report(const ReportInput& in, const ReportConfig& config) {
+  const int64_t rows = in.before.rows;
+  const RowChanges changes = measure_changes(in, config);
+  std::vector<int64_t> pinned;
+  const json pairs = track_pairs(in, config, pinned);
+  const bool complete = rows <= config.max_rows;
+  const std::vector<int64_t> kept = rows_to_keep(rows, config, pinned, changes);
+  RowSections sections = row_sections(in, kept, changes);
+  const json neighbors = neighbour_lists(in, config, kept, pinned, changes, complete);
+
+  // `vocab` names the rows of before/after/diff: every token when complete, the kept rows'
+  // tokens (at the indices in `rows`) when not.
   json vocab_list = json::array();
-  for (const int64_t r : kept) vocab_list.push_back(vocab.token(r));
-  const int64_t top = rows == 0 ? -1 : by_change.front();
+  for (const int64_t r : kept) vocab_list.push_back(in.vocab->token(r));
+  const int64_t top = rows == 0 ? -1 : changes.by_change.front();
   return {{"format", "embtrain-report/1"},
           {"vocab", vocab_list},
           {"complete", complete},
           {"rows", kept},
-          {"before", before},
-          {"after", after},
-          {"diff", diff},
-          {"tokens", tokens},
+          {"before", std::move(sections.before)},
+          {"after", std::move(sections.after)},
+          {"diff", std::move(sections.diff)},
+          {"tokens", std::move(sections.tokens)},
           {"pairs", pairs},
           {"neighbors", neighbors},
           {"summary",
            {{"rows", rows},
-            {"dim", dim},
-            {"rows_changed", changed_rows},
-            {"rows_unchanged", rows - changed_rows},
-            {"rows_never_in_batch", never_in_batch},
+            {"dim", in.before.dim},
+            {"rows_changed", changes.changed_rows},
+            {"rows_unchanged", rows - changes.changed_rows},
+            {"rows_never_in_batch", changes.never_in_batch},
             {"optimizer_steps", in.total_steps},
-            {"largest_change",
-             top < 0 ? json(nullptr)
-                     : json{{"token", vocab.token(top)}, {"change_norm", at(change, top)}}}}},
+            {"largest_change", top < 0 ? json(nullptr)
+                                       : json{{"token", in.vocab->token(top)},
+                                              {"change_norm", at(changes.norm, top)}}}}},
           {"metrics", in.metrics},
           {"config", in.config},
           {"seed", in.seed},

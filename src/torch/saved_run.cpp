@@ -284,41 +284,41 @@ void export_embeddings(const ExportOptions& options) {
                before.size(1), options.when);
 }
 
-void compare_runs(const CompareOptions& options) {
-  const LoadedRun a = load_run(options.run_a, false);
-  const LoadedRun b = load_run(options.run_b, false);
-  const auto [before_a, after_a] = load_embeddings(options.run_a, a.vocab.size());
-  const auto [before_b, after_b] = load_embeddings(options.run_b, b.vocab.size());
-  if (before_a.size(1) != before_b.size(1)) {
-    throw Error::usage("the runs' embeddings differ in dimension (" + std::to_string(before_a.size(1)) +
-                       " vs " + std::to_string(before_b.size(1)) + ")");
-  }
-  const int64_t dim = before_a.size(1);
-  const Matrix ba = matrix_view(before_a), aa = matrix_view(after_a), bb = matrix_view(before_b), ab = matrix_view(after_b);
-  struct Row {
-    std::string token;
-    float cosine_after, cosine_change;
-    double change_a, change_b;
-  };
-  std::vector<Row> rows;
+namespace {
+
+// One token both runs have: how its trained vectors compare.
+struct TokenComparison {
+  std::string token;
+  float cosine_after, cosine_change;  // between the runs' after rows, and their changes
+  double change_a, change_b;          // how far it moved in each run (L2)
+};
+
+// Every token of run A that run B has too, in A's order.
+std::vector<TokenComparison> compare_tokens(const LoadedRun& a, const LoadedRun& b, const Matrix& ba,
+                                            const Matrix& aa, const Matrix& bb, const Matrix& ab) {
+  const int64_t dim = ba.dim;
+  std::vector<TokenComparison> rows;
   std::vector<float> delta_a(static_cast<size_t>(dim)), delta_b(static_cast<size_t>(dim));
-  double cosine_sum = 0;
   for (int64_t ia = 0; ia < a.vocab.size(); ++ia) {
     const int64_t ib = b.vocab.find(a.vocab.token(ia));
     if (ib < 0) continue;
     double na = 0, nb = 0;
     for (int64_t d = 0; d < dim; ++d) {
-      delta_a[static_cast<size_t>(d)] = aa.row(ia)[d] - ba.row(ia)[d];
-      delta_b[static_cast<size_t>(d)] = ab.row(ib)[d] - bb.row(ib)[d];
-      na += static_cast<double>(delta_a[static_cast<size_t>(d)]) * delta_a[static_cast<size_t>(d)];
-      nb += static_cast<double>(delta_b[static_cast<size_t>(d)]) * delta_b[static_cast<size_t>(d)];
+      const auto k = static_cast<size_t>(d);
+      delta_a[k] = aa.row(ia)[d] - ba.row(ia)[d];
+      delta_b[k] = ab.row(ib)[d] - bb.row(ib)[d];
+      na += static_cast<double>(delta_a[k]) * delta_a[k];
+      nb += static_cast<double>(delta_b[k]) * delta_b[k];
     }
     rows.push_back({a.vocab.token(ia), cosine(aa.row(ia), ab.row(ib), dim),
                     cosine(delta_a.data(), delta_b.data(), dim), std::sqrt(na), std::sqrt(nb)});
-    cosine_sum += rows.back().cosine_after;
   }
-  // Moved differently: among tokens that moved in either run, the lowest
-  // cosine between the two changes, then the largest gap in how far they moved.
+  return rows;
+}
+
+// Moved differently: among tokens that moved in either run, the lowest cosine between the two
+// changes, then the largest gap in how far they moved; the first `top`.
+json moved_differently(const std::vector<TokenComparison>& rows, int64_t top) {
   std::vector<size_t> order(rows.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
@@ -329,56 +329,83 @@ void compare_runs(const CompareOptions& options) {
     return std::abs(rows[x].change_a - rows[x].change_b) > std::abs(rows[y].change_a - rows[y].change_b);
   });
   json differently = json::array();
-  for (size_t i = 0; i < std::min<size_t>(static_cast<size_t>(options.top), order.size()); ++i) {
-    const Row& r = rows[order[i]];
+  for (size_t i = 0; i < std::min<size_t>(static_cast<size_t>(top), order.size()); ++i) {
+    const TokenComparison& r = rows[order[i]];
     differently.push_back({{"token", r.token},
                            {"cosine_after", r.cosine_after},
                            {"cosine_change", r.cosine_change},
                            {"change_a", r.change_a},
                            {"change_b", r.change_b}});
   }
+  return differently;
+}
+
+// split -> key -> {a, b, b_minus_a} for the float metrics both reports have.
+json metric_differences(const json& report_a, const json& report_b) {
   json metric_delta = json::object();
-  // read_report: the same format check as inspect and report (a hostile report.json is an error).
-  const json report_a = read_report(options.run_a);
-  const json report_b = read_report(options.run_b);
   for (const auto& [split, values] : report_a.at("metrics").items()) {
     if (!report_b.at("metrics").contains(split)) continue;
     for (const auto& [key, value] : values.items()) {
       if (value.is_number_float() && report_b["metrics"][split].contains(key)) {
-        metric_delta[split][key] = {{"a", value}, {"b", report_b["metrics"][split][key]},
-                                    {"b_minus_a", report_b["metrics"][split][key].get<double>() - value.get<double>()}};
+        const json& b = report_b["metrics"][split][key];
+        metric_delta[split][key] = {{"a", value}, {"b", b}, {"b_minus_a", b.get<double>() - value.get<double>()}};
       }
     }
   }
-  const json out = {{"run_a", options.run_a},
-                    {"run_b", options.run_b},
-                    {"common_tokens", rows.size()},
-                    {"only_in_a", a.vocab.size() - static_cast<int64_t>(rows.size())},
-                    {"only_in_b", b.vocab.size() - static_cast<int64_t>(rows.size())},
-                    {"mean_cosine_after", rows.empty() ? 0.0 : cosine_sum / static_cast<double>(rows.size())},
-                    {"moved_differently", differently},
-                    {"metrics", metric_delta}};
-  if (options.json) {
-    std::cout << out.dump() << '\n';
-    return;
-  }
+  return metric_delta;
+}
+
+void print_comparison(const json& out) {
   std::cout << fmt::format("{} common tokens ({} only in A, {} only in B); mean cosine between the runs' "
                            "trained vectors {:.4f}\n\nmoved differently:\n  {:<24} {:>10} {:>10} {:>10} {:>10}\n",
                            out["common_tokens"].get<int64_t>(), out["only_in_a"].get<int64_t>(),
                            out["only_in_b"].get<int64_t>(), out["mean_cosine_after"].get<double>(), "token",
                            "cos(after)", "cos(change)", "change A", "change B");
-  for (const auto& r : differently) {
+  for (const auto& r : out["moved_differently"]) {
     std::cout << fmt::format("  {:<24} {:>+10.4f} {:>+10.4f} {:>10.4f} {:>10.4f}\n", r["token"].get<std::string>(),
                              r["cosine_after"].get<double>(), r["cosine_change"].get<double>(),
                              r["change_a"].get<double>(), r["change_b"].get<double>());
   }
   std::cout << "\nmetrics (B - A):\n";
-  for (const auto& [split, values] : metric_delta.items()) {
+  for (const auto& [split, values] : out["metrics"].items()) {
     for (const auto& [key, value] : values.items()) {
       std::cout << fmt::format("  {:<6} {:<10} {:.4f} -> {:.4f} ({:+.4f})\n", split, key, value["a"].get<double>(),
                                value["b"].get<double>(), value["b_minus_a"].get<double>());
     }
   }
+}
+
+}  // namespace
+
+void compare_runs(const CompareOptions& options) {
+  const LoadedRun a = load_run(options.run_a, false);
+  const LoadedRun b = load_run(options.run_b, false);
+  const auto [before_a, after_a] = load_embeddings(options.run_a, a.vocab.size());
+  const auto [before_b, after_b] = load_embeddings(options.run_b, b.vocab.size());
+  if (before_a.size(1) != before_b.size(1)) {
+    throw Error::usage("the runs' embeddings differ in dimension (" + std::to_string(before_a.size(1)) +
+                       " vs " + std::to_string(before_b.size(1)) + ")");
+  }
+  const auto rows = compare_tokens(a, b, matrix_view(before_a), matrix_view(after_a),
+                                   matrix_view(before_b), matrix_view(after_b));
+  double cosine_sum = 0;
+  for (const auto& row : rows) cosine_sum += row.cosine_after;
+  // read_report: the same format check as inspect and report (a hostile report.json is an error).
+  const json metrics = metric_differences(read_report(options.run_a), read_report(options.run_b));
+  const int64_t common = static_cast<int64_t>(rows.size());
+  const json out = {{"run_a", options.run_a},
+                    {"run_b", options.run_b},
+                    {"common_tokens", common},
+                    {"only_in_a", a.vocab.size() - common},
+                    {"only_in_b", b.vocab.size() - common},
+                    {"mean_cosine_after", rows.empty() ? 0.0 : cosine_sum / static_cast<double>(common)},
+                    {"moved_differently", moved_differently(rows, options.top)},
+                    {"metrics", metrics}};
+  if (options.json) {
+    std::cout << out.dump() << '\n';
+    return;
+  }
+  print_comparison(out);
 }
 
 }  // namespace embtrain
