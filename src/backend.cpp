@@ -29,6 +29,15 @@ const TorchBackend& torch_backend() {
         errors += std::string(" ") + ::dlerror();
         continue;
       }
+      using Version = int (*)();
+      auto version = reinterpret_cast<Version>(::dlsym(handle, "embtrain_torch_backend_version"));
+      const int found = version ? version() : 1;  // version 1 exported no version
+      if (found != kTorchBackendVersion) {
+        throw Error::runtime("'" + path.string() + "' has torch interface version " +
+                             std::to_string(found) + ", but this embtrain binary needs version " +
+                             std::to_string(kTorchBackendVersion) +
+                             ": build both from the same source (cmake --build build)");
+      }
       using Entry = const TorchBackend* (*)();
       auto entry = reinterpret_cast<Entry>(::dlsym(handle, "embtrain_torch_backend"));
       if (entry) return entry();

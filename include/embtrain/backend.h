@@ -20,6 +20,12 @@ struct NeighborsOptions;
 struct ExportOptions;
 struct CompareOptions;
 
+// The version of the interface below. Bump it whenever TorchBackend, or any type its functions
+// take, changes: the binary checks the library's version before the first call, so a stale
+// libembtrain_torch.so (an old build beside a new binary, or EMBTRAIN_TORCH_LIB) is a clear
+// error instead of a call through mismatched pointers.
+inline constexpr int kTorchBackendVersion = 2;
+
 struct TorchBackend {
   int (*run_training)(const Config&, const RunOptions&, PreparedData&);
   void (*predict)(const PredictOptions&);
@@ -35,5 +41,6 @@ const TorchBackend& torch_backend();
 
 }  // namespace embtrain
 
-// Exported by libembtrain_torch.so.
+// Exported by libembtrain_torch.so: its interface version, then the function table.
+extern "C" int embtrain_torch_backend_version();
 extern "C" const embtrain::TorchBackend* embtrain_torch_backend();

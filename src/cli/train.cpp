@@ -45,6 +45,7 @@ void run_train(const TrainOptions& options) {
   }
   std::optional<RunDir> fresh;
   if (!run.resume) fresh = RunDir::prepare_new(run.output_dir, run.force);
+  const RunLock lock = RunDir::at(run.output_dir).lock();  // held until the run is written
   // Loading LibTorch takes ~0.2 s; read and encode the data meanwhile.
   auto backend = std::async(std::launch::async, [] { return &torch_backend(); });
   PreparedData data = prepare_data(config);

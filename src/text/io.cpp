@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -35,6 +36,41 @@ bool is_special_file(const std::string& path) {
          !std::filesystem::is_directory(status);
 }
 
+// The temp files being written right now, for remove_temp_files_in_flight(). A slot is claimed,
+// filled, then published; a signal handler reads only published slots.
+constexpr int kTempSlots = 16;
+constexpr size_t kTempPathMax = 4096;
+char temp_paths[kTempSlots][kTempPathMax];
+std::atomic<bool> temp_claimed[kTempSlots];
+std::atomic<bool> temp_published[kTempSlots];
+
+// Registers `path` while it lives (none when every slot is taken or the path is too long).
+class TempFileRecord {
+ public:
+  explicit TempFileRecord(const std::string& path) {
+    if (path.size() >= kTempPathMax) return;
+    for (int i = 0; i < kTempSlots; ++i) {
+      bool expected = false;
+      if (temp_claimed[i].compare_exchange_strong(expected, true)) {
+        std::memcpy(temp_paths[i], path.c_str(), path.size() + 1);
+        temp_published[i].store(true);
+        slot_ = i;
+        return;
+      }
+    }
+  }
+  ~TempFileRecord() {
+    if (slot_ < 0) return;
+    temp_published[slot_].store(false);
+    temp_claimed[slot_].store(false);
+  }
+  TempFileRecord(const TempFileRecord&) = delete;
+  TempFileRecord& operator=(const TempFileRecord&) = delete;
+
+ private:
+  int slot_ = -1;
+};
+
 // Writes all of `content` to `fd`; returns 0 or the errno of the first failed write.
 int write_all(int fd, const char* bytes, size_t size) {
   size_t done = 0;
@@ -53,6 +89,7 @@ void write_atomically(const std::string& path, const std::function<void(const Si
                       bool durable) {
   const bool special = is_special_file(path);
   const std::string target = special ? path : path + ".tmp-" + std::to_string(::getpid());
+  const TempFileRecord record(special ? std::string(kTempPathMax, 'x') : target);  // not a device
   const int fd = special ? ::open(target.c_str(), O_WRONLY | O_CLOEXEC)
                          : ::open(target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw Error::runtime("cannot write '" + path + "': " + std::strerror(errno));
@@ -94,6 +131,12 @@ void append_line(const std::string& path, std::string_view line) {
   int failure = write_all(fd, text.data(), text.size());  // one write(): a whole line or none
   if (::close(fd) != 0 && failure == 0) failure = errno;
   if (failure != 0) throw Error::runtime("cannot append to '" + path + "': " + std::strerror(failure));
+}
+
+void remove_temp_files_in_flight() noexcept {
+  for (int i = 0; i < kTempSlots; ++i) {
+    if (temp_published[i].load()) ::unlink(temp_paths[i]);
+  }
 }
 
 void ensure_writable_dir(const std::string& dir) {

@@ -1,6 +1,12 @@
 // run_dir.cpp — RunDir: opening, vetting and preparing run folders.
 #include "embtrain/text/run_dir.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 #include <vector>
@@ -47,10 +53,35 @@ RunDir RunDir::open_resumable(const std::string& path) {
     throw Error::usage("cannot resume '" + path + "': no such folder, so no checkpoint.pt to resume from");
   }
   RunDir run(path);
+  if (!run.has(run_file::checkpoint) && run.has(run_file::report)) {
+    throw Error::usage("cannot resume '" + path + "': the run has finished, and it kept no "
+                       "checkpoint.pt to extend it from (train.checkpoint_every > 0 keeps one at "
+                       "the end)");
+  }
   for (const char* name : {run_file::config, run_file::checkpoint}) {
     if (!run.has(name)) throw Error::usage("cannot resume '" + path + "': it has no " + name);
   }
   return run;
+}
+
+RunLock::~RunLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing drops the flock
+}
+
+RunLock RunDir::lock() const {
+  // The lock is on the folder itself, so that taking it writes nothing into the folder.
+  const int fd = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw Error::runtime("cannot lock '" + path_ + "': " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int reason = errno;
+    ::close(fd);
+    if (reason == EWOULDBLOCK) {
+      throw Error::usage("another embtrain is writing '" + path_ +
+                         "' right now; wait for it to finish, or choose another --output-dir");
+    }
+    throw Error::runtime("cannot lock '" + path_ + "': " + std::strerror(reason));
+  }
+  return RunLock(fd);
 }
 
 void RunDir::remove_previous_run() const {

@@ -21,7 +21,8 @@ constexpr int64_t kFormat = 1;
 }  // namespace
 
 void save_checkpoint(const std::string& path, Classifier& model, const torch::optim::Optimizer& optimizer,
-                     const TrainProgress& progress, const std::string& metrics_lines) {
+                     const TrainProgress& progress, const std::string& metrics_lines,
+                     const std::string& fingerprint) {
   torch::NoGradGuard no_grad;
   for (const auto& parameter : model->parameters()) {
     if (!torch::isfinite(parameter).all().item<bool>()) {
@@ -50,8 +51,21 @@ void save_checkpoint(const std::string& path, Classifier& model, const torch::op
     archive.write("grad_steps", to_tensor(progress.stats.grad_steps));
     archive.write("total_steps", c10::IValue(progress.stats.total_steps));
     archive.write("metrics_lines", c10::IValue(metrics_lines));
+    archive.write("fingerprint", c10::IValue(fingerprint));
     archive.save_to(sink);
   });
+}
+
+std::string read_checkpoint_fingerprint(const std::string& path) {
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path);
+  } catch (const c10::Error& e) {
+    throw Error::runtime("cannot resume from '" + path + "': not a readable checkpoint (" +
+                         e.what_without_backtrace() + ")");
+  }
+  c10::IValue value;
+  return archive.try_read("fingerprint", value) && value.isString() ? value.toStringRef() : "";
 }
 
 void load_checkpoint(const std::string& path, Classifier& model, torch::optim::Optimizer& optimizer,

@@ -24,6 +24,7 @@
 #include "embtrain/text/config.h"
 #include "embtrain/text/dataset.h"
 #include "embtrain/text/error.h"
+#include "embtrain/text/fingerprint.h"
 #include "embtrain/text/html_report.h"
 #include "embtrain/text/io.h"
 #include "embtrain/torch/matrix_view.h"
@@ -111,9 +112,9 @@ class ChromeTrace {
 };
 
 
-// Catches SIGINT and SIGTERM while it lives. The first sets received(); a
-// second exits at once (files are only ever renamed into place, so none is
-// left half-written).
+// Catches SIGINT and SIGTERM while it lives. The first sets received(); a second exits at
+// once, after unlinking the temp files being written (files are only ever renamed into place,
+// so none is left half-written).
 class SignalGuard {
  public:
   SignalGuard() {
@@ -134,7 +135,10 @@ class SignalGuard {
 
  private:
   static void handle(int signal_number) {
-    if (received_ != 0) ::_exit(128 + signal_number);
+    if (received_ != 0) {
+      remove_temp_files_in_flight();  // nothing half-written stays behind
+      ::_exit(128 + signal_number);
+    }
     received_ = signal_number;
   }
   static inline volatile std::sig_atomic_t received_ = 0;
@@ -176,6 +180,7 @@ struct Session {
   Classifier model{nullptr};
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   json resolved;                 // config.json: the config with absolute paths
+  std::string fingerprint;       // what this run's checkpoints belong to (text/fingerprint.h)
   TrainProgress progress;        // where training starts (a resume) and, after training, ends
   std::vector<json> epochs;      // metrics.jsonl's records so far, one per epoch
   int signal_number = 0;         // the signal that stopped training, or 0
@@ -196,6 +201,26 @@ std::string metrics_text(const std::vector<json>& epochs) {
   std::string text;
   for (const auto& epoch : epochs) text += epoch.dump() + "\n";
   return text;
+}
+
+// --resume: the checkpoint must belong to this config, vocabulary and data (fingerprint.h says
+// which keys may change); a usage error naming every difference otherwise.
+void check_resumable(const Session& session) {
+  const std::string path = session.run_dir.file(run_file::checkpoint);
+  const std::string saved = read_checkpoint_fingerprint(path);
+  if (saved.empty()) {
+    spdlog::warn("{} records no fingerprint (an older embtrain wrote it): cannot check that the "
+                 "config and data are unchanged", path);
+    return;
+  }
+  const std::string differences =
+      fingerprint_differences(fingerprint_from_text(saved), fingerprint_from_text(session.fingerprint));
+  if (!differences.empty()) {
+    throw Error::usage("cannot resume '" + session.options.output_dir +
+                       "': the run changed since its checkpoint (" + differences +
+                       "); a resume may change only train.epochs, train.threads, train.device, "
+                       "train.checkpoint_every and report.*");
+  }
 }
 
 // Threads, device, the model (from pretrained vectors if asked) and its optimizer; config.json
@@ -223,9 +248,10 @@ Session set_up(const Config& config, const RunOptions& options, PreparedData& da
   session.optimizer = make_optimizer(session.model, config.train);
 
   session.resolved = to_json(with_absolute_paths(config));
-  write_file_atomic(session.run_dir.file(run_file::config), session.resolved.dump(2) + "\n");
-  write_file_atomic(session.run_dir.file(run_file::vocab), data.vocab.to_text());
+  session.fingerprint = to_text(run_fingerprint(config, data));
+  // A resume reads and checks the checkpoint before the folder is written at all.
   if (options.resume) {
+    check_resumable(session);
     std::string lines;
     load_checkpoint(session.run_dir.file(run_file::checkpoint), session.model, *session.optimizer,
                     session.progress, lines);
@@ -237,6 +263,8 @@ Session set_up(const Config& config, const RunOptions& options, PreparedData& da
     for (std::string line; std::getline(stream, line);) session.epochs.push_back(json::parse(line));
     spdlog::info("resuming at epoch {}, step {}", session.progress.epoch, session.progress.step + 1);
   }
+  write_file_atomic(session.run_dir.file(run_file::config), session.resolved.dump(2) + "\n");
+  write_file_atomic(session.run_dir.file(run_file::vocab), data.vocab.to_text());
   // metrics.jsonl starts as the checkpoint has it (empty for a new run); epochs are appended.
   write_file_atomic(session.run_dir.file(run_file::metrics), metrics_text(session.epochs),
                     /*durable=*/false);
@@ -246,7 +274,7 @@ Session set_up(const Config& config, const RunOptions& options, PreparedData& da
 
 void save_checkpoint_of(Session& session) {
   save_checkpoint(session.run_dir.file(run_file::checkpoint), session.model, *session.optimizer,
-                  session.progress, metrics_text(session.epochs));
+                  session.progress, metrics_text(session.epochs), session.fingerprint);
 }
 
 // EMBTRAIN_TEST_SIGNAL_AT=EPOCH:STEP:SIGNAL (tests only) raises SIGNAL in this process right
@@ -283,7 +311,7 @@ void train_with_hooks(Session& session) {
     const int64_t every = config.train.checkpoint_every;
     if (every > 0 && record.epoch % every == 0 && record.epoch < config.train.epochs) {
       save_checkpoint(session.run_dir.file(run_file::checkpoint), session.model,
-                      *session.optimizer, now, metrics_text(session.epochs));
+                      *session.optimizer, now, metrics_text(session.epochs), session.fingerprint);
     }
     if (record.epoch % log_every == 0 || record.epoch == 1 || record.epoch == config.train.epochs) {
       progress.clear();
@@ -359,7 +387,13 @@ json write_artefacts(Session& session) {
   }
   // For a large vocabulary the optimizer's moments make checkpoint.pt the largest file: only
   // where an interruption stopped, or at the end of runs that asked for checkpoints.
-  if (session.progress.interrupted || config.train.checkpoint_every > 0) save_checkpoint_of(session);
+  if (session.progress.interrupted || config.train.checkpoint_every > 0) {
+    save_checkpoint_of(session);
+  } else if (session.run_dir.has(run_file::checkpoint)) {
+    // A checkpoint left by an earlier interruption belongs to an epoch this run has passed:
+    // keeping it would let a later --resume restart from there.
+    std::filesystem::remove(session.run_dir.file(run_file::checkpoint));
+  }
   // The optimizer's state (two [V, D] moments) is done with: free it before the report so that
   // peak memory is training's, not training's plus the report's.
   session.optimizer.reset();
@@ -456,4 +490,5 @@ const embtrain::TorchBackend kBackend{&embtrain::run_training,      &embtrain::p
                                       &torch_version};
 }  // namespace
 
+extern "C" int embtrain_torch_backend_version() { return embtrain::kTorchBackendVersion; }
 extern "C" const embtrain::TorchBackend* embtrain_torch_backend() { return &kBackend; }

@@ -16,6 +16,7 @@
 #include "embtrain/text/inspect.h"
 #include "embtrain/text/io.h"
 #include "embtrain/text/run_dir.h"
+#include "embtrain/text/utf8.h"
 #include "embtrain/torch/python_file.h"
 #include "embtrain/text/metrics.h"
 #include "embtrain/torch/matrix_view.h"
@@ -158,14 +159,29 @@ void predict(const PredictOptions& options) {
   };
   // Bounded chunks: a million stdin lines need no more memory than ten.
   constexpr size_t kChunk = 256;
+  // Text must be valid UTF-8 without NUL (as in data files): a bad input is an error naming
+  // it, after the complete lines before it are printed, so the output stays well-formed.
+  auto check_text = [&](const std::string& text, const std::string& where) {
+    size_t bad = 0;
+    const bool has_nul = text.find('\0') != std::string::npos;
+    if (has_nul || !valid_utf8(text, &bad)) {
+      flush();
+      throw Error::runtime(where + ": " + (has_nul ? std::string("NUL byte in the text")
+                                                   : "invalid UTF-8 at byte " + std::to_string(bad + 1)));
+    }
+  };
   if (!options.texts.empty()) {
-    for (const auto& text : options.texts) chunk.rows.push_back({0, text});
+    for (size_t i = 0; i < options.texts.size(); ++i) {
+      check_text(options.texts[i], "text argument " + std::to_string(i + 1));
+      chunk.rows.push_back({0, options.texts[i]});
+    }
     flush();
     return;
   }
   std::string line;
-  while (std::getline(std::cin, line)) {
+  for (int64_t number = 1; std::getline(std::cin, line); ++number) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
+    check_text(line, "stdin:" + std::to_string(number));
     chunk.rows.push_back({0, line});
     if (chunk.rows.size() == kChunk) flush();
   }

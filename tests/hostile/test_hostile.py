@@ -38,8 +38,15 @@ def train(*sets):
     return args
 
 
-def run(args, timeout=300):
-    return subprocess.run([binary, *args], cwd=work, capture_output=True, timeout=timeout)
+def run(args, timeout=300, env=None, stdin=b""):
+    return subprocess.run([binary, *args], cwd=work, capture_output=True, timeout=timeout,
+                          env=dict(os.environ, **(env or {})), input=stdin)
+
+
+def snapshot(folder):
+    """Every file of `folder` with its bytes: a failed command must leave it byte-identical."""
+    return {name: open(os.path.join(folder, name), "rb").read() for name in sorted(os.listdir(folder))
+            if os.path.isfile(os.path.join(folder, name))}
 
 
 # Two finished runs for the checkpoint cases.
@@ -51,6 +58,16 @@ shutil.copy(path("run8/checkpoint.pt"), path("other-shape/checkpoint.pt"))
 data = open(path("run4/checkpoint.pt"), "rb").read()
 write("truncated/checkpoint.pt", data[: len(data) // 2])
 write("garbage/checkpoint.pt", os.urandom(4096))
+
+# Runs that a command must not damage (issue: a run folder is never damaged).
+for name in ("force-bad-data", "resume-new-data", "resume-new-lr"):
+    shutil.copytree(path("run4"), path(name))
+run(train() + ["--output-dir", path("finished"), "--quiet"])  # no checkpoints asked for
+write("bad.tsv", b"1\tI am happy\nno tab on this line\n")
+write("more.tsv", GOOD + GOOD)  # the same tokens, so the same vocabulary, but other data
+# A stale torch library: the interface version of an old build.
+write("stale.c", "int embtrain_torch_backend_version(void) { return 1; }\n")
+subprocess.run(["cc", "-shared", "-fPIC", "-o", path("libstale.so"), path("stale.c")], check=True)
 
 big_line = b"1\t" + b"word " * (10 * 1024 * 1024) + b"\n"  # 50 MB on one line
 tiny_lines = b"1\ta\n0\tb\n" * 500000                         # a million lines
@@ -114,21 +131,53 @@ CASES = [
     ("output folder not writable", train() + ["--output-dir", "/proc/embtrain"], 1, "output folder"),
     ("existing run without --force", train() + ["--output-dir", path("run4")], 2, "--force"),
     ("export to a full disk", ["export", "--run", path("run4"), "--format", "vec", "--output", "/dev/full"], 1, "No space left"),
+    # run folders that a failed command must leave as they were
+    ("--force with data that turns out malformed", train() + ["--output-dir", path("force-bad-data"),
+     "--force", "--quiet", "--set", "data.train=" + path("bad.tsv")], 1, "bad.tsv:2",
+     {"unchanged": path("force-bad-data")}),
+    ("resume after the training data changed (same vocabulary)",
+     ["train", "--resume", path("resume-new-data"), "--quiet", "--set", "data.train=" + path("more.tsv")],
+     2, "data.train (encoded): 10 examples", {"unchanged": path("resume-new-data")}),
+    ("resume with a key a resume may not change",
+     ["train", "--resume", path("resume-new-lr"), "--quiet", "--set", "train.lr=0.5"], 2,
+     "train.lr: 0.0001 in the checkpoint, 0.5 now", {"unchanged": path("resume-new-lr")}),
+    ("resume a run that finished without a final checkpoint", ["train", "--resume", path("finished")], 2,
+     "the run has finished", {"unchanged": path("finished")}),
+    ("batch far larger than the data", train("train.batch_size=1099511627776"), 0, ""),
+    ("batch past the largest allowed", train("train.batch_size=9223372036854775807"), 2, "train.batch_size"),
+    ("embedding_dim x max_length too large", train("model.embedding_dim=1048577"), 2, "must be <= 1048576"),
+    ("a stale torch library", ["predict", "--run", path("run4"), "hello"], 1,
+     "has torch interface version 1, but this embtrain binary needs version",
+     {"env": {"EMBTRAIN_TORCH_LIB": path("libstale.so")}}),
+    ("predict: invalid UTF-8 on stdin", ["predict", "--json", "--run", path("run4")], 1,
+     "stdin:3: invalid UTF-8 at byte 5", {"stdin": b"I am happy\nI am sad\nbad \xff line\nnever read\n",
+                                          "stdout_lines": 2}),
+    ("predict: a NUL byte on stdin", ["predict", "--run", path("run4")], 1, "stdin:2: NUL byte",
+     {"stdin": b"I am happy\nnul\x00here\n", "stdout_lines": 1}),
     # checkpoints
-    ("checkpoint from another model shape", ["train", "--resume", path("other-shape"), "--quiet"], 1, "does not match"),
+    ("checkpoint from another model shape", ["train", "--resume", path("other-shape"), "--quiet"], 2,
+     "model.embedding_dim: 8 in the checkpoint, 4 now", {"unchanged": path("other-shape")}),
     ("truncated checkpoint", ["train", "--resume", path("truncated"), "--quiet"], 1, "not a readable checkpoint"),
     ("garbage checkpoint", ["train", "--resume", path("garbage"), "--quiet"], 1, "not a readable checkpoint"),
 ]
 
 passed = failed = 0
-for index, (name, args, code, needle) in enumerate(CASES):
+for index, (name, args, code, needle, *more) in enumerate(CASES):
+    extra = more[0] if more else {}
     out_dir = None
     if args[0] == "train" and "--output-dir" not in args and "--resume" not in args:
         out_dir = path(f"out-{index}")
         args = args + ["--output-dir", out_dir, "--quiet"]
-    result = run(args)
+    before = snapshot(extra["unchanged"]) if "unchanged" in extra else None
+    result = run(args, env=extra.get("env"), stdin=extra.get("stdin", b""))
     stderr = result.stderr.decode("utf-8", "replace")
     problems = []
+    if before is not None and snapshot(extra["unchanged"]) != before:
+        problems.append(f"{extra['unchanged']} changed")
+    if "stdout_lines" in extra:
+        lines = result.stdout.decode("utf-8", "replace").split("\n")
+        if lines[-1] != "" or len(lines) - 1 != extra["stdout_lines"]:
+            problems.append(f"stdout is not {extra['stdout_lines']} complete lines: {result.stdout!r}")
     if result.returncode != code:
         problems.append(f"exit {result.returncode}, expected {code}")
     if code != 0:

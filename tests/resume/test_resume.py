@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -85,6 +86,24 @@ for optimizer, sig, code, epoch, step in (("adam", signal.SIGINT, 130, 3, 500),
     again = subprocess.run([binary, "train", "--resume", cut], cwd=ROOT, capture_output=True, text=True)
     check(f"{optimizer}: resuming a finished run is a usage error",
           again.returncode == 2 and "already finished" in again.stderr, again.stderr)
+
+# One writer per run folder: a second train into a folder that a running train is writing is
+# refused at once (exit 2), and the first finishes intact (its report equals the same run's).
+busy = os.path.join(work, "busy")
+shutil.rmtree(busy, ignore_errors=True)
+extra = ["train.optimizer=adam", "model.pooling=mean", "train.checkpoint_every=2"]
+first = train(busy, *LONG, *extra, wait=False)
+deadline = time.time() + 60
+while not os.path.exists(f"{busy}/metrics.jsonl") and time.time() < deadline and first.poll() is None:
+    time.sleep(0.01)
+second = subprocess.run([binary, "train", "--config", "configs/seed.json", "--output-dir", busy, "--force",
+                         "--quiet"], cwd=ROOT, capture_output=True, text=True)
+first_err = first.communicate()[1]
+check("a second train into a folder being written is refused at once",
+      second.returncode == 2 and "another embtrain is writing" in second.stderr, second.stderr)
+check("... and the first run finishes intact",
+      first.returncode == 0 and read(f"{busy}/report.json") == read(os.path.join(work, "full-adam", "report.json")),
+      first_err)
 
 # Divergence names the epoch and step and keeps the earlier checkpoint.
 div = os.path.join(work, "diverge")

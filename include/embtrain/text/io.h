@@ -31,6 +31,10 @@ void write_atomically(const std::string& path, const std::function<void(const Si
 // logs that grow by a line (metrics.jsonl), so that I/O grows with the lines, not their square.
 void append_line(const std::string& path, std::string_view line);
 
+// Unlinks the temp files (`path.tmp-<pid>`) this process is writing at this moment, using only
+// async-signal-safe calls: for a signal handler that is about to _exit().
+void remove_temp_files_in_flight() noexcept;
+
 // Creates `dir` (and parents) and checks that a file can be written in it.
 void ensure_writable_dir(const std::string& dir);
 

@@ -30,6 +30,21 @@ inline constexpr std::array<const char*, 8> all = {config,     vocab,      metri
                                                    model,      embeddings, report_html, report};
 }  // namespace run_file
 
+// While it lives, this process is the only one writing the run folder: an flock() on the
+// folder itself, which the kernel drops when the process dies, however it dies.
+class RunLock {
+ public:
+  explicit RunLock(int fd) : fd_(fd) {}
+  ~RunLock();
+  RunLock(RunLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  RunLock(const RunLock&) = delete;
+  RunLock& operator=(const RunLock&) = delete;
+  RunLock& operator=(RunLock&&) = delete;
+
+ private:
+  int fd_;
+};
+
 class RunDir {
  public:
   // A folder that holds a finished run (report.json). Throws the one "not a run" Error (usage,
@@ -44,6 +59,8 @@ class RunDir {
   static RunDir prepare_new(const std::string& path, bool force);
   // Removes the files of a run that was in this folder (none for a fresh folder).
   void remove_previous_run() const;
+  // Takes the folder for this process; another `train` writing it is an Error (usage) at once.
+  RunLock lock() const;
   // No checks: for the writer that prepare_new or open_resumable already vetted.
   static RunDir at(const std::string& path) { return RunDir(path); }
 

@@ -16,8 +16,14 @@
 
 namespace embtrain {
 
+// `fingerprint`: what the checkpoint belongs to (text/fingerprint.h's to_text).
 void save_checkpoint(const std::string& path, Classifier& model, const torch::optim::Optimizer& optimizer,
-                     const TrainProgress& progress, const std::string& metrics_lines);
+                     const TrainProgress& progress, const std::string& metrics_lines,
+                     const std::string& fingerprint = "");
+
+// The fingerprint a checkpoint was saved with ("" for one from before fingerprints), read
+// without loading the rest: --resume compares it before anything else.
+std::string read_checkpoint_fingerprint(const std::string& path);
 
 // Loads into a model and optimizer built from the same config and vocabulary;
 // a checkpoint of another shape is an Error naming the file.

@@ -1,0 +1,110 @@
+// fingerprint.cpp — run_fingerprint and its comparison.
+#include "embtrain/text/fingerprint.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstring>
+#include <set>
+
+#include "embtrain/text/config.h"
+#include "embtrain/text/prepare.h"
+
+namespace embtrain {
+namespace {
+
+using nlohmann::json;
+
+// FNV-1a, 64 bits: fast, dependency-free, and enough to tell two corpora apart.
+struct Fnv {
+  uint64_t state = 1469598103934665603ull;
+  void add(const void* data, size_t size) {
+    const auto* bytes = static_cast<const unsigned char*>(data);
+    for (size_t i = 0; i < size; ++i) state = (state ^ bytes[i]) * 1099511628211ull;
+  }
+  template <typename T>
+  void add(const std::vector<T>& values) {
+    add(values.data(), values.size() * sizeof(T));
+  }
+  std::string hex() const {
+    char text[17];
+    std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(state));
+    return text;
+  }
+};
+
+std::string corpus_part(const Corpus& corpus) {
+  Fnv hash;
+  hash.add(corpus.ids);
+  hash.add(corpus.offsets);
+  hash.add(corpus.labels);
+  return std::to_string(corpus.size()) + " examples, " + std::to_string(corpus.ids.size()) +
+         " tokens, fnv1a64 " + hash.hex();
+}
+
+// The keys a resume may change; every other key is part of the fingerprint.
+bool may_change(const std::string& key) {
+  static const std::set<std::string> free = {"train.epochs", "train.threads", "train.device",
+                                             "train.checkpoint_every", "data.train", "data.valid",
+                                             "data.test"};
+  return free.count(key) || key.rfind("report.", 0) == 0;
+}
+
+}  // namespace
+
+Fingerprint run_fingerprint(const Config& config, const PreparedData& data) {
+  Fingerprint out;
+  out.parts["data.train (encoded)"] = corpus_part(data.train);
+  out.parts["data.valid (encoded)"] = data.valid ? corpus_part(*data.valid) : "none";
+  out.parts["data.test (encoded)"] = data.test ? corpus_part(*data.test) : "none";
+  Fnv vocab;
+  for (int64_t id = 0; id < data.vocab.size(); ++id) {
+    const std::string& token = data.vocab.token(id);
+    vocab.add(token.data(), token.size() + 1);  // with its terminating NUL, as a separator
+  }
+  out.parts["vocabulary"] = std::to_string(data.vocab.size()) + " tokens, fnv1a64 " + vocab.hex();
+  const json keys = to_json(config);
+  for (const auto& [section, values] : keys.items()) {
+    for (const auto& [key, value] : values.items()) {
+      const std::string name = section + "." + key;
+      if (!may_change(name)) out.parts[name] = value.dump();
+    }
+  }
+  return out;
+}
+
+std::string to_text(const Fingerprint& fingerprint) { return json(fingerprint.parts).dump(); }
+
+Fingerprint fingerprint_from_text(const std::string& text) {
+  Fingerprint out;
+  try {
+    const json parsed = json::parse(text);
+    for (const auto& [name, value] : parsed.items()) {
+      if (value.is_string()) out.parts[name] = value.get<std::string>();
+    }
+  } catch (const json::exception&) {
+    out.parts.clear();
+  }
+  return out;
+}
+
+std::string fingerprint_differences(const Fingerprint& saved, const Fingerprint& now) {
+  std::string differences;
+  auto add = [&](const std::string& name, const std::string& before, const std::string& after) {
+    differences += (differences.empty() ? "" : "; ") + name + ": " + before + " in the checkpoint, " +
+                   after + " now";
+  };
+  for (const auto& [name, value] : now.parts) {
+    const auto found = saved.parts.find(name);
+    if (found == saved.parts.end()) {
+      add(name, "(absent)", value);
+    } else if (found->second != value) {
+      add(name, found->second, value);
+    }
+  }
+  for (const auto& [name, value] : saved.parts) {
+    if (!now.parts.count(name)) add(name, value, "(absent)");
+  }
+  return differences;
+}
+
+}  // namespace embtrain
