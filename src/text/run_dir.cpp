@@ -81,6 +81,15 @@ RunLock RunDir::lock() const {
     }
     throw Error::runtime("cannot lock '" + path_ + "': " + std::strerror(reason));
   }
+  // Holding the lock, any `*.tmp-<pid>` here is a writer's that died (kill -9, a power cut)
+  // before it could rename or unlink it: never a file of the run, so it goes.
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(path_, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find(".tmp-") != std::string::npos && entry.is_regular_file(error)) {
+      fs::remove(entry.path(), error);
+    }
+  }
   return RunLock(fd);
 }
 

@@ -60,6 +60,7 @@ class RunDir {
   // Removes the files of a run that was in this folder (none for a fresh folder).
   void remove_previous_run() const;
   // Takes the folder for this process; another `train` writing it is an Error (usage) at once.
+  // Then removes temp files (`*.tmp-<pid>`) that a killed writer left behind.
   RunLock lock() const;
   // No checks: for the writer that prepare_new or open_resumable already vetted.
   static RunDir at(const std::string& path) { return RunDir(path); }
