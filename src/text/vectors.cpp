@@ -29,23 +29,61 @@ bool parse_int(std::string_view text, int64_t& out) {
   return true;
 }
 
+// The escape of each character that a text format cannot carry in a token, and of the escape
+// character itself, which keeps the mapping injective (one token, one written form, and back).
+const char* escape_of(char c) {
+  switch (c) {
+    case '\\': return "\\\\";
+    case ' ': return "\\s";
+    case '\t': return "\\t";
+    case '\n': return "\\n";
+    case '\r': return "\\r";
+    case '\v': return "\\v";
+    case '\f': return "\\f";
+    default: return nullptr;
+  }
+}
+
 }  // namespace
 
 std::string printable_token(const std::string& token, bool* changed) {
   std::string out;
   out.reserve(token.size());
-  bool replaced = false;
+  bool escaped = false;
   for (const char c : token) {
-    if (is_whitespace(static_cast<unsigned char>(c))) {
-      out += "\u2581";
-      replaced = true;
+    if (const char* escape = escape_of(c)) {
+      out += escape;
+      escaped = true;
     } else {
       out += c;
     }
   }
-  if (changed) *changed = replaced;
+  if (changed) *changed = escaped;
   return out;
 }
+
+std::string token_from_printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\\' || i + 1 == text.size()) {
+      out += text[i];
+      continue;
+    }
+    const char next = text[i + 1];
+    const char plain = next == '\\' ? '\\' : next == 's' ? ' ' : next == 't' ? '\t'
+                     : next == 'n' ? '\n' : next == 'r' ? '\r' : next == 'v' ? '\v'
+                     : next == 'f' ? '\f' : '\0';
+    if (plain == '\0') {
+      out += text[i];  // not one of ours (a file from another tool): kept as written
+      continue;
+    }
+    out += plain;
+    ++i;
+  }
+  return out;
+}
+
 
 WordVectors read_vec(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -86,7 +124,7 @@ WordVectors read_vec(std::istream& in, const std::string& path) {
       }
       vectors.values.push_back(value);
     }
-    const int64_t id = vectors.vocab.add(parts[0]);
+    const int64_t id = vectors.vocab.add(token_from_printable(parts[0]));
     if (id != vectors.vocab.size() - 1 || vectors.vocab.size() * dim != static_cast<int64_t>(vectors.values.size())) {
       throw Error::runtime(where + ": duplicate token '" + std::string(parts[0]) + "'");
     }

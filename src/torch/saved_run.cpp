@@ -294,7 +294,8 @@ void export_embeddings(const ExportOptions& options) {
     throw Error::usage("--format must be vec, word2vec-bin, projector or torch, got '" + options.format + "'");
   }
   if (replaced) {
-    spdlog::warn("{} tokens contain whitespace, written with U+2581 in its place", replaced);
+    spdlog::warn("{} tokens contain whitespace or a backslash, written with escapes (\\s for a "
+                 "space, \\\\ for a backslash; embtrain's model.pretrained reads them back)", replaced);
   }
   spdlog::info("wrote {} ({} tokens, {} dimensions, {})", options.output, run.vocab.size(),
                before.size(1), options.when);

@@ -3,13 +3,16 @@
 //   .vec (word2vec/fastText text): "<count> <dim>\n" then "token v1 ... vD\n" per token;
 //        gensim's KeyedVectors.load_word2vec_format and fastText's -pretrainedVectors read it.
 //   word2vec binary: "<count> <dim>\n" then per token "token " + D little-endian float32 + "\n".
-// Tokens that contain whitespace cannot be written as is in either format; such
-// characters are replaced by U+2581 ('▁') and counted.
+// Tokens that contain whitespace cannot be written as is in either format: whitespace and the
+// backslash are written as C-style escapes (space \s, tab \t, newline \n, \r, \v, \f, and \\ for
+// a backslash), which is injective, and read_vec undoes them. Other tools (gensim) show the
+// escaped form.
 #pragma once
 
 #include <cstdint>
 #include <iosfwd>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "embtrain/text/matrix.h"
@@ -33,7 +36,9 @@ WordVectors read_vec(std::istream& in, const std::string& name);
 std::string format_vec(const Vocab& vocab, const Matrix& m, int64_t* replaced = nullptr);
 std::string format_word2vec_bin(const Vocab& vocab, const Matrix& m, int64_t* replaced = nullptr);
 
-// The token as the text formats can carry it (whitespace -> U+2581).
+// The token as the text formats can carry it (the escapes above); *changed when any was needed.
 std::string printable_token(const std::string& token, bool* changed = nullptr);
+// printable_token undone. A backslash not followed by one of the escapes is kept as written.
+std::string token_from_printable(std::string_view text);
 
 }  // namespace embtrain
