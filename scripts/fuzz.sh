@@ -4,21 +4,22 @@
 # A crash is saved under build-fuzz/ (crash-*); copy it to tests/fuzz/regressions/<target>/
 # so that ctest replays it from then on (fuzz_replay_<target>).
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET (default 120)] [TARGET...]
-#        targets: config set data vocab vec
+#        targets: config set data vocab vec report (report.json + metrics.jsonl, as inspect,
+#        report and compare read them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/deps.sh clang libclang-rt-14-dev nlohmann-json3-dev >/dev/null
+./scripts/deps.sh --no-venv clang libclang-rt-14-dev nlohmann-json3-dev libspdlog-dev >/dev/null
 seconds=${1:-120}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(config set data vocab vec)
+((${#targets[@]})) || targets=(config set data vocab vec report)
 out=build-fuzz
 mkdir -p "$out"
-sources=(src/config.cpp src/dataset.cpp src/tokenizer.cpp src/vocab.cpp src/vectors.cpp)
+sources=(src/text/*.cpp)  # the whole torch-free library
 status=0
 for target in "${targets[@]}"; do
   clang++ -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -Iinclude "tests/fuzz/fuzz_$target.cpp" "${sources[@]}" -o "$out/fuzz_$target"
+    -DSPDLOG_COMPILED_LIB -DSPDLOG_FMT_EXTERNAL -Iinclude "tests/fuzz/fuzz_$target.cpp" "${sources[@]}" -lspdlog -lfmt -o "$out/fuzz_$target"
   mkdir -p "$out/corpus-$target"
   cp -n tests/fuzz/corpus/"$target"/* "$out/corpus-$target/" 2>/dev/null || true
   echo "fuzz: $target for ${seconds}s" >&2

@@ -14,6 +14,7 @@
 #include "embtrain/text/html_report.h"
 #include "embtrain/text/inspect.h"
 #include "embtrain/text/io.h"
+#include "embtrain/text/report_view.h"
 #include "embtrain/text/run_dir.h"
 
 namespace embtrain::cli {
@@ -23,32 +24,13 @@ struct ReportOptions {
   std::string run_dir;
 };
 
-// metrics.jsonl: one JSON object per line (blank lines skipped); errors name file:line.
-std::vector<nlohmann::json> read_epochs(const std::string& path) {
-  std::vector<nlohmann::json> epochs;
-  std::istringstream lines(read_file(path));
-  std::string line;
-  for (int64_t number = 1; std::getline(lines, line); ++number) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    try {
-      epochs.push_back(nlohmann::json::parse(line));
-    } catch (const nlohmann::json::exception&) {
-      throw Error::runtime(path + ":" + std::to_string(number) + ": not a JSON object");
-    }
-    if (!epochs.back().is_object()) {
-      throw Error::runtime(path + ":" + std::to_string(number) + ": not a JSON object");
-    }
-  }
-  return epochs;
-}
-
 void run_report(const ReportOptions& options) {
   const RunDir run = RunDir::open_finished(options.run_dir);
   const nlohmann::json report = read_report(run.file(run_file::report));
   const std::string metrics = run.file(run_file::metrics);
   std::vector<nlohmann::json> epochs;
   if (run.has(run_file::metrics)) {
-    epochs = read_epochs(metrics);
+    epochs = parse_metrics_lines(read_file(metrics), metrics);
   } else {
     spdlog::warn("no {}: the page will have no loss and accuracy curves", metrics);
   }

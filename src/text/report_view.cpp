@@ -6,6 +6,7 @@
 
 #include <cfloat>
 #include <limits>
+#include <sstream>
 
 #include "embtrain/text/error.h"
 
@@ -320,6 +321,26 @@ json to_json(const std::map<std::string, SplitMetrics>& metrics) {
     out[split] = values;
   }
   return out;
+}
+
+std::vector<json> parse_metrics_lines(const std::string& text, const std::string& name) {
+  std::vector<json> epochs;
+  std::istringstream lines(text);
+  std::string line;
+  for (int64_t number = 1; std::getline(lines, line); ++number) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    json epoch;
+    try {
+      epoch = json::parse(line);
+    } catch (const json::exception&) {  // parse_error, or out_of_range for huge numbers
+      epoch = nullptr;
+    }
+    if (!epoch.is_object()) {
+      throw Error::runtime(name + ":" + std::to_string(number) + ": not a JSON object");
+    }
+    epochs.push_back(std::move(epoch));
+  }
+  return epochs;
 }
 
 }  // namespace embtrain

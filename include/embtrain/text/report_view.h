@@ -102,6 +102,10 @@ struct ReportView {
 // or lengths that do not match (vocab, rows, before, after, diff, tokens).
 ReportView view_report(const nlohmann::json& report);
 
+// metrics.jsonl's text: one JSON object per line (blank lines skipped); an Error naming
+// `name`:line for a line that is not one.
+std::vector<nlohmann::json> parse_metrics_lines(const std::string& text, const std::string& name);
+
 // The JSON inspect --json echoes: summary and metrics as report.json wrote them (a NaN as null).
 nlohmann::json to_json(const ReportSummary& summary);
 nlohmann::json to_json(const std::map<std::string, SplitMetrics>& metrics);
