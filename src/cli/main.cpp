@@ -4,6 +4,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -48,8 +49,15 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : 2;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    // One line, as every other error: what the parser found, and where the usage is.
+    const auto commands = app.get_subcommands();
+    const std::string help = commands.empty() ? "embtrain --help"
+                                              : "embtrain " + commands.back()->get_name() + " --help";
+    std::string what = e.what();
+    std::replace(what.begin(), what.end(), '\n', ' ');
+    std::cerr << "embtrain: error: " << what << " (usage: " << help << ")\n";
+    return 2;
   } catch (const embtrain::Error& e) {
     std::cerr << "embtrain: error: " << e.what() << '\n';
     return e.exit_code();

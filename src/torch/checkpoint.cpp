@@ -18,6 +18,17 @@ std::vector<int64_t> to_vector(const torch::Tensor& tensor) {
 
 constexpr int64_t kFormat = 1;
 
+torch::serialize::InputArchive open_checkpoint(const std::string& path) {
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path);
+  } catch (const c10::Error& e) {
+    throw Error::runtime("cannot resume from '" + path + "': not a readable checkpoint (" +
+                         e.what_without_backtrace() + ")");
+  }
+  return archive;
+}
+
 }  // namespace
 
 void save_checkpoint(const std::string& path, Classifier& model, const torch::optim::Optimizer& optimizer,
@@ -57,26 +68,14 @@ void save_checkpoint(const std::string& path, Classifier& model, const torch::op
 }
 
 std::string read_checkpoint_fingerprint(const std::string& path) {
-  torch::serialize::InputArchive archive;
-  try {
-    archive.load_from(path);
-  } catch (const c10::Error& e) {
-    throw Error::runtime("cannot resume from '" + path + "': not a readable checkpoint (" +
-                         e.what_without_backtrace() + ")");
-  }
+  torch::serialize::InputArchive archive = open_checkpoint(path);
   c10::IValue value;
   return archive.try_read("fingerprint", value) && value.isString() ? value.toStringRef() : "";
 }
 
 void load_checkpoint(const std::string& path, Classifier& model, torch::optim::Optimizer& optimizer,
                      TrainProgress& progress, std::string& metrics_lines) {
-  torch::serialize::InputArchive archive;
-  try {
-    archive.load_from(path);
-  } catch (const c10::Error& e) {
-    throw Error::runtime("cannot resume from '" + path + "': not a readable checkpoint (" +
-                         e.what_without_backtrace() + ")");
-  }
+  torch::serialize::InputArchive archive = open_checkpoint(path);
   // InputArchive replaces a parameter with whatever the file holds: check the shapes.
   std::vector<std::vector<int64_t>> shapes;
   for (const auto& parameter : model->parameters()) shapes.push_back(parameter.sizes().vec());
