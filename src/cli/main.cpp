@@ -29,8 +29,8 @@ int main(int argc, char** argv) {
   app.add_flag_callback(
       "-V,--version",
       [] {
-        std::cout << "embtrain " << EMBTRAIN_VERSION << "\nLibTorch "
-                  << embtrain::torch_backend().version() << '\n';
+        const std::string torch_version = embtrain::torch_backend().version();  // may throw
+        std::cout << "embtrain " << EMBTRAIN_VERSION << "\nLibTorch " << torch_version << '\n';
         throw CLI::Success();
       },
       "Print embtrain's and LibTorch's versions");
