@@ -5,21 +5,32 @@
 # so that ctest replays it from then on (fuzz_replay_<target>).
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET (default 120)] [TARGET...]
 #        targets: config set data vocab vec report (report.json + metrics.jsonl, as inspect,
-#        report and compare read them)
+#        report and compare read them) checkpoint (checkpoint.pt as --resume reads it; built
+#        against .venv's LibTorch, which scripts/deps.sh makes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh --no-venv clang libclang-rt-14-dev nlohmann-json3-dev libspdlog-dev >/dev/null
 seconds=${1:-120}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(config set data vocab vec report)
+((${#targets[@]})) || targets=(config set data vocab vec report checkpoint)
 out=build-fuzz
 mkdir -p "$out"
-sources=(src/text/*.cpp)  # the whole torch-free library
 status=0
 for target in "${targets[@]}"; do
+  sources=(src/text/*.cpp)  # the whole torch-free library
+  torch_flags=()
+  if [[ "$target" == checkpoint ]]; then
+    # LibTorch ships fmt 12 headers; a folder holding only Debian's fmt, first, keeps spdlog's.
+    mkdir -p "$out/system-fmt" && ln -sfn /usr/include/fmt "$out/system-fmt/fmt"
+    torch=$(.venv/bin/python -c 'import torch, os; print(os.path.dirname(torch.__file__))')
+    sources+=(src/torch/checkpoint.cpp src/torch/model.cpp src/torch/optimizer.cpp)
+    torch_flags=(-I"$out/system-fmt" -isystem "$torch/include" -isystem "$torch/include/torch/csrc/api/include"
+                 -L"$torch/lib" -Wl,-rpath,"$torch/lib" -ltorch -ltorch_cpu -lc10)
+  fi
   clang++ -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -DSPDLOG_COMPILED_LIB -DSPDLOG_FMT_EXTERNAL -Iinclude "tests/fuzz/fuzz_$target.cpp" "${sources[@]}" -lspdlog -lfmt -o "$out/fuzz_$target"
+    -DSPDLOG_COMPILED_LIB -DSPDLOG_FMT_EXTERNAL -Iinclude "${torch_flags[@]:0:5}" "tests/fuzz/fuzz_$target.cpp" \
+    "${sources[@]}" -lspdlog -lfmt "${torch_flags[@]:5}" -o "$out/fuzz_$target"
   mkdir -p "$out/corpus-$target"
   cp -n tests/fuzz/corpus/"$target"/* "$out/corpus-$target/" 2>/dev/null || true
   echo "fuzz: $target for ${seconds}s" >&2

@@ -3,6 +3,7 @@
 
 #include "embtrain/text/error.h"
 #include "embtrain/text/io.h"
+#include "embtrain/torch/torch_error.h"
 
 namespace embtrain {
 namespace {
@@ -22,9 +23,9 @@ torch::serialize::InputArchive open_checkpoint(const std::string& path) {
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(path);
-  } catch (const c10::Error& e) {
+  } catch (const std::exception& e) {  // c10::Error, torch::jit::ErrorReport, ...
     throw Error::runtime("cannot resume from '" + path + "': not a readable checkpoint (" +
-                         e.what_without_backtrace() + ")");
+                         torch_error_text(e) + ")");
   }
   return archive;
 }
@@ -115,9 +116,11 @@ void load_checkpoint(const std::string& path, Classifier& model, torch::optim::O
     progress.stats.total_steps = value.toInt();
     archive.read("metrics_lines", value);
     metrics_lines = value.toStringRef();
-  } catch (const c10::Error& e) {
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {  // c10::Error, or a value of the wrong type in the archive
     throw Error::runtime("cannot resume from '" + path +
-                         "': it does not match this run's model (" + e.what_without_backtrace() + ")");
+                         "': it does not match this run's model (" + torch_error_text(e) + ")");
   }
   const auto parameters = model->parameters();
   for (size_t i = 0; i < parameters.size(); ++i) {

@@ -18,6 +18,7 @@
 #include "embtrain/text/run_dir.h"
 #include "embtrain/text/utf8.h"
 #include "embtrain/torch/python_file.h"
+#include "embtrain/torch/torch_error.h"
 #include "embtrain/text/metrics.h"
 #include "embtrain/torch/matrix_view.h"
 #include "embtrain/torch/model.h"
@@ -54,9 +55,11 @@ LoadedRun load_run(const std::string& dir, bool with_model) {
       torch::serialize::InputArchive archive;
       archive.load_from(in_run(dir, run_file::model));
       run.model->load(archive);
-    } catch (const c10::Error& e) {
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception& e) {  // c10::Error, or a corrupted archive's ErrorReport
       throw Error::runtime(in_run(dir, run_file::model) + " does not match the run's config and vocabulary: " +
-                           e.what_without_backtrace());
+                           torch_error_text(e));
     }
     run.model->eval();
   }
@@ -70,8 +73,8 @@ std::pair<torch::Tensor, torch::Tensor> load_embeddings(const std::string& dir, 
   torch::IValue value;
   try {
     value = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end()));
-  } catch (const c10::Error& e) {
-    throw Error::runtime(path + " is not a readable embeddings file: " + e.what_without_backtrace());
+  } catch (const std::exception& e) {  // c10::Error, or a corrupted archive's ErrorReport
+    throw Error::runtime(path + " is not a readable embeddings file: " + torch_error_text(e));
   }
   if (!value.isGenericDict()) throw Error::runtime(path + " does not hold a dict of tensors");
   const auto dict = value.toGenericDict();
