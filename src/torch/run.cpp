@@ -277,15 +277,15 @@ void save_checkpoint_of(Session& session) {
                   session.progress, metrics_text(session.epochs), session.fingerprint);
 }
 
-// EMBTRAIN_TEST_SIGNAL_AT=EPOCH:STEP:SIGNAL (tests only) raises SIGNAL in this process right
-// after that step, so that a test stops a run at a point known in advance instead of racing a
-// sleep against the training loop. {0, 0, 0} when unset.
-std::array<int64_t, 3> test_signal_point() {
-  std::array<int64_t, 3> point{0, 0, 0};
+// EMBTRAIN_TEST_SIGNAL_AT=EPOCH:STEP:SIGNAL[:TIMES] (tests only) raises SIGNAL in this process
+// right after that step, TIMES times (default 1), so that a test stops a run at a point known
+// in advance instead of racing a sleep against the training loop. {0, 0, 0, 0} when unset.
+std::array<int64_t, 4> test_signal_point() {
+  std::array<int64_t, 4> point{0, 0, 0, 0};
   if (const char* text = std::getenv("EMBTRAIN_TEST_SIGNAL_AT")) {
-    long long epoch = 0, step = 0, signal_number = 0;
-    if (std::sscanf(text, "%lld:%lld:%lld", &epoch, &step, &signal_number) == 3) {
-      point = {epoch, step, signal_number};
+    long long epoch = 0, step = 0, signal_number = 0, times = 1;
+    if (std::sscanf(text, "%lld:%lld:%lld:%lld", &epoch, &step, &signal_number, &times) >= 3) {
+      point = {epoch, step, signal_number, times};
     }
   }
   return point;
@@ -303,7 +303,9 @@ void train_with_hooks(Session& session) {
   const auto signal_at = test_signal_point();
   hooks.on_step = [&](int64_t epoch, int64_t step, int64_t steps, double loss) {
     progress.step(epoch, step, steps, loss);
-    if (epoch == signal_at[0] && step == signal_at[1]) std::raise(static_cast<int>(signal_at[2]));
+    if (epoch == signal_at[0] && step == signal_at[1]) {
+      for (int64_t i = 0; i < signal_at[3]; ++i) std::raise(static_cast<int>(signal_at[2]));
+    }
   };
   hooks.on_epoch = [&](const EpochRecord& record, const TrainProgress& now) {
     session.epochs.push_back(epoch_json(record));

@@ -149,6 +149,8 @@ CASES = [
     ("a stale torch library", ["predict", "--run", path("run4"), "hello"], 1,
      "has torch interface version 1, but this embtrain binary needs version",
      {"env": {"EMBTRAIN_TORCH_LIB": path("libstale.so")}}),
+    ("a second Ctrl-C exits at once, no report, no temp file", train("train.epochs=5") + ["--output-dir",
+     path("twice"), "--quiet"], 130, "", {"env": {"EMBTRAIN_TEST_SIGNAL_AT": "2:3:2:2"}, "silent": True}),
     ("predict: invalid UTF-8 on stdin", ["predict", "--json", "--run", path("run4")], 1,
      "stdin:3: invalid UTF-8 at byte 5", {"stdin": b"I am happy\nI am sad\nbad \xff line\nnever read\n",
                                           "stdout_lines": 2}),
@@ -180,7 +182,13 @@ for index, (name, args, code, needle, *more) in enumerate(CASES):
             problems.append(f"stdout is not {extra['stdout_lines']} complete lines: {result.stdout!r}")
     if result.returncode != code:
         problems.append(f"exit {result.returncode}, expected {code}")
-    if code != 0:
+    if extra.get("silent"):  # stopped by a signal: no error line, but no report and no temp file
+        folder = args[args.index("--output-dir") + 1]
+        if os.path.exists(os.path.join(folder, "report.json")):
+            problems.append("a report was written")
+        if os.path.isdir(folder) and any(".tmp-" in f for f in os.listdir(folder)):
+            problems.append(f"temp file left in {folder}")
+    elif code != 0:
         if not (stderr.startswith("embtrain: error:") and stderr.count("\n") == 1):
             problems.append(f"not one error line: {stderr[:300]!r}")
         elif needle not in stderr:
