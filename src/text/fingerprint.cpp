@@ -41,12 +41,15 @@ std::string corpus_part(const Corpus& corpus) {
          " tokens, fnv1a64 " + hash.hex();
 }
 
-// The keys a resume may change; every other key is part of the fingerprint.
+// The keys a resume may change (and every key under kFreePrefix); every other key is part of
+// the fingerprint. The data paths may change because the data's content is fingerprinted.
+const std::set<std::string> kFreeKeys = {"train.epochs", "train.threads", "train.device",
+                                         "train.checkpoint_every", "data.train", "data.valid",
+                                         "data.test"};
+constexpr const char* kFreePrefix = "report.";
+
 bool may_change(const std::string& key) {
-  static const std::set<std::string> free = {"train.epochs", "train.threads", "train.device",
-                                             "train.checkpoint_every", "data.train", "data.valid",
-                                             "data.test"};
-  return free.count(key) || key.rfind("report.", 0) == 0;
+  return kFreeKeys.count(key) || key.rfind(kFreePrefix, 0) == 0;
 }
 
 }  // namespace
@@ -70,6 +73,12 @@ Fingerprint run_fingerprint(const Config& config, const PreparedData& data) {
     }
   }
   return out;
+}
+
+std::string keys_a_resume_may_change() {
+  std::string list;
+  for (const auto& key : kFreeKeys) list += key + ", ";
+  return list + kFreePrefix + "*";
 }
 
 std::string to_text(const Fingerprint& fingerprint) { return json(fingerprint.parts).dump(); }

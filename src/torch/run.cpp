@@ -218,8 +218,7 @@ void check_resumable(const Session& session) {
   if (!differences.empty()) {
     throw Error::usage("cannot resume '" + session.options.output_dir +
                        "': the run changed since its checkpoint (" + differences +
-                       "); a resume may change only train.epochs, train.threads, train.device, "
-                       "train.checkpoint_every and report.*");
+                       "); a resume may change only " + keys_a_resume_may_change());
   }
 }
 

@@ -22,6 +22,9 @@ struct Fingerprint {
 
 Fingerprint run_fingerprint(const Config& config, const PreparedData& data);
 
+// "data.test, data.train, ..., report.*": the keys a resume may change, for messages.
+std::string keys_a_resume_may_change();
+
 // As stored in a checkpoint (a JSON object), and back; a malformed text gives an empty one.
 std::string to_text(const Fingerprint& fingerprint);
 Fingerprint fingerprint_from_text(const std::string& text);
