@@ -24,7 +24,7 @@ for target in "${targets[@]}"; do
     # LibTorch ships fmt 12 headers; a folder holding only Debian's fmt, first, keeps spdlog's.
     mkdir -p "$out/system-fmt" && ln -sfn /usr/include/fmt "$out/system-fmt/fmt"
     torch=$(.venv/bin/python -c 'import torch, os; print(os.path.dirname(torch.__file__))')
-    sources+=(src/torch/checkpoint.cpp src/torch/model.cpp src/torch/optimizer.cpp)
+    sources+=(src/torch/archive_check.cpp src/torch/checkpoint.cpp src/torch/model.cpp src/torch/optimizer.cpp)
     torch_flags=(-I"$out/system-fmt" -isystem "$torch/include" -isystem "$torch/include/torch/csrc/api/include"
                  -L"$torch/lib" -Wl,-rpath,"$torch/lib" -ltorch -ltorch_cpu -lc10)
   fi

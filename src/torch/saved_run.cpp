@@ -17,6 +17,7 @@
 #include "embtrain/text/io.h"
 #include "embtrain/text/run_dir.h"
 #include "embtrain/text/utf8.h"
+#include "embtrain/torch/archive_check.h"
 #include "embtrain/torch/python_file.h"
 #include "embtrain/torch/torch_error.h"
 #include "embtrain/text/metrics.h"
@@ -52,6 +53,9 @@ LoadedRun load_run(const std::string& dir, bool with_model) {
   if (with_model) {
     run.model = Classifier(run.config.model, run.vocab.size(), false);
     try {
+      if (const std::string problem = archive_problem(in_run(dir, run_file::model)); !problem.empty()) {
+        throw Error::runtime(in_run(dir, run_file::model) + " is not a readable model file: " + problem);
+      }
       torch::serialize::InputArchive archive;
       archive.load_from(in_run(dir, run_file::model));
       run.model->load(archive);
@@ -70,6 +74,9 @@ LoadedRun load_run(const std::string& dir, bool with_model) {
 std::pair<torch::Tensor, torch::Tensor> load_embeddings(const std::string& dir, int64_t rows) {
   const std::string path = in_run(dir, run_file::embeddings);
   const std::string bytes = read_file(path);
+  if (const std::string problem = archive_problem_in(bytes); !problem.empty()) {
+    throw Error::runtime(path + " is not a readable embeddings file: " + problem);
+  }
   torch::IValue value;
   try {
     value = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end()));

@@ -7,6 +7,7 @@
 #include "../catch.h"
 #include "../helpers.h"
 #include "embtrain/text/error.h"
+#include "embtrain/torch/archive_check.h"
 #include "embtrain/torch/checkpoint.h"
 #include "embtrain/torch/optimizer.h"
 
@@ -94,4 +95,23 @@ TEST_CASE("another model's checkpoint, a truncated one and garbage are errors na
   spit(dir / "truncated.pt", whole.substr(0, whole.size() / 2));
   CHECK_THROWS_WITH(load_checkpoint(dir / "truncated.pt", model, *optimizer, progress, metrics),
                     embtrain::test::contains(dir / "truncated.pt"));
+}
+
+// The fuzzer's find: a pickled tensor that claims more elements than its zip record holds.
+// LibTorch alone builds it over the short record (and reading it overran the heap); the
+// archive check refuses it before any tensor is built, and passes a real checkpoint.
+TEST_CASE("a tensor larger than its record is refused before it is read", "[checkpoint]") {
+  const std::string fuzz = std::string(EMBTRAIN_SOURCE_DIR) + "/tests/fuzz/";
+  const std::string hostile = fuzz + "regressions/checkpoint/tensor-larger-than-its-storage";
+  CHECK(archive_problem(fuzz + "corpus/checkpoint/article-3-epochs").empty());
+  // LibTorch's own size check fires once the storage has the record's real size (8 bytes).
+  CHECK(archive_problem(hostile) ==
+        "Tensor: sizes 10, strides 1, storage offset 0 and itemsize 8 require a storage of at least 80 bytes, "
+        "but storage only has 8 bytes");
+  Classifier model(ModelConfig{}, 20, false);
+  auto optimizer = make_optimizer(model, TrainConfig{});
+  TrainProgress progress;
+  std::string metrics;
+  CHECK_THROWS_WITH(load_checkpoint(hostile, model, *optimizer, progress, metrics),
+                    embtrain::test::starts_with("cannot resume from '" + hostile + "': not a readable checkpoint (Tensor: sizes 10"));
 }
