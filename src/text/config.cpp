@@ -183,6 +183,17 @@ const std::vector<Key>& keys() {
                 "tokens placed first, e.g. `[\"<pad>\", \"<unk>\"]`; `[]` reproduces the article"),
       choice("vocab.order", &C::vocab, &VocabConfig::order, kVocabOrderNames,
              "`first_seen` or `frequency` (ties keep first-seen order)"),
+      integer("vocab.word_ngrams", &C::vocab, &VocabConfig::word_ngrams, 1, 16,
+              "n > 1 adds a hashed row for every run of 2..n consecutive tokens of a sentence "
+              "(fastText's `-wordNgrams`); needs `mean`, `sum` or `max` pooling"),
+      boolean("vocab.subwords", &C::vocab, &VocabConfig::subwords,
+              "adds a hashed row for every character n-gram (`minn`..`maxn` code points) of "
+              "`<token>` (fastText's `-minn`/`-maxn`); unknown tokens keep their n-grams"),
+      integer("vocab.minn", &C::vocab, &VocabConfig::minn, 1, 64, "shortest character n-gram"),
+      integer("vocab.maxn", &C::vocab, &VocabConfig::maxn, 1, 64, "longest character n-gram"),
+      integer("vocab.buckets", &C::vocab, &VocabConfig::buckets, 1, std::numeric_limits<int32_t>::max(),
+              "hashed rows after the word rows when word n-grams or subwords are on; n-grams "
+              "land in the bucket fastText's `-bucket` gives them (its hash and formula)"),
       integer("model.embedding_dim", &C::model, &ModelConfig::embedding_dim, 1, kMaxWidth,
               "D, the embedding width"),
       integer("model.hidden_dim", &C::model, &ModelConfig::hidden_dim, 1, kMaxWidth,
@@ -195,6 +206,12 @@ const std::vector<Key>& keys() {
       boolean("model.final_relu", &C::model, &ModelConfig::final_relu,
               "the article's ReLU before the Sigmoid (it pins outputs at ≥ 0.5 and zeroes the "
               "gradient of every example whose logit is negative)"),
+      choice("model.init", &C::model, &ModelConfig::init, kEmbeddingInitNames,
+             "the embedding's initial weights: `normal` (PyTorch's N(0, 1), the article's), "
+             "`uniform` (U(−1/D, 1/D), fastText's: rare tokens start near zero instead of "
+             "swamping a sentence's mean) or `xavier_uniform`; drawn from the seeded generator "
+             "right after the model is built, as `torch.nn.init` does in Python. The linear "
+             "layers keep PyTorch's defaults"),
       text("model.pretrained", &C::model, &ModelConfig::pretrained, KeyKind::path,
            "a `.vec` file (word2vec/fastText text format, e.g. from `embtrain export --format "
            "vec`): rows of the tokens it has start from its vectors; the dimension must equal "
@@ -206,6 +223,14 @@ const std::vector<Key>& keys() {
       integer("train.batch_size", &C::train, &TrainConfig::batch_size, 1, kMaxSize,
               "sentences per step (the last batch may be smaller)"),
       positive("train.lr", &C::train, &TrainConfig::lr, "learning rate"),
+      choice("train.lr_schedule", &C::train, &TrainConfig::lr_schedule, kLrScheduleNames,
+             "the lr of step k (0-based, over all epochs; T steps in the run, W warmup steps): "
+             "`lr·(k+1)/W` while k < W, then with p = (k−W)/(T−W): `constant` lr, `linear` "
+             "lr·(1−p) (fastText's decay), `cosine` lr·(1+cos(πp))/2; Python's "
+             "`LambdaLR` stepped after each optimizer step gives the same. T counts "
+             "`train.epochs`, so extending a run with --resume stretches the rest of it"),
+      integer("train.warmup_steps", &C::train, &TrainConfig::warmup_steps, 0, kMaxSize,
+              "steps whose lr rises linearly to `train.lr` before the schedule starts"),
       choice("train.optimizer", &C::train, &TrainConfig::optimizer, kOptimizerNames,
              "`adam` (PyTorch defaults: betas 0.9/0.999, eps 1e-8) or `sparse_adam` (sparse "
              "embedding gradients; the embedding follows `torch.optim.SparseAdam`, the linear "
@@ -379,6 +404,15 @@ void validate(const Config& c, const std::string& origin) {
   }
   if (c.vocab.max_size != 0 && c.vocab.max_size < static_cast<int64_t>(c.vocab.specials.size())) {
     throw bad_value("vocab.max_size", origin, "must leave room for the specials", c.vocab.max_size);
+  }
+  if (c.vocab.minn > c.vocab.maxn) {
+    throw bad_value("vocab.minn", origin, "must be <= vocab.maxn (" + std::to_string(c.vocab.maxn) + ")",
+                    c.vocab.minn);
+  }
+  if ((c.vocab.word_ngrams > 1 || c.vocab.subwords) && c.model.pooling == Pooling::flatten) {
+    throw Error::usage("config " + origin + ": vocab.word_ngrams > 1 and vocab.subwords add hashed rows "
+                       "to a sentence's bag of ids, which model.pooling 'flatten' (a fixed row per "
+                       "position) cannot take; set model.pooling to mean, sum or max");
   }
   const std::string& device = c.train.device;
   const bool cuda_n = device.rfind("cuda:", 0) == 0 && device.size() > 5 && device.size() < 9 &&

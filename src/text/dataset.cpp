@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "embtrain/text/error.h"
+#include "embtrain/text/ngrams.h"
 #include "embtrain/text/tokenizer.h"
 #include "embtrain/text/utf8.h"
 #include "embtrain/text/vocab.h"
@@ -142,19 +143,54 @@ TokenCounts count_tokens(const TextDataset& data, Tokenizer& tokenizer, Corpus* 
   return counts;
 }
 
-Corpus remap(const Corpus& first_seen, const TokenCounts& counts, const Vocab& vocab) {
+namespace {
+
+// Each seen token's fasttext_hash and subword rows, computed once per distinct token.
+struct SeenNgrams {
+  std::vector<uint32_t> hash;           // [S]
+  std::vector<int64_t> offsets{0};      // [S + 1] into rows
+  std::vector<int64_t> rows;            // subword rows of every seen token, back to back
+};
+
+SeenNgrams seen_ngrams(const TokenCounts& counts, const Ngrams& ngrams, BucketNames* names) {
+  SeenNgrams out;
+  std::vector<std::string> texts;
+  for (int64_t seen = 0; seen < counts.seen.size(); ++seen) {
+    const std::string& token = counts.seen.token(seen);
+    out.hash.push_back(fasttext_hash(token));
+    const size_t first = out.rows.size();
+    texts.clear();
+    ngrams.add_subwords(token, out.rows, names ? &texts : nullptr);
+    out.offsets.push_back(static_cast<int64_t>(out.rows.size()));
+    for (size_t k = 0; names && k < texts.size(); ++k) {
+      names->add(out.rows[first + k], texts[k], counts.counts[static_cast<size_t>(seen)]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Corpus remap(const Corpus& first_seen, const TokenCounts& counts, const Vocab& vocab,
+             const Ngrams* ngrams, BucketNames* names) {
   constexpr int64_t kDrop = -1;
   const int64_t unk = vocab.unk_id();
   std::vector<int64_t> table(counts.counts.size());
   for (size_t seen = 0; seen < table.size(); ++seen) {
     table[seen] = vocab.encode_token(counts.seen.token(static_cast<int64_t>(seen)));  // or kDrop
   }
+  const SeenNgrams hashed = ngrams ? seen_ngrams(counts, *ngrams, names) : SeenNgrams{};
+  std::vector<uint32_t> hashes;
+  std::vector<std::string_view> tokens;
+  std::vector<std::string> texts;
   Corpus corpus;
   corpus.labels = first_seen.labels;
   corpus.ids.reserve(first_seen.ids.size());
   corpus.offsets.reserve(first_seen.offsets.size());
   for (int64_t i = 0; i < first_seen.size(); ++i) {
-    for (int64_t t = first_seen.offsets[static_cast<size_t>(i)]; t < first_seen.offsets[static_cast<size_t>(i) + 1]; ++t) {
+    const int64_t begin = first_seen.offsets[static_cast<size_t>(i)];
+    const int64_t end = first_seen.offsets[static_cast<size_t>(i) + 1];
+    for (int64_t t = begin; t < end; ++t) {
       const int64_t seen = first_seen.ids[static_cast<size_t>(t)];
       const int64_t id = table[static_cast<size_t>(seen)];
       if (id == kDrop) {
@@ -164,17 +200,33 @@ Corpus remap(const Corpus& first_seen, const TokenCounts& counts, const Vocab& v
       corpus.oov_to_unk += id == unk && vocab.token(unk) != counts.seen.token(seen);
       corpus.ids.push_back(id);
     }
+    if (ngrams) {
+      hashes.clear();
+      tokens.clear();
+      for (int64_t t = begin; t < end; ++t) {
+        const auto seen = static_cast<size_t>(first_seen.ids[static_cast<size_t>(t)]);
+        corpus.ids.insert(corpus.ids.end(), hashed.rows.begin() + hashed.offsets[seen],
+                          hashed.rows.begin() + hashed.offsets[seen + 1]);
+        hashes.push_back(hashed.hash[seen]);
+        if (names) tokens.push_back(counts.seen.token(static_cast<int64_t>(seen)));
+      }
+      const size_t first = corpus.ids.size();
+      texts.clear();
+      ngrams->add_word_ngrams(hashes, corpus.ids, names ? &tokens : nullptr, names ? &texts : nullptr);
+      for (size_t k = 0; names && k < texts.size(); ++k) names->add(corpus.ids[first + k], texts[k], 1);
+    }
     corpus.offsets.push_back(static_cast<int64_t>(corpus.ids.size()));
   }
   return corpus;
 }
 
-Corpus encode(const TextDataset& data, Tokenizer& tokenizer, const Vocab& vocab) {
+Corpus encode(const TextDataset& data, Tokenizer& tokenizer, const Vocab& vocab, const Ngrams* ngrams) {
   Corpus corpus;
   corpus.labels.reserve(data.rows.size());
   corpus.offsets.reserve(data.rows.size() + 1);
   const int64_t unk = vocab.unk_id();
   std::vector<std::string_view> tokens;
+  std::vector<uint32_t> hashes;
   for (const auto& row : data.rows) {
     tokenizer.split(row.text, tokens);
     for (const auto token : tokens) {
@@ -185,6 +237,14 @@ Corpus encode(const TextDataset& data, Tokenizer& tokenizer, const Vocab& vocab)
       }
       corpus.oov_to_unk += id == unk && token != vocab.token(unk);
       corpus.ids.push_back(id);
+    }
+    if (ngrams) {
+      hashes.clear();
+      for (const auto token : tokens) {
+        ngrams->add_subwords(token, corpus.ids);
+        hashes.push_back(fasttext_hash(token));
+      }
+      ngrams->add_word_ngrams(hashes, corpus.ids);
     }
     corpus.offsets.push_back(static_cast<int64_t>(corpus.ids.size()));
     corpus.labels.push_back(row.label);

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <optional>
 
 #include "embtrain/text/config.h"
 #include "embtrain/text/error.h"
@@ -33,20 +34,32 @@ PreparedData prepare_data(const Config& config) {
   const TokenCounts counts = count_tokens(train_text, tokenizer, &first_seen);
   PreparedData prepared;
   prepared.vocab = make_vocab(config.vocab, counts);
+  prepared.rows = table_rows(config.vocab, prepared.vocab.size());
+  std::optional<Ngrams> ngrams;
+  if (Ngrams::enabled(config.vocab)) ngrams.emplace(config.vocab, prepared.vocab.size());
+  const Ngrams* hashed = ngrams ? &*ngrams : nullptr;
+  prepared.train = remap(first_seen, counts, prepared.vocab, hashed, &prepared.bucket_names);
   prepared.counts = counts_for(prepared.vocab, counts);
-  prepared.train = remap(first_seen, counts, prepared.vocab);
-  prepared.positive_counts.assign(static_cast<size_t>(prepared.vocab.size()), 0);
-  for (int64_t i = 0; i < prepared.train.size(); ++i) {
-    if (prepared.train.labels[static_cast<size_t>(i)] < 0.5f) continue;
-    for (int64_t t = prepared.train.offsets[static_cast<size_t>(i)]; t < prepared.train.offsets[static_cast<size_t>(i) + 1]; ++t) {
-      ++prepared.positive_counts[static_cast<size_t>(prepared.train.ids[static_cast<size_t>(t)])];
+  prepared.counts.resize(static_cast<size_t>(prepared.rows), 0);
+  prepared.positive_counts.assign(static_cast<size_t>(prepared.rows), 0);
+  const Corpus& train = prepared.train;
+  for (int64_t i = 0; i < train.size(); ++i) {
+    const bool positive = train.labels[static_cast<size_t>(i)] >= 0.5f;
+    for (int64_t t = train.offsets[static_cast<size_t>(i)]; t < train.offsets[static_cast<size_t>(i) + 1]; ++t) {
+      const auto row = static_cast<size_t>(train.ids[static_cast<size_t>(t)]);
+      if (row >= static_cast<size_t>(prepared.vocab.size())) ++prepared.counts[row];  // a bucket row
+      if (positive) ++prepared.positive_counts[row];
     }
+  }
+  if (ngrams) {
+    spdlog::info("{} hashed rows after the {} word rows; the training data hits {} of them",
+                 config.vocab.buckets, prepared.vocab.size(), prepared.bucket_names.rows().size());
   }
   log_encoding("train", train_text, prepared.train);
   auto load = [&](const std::string& path, const char* name) -> std::optional<Corpus> {
     if (path.empty()) return std::nullopt;
     const TextDataset text = read_dataset(path, data.format, data.skip_bad_lines);
-    Corpus corpus = encode(text, tokenizer, prepared.vocab);
+    Corpus corpus = encode(text, tokenizer, prepared.vocab, hashed);
     log_encoding(name, text, corpus);
     return corpus;
   };

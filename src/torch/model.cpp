@@ -2,6 +2,7 @@
 #include "embtrain/torch/model.h"
 
 #include "embtrain/text/error.h"
+#include "embtrain/text/ngrams.h"
 #include "embtrain/text/vectors.h"
 #include "embtrain/text/vocab.h"
 
@@ -138,10 +139,27 @@ bool ClassifierImpl::grad_rows_unique() const {
          embedding->weight.device().is_cpu();
 }
 
+void init_embedding(torch::Tensor weight, EmbeddingInit init) {
+  torch::NoGradGuard no_grad;
+  const double dim = static_cast<double>(weight.size(1));
+  switch (init) {
+    case EmbeddingInit::normal:  // Embedding's own reset_parameters() drew N(0, 1) already
+      return;
+    case EmbeddingInit::uniform:  // Python: nn.init.uniform_(w, -1 / D, 1 / D)
+      torch::nn::init::uniform_(weight, -1.0 / dim, 1.0 / dim);
+      return;
+    case EmbeddingInit::xavier_uniform:  // fan_in = D, fan_out = V, as Python computes them
+      torch::nn::init::xavier_uniform_(weight);
+      return;
+  }
+}
+
 Classifier create_model(const Config& config, const Vocab& vocab, const WordVectors* pretrained,
                         int64_t* missing) {
   torch::manual_seed(static_cast<uint64_t>(config.train.seed));
-  Classifier model(config.model, vocab.size(), config.train.optimizer == OptimizerKind::sparse_adam);
+  Classifier model(config.model, table_rows(config.vocab, vocab.size()),
+                   config.train.optimizer == OptimizerKind::sparse_adam);
+  init_embedding(model->embedding->weight, config.model.init);
   if (pretrained) {
     if (pretrained->dim != config.model.embedding_dim) {
       throw Error::usage("model.pretrained '" + config.model.pretrained + "' has " +

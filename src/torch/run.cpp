@@ -18,6 +18,7 @@
 #include <sstream>
 #include <future>
 #include <iostream>
+#include <optional>
 
 #include "embtrain/backend.h"
 #include "embtrain/torch/checkpoint.h"
@@ -350,17 +351,64 @@ json last_metrics(const std::vector<json>& epochs) {
   return metrics;
 }
 
+// The rows report.json covers: every word row, then the bucket rows the training data hit,
+// each named by its most frequent n-grams (ngrams.h). Unhit buckets never trained: left out.
+struct ReportRows {
+  Vocab names;                // [K] a token or a bucket's name per kept row
+  torch::Tensor rows;         // [K] int64 rows of the table
+  std::vector<int64_t> kept;  // the same
+
+  template <typename T>
+  std::vector<T> gather(const std::vector<T>& per_row) const {
+    std::vector<T> out;
+    out.reserve(kept.size());
+    for (const int64_t row : kept) out.push_back(per_row[static_cast<size_t>(row)]);
+    return out;
+  }
+};
+
+ReportRows bucket_report_rows(const PreparedData& data) {
+  ReportRows out;
+  for (int64_t id = 0; id < data.vocab.size(); ++id) {
+    out.names.add(data.vocab.token(id));
+    out.kept.push_back(id);
+  }
+  for (const int64_t row : data.bucket_names.rows()) {
+    // "#row free money · <mon · …": the row keeps the name unique and unlike any token.
+    const std::string name = "#" + std::to_string(row) + " " + data.bucket_names.name(row);
+    if (out.names.find(name) >= 0) continue;
+    out.names.add(name);
+    out.kept.push_back(row);
+  }
+  out.rows = torch::tensor(at::ArrayRef<int64_t>(out.kept), torch::kInt64);
+  return out;
+}
+
 // report.json's content: the weights before and after with what moved and why.
 json build_run_report(const Session& session, const torch::Tensor& before, const torch::Tensor& after) {
   const auto& state = session.progress;
+  const PreparedData& data = session.data;
   ReportInput input;
-  input.vocab = &session.data.vocab;
-  input.counts = session.data.counts;
-  input.positive_counts = session.data.positive_counts;
-  input.before = matrix_view(before);
-  input.after = matrix_view(after);
-  input.batch_steps = state.stats.batch_steps;
-  input.grad_steps = state.stats.grad_steps;
+  std::optional<ReportRows> buckets;  // the rows kept when the table has bucket rows
+  torch::Tensor kept_before = before, kept_after = after;
+  if (data.rows > data.vocab.size()) {
+    buckets = bucket_report_rows(data);
+    kept_before = before.index_select(0, buckets->rows).contiguous();  // [K, D]
+    kept_after = after.index_select(0, buckets->rows).contiguous();    // [K, D]
+    input.vocab = &buckets->names;
+    input.counts = buckets->gather(data.counts);
+    input.positive_counts = buckets->gather(data.positive_counts);
+    input.batch_steps = buckets->gather(state.stats.batch_steps);
+    input.grad_steps = buckets->gather(state.stats.grad_steps);
+  } else {
+    input.vocab = &data.vocab;
+    input.counts = data.counts;
+    input.positive_counts = data.positive_counts;
+    input.batch_steps = state.stats.batch_steps;
+    input.grad_steps = state.stats.grad_steps;
+  }
+  input.before = matrix_view(kept_before);
+  input.after = matrix_view(kept_after);
   input.total_steps = state.stats.total_steps;
   input.metrics = last_metrics(session.epochs);
   input.config = session.resolved;
@@ -369,6 +417,11 @@ json build_run_report(const Session& session, const torch::Tensor& before, const
   input.optimizer = to_string(session.config.train.optimizer);
   input.seed = session.config.train.seed;
   json report = build_report(input, session.config.report);
+  if (buckets) {
+    report["buckets"] = {{"first_row", data.vocab.size()},
+                         {"count", data.rows - data.vocab.size()},
+                         {"rows_hit", static_cast<int64_t>(buckets->kept.size()) - data.vocab.size()}};
+  }
   report["interrupted"] = state.interrupted ? json{{"signal", session.signal_number},
                                                    {"epoch", state.epoch},
                                                    {"step", state.step},
@@ -447,7 +500,8 @@ int summarise(const Session& session, const json& report) {
   const auto& summary = report.at("summary");
   spdlog::info("{} in {:.2f} s: {} of {} embedding rows changed; largest change '{}' ({:.4f})",
                interrupted ? "stopped" : "done", seconds, summary.at("rows_changed").get<int64_t>(),
-               session.data.vocab.size(), summary.at("largest_change").at("token").get<std::string>(),
+               session.data.vocab.size() + (report.contains("buckets") ? report["buckets"].value("rows_hit", int64_t{0}) : 0),
+               summary.at("largest_change").at("token").get<std::string>(),
                summary.at("largest_change").at("change_norm").get<double>());
   const std::string report_path = session.run_dir.file(run_file::report);
   spdlog::info("report: {} (and report.html to open in a browser)", report_path);

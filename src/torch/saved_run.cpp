@@ -9,12 +9,14 @@
 #include <filesystem>
 #include <iostream>
 #include <numeric>
+#include <optional>
 
 #include "embtrain/text/config.h"
 #include "embtrain/text/dataset.h"
 #include "embtrain/text/error.h"
 #include "embtrain/text/inspect.h"
 #include "embtrain/text/io.h"
+#include "embtrain/text/ngrams.h"
 #include "embtrain/text/run_dir.h"
 #include "embtrain/text/utf8.h"
 #include "embtrain/torch/archive_check.h"
@@ -44,14 +46,18 @@ struct LoadedRun {
   Config config;
   Vocab vocab;
   Classifier model{nullptr};
+  std::optional<Ngrams> ngrams;  // when the run hashed n-grams into bucket rows
+
+  const Ngrams* hashed() const { return ngrams ? &*ngrams : nullptr; }
 };
 
 LoadedRun load_run(const std::string& dir, bool with_model) {
   LoadedRun run;
   run.config = load_config(in_run(dir, run_file::config), {});
   run.vocab = Vocab::load(in_run(dir, run_file::vocab));
+  if (Ngrams::enabled(run.config.vocab)) run.ngrams.emplace(run.config.vocab, run.vocab.size());
   if (with_model) {
-    run.model = Classifier(run.config.model, run.vocab.size(), false);
+    run.model = Classifier(run.config.model, table_rows(run.config.vocab, run.vocab.size()), false);
     try {
       if (const std::string problem = archive_problem(in_run(dir, run_file::model)); !problem.empty()) {
         throw Error::runtime(in_run(dir, run_file::model) + " is not a readable model file: " + problem);
@@ -70,8 +76,10 @@ LoadedRun load_run(const std::string& dir, bool with_model) {
   return run;
 }
 
-// before and after [V, D] from embeddings.pt.
-std::pair<torch::Tensor, torch::Tensor> load_embeddings(const std::string& dir, int64_t rows) {
+// before and after [V, D] from embeddings.pt: the word rows (the table's [R, D] holds any
+// bucket rows after them, which have no token to name them here).
+std::pair<torch::Tensor, torch::Tensor> load_embeddings(const std::string& dir, const LoadedRun& run) {
+  const int64_t rows = table_rows(run.config.vocab, run.vocab.size());
   const std::string path = in_run(dir, run_file::embeddings);
   const std::string bytes = read_file(path);
   if (const std::string problem = archive_problem_in(bytes); !problem.empty()) {
@@ -91,9 +99,10 @@ std::pair<torch::Tensor, torch::Tensor> load_embeddings(const std::string& dir, 
     }
     auto tensor = cpu_weights(dict.at(key).toTensor());
     if (tensor.dim() != 2 || tensor.size(0) != rows) {
-      throw Error::runtime(path + ": '" + key + "' does not have one row per vocabulary token");
+      throw Error::runtime(path + ": '" + key + "' does not have one row per vocabulary token" +
+                           (rows > run.vocab.size() ? " and bucket row" : ""));
     }
-    return tensor;
+    return tensor.narrow(0, 0, run.vocab.size());
   };
   return {get("before"), get("after")};
 }
@@ -153,7 +162,7 @@ void predict(const PredictOptions& options) {
   TextDataset chunk;
   auto flush = [&] {
     if (chunk.rows.empty()) return;
-    const Corpus corpus = encode(chunk, tokenizer, run.vocab);
+    const Corpus corpus = encode(chunk, tokenizer, run.vocab, run.hashed());
     const auto probs = probabilities(run, corpus);
     for (size_t i = 0; i < probs.size(); ++i) {
       const int label = probs[i] > 0.5f ? 1 : 0;
@@ -202,7 +211,7 @@ void evaluate_run(const EvalOptions& options) {
   LoadedRun run = load_run(options.run_dir, true);
   Tokenizer tokenizer(TokenizerOptions::from(run.config.vocab));
   const TextDataset text = read_dataset(options.data, parse_data_format(options.format, "--format"), false);
-  const Corpus corpus = encode(text, tokenizer, run.vocab);
+  const Corpus corpus = encode(text, tokenizer, run.vocab, run.hashed());
   std::vector<float> probs;  // [N]
   const BinaryTally tally = evaluate_tally(run.model, corpus, run.config.model, torch::kCPU, &probs);
   const Metrics metrics = summarize(tally);
@@ -233,7 +242,7 @@ void nearest_tokens(const NeighborsOptions& options) {
     throw Error::usage("--when must be before or after, got '" + options.when + "'");
   }
   const LoadedRun run = load_run(options.run_dir, false);
-  const auto [before, after] = load_embeddings(options.run_dir, run.vocab.size());
+  const auto [before, after] = load_embeddings(options.run_dir, run);
   const Matrix m = matrix_view(options.when == "before" ? before : after);
   const auto norms = row_norms(m);
   json result = json::object();
@@ -259,7 +268,7 @@ void export_embeddings(const ExportOptions& options) {
     throw Error::usage("--when must be before or after, got '" + options.when + "'");
   }
   const LoadedRun run = load_run(options.run_dir, false);
-  const auto [before, after] = load_embeddings(options.run_dir, run.vocab.size());
+  const auto [before, after] = load_embeddings(options.run_dir, run);
   const torch::Tensor& chosen = options.when == "before" ? before : after;
   int64_t replaced = 0;
   if (options.format == "vec") {
@@ -407,8 +416,8 @@ void print_comparison(const json& out) {
 void compare_runs(const CompareOptions& options) {
   const LoadedRun a = load_run(options.run_a, false);
   const LoadedRun b = load_run(options.run_b, false);
-  const auto [before_a, after_a] = load_embeddings(options.run_a, a.vocab.size());
-  const auto [before_b, after_b] = load_embeddings(options.run_b, b.vocab.size());
+  const auto [before_a, after_a] = load_embeddings(options.run_a, a);
+  const auto [before_b, after_b] = load_embeddings(options.run_b, b);
   if (before_a.size(1) != before_b.size(1)) {
     throw Error::usage("the runs' embeddings differ in dimension (" + std::to_string(before_a.size(1)) +
                        " vs " + std::to_string(before_b.size(1)) + ")");

@@ -82,7 +82,20 @@ Batch make_batch(const Corpus& corpus, const int64_t* indices, int64_t count,
   return batch;
 }
 
+double lr_factor(const TrainConfig& config, int64_t step, int64_t total) {
+  const int64_t warmup = config.warmup_steps;
+  if (step < warmup) return static_cast<double>(step + 1) / static_cast<double>(warmup);
+  if (config.lr_schedule == LrSchedule::constant || total <= warmup) return 1.0;
+  const double progress = static_cast<double>(step - warmup) / static_cast<double>(total - warmup);
+  if (config.lr_schedule == LrSchedule::linear) return 1.0 - progress;
+  return 0.5 * (1.0 + std::cos(M_PI * progress));  // cosine
+}
+
 namespace {
+
+void set_lr(torch::optim::Optimizer& optimizer, double lr) {
+  for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
+}
 
 // Adds the batch's tokens to batch_steps, and to grad_steps those whose
 // gradient row is non-zero after backward().
@@ -226,6 +239,7 @@ void train(Classifier& model, torch::optim::Optimizer& optimizer, const Corpus& 
   }
   const int64_t steps_per_epoch = (data.size() + tc.batch_size - 1) / tc.batch_size;
   const bool flatten = config.model.pooling == Pooling::flatten;
+  const bool scheduled = tc.lr_schedule != LrSchedule::constant || tc.warmup_steps > 0;
   const bool on_cpu = device.is_cpu();
   if (!on_cpu) {
     stats.device_grad_steps = torch::zeros({vocab_size}, torch::TensorOptions().dtype(torch::kInt64).device(device));
@@ -308,6 +322,9 @@ void train(Classifier& model, torch::optim::Optimizer& optimizer, const Corpus& 
       }
       count_rows(data, indices, count, grad, config.model.max_length,
                  flatten, stats, stamp, stats.total_steps, unique_rows);
+      if (scheduled) {
+        set_lr(optimizer, tc.lr * lr_factor(tc, (epoch - 1) * steps_per_epoch + step, tc.epochs * steps_per_epoch));
+      }
       try {
         optimizer.step();
       } catch (const std::exception& e) {  // c10::Error, or std::runtime_error on overflow

@@ -9,6 +9,7 @@ as JSON on stdout.
 """
 import argparse
 import json
+import math
 
 import torch
 from torch import nn
@@ -58,6 +59,9 @@ def main():
     p.add_argument("--optimizer", default="adam")
     p.add_argument("--seed", type=int, default=851)
     p.add_argument("--shuffle", type=int, default=0)
+    p.add_argument("--init", default="normal")
+    p.add_argument("--lr-schedule", default="constant")
+    p.add_argument("--warmup-steps", type=int, default=0)
     a = p.parse_args()
     torch.set_num_threads(1)
 
@@ -78,6 +82,10 @@ def main():
     torch.manual_seed(a.seed)
     model = TrainEmbedding(a.embedding_dim, a.hidden_dim, len(vocab), a.max_length, a.pooling,
                            bool(a.final_relu), a.optimizer == "sparse_adam")
+    if a.init == "uniform":  # fastText's U(-1/D, 1/D)
+        nn.init.uniform_(model.embedding.weight, -1.0 / a.embedding_dim, 1.0 / a.embedding_dim)
+    elif a.init == "xavier_uniform":
+        nn.init.xavier_uniform_(model.embedding.weight)
     loss_fn = nn.BCELoss()
     before = model.embedding.weight.detach().clone()
     if a.optimizer == "sparse_adam":
@@ -86,6 +94,20 @@ def main():
                                         if not n.startswith("embedding")], lr=a.lr)]
     else:
         optimizers = [torch.optim.Adam(model.parameters(), lr=a.lr)]
+    steps_per_epoch = -(-len(encoded_sentences) // a.batch_size)
+    total, warmup = a.epochs * steps_per_epoch, a.warmup_steps
+
+    def factor(k):  # the lr multiplier of step k, as the README's train.lr_schedule states it
+        if k < warmup:
+            return (k + 1) / warmup
+        if a.lr_schedule == "constant" or total <= warmup:
+            return 1.0
+        progress = (k - warmup) / (total - warmup)
+        if a.lr_schedule == "linear":
+            return 1.0 - progress
+        return 0.5 * (1.0 + math.cos(math.pi * progress))
+
+    schedulers = [torch.optim.lr_scheduler.LambdaLR(o, factor) for o in optimizers]
     generator = torch.Generator()
     generator.manual_seed(a.seed)
     n = len(encoded_sentences)
@@ -118,6 +140,8 @@ def main():
             loss.backward()
             for optimizer in optimizers:
                 optimizer.step()
+            for scheduler in schedulers:
+                scheduler.step()
     print(json.dumps({"vocab": tokens, "before": before.tolist(),
                       "after": model.embedding.weight.detach().tolist()}))
 

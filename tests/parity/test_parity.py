@@ -48,6 +48,22 @@ CASES = [
       "final-relu": 0, "embedding-dim": 8}),
     ("sparse_adam, flatten, article settings", {"train.optimizer": "sparse_adam"},
      {"optimizer": "sparse_adam"}),
+    ("uniform init, linear schedule, batch 2",
+     {"model.init": "uniform", "train.lr_schedule": "linear", "train.batch_size": 2,
+      "train.lr": 0.01, "model.final_relu": False},
+     {"init": "uniform", "lr-schedule": "linear", "batch-size": 2, "lr": 0.01, "final-relu": 0}),
+    ("xavier_uniform init, cosine schedule after 7 warmup steps, shuffled",
+     {"model.init": "xavier_uniform", "train.lr_schedule": "cosine", "train.warmup_steps": 7,
+      "train.shuffle": True, "train.lr": 0.01, "model.final_relu": False},
+     {"init": "xavier_uniform", "lr-schedule": "cosine", "warmup-steps": 7, "shuffle": 1,
+      "lr": 0.01, "final-relu": 0}),
+    ("sparse_adam, mean pooling, uniform init, linear schedule, 30 warmup steps",
+     {"train.optimizer": "sparse_adam", "model.pooling": "mean", "train.batch_size": 3,
+      "train.lr": 0.05, "model.final_relu": False, "model.embedding_dim": 8,
+      "model.init": "uniform", "train.lr_schedule": "linear", "train.warmup_steps": 30},
+     {"optimizer": "sparse_adam", "pooling": "mean", "batch-size": 3, "lr": 0.05,
+      "final-relu": 0, "embedding-dim": 8, "init": "uniform", "lr-schedule": "linear",
+      "warmup-steps": 30}),
 ]
 
 

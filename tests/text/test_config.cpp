@@ -127,7 +127,7 @@ TEST_CASE("to_json round-trips and lists every key") {
   c.report.pairs.push_back({"a", "b"});
   const Config back = config_from_json(to_json(c), "test");
   CHECK(to_json(back) == to_json(c));
-  CHECK(config_keys().size() == 32);
+  CHECK(config_keys().size() == 40);
   CHECK(edit_distance("kitten", "sitting") == 3);
 }
 
@@ -141,12 +141,15 @@ TEST_CASE("every key round-trips at a non-default value through the file, config
         {"format", "jsonl"}, {"skip_bad_lines", true}}},
       {"vocab",
        {{"file", "/data/vocab.txt"}, {"tokenizer", "char"}, {"lowercase", true}, {"min_count", 3},
-        {"max_size", 500}, {"specials", {"<pad>", "<unk>"}}, {"order", "frequency"}}},
+        {"max_size", 500}, {"specials", {"<pad>", "<unk>"}}, {"order", "frequency"},
+        {"word_ngrams", 3}, {"subwords", true}, {"minn", 2}, {"maxn", 5}, {"buckets", 1000}}},
       {"model",
        {{"embedding_dim", 16}, {"hidden_dim", 5}, {"pooling", "max"}, {"max_length", 7},
-        {"final_relu", false}, {"pretrained", "/data/start.vec"}, {"freeze_embedding", true}}},
+        {"final_relu", false}, {"init", "xavier_uniform"}, {"pretrained", "/data/start.vec"},
+        {"freeze_embedding", true}}},
       {"train",
-       {{"epochs", 12}, {"batch_size", 9}, {"lr", 0.25}, {"optimizer", "sparse_adam"}, {"seed", 4},
+       {{"epochs", 12}, {"batch_size", 9}, {"lr", 0.25}, {"lr_schedule", "cosine"}, {"warmup_steps", 11},
+        {"optimizer", "sparse_adam"}, {"seed", 4},
         {"shuffle", true}, {"device", "cuda:1"}, {"threads", 3}, {"checkpoint_every", 2}}},
       {"report",
        {{"neighbors", 6}, {"pairs", nlohmann::json::array({nlohmann::json::array({"a", "b"}), nlohmann::json::array({"c", "d"})})}, {"tokens", {"x", "y"}}, {"max_rows", 40}}}};
@@ -162,6 +165,8 @@ TEST_CASE("every key round-trips at a non-default value through the file, config
   CHECK(c.vocab.order == VocabOrder::frequency);
   CHECK(c.model.pooling == Pooling::max);
   CHECK(c.train.optimizer == OptimizerKind::sparse_adam);
+  CHECK(c.model.init == EmbeddingInit::xavier_uniform);
+  CHECK(c.train.lr_schedule == LrSchedule::cosine);
   CHECK(c.report.pairs.size() == 2);
   CHECK(to_json(c) == everything);
   CHECK(to_json(config_from_json(to_json(c), "test")) == everything);

@@ -25,6 +25,8 @@ enum class TokenizerKind { whitespace, chars };
 enum class VocabOrder { first_seen, frequency };
 enum class Pooling { flatten, mean, sum, max };
 enum class OptimizerKind { adam, sparse_adam };
+enum class EmbeddingInit { normal, uniform, xavier_uniform };
+enum class LrSchedule { constant, linear, cosine };
 
 // Each enum's names as configs spell them, in enum order.
 inline constexpr std::array<const char*, 4> kDataFormatNames = {"auto", "tsv", "jsonl", "fasttext"};
@@ -32,12 +34,16 @@ inline constexpr std::array<const char*, 2> kTokenizerNames = {"whitespace", "ch
 inline constexpr std::array<const char*, 2> kVocabOrderNames = {"first_seen", "frequency"};
 inline constexpr std::array<const char*, 4> kPoolingNames = {"flatten", "mean", "sum", "max"};
 inline constexpr std::array<const char*, 2> kOptimizerNames = {"adam", "sparse_adam"};
+inline constexpr std::array<const char*, 3> kEmbeddingInitNames = {"normal", "uniform", "xavier_uniform"};
+inline constexpr std::array<const char*, 3> kLrScheduleNames = {"constant", "linear", "cosine"};
 
 inline const char* to_string(DataFormat v) { return kDataFormatNames[static_cast<size_t>(v)]; }
 inline const char* to_string(TokenizerKind v) { return kTokenizerNames[static_cast<size_t>(v)]; }
 inline const char* to_string(VocabOrder v) { return kVocabOrderNames[static_cast<size_t>(v)]; }
 inline const char* to_string(Pooling v) { return kPoolingNames[static_cast<size_t>(v)]; }
 inline const char* to_string(OptimizerKind v) { return kOptimizerNames[static_cast<size_t>(v)]; }
+inline const char* to_string(EmbeddingInit v) { return kEmbeddingInitNames[static_cast<size_t>(v)]; }
+inline const char* to_string(LrSchedule v) { return kLrScheduleNames[static_cast<size_t>(v)]; }
 
 // A data format named outside a config (`eval --format`): Error::usage naming `what` otherwise.
 DataFormat parse_data_format(const std::string& name, const std::string& what);
@@ -58,6 +64,10 @@ struct VocabConfig {
   int64_t max_size = 0;                // 0 = no limit (specials included in the count)
   std::vector<std::string> specials;   // placed first, e.g. <pad>, <unk>
   VocabOrder order = VocabOrder::first_seen;
+  int64_t word_ngrams = 1;      // 1: words only; n: also hashed rows for runs of 2..n words
+  bool subwords = false;        // hashed rows for each token's character n-grams
+  int64_t minn = 3, maxn = 6;   // character n-gram lengths, in code points
+  int64_t buckets = 2000000;    // hashed rows after the word rows (fastText's default)
 };
 
 struct ModelConfig {
@@ -66,6 +76,7 @@ struct ModelConfig {
   Pooling pooling = Pooling::flatten;
   int64_t max_length = 3;           // tokens per sentence for flatten
   bool final_relu = true;           // the article's ReLU before the Sigmoid
+  EmbeddingInit init = EmbeddingInit::normal;  // the embedding's initial draw (normal: PyTorch's)
   std::string pretrained;           // optional .vec file: initial vectors for the tokens it has
   bool freeze_embedding = false;    // keep the embedding fixed (train only the classifier)
 };
@@ -74,6 +85,8 @@ struct TrainConfig {
   int64_t epochs = 100;
   int64_t batch_size = 1;
   double lr = 1e-4;
+  LrSchedule lr_schedule = LrSchedule::constant;  // the lr's shape over the run, after warmup
+  int64_t warmup_steps = 0;                       // steps whose lr rises linearly to train.lr
   OptimizerKind optimizer = OptimizerKind::adam;
   int64_t seed = 851;
   bool shuffle = false;

@@ -18,6 +18,8 @@
 
 namespace embtrain {
 
+class BucketNames;
+class Ngrams;
 class Tokenizer;
 class Vocab;
 struct TokenCounts;
@@ -63,9 +65,13 @@ struct Corpus {
 TokenCounts count_tokens(const TextDataset& data, Tokenizer& tokenizer, Corpus* first_seen = nullptr);
 
 // A corpus from count_tokens(..., &first_seen) re-encoded into `vocab`; the same
-// result as encode() on the text, in O(tokens) without hashing.
-Corpus remap(const Corpus& first_seen, const TokenCounts& counts, const Vocab& vocab);
+// result as encode() on the text, in O(tokens) without hashing. With `ngrams`, each
+// sentence's word ids are followed by its hashed rows (ngrams.h); `names` then collects
+// which n-grams of the data hit each bucket row.
+Corpus remap(const Corpus& first_seen, const TokenCounts& counts, const Vocab& vocab,
+             const Ngrams* ngrams = nullptr, BucketNames* names = nullptr);
 
-Corpus encode(const TextDataset& data, Tokenizer& tokenizer, const Vocab& vocab);
+Corpus encode(const TextDataset& data, Tokenizer& tokenizer, const Vocab& vocab,
+              const Ngrams* ngrams = nullptr);
 
 }  // namespace embtrain

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "embtrain/text/dataset.h"
+#include "embtrain/text/ngrams.h"
 #include "embtrain/text/vocab.h"
 
 namespace embtrain {
@@ -19,8 +20,10 @@ struct RunOptions;
 
 struct PreparedData {
   Vocab vocab;
-  std::vector<int64_t> counts;  // [V] occurrences of each vocabulary token in the training data
-  std::vector<int64_t> positive_counts;  // [V] of those, occurrences in label-1 examples
+  int64_t rows = 0;             // R: rows of the embedding table, V words then any buckets
+  std::vector<int64_t> counts;  // [R] occurrences of each row in the training data
+  std::vector<int64_t> positive_counts;  // [R] of those, occurrences in label-1 examples
+  BucketNames bucket_names;     // the n-grams of the training data in each bucket row
   Corpus train;
   std::optional<Corpus> valid, test;
 };

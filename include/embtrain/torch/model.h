@@ -70,6 +70,11 @@ class ClassifierImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Classifier);
 
+// Redraws the embedding's weight [V, D] per model.init from the global generator (`normal`
+// keeps the N(0, 1) that Embedding drew); called right after the model is built, so that
+// Python's `torch.nn.init` call at the same point draws the same numbers.
+void init_embedding(torch::Tensor weight, EmbeddingInit init);
+
 // Seeds the global generator with train.seed and builds the classifier, so that
 // a seed gives Python's initial weights (model creation is the generator's
 // first use). With `pretrained`, rows of tokens it has are overwritten by its

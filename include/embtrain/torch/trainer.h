@@ -80,6 +80,11 @@ Metrics evaluate(Classifier& model, const Corpus& data, const ModelConfig& confi
 BinaryTally evaluate_tally(Classifier& model, const Corpus& data, const ModelConfig& config,
                            torch::Device device, std::vector<float>* probabilities = nullptr);
 
+// The factor train.lr is multiplied by at step `step` (0-based, counted over the whole run of
+// `total` steps): train.warmup_steps of linear warmup, then train.lr_schedule (config.cpp's key
+// table states the formulas). Python's LambdaLR with this function gives the same lr.
+double lr_factor(const TrainConfig& config, int64_t step, int64_t total);
+
 // "auto" -> CUDA when available, else CPU; "cuda" without CUDA is an Error naming why.
 torch::Device resolve_device(const std::string& name);
 
