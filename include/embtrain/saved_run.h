@@ -15,6 +15,8 @@ struct PredictOptions {
   std::string run_dir;
   std::vector<std::string> texts;  // empty: read stdin lines, streaming
   bool json = false;
+  int64_t k = 1;           // multi-label runs: the k most probable labels
+  double threshold = 0.0;  // multi-label runs: only labels whose probability is >= this
 };
 
 struct EvalOptions {
@@ -41,7 +43,9 @@ struct CompareOptions {
   bool json = false;
 };
 
-// Probability, label and text per input line, tab-separated (or JSON lines).
+// Binary runs: probability, label and text per input line, tab-separated (or JSON lines).
+// Multi-label runs: the top k labels (probability >= threshold), comma-separated, their
+// probabilities, and the text.
 void predict(const PredictOptions& options);
 // Loss, accuracy, precision, recall, F1, ROC AUC and the confusion matrix on a data file.
 void evaluate_run(const EvalOptions& options);

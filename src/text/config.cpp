@@ -168,6 +168,11 @@ const std::vector<Key>& keys() {
              "`auto` (by extension: `.tsv`, `.jsonl`, `.txt`/`.ft` = fastText), `tsv`, `jsonl`, `fasttext`"),
       boolean("data.skip_bad_lines", &C::data, &DataConfig::skip_bad_lines,
               "skip malformed lines and count them (logged) instead of failing"),
+      text_list("data.labels", &C::data, &DataConfig::labels,
+                "the labels, in output order; `[]`: from the training data. Data whose every "
+                "line has the one label 0 or 1 trains one binary output (the article); any other "
+                "labels train one Sigmoid output per label (one-vs-all BCE, fastText's `-loss "
+                "ova`), and a run's config.json lists them here"),
       text("vocab.file", &C::vocab, &VocabConfig::file, KeyKind::path,
            "a fixed vocabulary, one token per line, 0-based line number = index; when set, the "
            "specials, min_count, max_size and order keys are not applied"),

@@ -19,16 +19,56 @@ struct BadLine {
   std::string reason;
 };
 
-float parse_label(std::string_view text) {
-  if (text == "0") return 0.0f;
-  if (text == "1") return 1.0f;
-  throw BadLine{"label must be 0 or 1, got '" + std::string(text.substr(0, 40)) + "'"};
+// A label as the data names it: not empty, no whitespace (fastText's format could not say it).
+std::string label_name(std::string_view text) {
+  if (text.empty()) throw BadLine{"empty label"};
+  if (text.find_first_of(" \t") != std::string_view::npos) {
+    throw BadLine{"label '" + std::string(text.substr(0, 40)) + "' contains whitespace"};
+  }
+  return std::string(text);
 }
 
+LabeledText with_labels(std::vector<std::string> labels, std::string text) {
+  LabeledText row;
+  row.label = labels.size() == 1 && labels[0] == "1" ? 1.0f : 0.0f;
+  row.labels = std::move(labels);
+  row.text = std::move(text);
+  return row;
+}
+
+// `a,b<TAB>text`: one label or several, comma-separated.
 LabeledText parse_tsv(const std::string& line) {
   const auto tab = line.find('\t');
   if (tab == std::string::npos) throw BadLine{"expected LABEL<TAB>TEXT, found no tab"};
-  return {parse_label(std::string_view(line).substr(0, tab)), line.substr(tab + 1)};
+  std::vector<std::string> labels;
+  const std::string_view field = std::string_view(line).substr(0, tab);
+  for (size_t start = 0;;) {
+    const size_t comma = field.find(',', start);
+    labels.push_back(label_name(field.substr(start, comma - start)));
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return with_labels(std::move(labels), line.substr(tab + 1));
+}
+
+// "label": 0 | 1 | "name", or "labels": ["a", "b"].
+std::vector<std::string> jsonl_labels(const nlohmann::json& object) {
+  const auto one = object.find("label");
+  const auto many = object.find("labels");
+  if (one != object.end() && many != object.end()) throw BadLine{"give \"label\" or \"labels\", not both"};
+  if (one == object.end() && many == object.end()) throw BadLine{"missing field \"label\" (or \"labels\")"};
+  auto name = [](const nlohmann::json& value) {
+    if (value.is_number_integer() && (value.get<int64_t>() == 0 || value.get<int64_t>() == 1)) {
+      return std::to_string(value.get<int64_t>());
+    }
+    if (!value.is_string()) throw BadLine{"a label must be 0, 1 or a string, got " + value.dump()};
+    return label_name(value.get_ref<const std::string&>());
+  };
+  if (one != object.end()) return {name(*one)};
+  if (!many->is_array() || many->empty()) throw BadLine{"\"labels\" must be a non-empty list, got " + many->dump()};
+  std::vector<std::string> labels;
+  for (const auto& value : *many) labels.push_back(name(value));
+  return labels;
 }
 
 LabeledText parse_jsonl(const std::string& line) {
@@ -39,23 +79,29 @@ LabeledText parse_jsonl(const std::string& line) {
     throw BadLine{"invalid JSON: " + json_error_text(e)};
   }
   if (!object.is_object()) throw BadLine{"expected a JSON object with \"label\" and \"text\""};
-  const auto label = object.find("label");
-  if (label == object.end()) throw BadLine{"missing field \"label\""};
+  std::vector<std::string> labels = jsonl_labels(object);
   const auto text = object.find("text");
   if (text == object.end()) throw BadLine{"missing field \"text\""};
-  if (!label->is_number_integer() || (label->get<int64_t>() != 0 && label->get<int64_t>() != 1)) {
-    throw BadLine{"\"label\" must be 0 or 1, got " + label->dump()};
-  }
   if (!text->is_string()) throw BadLine{"\"text\" must be a string, got " + text->dump()};
-  return {static_cast<float>(label->get<int64_t>()), text->get<std::string>()};
+  return with_labels(std::move(labels), text->get<std::string>());
 }
 
+// `__label__a __label__b text`: every leading __label__ word is a label.
 LabeledText parse_fasttext(const std::string& line) {
   static const std::string kPrefix = "__label__";
-  if (line.rfind(kPrefix, 0) != 0) throw BadLine{"expected __label__0 or __label__1 first"};
-  const auto space = line.find_first_of(" \t");
-  const auto label = std::string_view(line).substr(kPrefix.size(), space - kPrefix.size());
-  return {parse_label(label), space == std::string::npos ? std::string() : line.substr(space + 1)};
+  if (line.rfind(kPrefix, 0) != 0) throw BadLine{"expected __label__NAME first (e.g. __label__1)"};
+  std::vector<std::string> labels;
+  size_t at = 0;
+  for (;;) {
+    const size_t end = std::min(line.find_first_of(" \t", at), line.size());
+    labels.push_back(label_name(std::string_view(line).substr(at + kPrefix.size(), end - at - kPrefix.size())));
+    const size_t next = line.find_first_not_of(" \t", end);
+    if (next == std::string::npos || line.compare(next, kPrefix.size(), kPrefix) != 0) {
+      // The text is everything after the one separator that follows the last label.
+      return with_labels(std::move(labels), end < line.size() ? line.substr(end + 1) : std::string());
+    }
+    at = next;
+  }
 }
 
 bool blank(const std::string& text) {
@@ -106,6 +152,7 @@ TextDataset read_dataset(std::istream& in, const std::string& path, DataFormat f
         throw BadLine{"invalid UTF-8 at byte " + std::to_string(bad + 1)};
       }
       LabeledText row = parse(line);
+      row.line = line_number;
       if (blank(row.text)) throw BadLine{"line has a label but no text"};
       data.rows.push_back(std::move(row));
     } catch (const BadLine& bad) {

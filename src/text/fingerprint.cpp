@@ -37,6 +37,10 @@ std::string corpus_part(const Corpus& corpus) {
   hash.add(corpus.ids);
   hash.add(corpus.offsets);
   hash.add(corpus.labels);
+  if (corpus.multi_label()) {
+    hash.add(corpus.label_offsets);
+    hash.add(corpus.label_ids);
+  }
   return std::to_string(corpus.size()) + " examples, " + std::to_string(corpus.ids.size()) +
          " tokens, fnv1a64 " + hash.hex();
 }

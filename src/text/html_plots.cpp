@@ -118,11 +118,21 @@ void lengthen_short_arrows(PcaLayout* layout) {
   layout->set_spans();
 }
 
-std::string pca_header() {
+// The CSS classes the rows of a run can have (html_plots.h's PlotRow::label).
+std::vector<std::string> label_classes(size_t labels) {
+  if (labels == 0) return {"positive", "negative", "neutral"};
+  std::vector<std::string> classes;
+  for (size_t k = 0; k < labels && k < kColouredLabels; ++k) classes.push_back("label-" + std::to_string(k));
+  if (labels > kColouredLabels) classes.push_back("label-other");
+  classes.push_back("neutral");
+  return classes;
+}
+
+std::string pca_header(size_t labels) {
   std::string svg =
       "<svg id=\"pca\" viewBox=\"0 0 960 620\" role=\"img\" "
       "aria-label=\"embedding rows before and after training, PCA\">\n<defs>";
-  for (const char* label : {"positive", "negative", "neutral"}) {
+  for (const std::string& label : label_classes(labels)) {
     svg += std::string("<marker id=\"head-") + label +
            "\" class=\"head\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" "
            "markerHeight=\"7\" markerUnits=\"userSpaceOnUse\" orient=\"auto\"><path d=\"M0,0 L10,5 "
@@ -185,6 +195,27 @@ constexpr const char* kPcaLegend =
     "<text x=\"32\" y=\"24\">mostly negative examples</text>"
     "<line class=\"key neutral\" x1=\"0\" y1=\"40\" x2=\"24\" y2=\"40\"/>"
     "<text x=\"32\" y=\"44\">even, or no labels known</text></g>\n";
+
+// A multi-label run's legend: a line per coloured label, one for the rest, one for rows never
+// seen in training.
+std::string label_legend(const std::vector<std::string>& labels) {
+  std::vector<std::pair<std::string, std::string>> keys;  // (class, text)
+  for (size_t k = 0; k < labels.size() && k < kColouredLabels; ++k) {
+    keys.emplace_back("label-" + std::to_string(k), "mostly " + labels[k]);
+  }
+  if (labels.size() > kColouredLabels) {
+    keys.emplace_back("label-other", "one of " + std::to_string(labels.size() - kColouredLabels) + " other labels");
+  }
+  keys.emplace_back("neutral", "not seen in training");
+  std::string svg = "<g class=\"legend\" transform=\"translate(740 24)\"><rect class=\"legend-box\" x=\"-10\" "
+                    "y=\"-16\" width=\"210\" height=\"" + std::to_string(20 * keys.size() + 12) + "\"/>";
+  for (size_t k = 0; k < keys.size(); ++k) {
+    const std::string y = std::to_string(20 * k);
+    svg += "<line class=\"key " + keys[k].first + "\" x1=\"0\" y1=\"" + y + "\" x2=\"24\" y2=\"" + y +
+           "\"/><text x=\"32\" y=\"" + std::to_string(20 * k + 4) + "\">" + token_html(keys[k].second) + "</text>";
+  }
+  return svg + "</g>\n";
+}
 
 std::string pca_caption(size_t plotted, size_t rows, size_t labelled, double magnify) {
   return std::to_string(plotted) + " tokens plotted" +
@@ -394,7 +425,13 @@ std::vector<PlotRow> plot_rows(const ReportView& report) {
     double sum = 0;
     for (size_t d = 0; d < dim; ++d) sum += static_cast<double>(row.diff[d]) * row.diff[d];
     row.change = std::sqrt(sum);
-    if (i < report.tokens.size() && report.tokens[i].positive_count) {
+    if (i < report.tokens.size() && !report.labels.empty() && report.tokens[i].dominant_label) {
+      const auto found = std::find(report.labels.begin(), report.labels.end(), *report.tokens[i].dominant_label);
+      const auto k = static_cast<size_t>(found - report.labels.begin());
+      if (found != report.labels.end()) {
+        row.label = k < kColouredLabels ? "label-" + std::to_string(k) : std::string("label-other");
+      }
+    } else if (i < report.tokens.size() && report.tokens[i].positive_count) {
       const int64_t n = report.tokens[i].count;
       const int64_t positive = *report.tokens[i].positive_count;
       if (n > 0 && positive * 2 > n) row.label = "positive";
@@ -404,8 +441,9 @@ std::vector<PlotRow> plot_rows(const ReportView& report) {
   return rows;
 }
 
-std::string pca_svg(const std::vector<PlotRow>& rows, size_t dim, std::string* caption) {
-  std::string svg = pca_header();
+std::string pca_svg(const std::vector<PlotRow>& rows, size_t dim, std::string* caption,
+                    const std::vector<std::string>& labels) {
+  std::string svg = pca_header(labels.size());
   if (rows.empty() || dim == 0) {
     *caption = "The report holds no embedding rows.";
     return svg + "</svg>\n";
@@ -416,7 +454,7 @@ std::string pca_svg(const std::vector<PlotRow>& rows, size_t dim, std::string* c
   lengthen_short_arrows(&layout);
   const size_t labelled = std::min(kMaxLabels, plotted.size());
   svg += pca_axes(layout.pca) + pca_arrows(rows, plotted, layout) +
-         pca_labels(rows, plotted, layout, labelled) + kPcaLegend;
+         pca_labels(rows, plotted, layout, labelled) + (labels.empty() ? std::string(kPcaLegend) : label_legend(labels));
   *caption = pca_caption(plotted.size(), rows.size(), labelled, layout.magnify);
   return svg + "</svg>\n";
 }

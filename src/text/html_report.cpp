@@ -46,6 +46,11 @@ svg line.move.neutral { stroke-opacity: .7; }
 svg text.label { stroke: none; font-size: 11.5px; paint-order: stroke; }
 svg text.label.positive { fill: #174ea6; } svg text.label.negative { fill: #a61e4d; }
 svg text.label.neutral { fill: #495057; }
+svg .label-0 { stroke: #1f77b4; fill: #1f77b4; } svg .label-1 { stroke: #d62728; fill: #d62728; }
+svg .label-2 { stroke: #2ca02c; fill: #2ca02c; } svg .label-3 { stroke: #9467bd; fill: #9467bd; }
+svg .label-4 { stroke: #ff7f0e; fill: #ff7f0e; } svg .label-5 { stroke: #8c564b; fill: #8c564b; }
+svg .label-6 { stroke: #e377c2; fill: #e377c2; } svg .label-7 { stroke: #17becf; fill: #17becf; }
+svg .label-8 { stroke: #bcbd22; fill: #bcbd22; } svg .label-other { stroke: #343a40; fill: #343a40; }
 svg .row-label { font: 12px ui-monospace, Menlo, monospace; }
 svg .cell { stroke: #dee2e6; stroke-width: .5; }
 .stats { display: flex; flex-wrap: wrap; gap: 10px; margin: 16px 0; }
@@ -73,7 +78,7 @@ std::string render_html_report(const json& report_json, const std::vector<json>&
   const json inspected = inspect_view(report, options);
 
   std::string pca_caption, heatmap_caption;
-  const std::string pca = pca_svg(rows, dim, &pca_caption);
+  const std::string pca = pca_svg(rows, dim, &pca_caption, report.labels);
   const std::string heatmap = heatmap_svg(rows, dim, &heatmap_caption);
 
   std::string html =

@@ -43,6 +43,7 @@ json token_entry(const TokenRecord& token) {
                 {"grad_steps", token.grad_steps},
                 {"why", token.why}};
   if (token.positive_count) entry["positive_count"] = *token.positive_count;
+  if (token.dominant_label) entry["dominant_label"] = *token.dominant_label;
   return entry;
 }
 

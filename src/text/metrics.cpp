@@ -5,8 +5,94 @@
 
 namespace embtrain {
 
-Metrics summarize(const BinaryTally& t) {
-  auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
+namespace {
+
+double ratio(double a, double b) { return b > 0 ? a / b : 0.0; }
+
+template <typename T>
+void add_each(std::vector<T>& into, const std::vector<T>& from) {
+  if (into.size() < from.size()) into.resize(from.size(), 0);
+  for (size_t i = 0; i < from.size(); ++i) into[i] += from[i];
+}
+
+Metrics summarize_multi(const Tally& t) {
+  Metrics m;
+  m.multi_label = true;
+  m.examples = t.examples;
+  m.loss = ratio(t.loss_sum, static_cast<double>(t.examples));
+  m.p_at_1 = m.accuracy = ratio(static_cast<double>(t.top1_correct), static_cast<double>(t.examples));
+  m.r_at_1 = ratio(static_cast<double>(t.top1_correct), static_cast<double>(t.gold_labels));
+  int64_t tp = 0, fp = 0, fn = 0, counted = 0;
+  double f1_sum = 0;
+  for (size_t c = 0; c < t.label_true_pos.size(); ++c) {
+    LabelMetrics label;
+    const int64_t ltp = t.label_true_pos[c], lfp = t.label_false_pos[c], lfn = t.label_false_neg[c];
+    label.support = ltp + lfn;
+    label.predicted = ltp + lfp;
+    label.precision = ratio(static_cast<double>(ltp), static_cast<double>(ltp + lfp));
+    label.recall = ratio(static_cast<double>(ltp), static_cast<double>(ltp + lfn));
+    label.f1 = ratio(2 * label.precision * label.recall, label.precision + label.recall);
+    if (label.support + label.predicted > 0) {
+      f1_sum += label.f1;
+      ++counted;
+    }
+    tp += ltp;
+    fp += lfp;
+    fn += lfn;
+    m.per_label.push_back(label);
+  }
+  m.precision = ratio(static_cast<double>(tp), static_cast<double>(tp + fp));
+  m.recall = ratio(static_cast<double>(tp), static_cast<double>(tp + fn));
+  m.f1 = ratio(2 * m.precision * m.recall, m.precision + m.recall);
+  m.macro_f1 = ratio(f1_sum, static_cast<double>(counted));
+  return m;
+}
+
+}  // namespace
+
+void Tally::add_multi(const float* probabilities, int64_t classes, const int32_t* gold, int64_t gold_count) {
+  if (label_true_pos.empty()) {
+    label_true_pos.assign(static_cast<size_t>(classes), 0);
+    label_false_pos.assign(static_cast<size_t>(classes), 0);
+    label_false_neg.assign(static_cast<size_t>(classes), 0);
+  }
+  auto is_gold = [&](int64_t c) {
+    for (int64_t k = 0; k < gold_count; ++k) {
+      if (gold[k] == c) return true;
+    }
+    return false;
+  };
+  int64_t best = 0;
+  for (int64_t c = 0; c < classes; ++c) {
+    if (probabilities[c] > probabilities[best]) best = c;  // ties: the first label
+    const bool predicted = probabilities[c] > 0.5f;
+    const bool actual = is_gold(c);
+    label_true_pos[static_cast<size_t>(c)] += predicted && actual;
+    label_false_pos[static_cast<size_t>(c)] += predicted && !actual;
+    label_false_neg[static_cast<size_t>(c)] += !predicted && actual;
+  }
+  ++examples;
+  top1_correct += is_gold(best);
+  gold_labels += gold_count;
+}
+
+Tally& Tally::operator+=(const Tally& other) {
+  true_pos += other.true_pos;
+  false_pos += other.false_pos;
+  true_neg += other.true_neg;
+  false_neg += other.false_neg;
+  loss_sum += other.loss_sum;
+  add_each(label_true_pos, other.label_true_pos);
+  add_each(label_false_pos, other.label_false_pos);
+  add_each(label_false_neg, other.label_false_neg);
+  examples += other.examples;
+  top1_correct += other.top1_correct;
+  gold_labels += other.gold_labels;
+  return *this;
+}
+
+Metrics summarize(const Tally& t) {
+  if (t.multi_label()) return summarize_multi(t);
   Metrics m;
   m.examples = t.count();
   m.loss = ratio(t.loss_sum, static_cast<double>(m.examples));
@@ -17,9 +103,23 @@ Metrics summarize(const BinaryTally& t) {
   return m;
 }
 
-nlohmann::json to_json(const Metrics& m) {
-  return {{"examples", m.examples}, {"loss", m.loss},     {"accuracy", m.accuracy},
-          {"precision", m.precision}, {"recall", m.recall}, {"f1", m.f1}};
+nlohmann::json to_json(const Metrics& m, const std::vector<std::string>& label_names) {
+  nlohmann::json out = {{"examples", m.examples}, {"loss", m.loss},     {"accuracy", m.accuracy},
+                        {"precision", m.precision}, {"recall", m.recall}, {"f1", m.f1}};
+  if (!m.multi_label) return out;
+  out["p_at_1"] = m.p_at_1;
+  out["r_at_1"] = m.r_at_1;
+  out["micro_f1"] = m.f1;
+  out["macro_f1"] = m.macro_f1;
+  nlohmann::json per_label = nlohmann::json::object();
+  for (size_t c = 0; c < m.per_label.size(); ++c) {
+    const LabelMetrics& l = m.per_label[c];
+    const std::string name = c < label_names.size() ? label_names[c] : std::to_string(c);
+    per_label[name] = {{"precision", l.precision}, {"recall", l.recall}, {"f1", l.f1},
+                       {"support", l.support}, {"predicted", l.predicted}};
+  }
+  out["per_label"] = per_label;
+  return out;
 }
 
 }  // namespace embtrain

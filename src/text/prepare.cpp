@@ -9,6 +9,7 @@
 #include "embtrain/text/config.h"
 #include "embtrain/text/error.h"
 #include "embtrain/text/io.h"
+#include "embtrain/text/labels.h"
 #include "embtrain/text/tokenizer.h"
 
 namespace embtrain {
@@ -30,6 +31,7 @@ PreparedData prepare_data(const Config& config) {
   Tokenizer tokenizer(TokenizerOptions::from(config.vocab));
   const auto& data = config.data;
   const TextDataset train_text = read_dataset(data.train, data.format, data.skip_bad_lines);
+  const LabelSet labels = LabelSet::from_training(train_text, data.labels);
   Corpus first_seen;
   const TokenCounts counts = count_tokens(train_text, tokenizer, &first_seen);
   PreparedData prepared;
@@ -39,17 +41,30 @@ PreparedData prepare_data(const Config& config) {
   if (Ngrams::enabled(config.vocab)) ngrams.emplace(config.vocab, prepared.vocab.size());
   const Ngrams* hashed = ngrams ? &*ngrams : nullptr;
   prepared.train = remap(first_seen, counts, prepared.vocab, hashed, &prepared.bucket_names);
+  labels.apply(train_text, prepared.train);
+  prepared.labels = labels.names();
   prepared.counts = counts_for(prepared.vocab, counts);
   prepared.counts.resize(static_cast<size_t>(prepared.rows), 0);
   prepared.positive_counts.assign(static_cast<size_t>(prepared.rows), 0);
   const Corpus& train = prepared.train;
+  const size_t classes = prepared.labels.size();
+  prepared.label_counts.assign(static_cast<size_t>(prepared.rows) * classes, 0);
   for (int64_t i = 0; i < train.size(); ++i) {
     const bool positive = train.labels[static_cast<size_t>(i)] >= 0.5f;
     for (int64_t t = train.offsets[static_cast<size_t>(i)]; t < train.offsets[static_cast<size_t>(i) + 1]; ++t) {
       const auto row = static_cast<size_t>(train.ids[static_cast<size_t>(t)]);
       if (row >= static_cast<size_t>(prepared.vocab.size())) ++prepared.counts[row];  // a bucket row
       if (positive) ++prepared.positive_counts[row];
+      if (classes == 0) continue;
+      for (int64_t k = train.label_offsets[static_cast<size_t>(i)]; k < train.label_offsets[static_cast<size_t>(i) + 1]; ++k) {
+        ++prepared.label_counts[row * classes + static_cast<size_t>(train.label_ids[static_cast<size_t>(k)])];
+      }
     }
+  }
+  if (classes > 0) {
+    std::string names;
+    for (size_t c = 0; c < classes && c < 10; ++c) names += (c ? ", " : "") + prepared.labels[c];
+    spdlog::info("{} labels, one Sigmoid output each: {}{}", classes, names, classes > 10 ? ", …" : "");
   }
   if (ngrams) {
     spdlog::info("{} hashed rows after the {} word rows; the training data hits {} of them",
@@ -60,6 +75,7 @@ PreparedData prepare_data(const Config& config) {
     if (path.empty()) return std::nullopt;
     const TextDataset text = read_dataset(path, data.format, data.skip_bad_lines);
     Corpus corpus = encode(text, tokenizer, prepared.vocab, hashed);
+    labels.apply(text, corpus);
     log_encoding(name, text, corpus);
     return corpus;
   };

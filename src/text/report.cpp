@@ -211,6 +211,25 @@ struct RowSections {
   json before = json::array(), after = json::array(), diff = json::array(), tokens = json::array();
 };
 
+// A multi-label run's token: its count per label and its dominant label (the label it occurs
+// with most; ties to the earlier label; null for a token never seen in training).
+void add_label_counts(const ReportInput& in, int64_t row, json& token) {
+  const size_t classes = in.label_names.size();
+  json counts = json::object();
+  int64_t best = -1, best_count = 0;
+  for (size_t c = 0; c < classes; ++c) {
+    const int64_t n = in.label_counts[static_cast<size_t>(row) * classes + c];
+    if (n == 0) continue;
+    counts[in.label_names[c]] = n;
+    if (n > best_count) {
+      best = static_cast<int64_t>(c);
+      best_count = n;
+    }
+  }
+  token["label_counts"] = counts;
+  token["dominant_label"] = best < 0 ? json(nullptr) : json(in.label_names[static_cast<size_t>(best)]);
+}
+
 RowSections row_sections(const ReportInput& in, const std::vector<int64_t>& kept,
                          const RowChanges& changes) {
   const int64_t dim = in.before.dim;
@@ -224,17 +243,21 @@ RowSections row_sections(const ReportInput& in, const std::vector<int64_t>& kept
     const int64_t batch_steps = at(in.batch_steps, r);
     const int64_t grad_steps = at(in.grad_steps, r);
     const bool changed = at(changes.changed, r) != 0;
-    out.tokens.push_back(
-        {{"index", r},
-         {"token", in.vocab->token(r)},
-         {"count", at(in.counts, r)},
-         {"positive_count", at(in.positive_counts, r)},
-         {"change_norm", at(changes.norm, r)},
-         {"cosine", cosine(in.before.row(r), in.after.row(r), dim)},
-         {"changed", changed},
-         {"batch_steps", batch_steps},
-         {"grad_steps", grad_steps},
-         {"why", why_text(step_history(batch_steps, grad_steps), changed)}});
+    json token = {{"index", r},
+                  {"token", in.vocab->token(r)},
+                  {"count", at(in.counts, r)},
+                  {"change_norm", at(changes.norm, r)},
+                  {"cosine", cosine(in.before.row(r), in.after.row(r), dim)},
+                  {"changed", changed},
+                  {"batch_steps", batch_steps},
+                  {"grad_steps", grad_steps},
+                  {"why", why_text(step_history(batch_steps, grad_steps), changed)}};
+    if (in.label_names.empty()) {
+      token["positive_count"] = at(in.positive_counts, r);
+    } else {
+      add_label_counts(in, r, token);
+    }
+    out.tokens.push_back(std::move(token));
   }
   return out;
 }
@@ -291,7 +314,7 @@ json build_report(const ReportInput& in, const ReportConfig& config) {
   json vocab_list = json::array();
   for (const int64_t r : kept) vocab_list.push_back(in.vocab->token(r));
   const int64_t top = rows == 0 ? -1 : changes.by_change.front();
-  return {{"format", "embtrain-report/1"},
+  json report = {{"format", "embtrain-report/1"},
           {"vocab", vocab_list},
           {"complete", complete},
           {"rows", kept},
@@ -317,6 +340,8 @@ json build_report(const ReportInput& in, const ReportConfig& config) {
           {"device", in.device},
           {"optimizer", in.optimizer},
           {"libtorch_version", in.torch_version}};
+  if (!in.label_names.empty()) report["labels"] = in.label_names;  // multi-label runs only
+  return report;
 }
 
 }  // namespace embtrain

@@ -138,6 +138,9 @@ TokenRecord read_token(const json& value, const std::string& field) {
   token.token = get_or(t, field, "token", text, std::string());
   token.count = get_or(t, field, "count", count, int64_t{0});
   token.positive_count = get_optional(t, field, "positive_count", count);
+  if (const json* label = member(t, "dominant_label"); label && !label->is_null()) {  // null: never seen
+    token.dominant_label = text(*label, dot(field, "dominant_label"));
+  }
   token.change_norm = get_or(t, field, "change_norm", number, double(NAN));
   token.cosine = get_or(t, field, "cosine", number, double(NAN));
   token.changed = get_or(t, field, "changed", flag, false);
@@ -236,6 +239,9 @@ void read_metrics(const json& report, ReportView* view) {
     m.precision = get_optional(value, field, "precision", number);
     m.recall = get_optional(value, field, "recall", number);
     m.f1 = get_optional(value, field, "f1", number);
+    m.p_at_1 = get_optional(value, field, "p_at_1", number);
+    m.r_at_1 = get_optional(value, field, "r_at_1", number);
+    m.macro_f1 = get_optional(value, field, "macro_f1", number);
   }
 }
 
@@ -274,6 +280,10 @@ json number_or_null(double value) { return std::isnan(value) ? json(nullptr) : j
 ReportView view_report(const json& report) {
   if (!report.is_object()) throw Error::runtime("not an embtrain report: no 'tokens' list");
   ReportView view;
+  if (const json* labels = member(report, "labels")) {
+    array_of(*labels, "labels");
+    for (size_t i = 0; i < labels->size(); ++i) view.labels.push_back(text((*labels)[i], at("labels", i)));
+  }
   read_rows(report, &view);
   read_tokens(report, &view);
   read_pairs(report, &view);
@@ -314,7 +324,10 @@ json to_json(const std::map<std::string, SplitMetrics>& metrics) {
         {"accuracy", &m.accuracy},
         {"precision", &m.precision},
         {"recall", &m.recall},
-        {"f1", &m.f1}};
+        {"f1", &m.f1},
+        {"p_at_1", &m.p_at_1},
+        {"r_at_1", &m.r_at_1},
+        {"macro_f1", &m.macro_f1}};
     for (const auto& [key, value] : numbers) {
       if (*value) values[key] = number_or_null(**value);
     }

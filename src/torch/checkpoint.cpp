@@ -63,6 +63,13 @@ void save_checkpoint(const std::string& path, Classifier& model, const torch::op
     const auto& t = progress.tally;
     archive.write("tally", to_tensor({t.true_pos, t.false_pos, t.true_neg, t.false_neg}));
     archive.write("loss_sum", torch::tensor(t.loss_sum, torch::kFloat64));
+    if (t.multi_label()) {  // [3, C] per label, then the top-1 counts
+      std::vector<int64_t> per_label = t.label_true_pos;
+      per_label.insert(per_label.end(), t.label_false_pos.begin(), t.label_false_pos.end());
+      per_label.insert(per_label.end(), t.label_false_neg.begin(), t.label_false_neg.end());
+      archive.write("label_tally", to_tensor(per_label));
+      archive.write("top1_tally", to_tensor({t.examples, t.top1_correct, t.gold_labels}));
+    }
     if (progress.shuffle_state.defined()) archive.write("shuffle_state", progress.shuffle_state);
     archive.write("batch_steps", to_tensor(progress.stats.batch_steps));
     archive.write("grad_steps", to_tensor(progress.stats.grad_steps));
@@ -113,6 +120,22 @@ void load_checkpoint(const std::string& path, Classifier& model, torch::optim::O
     progress.tally.true_neg = tally.at(2);
     progress.tally.false_neg = tally.at(3);
     progress.tally.loss_sum = read_tensor("loss_sum").item<double>();
+    torch::Tensor label_tally;
+    if (archive.try_read("label_tally", label_tally)) {
+      const auto per_label = to_vector(label_tally);
+      const auto top1 = to_vector(read_tensor("top1_tally"));
+      const size_t classes = per_label.size() / 3;
+      if (per_label.size() != 3 * classes || classes == 0 || top1.size() != 3) {
+        throw Error::runtime("cannot resume from '" + path + "': its label counts are damaged");
+      }
+      auto& t = progress.tally;
+      t.label_true_pos.assign(per_label.begin(), per_label.begin() + classes);
+      t.label_false_pos.assign(per_label.begin() + classes, per_label.begin() + 2 * classes);
+      t.label_false_neg.assign(per_label.begin() + 2 * classes, per_label.end());
+      t.examples = top1[0];
+      t.top1_correct = top1[1];
+      t.gold_labels = top1[2];
+    }
     torch::Tensor shuffle_state;
     if (archive.try_read("shuffle_state", shuffle_state)) progress.shuffle_state = shuffle_state;
     progress.stats.batch_steps = to_vector(read_tensor("batch_steps"));

@@ -89,7 +89,7 @@ torch::autograd::tensor_list PooledEmbedding::backward(torch::autograd::Autograd
   return {grad_weight, torch::Tensor(), torch::Tensor(), torch::Tensor()};
 }
 
-ClassifierImpl::ClassifierImpl(const ModelConfig& config, int64_t vocab_size, bool sparse)
+ClassifierImpl::ClassifierImpl(const ModelConfig& config, int64_t vocab_size, bool sparse, int64_t outputs)
     : config_(config), sparse_(sparse) {
   const int64_t in_features =
       config.pooling == Pooling::flatten ? config.embedding_dim * config.max_length : config.embedding_dim;
@@ -99,7 +99,7 @@ ClassifierImpl::ClassifierImpl(const ModelConfig& config, int64_t vocab_size, bo
       torch::nn::Embedding(
           torch::nn::EmbeddingOptions(vocab_size, config.embedding_dim).sparse(sparse)));
   linear = register_module("linear", torch::nn::Linear(in_features, config.hidden_dim));
-  linear_1 = register_module("linear_1", torch::nn::Linear(config.hidden_dim, 1));
+  linear_1 = register_module("linear_1", torch::nn::Linear(config.hidden_dim, outputs));
 }
 
 torch::Tensor ClassifierImpl::forward(const Batch& batch) {
@@ -131,12 +131,17 @@ torch::Tensor ClassifierImpl::head(torch::Tensor x) {
   x = torch::relu(linear(x));  // [B, H]
   x = linear_1(x);             // [B, 1]
   if (config_.final_relu) x = torch::relu(x);
-  return torch::sigmoid(x).squeeze(1);  // [B]
+  x = torch::sigmoid(x);                      // [B, C]
+  return x.size(1) == 1 ? x.squeeze(1) : x;  // [B] for one output
 }
 
 bool ClassifierImpl::grad_rows_unique() const {
   return sparse_ && (config_.pooling == Pooling::mean || config_.pooling == Pooling::sum) &&
          embedding->weight.device().is_cpu();
+}
+
+int64_t output_count(const Config& config) {
+  return config.data.labels.empty() ? 1 : static_cast<int64_t>(config.data.labels.size());
 }
 
 void init_embedding(torch::Tensor weight, EmbeddingInit init) {
@@ -158,7 +163,7 @@ Classifier create_model(const Config& config, const Vocab& vocab, const WordVect
                         int64_t* missing) {
   torch::manual_seed(static_cast<uint64_t>(config.train.seed));
   Classifier model(config.model, table_rows(config.vocab, vocab.size()),
-                   config.train.optimizer == OptimizerKind::sparse_adam);
+                   config.train.optimizer == OptimizerKind::sparse_adam, output_count(config));
   init_embedding(model->embedding->weight, config.model.init);
   if (pretrained) {
     if (pretrained->dim != config.model.embedding_dim) {

@@ -155,10 +155,11 @@ int64_t peak_rss_mib() {
   return -1;
 }
 
-json epoch_json(const EpochRecord& record) {
-  json line = {{"epoch", record.epoch}, {"seconds", record.seconds}, {"train", to_json(record.train)}};
-  if (record.valid) line["valid"] = to_json(*record.valid);
-  if (record.test) line["test"] = to_json(*record.test);
+// `labels`: a multi-label run's label names, which key its per-label metrics.
+json epoch_json(const EpochRecord& record, const std::vector<std::string>& labels) {
+  json line = {{"epoch", record.epoch}, {"seconds", record.seconds}, {"train", to_json(record.train, labels)}};
+  if (record.valid) line["valid"] = to_json(*record.valid, labels);
+  if (record.test) line["test"] = to_json(*record.test, labels);
   return line;
 }
 
@@ -308,7 +309,7 @@ void train_with_hooks(Session& session) {
     }
   };
   hooks.on_epoch = [&](const EpochRecord& record, const TrainProgress& now) {
-    session.epochs.push_back(epoch_json(record));
+    session.epochs.push_back(epoch_json(record, config.data.labels));
     append_line(session.run_dir.file(run_file::metrics), session.epochs.back().dump());
     const int64_t every = config.train.checkpoint_every;
     if (every > 0 && record.epoch % every == 0 && record.epoch < config.train.epochs) {
@@ -365,6 +366,16 @@ struct ReportRows {
     for (const int64_t row : kept) out.push_back(per_row[static_cast<size_t>(row)]);
     return out;
   }
+  // The same for `width` values per row ([R, width] -> [K, width]).
+  std::vector<int64_t> gather_rows(const std::vector<int64_t>& per_row, size_t width) const {
+    std::vector<int64_t> out;
+    out.reserve(kept.size() * width);
+    for (const int64_t row : kept) {
+      const auto first = per_row.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(row) * width);
+      out.insert(out.end(), first, first + static_cast<std::ptrdiff_t>(width));
+    }
+    return out;
+  }
 };
 
 ReportRows bucket_report_rows(const PreparedData& data) {
@@ -398,17 +409,20 @@ json build_run_report(const Session& session, const torch::Tensor& before, const
     input.vocab = &buckets->names;
     input.counts = buckets->gather(data.counts);
     input.positive_counts = buckets->gather(data.positive_counts);
+    input.label_counts = buckets->gather_rows(data.label_counts, data.labels.size());
     input.batch_steps = buckets->gather(state.stats.batch_steps);
     input.grad_steps = buckets->gather(state.stats.grad_steps);
   } else {
     input.vocab = &data.vocab;
     input.counts = data.counts;
     input.positive_counts = data.positive_counts;
+    input.label_counts = data.label_counts;
     input.batch_steps = state.stats.batch_steps;
     input.grad_steps = state.stats.grad_steps;
   }
   input.before = matrix_view(kept_before);
   input.after = matrix_view(kept_after);
+  input.label_names = data.labels;
   input.total_steps = state.stats.total_steps;
   input.metrics = last_metrics(session.epochs);
   input.config = session.resolved;
@@ -522,7 +536,11 @@ int summarise(const Session& session, const json& report) {
 
 }  // namespace
 
-int run_training(const Config& config, const RunOptions& options, PreparedData& data) {
+int run_training(const Config& given, const RunOptions& options, PreparedData& data) {
+  // A multi-label run's label set (from the training data) is part of its config: config.json
+  // keeps it, and it sizes the model's output here and in every later command.
+  Config config = given;
+  config.data.labels = data.labels;
   Session session = set_up(config, options, data);  // nothing trained yet; config.json, vocab.txt
   train_with_hooks(session);                         // metrics.jsonl grows a line per epoch
   const json report = write_artefacts(session);     // tensors, report.html, report.json last

@@ -16,6 +16,7 @@
 #include "embtrain/text/error.h"
 #include "embtrain/text/inspect.h"
 #include "embtrain/text/io.h"
+#include "embtrain/text/labels.h"
 #include "embtrain/text/ngrams.h"
 #include "embtrain/text/run_dir.h"
 #include "embtrain/text/utf8.h"
@@ -57,7 +58,8 @@ LoadedRun load_run(const std::string& dir, bool with_model) {
   run.vocab = Vocab::load(in_run(dir, run_file::vocab));
   if (Ngrams::enabled(run.config.vocab)) run.ngrams.emplace(run.config.vocab, run.vocab.size());
   if (with_model) {
-    run.model = Classifier(run.config.model, table_rows(run.config.vocab, run.vocab.size()), false);
+    run.model = Classifier(run.config.model, table_rows(run.config.vocab, run.vocab.size()), false,
+                           output_count(run.config));
     try {
       if (const std::string problem = archive_problem(in_run(dir, run_file::model)); !problem.empty()) {
         throw Error::runtime(in_run(dir, run_file::model) + " is not a readable model file: " + problem);
@@ -107,10 +109,11 @@ std::pair<torch::Tensor, torch::Tensor> load_embeddings(const std::string& dir, 
   return {get("before"), get("after")};
 }
 
-// Sentences -> probabilities [N], in batches.
+// Sentences -> probabilities [N, C] (row-major; C = 1 for a binary run), in batches.
 std::vector<float> probabilities(LoadedRun& run, const Corpus& corpus) {
   torch::NoGradGuard no_grad;
-  std::vector<float> out(static_cast<size_t>(corpus.size()));
+  const int64_t outputs = output_count(run.config);
+  std::vector<float> out(static_cast<size_t>(corpus.size() * outputs));
   std::vector<int64_t> order(static_cast<size_t>(corpus.size()));
   std::iota(order.begin(), order.end(), 0);
   constexpr int64_t kBatch = 512;
@@ -118,9 +121,47 @@ std::vector<float> probabilities(LoadedRun& run, const Corpus& corpus) {
     const int64_t count = std::min(kBatch, corpus.size() - start);
     const Batch batch = make_batch(corpus, order.data() + start, count, run.config.model, torch::kCPU);
     const auto probs = run.model->forward(batch).contiguous();
-    std::copy_n(probs.data_ptr<float>(), count, out.begin() + start);
+    std::copy_n(probs.data_ptr<float>(), count * outputs, out.begin() + start * outputs);
   }
   return out;
+}
+
+// A multi-label run's answer for one input: the k most probable labels whose probability is
+// >= threshold, most probable first (ties: output order).
+std::vector<std::pair<std::string, float>> top_labels(const std::vector<std::string>& names, const float* probs,
+                                                      const PredictOptions& options) {
+  std::vector<int64_t> order(names.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return probs[a] > probs[b]; });
+  std::vector<std::pair<std::string, float>> out;
+  for (const int64_t c : order) {
+    if (static_cast<int64_t>(out.size()) >= options.k || probs[c] < options.threshold) break;
+    out.emplace_back(names[static_cast<size_t>(c)], probs[c]);
+  }
+  return out;
+}
+
+// One input's line of `predict` output.
+std::string prediction_line(const LoadedRun& run, const float* probs, const std::string& text,
+                            const PredictOptions& options) {
+  const auto& names = run.config.data.labels;
+  if (names.empty()) {
+    const int label = probs[0] > 0.5f ? 1 : 0;
+    if (options.json) return json{{"probability", probs[0]}, {"label", label}, {"text", text}}.dump();
+    return fmt::format("{:.6f}\t{}\t{}", probs[0], label, text);
+  }
+  const auto top = top_labels(names, probs, options);
+  if (options.json) {
+    json labels = json::array();
+    for (const auto& [name, p] : top) labels.push_back({{"label", name}, {"probability", p}});
+    return json{{"labels", labels}, {"text", text}}.dump();
+  }
+  std::string label_column, probability_column;
+  for (const auto& [name, p] : top) {
+    label_column += (label_column.empty() ? "" : ",") + name;
+    probability_column += (probability_column.empty() ? "" : ",") + fmt::format("{:.6f}", p);
+  }
+  return label_column + "\t" + probability_column + "\t" + text;
 }
 
 // Area under the ROC curve: the Mann-Whitney U statistic with ties counted half.
@@ -157,21 +198,20 @@ int64_t token_id(const Vocab& vocab, const std::string& token, const std::string
 }  // namespace
 
 void predict(const PredictOptions& options) {
+  if (options.k < 1) throw Error::usage("predict -k must be at least 1, got " + std::to_string(options.k));
+  if (!(options.threshold >= 0 && options.threshold <= 1)) {
+    throw Error::usage("predict --threshold must be between 0 and 1, got " + fmt::format("{}", options.threshold));
+  }
   LoadedRun run = load_run(options.run_dir, true);
   Tokenizer tokenizer(TokenizerOptions::from(run.config.vocab));
   TextDataset chunk;
   auto flush = [&] {
     if (chunk.rows.empty()) return;
     const Corpus corpus = encode(chunk, tokenizer, run.vocab, run.hashed());
-    const auto probs = probabilities(run, corpus);
-    for (size_t i = 0; i < probs.size(); ++i) {
-      const int label = probs[i] > 0.5f ? 1 : 0;
-      if (options.json) {
-        std::cout << json{{"probability", probs[i]}, {"label", label}, {"text", chunk.rows[i].text}}.dump()
-                  << '\n';
-      } else {
-        std::cout << fmt::format("{:.6f}\t{}\t{}\n", probs[i], label, chunk.rows[i].text);
-      }
+    const auto probs = probabilities(run, corpus);  // [N, C]
+    const size_t outputs = static_cast<size_t>(output_count(run.config));
+    for (size_t i = 0; i < chunk.rows.size(); ++i) {
+      std::cout << prediction_line(run, probs.data() + i * outputs, chunk.rows[i].text, options) << '\n';
     }
     std::cout.flush();
     chunk.rows.clear();
@@ -207,23 +247,51 @@ void predict(const PredictOptions& options) {
   flush();
 }
 
+namespace {
+
+// `eval` of a multi-label run: P@1 and R@1 as `fasttext test` prints them, micro and macro F1,
+// and a line per label.
+void print_multi_label_eval(const Metrics& metrics, const std::vector<std::string>& names, const json& out,
+                            bool as_json) {
+  if (as_json) {
+    std::cout << out.dump() << '\n';
+    return;
+  }
+  std::cout << fmt::format("N\t{}\nP@1\t{:.4f}\nR@1\t{:.4f}\nloss\t{:.6f}\nmicro_f1\t{:.4f}\nmacro_f1\t{:.4f}\n\n",
+                           metrics.examples, metrics.p_at_1, metrics.r_at_1, metrics.loss, metrics.f1,
+                           metrics.macro_f1);
+  std::cout << "label\tprecision\trecall\tf1\tsupport\tpredicted\n";
+  for (size_t c = 0; c < metrics.per_label.size(); ++c) {
+    const LabelMetrics& l = metrics.per_label[c];
+    std::cout << fmt::format("{}\t{:.4f}\t{:.4f}\t{:.4f}\t{}\t{}\n", names[c], l.precision, l.recall, l.f1,
+                             l.support, l.predicted);
+  }
+}
+
+}  // namespace
+
 void evaluate_run(const EvalOptions& options) {
   LoadedRun run = load_run(options.run_dir, true);
   Tokenizer tokenizer(TokenizerOptions::from(run.config.vocab));
   const TextDataset text = read_dataset(options.data, parse_data_format(options.format, "--format"), false);
-  const Corpus corpus = encode(text, tokenizer, run.vocab, run.hashed());
-  std::vector<float> probs;  // [N]
-  const BinaryTally tally = evaluate_tally(run.model, corpus, run.config.model, torch::kCPU, &probs);
+  Corpus corpus = encode(text, tokenizer, run.vocab, run.hashed());
+  LabelSet::from_names(run.config.data.labels).apply(text, corpus);
+  std::vector<float> probs;  // [N] (binary runs)
+  const Tally tally = evaluate_tally(run.model, corpus, run.config.model, torch::kCPU, &probs);
   const Metrics metrics = summarize(tally);
+  json out = to_json(metrics, run.config.data.labels);
+  out["data"] = options.data;
+  out["run"] = options.run_dir;
+  if (metrics.multi_label) {
+    print_multi_label_eval(metrics, run.config.data.labels, out, options.json);
+    return;
+  }
   const auto auc = roc_auc(probs, corpus.labels);
-  json out = to_json(metrics);
   out["roc_auc"] = auc ? json(*auc) : json(nullptr);
   out["confusion"] = {{"true_positive", tally.true_pos},
                       {"false_positive", tally.false_pos},
                       {"true_negative", tally.true_neg},
                       {"false_negative", tally.false_neg}};
-  out["data"] = options.data;
-  out["run"] = options.run_dir;
   if (options.json) {
     std::cout << out.dump() << '\n';
     return;

@@ -32,7 +32,7 @@ torch::Device resolve_device(const std::string& name) {
 }
 
 Batch make_batch(const Corpus& corpus, const int64_t* indices, int64_t count,
-                 const ModelConfig& model, torch::Device device) {
+                 const ModelConfig& model, torch::Device device, int64_t outputs) {
   Batch batch;
   batch.size = count;
   std::vector<float> labels(static_cast<size_t>(count));
@@ -78,8 +78,36 @@ Batch make_batch(const Corpus& corpus, const int64_t* indices, int64_t count,
     batch.ids = ids.to(device);
     batch.offsets = offsets.to(device);
   }
+  if (corpus.multi_label()) {
+    auto targets = torch::zeros({count, outputs});  // [B, C] multi-hot
+    auto* t = targets.data_ptr<float>();
+    for (int64_t b = 0; b < count; ++b) {
+      const auto i = static_cast<size_t>(indices[b]);
+      for (int64_t k = corpus.label_offsets[i]; k < corpus.label_offsets[i + 1]; ++k) {
+        t[b * outputs + corpus.label_ids[static_cast<size_t>(k)]] = 1.0f;
+      }
+    }
+    batch.labels = (outputs == 1 ? targets.squeeze(1) : targets).to(device);  // as the model's output
+    return batch;
+  }
   batch.labels = torch::from_blob(labels.data(), {count}).clone().to(device);
   return batch;
+}
+
+void tally_batch(Tally& tally, const torch::Tensor& probabilities, const Corpus& corpus,
+                 const int64_t* indices, int64_t count) {
+  const auto p = probabilities.detach().to(torch::kCPU).contiguous();
+  const float* pp = p.data_ptr<float>();
+  if (!corpus.multi_label()) {
+    for (int64_t b = 0; b < count; ++b) tally.add(pp[b], corpus.labels[static_cast<size_t>(indices[b])]);
+    return;
+  }
+  const int64_t classes = p.dim() == 2 ? p.size(1) : 1;  // [B, C], or [B] for one label
+  for (int64_t b = 0; b < count; ++b) {
+    const auto i = static_cast<size_t>(indices[b]);
+    const int64_t first = corpus.label_offsets[i];
+    tally.add_multi(pp + b * classes, classes, corpus.label_ids.data() + first, corpus.label_offsets[i + 1] - first);
+  }
 }
 
 double lr_factor(const TrainConfig& config, int64_t step, int64_t total) {
@@ -174,8 +202,8 @@ struct DeviceTally {
     true_neg += (~predicted & ~actual).sum();
     false_neg += (~predicted & actual).sum();
   }
-  BinaryTally read() const {
-    BinaryTally tally;
+  Tally read() const {
+    Tally tally;
     tally.loss_sum = loss_sum.item<double>();
     tally.true_pos = true_pos.item<int64_t>();
     tally.false_pos = false_pos.item<int64_t>();
@@ -192,26 +220,29 @@ Metrics evaluate(Classifier& model, const Corpus& data, const ModelConfig& confi
   return summarize(evaluate_tally(model, data, config, device));
 }
 
-BinaryTally evaluate_tally(Classifier& model, const Corpus& data, const ModelConfig& config,
+Tally evaluate_tally(Classifier& model, const Corpus& data, const ModelConfig& config,
                            torch::Device device, std::vector<float>* probabilities) {
   torch::NoGradGuard no_grad;
   if (probabilities) probabilities->resize(static_cast<size_t>(data.size()));
   model->eval();
-  BinaryTally tally;
+  const int64_t outputs = model->linear_1->weight.size(0);
+  Tally tally;
   constexpr int64_t kEvalBatch = 1024;
   std::vector<int64_t> order(static_cast<size_t>(data.size()));
   std::iota(order.begin(), order.end(), 0);
   for (int64_t start = 0; start < data.size(); start += kEvalBatch) {
     const int64_t count = std::min(kEvalBatch, data.size() - start);
-    const Batch batch = make_batch(data, order.data() + start, count, config, device);
-    const auto probs = model->forward(batch);
-    const auto losses = F::binary_cross_entropy(probs, batch.labels,
-                                                F::BinaryCrossEntropyFuncOptions().reduction(torch::kNone));
+    const Batch batch = make_batch(data, order.data() + start, count, config, device, outputs);
+    const auto probs = model->forward(batch);  // [B] or [B, C]
+    auto losses = F::binary_cross_entropy(probs, batch.labels,
+                                          F::BinaryCrossEntropyFuncOptions().reduction(torch::kNone));
+    if (losses.dim() == 2) losses = losses.mean(1);  // per example: the mean over its outputs
     tally.loss_sum += losses.sum().item<double>();
-    const auto p = probs.to(torch::kCPU).contiguous();
-    const auto* pp = p.data_ptr<float>();
-    for (int64_t b = 0; b < count; ++b) tally.add(pp[b], data.labels[static_cast<size_t>(start + b)]);
-    if (probabilities) std::copy_n(pp, count, probabilities->begin() + start);
+    tally_batch(tally, probs, data, order.data() + start, count);
+    if (probabilities && probs.dim() == 1) {
+      const auto p = probs.to(torch::kCPU).contiguous();
+      std::copy_n(p.data_ptr<float>(), count, probabilities->begin() + start);
+    }
   }
   model->train();
   return tally;
@@ -239,6 +270,9 @@ void train(Classifier& model, torch::optim::Optimizer& optimizer, const Corpus& 
   }
   const int64_t steps_per_epoch = (data.size() + tc.batch_size - 1) / tc.batch_size;
   const bool flatten = config.model.pooling == Pooling::flatten;
+  const int64_t outputs = model->linear_1->weight.size(0);
+  // Multi-label tallies are per label: counted on the CPU on every device.
+  const bool tally_on_cpu = device.is_cpu() || data.multi_label();
   const bool scheduled = tc.lr_schedule != LrSchedule::constant || tc.warmup_steps > 0;
   const bool on_cpu = device.is_cpu();
   if (!on_cpu) {
@@ -271,7 +305,7 @@ void train(Classifier& model, torch::optim::Optimizer& optimizer, const Corpus& 
       progress.step = 0;
       progress.tally = {};
     }
-    BinaryTally& tally = progress.tally;  // on the CPU
+    Tally& tally = progress.tally;  // on the CPU
     DeviceTally device_tally(device);     // elsewhere
     auto finish_device_work = [&] {
       if (on_cpu) return;
@@ -290,7 +324,7 @@ void train(Classifier& model, torch::optim::Optimizer& optimizer, const Corpus& 
       const int64_t start = step * tc.batch_size;
       const int64_t count = std::min(tc.batch_size, data.size() - start);
       const int64_t* indices = order.data() + start;
-      const Batch batch = make_batch(data, indices, count, config.model, device);
+      const Batch batch = make_batch(data, indices, count, config.model, device, outputs);
       use_threads(batch.ids.numel() * dim < kParallelStepElements ? 1 : configured_threads);
 
       const auto probs = model->forward(batch);  // [B]
@@ -335,10 +369,9 @@ void train(Classifier& model, torch::optim::Optimizer& optimizer, const Corpus& 
       }
       ++stats.total_steps;
 
-      if (on_cpu) {
-        tally.loss_sum += loss_value * static_cast<double>(count);
-        const auto* p = probs.data_ptr<float>();
-        for (int64_t b = 0; b < count; ++b) tally.add(p[b], data.labels[static_cast<size_t>(indices[b])]);
+      if (tally_on_cpu) {
+        tally.loss_sum += (on_cpu ? loss_value : loss.item<double>()) * static_cast<double>(count);
+        tally_batch(tally, probs, data, indices, count);
       } else {
         device_tally.add(probs, batch.labels, loss, count);
       }

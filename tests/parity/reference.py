@@ -19,7 +19,7 @@ class TrainEmbedding(nn.Module):
     """The article's model: Embedding -> pooling -> Linear -> ReLU -> Linear -> [ReLU] -> Sigmoid."""
 
     def __init__(self, embedding_dim, hidden_dim, vocab_size, max_length, pooling, final_relu,
-                 sparse):
+                 sparse, outputs=1):
         super().__init__()
         self.pooling = pooling
         self.final_relu = final_relu
@@ -27,7 +27,7 @@ class TrainEmbedding(nn.Module):
                                       sparse=sparse)
         in_features = embedding_dim * max_length if pooling == "flatten" else embedding_dim
         self.linear = nn.Linear(in_features=in_features, out_features=hidden_dim)
-        self.linear_1 = nn.Linear(in_features=hidden_dim, out_features=1)
+        self.linear_1 = nn.Linear(in_features=hidden_dim, out_features=outputs)
         self.sigmoid = nn.Sigmoid()
 
     def forward(self, x, offsets=None):
@@ -65,12 +65,21 @@ def main():
     a = p.parse_args()
     torch.set_num_threads(1)
 
-    dataset, target = [], []
+    dataset, label_lists = [], []
     with open(a.train, encoding="utf-8") as f:
         for line in f:
-            label, text = line.rstrip("\n").split("\t", 1)
+            labels, text = line.rstrip("\n").split("\t", 1)
             dataset.append(text)
-            target.append(int(label))
+            label_lists.append(labels.split(","))
+    # 0/1 data: one output (the article). Other labels: one output per label, in first-seen
+    # order, with multi-hot targets (BCE one-vs-all).
+    binary = all(len(ls) == 1 and ls[0] in ("0", "1") for ls in label_lists)
+    label_names = [] if binary else list(dict.fromkeys(l for ls in label_lists for l in ls))
+    outputs = 1 if binary else len(label_names)
+    if binary:
+        target = [float(ls[0]) for ls in label_lists]
+    else:
+        target = [[1.0 if name in ls else 0.0 for name in label_names] for ls in label_lists]
     if a.vocab:
         with open(a.vocab, encoding="utf-8") as f:
             tokens = [line.rstrip("\n") for line in f]
@@ -81,7 +90,7 @@ def main():
 
     torch.manual_seed(a.seed)
     model = TrainEmbedding(a.embedding_dim, a.hidden_dim, len(vocab), a.max_length, a.pooling,
-                           bool(a.final_relu), a.optimizer == "sparse_adam")
+                           bool(a.final_relu), a.optimizer == "sparse_adam", outputs)
     if a.init == "uniform":  # fastText's U(-1/D, 1/D)
         nn.init.uniform_(model.embedding.weight, -1.0 / a.embedding_dim, 1.0 / a.embedding_dim)
     elif a.init == "xavier_uniform":
@@ -111,7 +120,7 @@ def main():
     generator = torch.Generator()
     generator.manual_seed(a.seed)
     n = len(encoded_sentences)
-    article_loop = a.batch_size == 1 and a.pooling == "flatten" and not a.shuffle
+    article_loop = a.batch_size == 1 and a.pooling == "flatten" and not a.shuffle and binary
     for _ in range(a.epochs):
         order = torch.randperm(n, generator=generator).tolist() if a.shuffle else list(range(n))
         for start in range(0, n, a.batch_size):

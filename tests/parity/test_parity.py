@@ -17,6 +17,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 SEED_CONFIG = os.path.join(ROOT, "configs", "seed.json")
 TRAIN = os.path.join(ROOT, "data", "seed", "train.tsv")
+MULTI = os.path.join(HERE, "multi.tsv")  # the seed sentences with 4 labels, 1 or 2 per line
 TOLERANCE = 0.0
 
 # (name, embtrain --set overrides, reference flags)
@@ -64,6 +65,15 @@ CASES = [
      {"optimizer": "sparse_adam", "pooling": "mean", "batch-size": 3, "lr": 0.05,
       "final-relu": 0, "embedding-dim": 8, "init": "uniform", "lr-schedule": "linear",
       "warmup-steps": 30}),
+    ("multi-label head (4 labels), flatten, batch 2",
+     {"data.train": "@MULTI", "train.batch_size": 2, "model.final_relu": False, "train.lr": 0.01},
+     {"train": "@MULTI", "batch-size": 2, "final-relu": 0, "lr": 0.01}),
+    ("multi-label head, sparse_adam, mean pooling, uniform init, shuffled",
+     {"data.train": "@MULTI", "train.optimizer": "sparse_adam", "model.pooling": "mean",
+      "train.batch_size": 3, "train.lr": 0.01, "model.final_relu": False, "model.init": "uniform",
+      "train.shuffle": True},
+     {"train": "@MULTI", "optimizer": "sparse_adam", "pooling": "mean", "batch-size": 3,
+      "lr": 0.01, "final-relu": 0, "init": "uniform", "shuffle": 1}),
 ]
 
 
@@ -80,14 +90,15 @@ def run_case(binary, work, index, name, overrides, flags):
     out_dir = os.path.join(work, f"case{index}")
     command = [binary, "train", "--config", SEED_CONFIG, "--output-dir", out_dir, "--force",
                "--quiet", "--set", "train.threads=1", "--set", "train.device=cpu"]
+    files = {"@VOCAB": vocab_file, "@MULTI": MULTI}
     for key, value in overrides.items():
-        value = vocab_file if value == "@VOCAB" else value
+        value = files.get(value, value) if isinstance(value, str) else value
         command += ["--set", f"{key}={json.dumps(value) if not isinstance(value, str) else value}"]
     subprocess.run(command, check=True)
     report = json.load(open(os.path.join(out_dir, "report.json"), encoding="utf-8"))
     reference_command = [sys.executable, os.path.join(HERE, "reference.py"), "--train", TRAIN]
     for key, value in flags.items():
-        reference_command += [f"--{key}", vocab_file if value == "@VOCAB" else str(value)]
+        reference_command += [f"--{key}", files.get(value, value) if isinstance(value, str) else str(value)]
     reference = json.loads(subprocess.run(reference_command, check=True, capture_output=True,
                                           text=True).stdout)
     problems, largest = [], 0.0

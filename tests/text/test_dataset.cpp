@@ -43,25 +43,43 @@ TEST_CASE("TSV, JSONL and fastText give the same rows - CRLF accepted") {
 TEST_CASE("bad lines name the file and line") {
   CHECK_THAT(read_error("x.tsv", "1\tok\nno tab here\n"),
              embtrain::test::contains("x.tsv:2") && embtrain::test::contains("no tab"));
-  CHECK_THAT(read_error("x.tsv", "2\tlabel two\n"), embtrain::test::contains("x.tsv:1") && embtrain::test::contains("0 or 1"));
+  CHECK_THAT(read_error("x.tsv", ",a\tempty label\n"), embtrain::test::contains("x.tsv:1") && embtrain::test::contains("empty label"));
   CHECK_THAT(read_error("x.tsv", "1\t   \n"), embtrain::test::contains("no text"));
   CHECK_THAT(read_error("x.tsv", std::string("1\ta\0b\n", 6)), embtrain::test::contains("NUL"));
   CHECK_THAT(read_error("x.tsv", "1\tbad \xfe byte\n"), embtrain::test::contains("UTF-8"));
   CHECK_THAT(read_error("x.jsonl", "{\"label\": 1}\n"), embtrain::test::contains("x.jsonl:1") && embtrain::test::contains("text"));
-  CHECK_THAT(read_error("x.jsonl", "{\"label\": \"1\", \"text\": \"a\"}\n"), embtrain::test::contains("0 or 1"));
+  CHECK_THAT(read_error("x.jsonl", "{\"label\": 2, \"text\": \"a\"}\n"), embtrain::test::contains("0, 1 or a string"));
+  CHECK_THAT(read_error("x.jsonl", "{\"labels\": [], \"text\": \"a\"}\n"), embtrain::test::contains("non-empty list"));
+  CHECK_THAT(read_error("x.jsonl", "{\"label\": 1, \"labels\": [\"a\"], \"text\": \"a\"}\n"), embtrain::test::contains("not both"));
   CHECK_THAT(read_error("x.jsonl", "{\"label\": 1, \"text\": 5}\n"), embtrain::test::contains("string"));
   CHECK_THAT(read_error("x.jsonl", "{\"label\": 1, \"text\": \"a\"\n"), embtrain::test::contains("invalid JSON"));
   CHECK_THAT(read_error("x.jsonl", "[1, \"a\"]\n"), embtrain::test::contains("object"));
   CHECK_THAT(read_error("x.txt", "1 no label prefix\n"), embtrain::test::contains("__label__"));
-  CHECK_THAT(read_error("x.txt", "__label__pos text\n"), embtrain::test::contains("0 or 1"));
+  CHECK_THAT(read_error("x.txt", "__label__ text\n"), embtrain::test::contains("empty label"));
   CHECK_THAT(read_error("x.tsv", ""), embtrain::test::contains("no examples"));
   CHECK_THAT(read_error("x.csv", "1,a\n"), embtrain::test::contains("data.format"));
   CHECK_THAT(read_error("x.tsv", "zz\n", true), embtrain::test::contains("1 bad lines skipped"));
 }
 
+TEST_CASE("many labels per line in each format, in the line's order") {
+  TempDir dir;
+  spit(dir / "m.tsv", "b,a\tfirst line\nc\tsecond\n");
+  spit(dir / "m.jsonl", "{\"labels\": [\"b\", \"a\"], \"text\": \"first line\"}\n{\"label\": \"c\", \"text\": \"second\"}\n");
+  spit(dir / "m.txt", "__label__b  __label__a first line\n__label__c second\n");
+  for (const char* name : {"m.tsv", "m.jsonl", "m.txt"}) {
+    const TextDataset data = read_dataset(dir / name, DataFormat::auto_detect, false);
+    REQUIRE(data.rows.size() == 2);
+    CHECK(data.rows[0].labels == std::vector<std::string>{"b", "a"});
+    CHECK(data.rows[0].text == "first line");
+    CHECK(data.rows[0].line == 1);
+    CHECK(data.rows[1].labels == std::vector<std::string>{"c"});
+    CHECK(data.rows[1].line == 2);
+  }
+}
+
 TEST_CASE("skip_bad_lines skips and counts") {
   TempDir dir;
-  spit(dir / "x.tsv", "1\tgood\nbad\n7\tseven\n0\tfine\n");
+  spit(dir / "x.tsv", "1\tgood\nbad\n,\tno label\n0\tfine\n");
   const TextDataset data = read_dataset(dir / "x.tsv", DataFormat::tsv, true);
   CHECK(data.rows.size() == 2);
   CHECK(data.skipped_lines == 2);

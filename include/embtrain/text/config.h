@@ -54,6 +54,7 @@ struct DataConfig {
   std::string test;                           // optional
   DataFormat format = DataFormat::auto_detect;  // auto: by the file's extension
   bool skip_bad_lines = false;                // count and skip malformed lines instead of failing
+  std::vector<std::string> labels;            // multi-label runs: the labels in output order
 };
 
 struct VocabConfig {

@@ -1,12 +1,14 @@
 // dataset.h — labelled text files in, encoded corpora out.
 //
-// Readers turn TSV (`label<TAB>text`), JSONL ({"label": 0|1, "text": "..."})
-// and fastText (`__label__0 text`) files into rows of (label, text); errors
-// name the file and line. A Corpus is the encoded form the trainer slices
-// batches from without per-example allocation:
+// Readers turn TSV (`a,b<TAB>text`), JSONL ({"label": 0|1|"a", "text": "..."} or
+// {"labels": ["a", "b"], ...}) and fastText (`__label__a __label__b text`) files into rows of
+// (label names, text); errors name the file and line. Which labels are allowed is the label
+// set's business (labels.h), decided from the training data. A Corpus is the encoded form the
+// trainer slices batches from without per-example allocation:
 //   ids     [total tokens]  int64, every sentence's ids back to back
 //   offsets [N + 1]         int64, sentence i is ids[offsets[i] .. offsets[i+1])
-//   labels  [N]             float, 0 or 1
+//   labels  [N]             float, 0 or 1 (binary runs; 0 in multi-label runs)
+//   label_offsets [N + 1], label_ids [..]  multi-label runs: example i's labels (output indices)
 #pragma once
 
 #include <cstdint>
@@ -25,8 +27,10 @@ class Vocab;
 struct TokenCounts;
 
 struct LabeledText {
-  float label = 0;
+  float label = 0;                  // binary runs: 1 when the line's label is "1"
   std::string text;
+  std::vector<std::string> labels;  // the label names the line gives, in its order
+  int64_t line = 0;                 // 1-based line in its file, for errors
 };
 
 struct TextDataset {
@@ -50,10 +54,14 @@ struct Corpus {
   std::vector<int64_t> ids;
   std::vector<int64_t> offsets{0};
   std::vector<float> labels;
+  std::vector<int64_t> label_offsets{0};  // multi-label runs only: [N + 1] into label_ids
+  std::vector<int32_t> label_ids;         // each example's labels, as output indices
   int64_t oov_to_unk = 0;   // out-of-vocabulary tokens mapped to <unk>
   int64_t oov_dropped = 0;  // out-of-vocabulary tokens dropped (no <unk> in the vocabulary)
 
   int64_t size() const { return static_cast<int64_t>(labels.size()); }
+  // True when the examples' labels are in label_offsets/label_ids (a multi-label run).
+  bool multi_label() const { return !labels.empty() && label_offsets.size() == labels.size() + 1; }
   int64_t length(int64_t i) const {
     return offsets[static_cast<size_t>(i) + 1] - offsets[static_cast<size_t>(i)];
   }

@@ -25,14 +25,22 @@ struct PlotRow {
   const float* after = nullptr;
   const float* diff = nullptr;
   double change = 0;              // |diff|
-  std::string label = "neutral";  // positive | negative | neutral: the label it occurs with most
+  // The CSS class of the label it occurs with most: positive | negative | neutral (binary runs),
+  // label-0 .. label-8 | label-other | neutral (multi-label runs: the first nine labels in
+  // output order get their own colour).
+  std::string label = "neutral";
 };
 
 // One PlotRow per row of `report` (which must outlive them).
 std::vector<PlotRow> plot_rows(const ReportView& report);
 
 // Each sets *caption to the sentence that goes under its plot.
-std::string pca_svg(const std::vector<PlotRow>& rows, size_t dim, std::string* caption);
+// `labels`: a multi-label run's label set (its legend); empty for a binary run.
+std::string pca_svg(const std::vector<PlotRow>& rows, size_t dim, std::string* caption,
+                    const std::vector<std::string>& labels = {});
+
+// Labels with a colour of their own in the plots (the rest share "other").
+inline constexpr size_t kColouredLabels = 9;
 std::string heatmap_svg(const std::vector<PlotRow>& rows, size_t dim, std::string* caption);
 // `epochs`: metrics.jsonl's lines, one object per epoch.
 std::string curves_svg(const std::vector<nlohmann::json>& epochs);

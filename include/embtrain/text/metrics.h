@@ -1,18 +1,31 @@
-// metrics.h — binary classification metrics from a running tally (no torch).
+// metrics.h — classification metrics from a running tally (no torch).
 //
 // A prediction is positive when the probability is > 0.5: with the article's
 // final ReLU every output is >= 0.5, and an output pinned at exactly 0.5 says
-// nothing, so it counts as negative.
+// nothing, so it counts as negative. Binary runs count a confusion matrix; multi-label runs
+// count, per label, true and false positives and false negatives, and the top-1 prediction
+// of each example (P@1 and R@1 as `fasttext test` prints them).
 #pragma once
 
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
 
 namespace embtrain {
 
-struct BinaryTally {
+struct Tally {
   int64_t true_pos = 0, false_pos = 0, true_neg = 0, false_neg = 0;
-  double loss_sum = 0;  // sum over examples of the per-example BCE
+  double loss_sum = 0;  // sum over examples of the per-example BCE (mean over outputs)
+  // Multi-label runs ([C] each, empty in binary runs).
+  std::vector<int64_t> label_true_pos, label_false_pos, label_false_neg;
+  int64_t examples = 0;      // multi-label examples counted
+  int64_t top1_correct = 0;  // examples whose most probable label is one of theirs
+  int64_t gold_labels = 0;   // labels of the examples counted (R@1's denominator)
+
+  bool multi_label() const { return !label_true_pos.empty(); }
+  // One multi-label example: probabilities [C] and its labels (output indices).
+  void add_multi(const float* probabilities, int64_t classes, const int32_t* gold, int64_t gold_count);
 
   void add(float probability, float label) {
     const bool predicted = probability > 0.5f;
@@ -22,25 +35,31 @@ struct BinaryTally {
     true_neg += !predicted && !actual;
     false_neg += !predicted && actual;
   }
-  int64_t count() const { return true_pos + false_pos + true_neg + false_neg; }
-  BinaryTally& operator+=(const BinaryTally& other) {
-    true_pos += other.true_pos;
-    false_pos += other.false_pos;
-    true_neg += other.true_neg;
-    false_neg += other.false_neg;
-    loss_sum += other.loss_sum;
-    return *this;
-  }
+  int64_t count() const { return true_pos + false_pos + true_neg + false_neg + examples; }
+  Tally& operator+=(const Tally& other);
+};
+
+struct LabelMetrics {
+  double precision = 0, recall = 0, f1 = 0;
+  int64_t support = 0;    // examples that carry the label
+  int64_t predicted = 0;  // examples it was predicted for
 };
 
 struct Metrics {
   int64_t examples = 0;
+  // Binary: over the confusion matrix. Multi-label: accuracy is P@1, and precision, recall
+  // and f1 are micro-averaged over every (example, label) decision.
   double loss = 0, accuracy = 0, precision = 0, recall = 0, f1 = 0;
+  bool multi_label = false;
+  double p_at_1 = 0, r_at_1 = 0, macro_f1 = 0;  // multi-label runs
+  std::vector<LabelMetrics> per_label;          // multi-label runs, in output order
 };
 
-// Precision/recall/F1 are 0 where their denominator is 0.
-Metrics summarize(const BinaryTally& tally);
+// Precision/recall/F1 are 0 where their denominator is 0; macro F1 averages the labels that
+// occur in the data or in the predictions.
+Metrics summarize(const Tally& tally);
 
-nlohmann::json to_json(const Metrics& metrics);
+// `label_names` (output order) keys a multi-label run's per_label object.
+nlohmann::json to_json(const Metrics& metrics, const std::vector<std::string>& label_names = {});
 
 }  // namespace embtrain

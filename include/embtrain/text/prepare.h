@@ -23,7 +23,9 @@ struct PreparedData {
   int64_t rows = 0;             // R: rows of the embedding table, V words then any buckets
   std::vector<int64_t> counts;  // [R] occurrences of each row in the training data
   std::vector<int64_t> positive_counts;  // [R] of those, occurrences in label-1 examples
+  std::vector<int64_t> label_counts;     // [R, C] multi-label runs: occurrences per label
   BucketNames bucket_names;     // the n-grams of the training data in each bucket row
+  std::vector<std::string> labels;  // multi-label runs: the label set in output order ([] binary)
   Corpus train;
   std::optional<Corpus> valid, test;
 };

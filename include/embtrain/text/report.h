@@ -22,7 +22,9 @@ struct ReportConfig;
 struct ReportInput {
   const Vocab* vocab = nullptr;
   std::vector<int64_t> counts;           // [V] occurrences in the training data
-  std::vector<int64_t> positive_counts;  // [V] of those, in label-1 examples
+  std::vector<int64_t> positive_counts;  // [V] of those, in label-1 examples (binary runs)
+  std::vector<std::string> label_names;  // [C] multi-label runs: the labels in output order
+  std::vector<int64_t> label_counts;     // [V, C] multi-label runs: occurrences per label
   Matrix before, after;                  // [V, D]
   std::vector<int64_t> batch_steps;      // [V] optimizer steps whose batch held the token
   std::vector<int64_t> grad_steps;       // [V] steps in which its gradient row was non-zero

@@ -23,7 +23,8 @@ struct TokenRecord {
   int64_t index = 0;  // row in the full vocabulary
   std::string token;
   int64_t count = 0;                      // occurrences in the training data
-  std::optional<int64_t> positive_count;  // of those, in label-1 examples
+  std::optional<int64_t> positive_count;  // of those, in label-1 examples (binary runs)
+  std::optional<std::string> dominant_label;  // multi-label runs: the label it occurs with most
   double change_norm = NAN;               // |after - before|; NaN: null or absent
   double cosine = NAN;                    // cosine(before, after); NaN: null or absent
   bool changed = false;
@@ -62,6 +63,7 @@ struct ReportSummary {
 struct SplitMetrics {
   std::optional<int64_t> examples;
   std::optional<double> loss, accuracy, precision, recall, f1;
+  std::optional<double> p_at_1, r_at_1, macro_f1;  // multi-label runs
 };
 
 // The parts of report.json's resolved "config" (and run facts) that the page's header shows.
@@ -76,6 +78,7 @@ struct ReportRunInfo {
 };
 
 struct ReportView {
+  std::vector<std::string> labels;  // multi-label runs: the label set in output order
   // The kept rows: V of them (every row when complete), D dimensions each.
   std::vector<std::string> vocab;  // [V] each row's token
   std::vector<int64_t> rows;       // [V] each row's index in the full vocabulary (may be empty)

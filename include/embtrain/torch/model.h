@@ -1,7 +1,10 @@
 // model.h — the article's classifier as a torch::nn module.
 //
-//   ids ─ Embedding(V, D) ─ pooling ─ Linear(in, H) ─ ReLU ─ Linear(H, 1)
-//       ─ [ReLU if final_relu] ─ Sigmoid ─ probability [B]
+//   ids ─ Embedding(R, D) ─ pooling ─ Linear(in, H) ─ ReLU ─ Linear(H, C)
+//       ─ [ReLU if final_relu] ─ Sigmoid ─ probability [B] (C = 1) or [B, C]
+//
+// R rows: the vocabulary, then any hashed n-gram rows (text/ngrams.h). C outputs: 1 for 0/1
+// labels (the article), else one per label of data.labels (text/labels.h).
 //
 // pooling "flatten" (the article) pads/truncates each sentence to L =
 // max_length tokens and concatenates their vectors (in = L·D); "mean", "sum"
@@ -24,7 +27,7 @@ struct Batch {
   torch::Tensor ids;      // flatten: [B, L] int64; bags: [T] int64 (all sentences back to back)
   torch::Tensor offsets;  // bags: [B] int64 start of each sentence in ids; flatten: undefined
   torch::Tensor mask;     // flatten: [B, L, 1] float, 0 at padding; undefined when nothing is padded
-  torch::Tensor labels;   // [B] float
+  torch::Tensor labels;   // [B] float 0/1, or [B, C] multi-hot for a multi-label run
   int64_t size = 0;
 };
 
@@ -47,10 +50,10 @@ class PooledEmbedding : public torch::autograd::Function<PooledEmbedding> {
 
 class ClassifierImpl : public torch::nn::Module {
  public:
-  // `sparse`: the embedding produces sparse gradients (for sparse_adam).
-  ClassifierImpl(const ModelConfig& config, int64_t vocab_size, bool sparse);
+  // `sparse`: the embedding produces sparse gradients (for sparse_adam); `outputs`: C.
+  ClassifierImpl(const ModelConfig& config, int64_t vocab_size, bool sparse, int64_t outputs = 1);
 
-  // Probabilities [B].
+  // Probabilities [B] (one output) or [B, C].
   torch::Tensor forward(const Batch& batch);
 
   // True when the embedding's sparse gradient comes from PooledEmbedding below:
@@ -69,6 +72,9 @@ class ClassifierImpl : public torch::nn::Module {
   bool sparse_;
 };
 TORCH_MODULE(Classifier);
+
+// C: one output per label of data.labels, or 1 (binary) when it is empty.
+int64_t output_count(const Config& config);
 
 // Redraws the embedding's weight [V, D] per model.init from the global generator (`normal`
 // keeps the N(0, 1) that Embedding drew); called right after the model is built, so that

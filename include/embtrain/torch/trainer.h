@@ -48,7 +48,7 @@ struct TrainProgress {
   int64_t step = 0;             // its next step
   bool order_drawn = false;     // `order` is this epoch's order already
   std::vector<int64_t> order;   // [N] this epoch's sentence order
-  BinaryTally tally;            // this epoch's running train metrics so far
+  Tally tally;            // this epoch's running train metrics so far
   torch::Tensor shuffle_state;  // the shuffle generator's state after drawing `order`
   TrainStats stats;
   bool interrupted = false;     // train() returned because stop_requested() said so
@@ -63,9 +63,15 @@ struct TrainHooks {
   std::function<bool()> stop_requested;
 };
 
-// Sentences `indices[0..count)` of `corpus` as a batch on `device`.
+// Sentences `indices[0..count)` of `corpus` as a batch on `device`; a multi-label corpus gets
+// [B, outputs] multi-hot targets.
 Batch make_batch(const Corpus& corpus, const int64_t* indices, int64_t count,
-                 const ModelConfig& model, torch::Device device);
+                 const ModelConfig& model, torch::Device device, int64_t outputs = 1);
+
+// Adds a batch's probabilities ([B] or [B, C], any device) for examples indices[0..count) of
+// `corpus` to `tally` (the loss is added by the caller).
+void tally_batch(Tally& tally, const torch::Tensor& probabilities, const Corpus& corpus,
+                 const int64_t* indices, int64_t count);
 
 // Trains from `progress` (fresh, or loaded from a checkpoint) to the last
 // epoch, or until hooks.stop_requested().
@@ -77,7 +83,7 @@ Metrics evaluate(Classifier& model, const Corpus& data, const ModelConfig& confi
                  torch::Device device);
 // The counts and BCE sum behind evaluate(), and each sentence's probability [N] when asked
 // (for a ROC curve): the one evaluation of a model on data, for train and `embtrain eval`.
-BinaryTally evaluate_tally(Classifier& model, const Corpus& data, const ModelConfig& config,
+Tally evaluate_tally(Classifier& model, const Corpus& data, const ModelConfig& config,
                            torch::Device device, std::vector<float>* probabilities = nullptr);
 
 // The factor train.lr is multiplied by at step `step` (0-based, counted over the whole run of
