@@ -254,6 +254,13 @@ const std::vector<Key>& keys() {
       integer("train.checkpoint_every", &C::train, &TrainConfig::checkpoint_every, 0, kMaxEpochs,
               "write `checkpoint.pt` every N epochs and at the end (0: only when a signal stops "
               "the run)"),
+      choice("train.early_stopping", &C::train, &TrainConfig::early_stopping, kEarlyStoppingNames,
+             "`off`, or the `data.valid` metric that picks the epoch: `loss` (lower is better), "
+             "`accuracy` (P@1 for many labels) or `f1`. The run keeps the best epoch's weights "
+             "as `after` and in `model.pt`, and its metrics; report.json's `early_stopping` says "
+             "which epoch that was"),
+      integer("train.patience", &C::train, &TrainConfig::patience, 1, kMaxEpochs,
+              "with early stopping: epochs without a better valid metric before training stops"),
       integer("report.neighbors", &C::report, &ReportConfig::neighbors, 0, kMaxSize,
               "k nearest tokens (cosine) listed before and after"),
       token_pairs("report.pairs",
@@ -409,6 +416,10 @@ void validate(const Config& c, const std::string& origin) {
   }
   if (c.vocab.max_size != 0 && c.vocab.max_size < static_cast<int64_t>(c.vocab.specials.size())) {
     throw bad_value("vocab.max_size", origin, "must leave room for the specials", c.vocab.max_size);
+  }
+  if (c.train.early_stopping != EarlyStopping::off && c.data.valid.empty()) {
+    throw Error::usage("config " + origin + ": train.early_stopping is '" + to_string(c.train.early_stopping) +
+                       "' but there is no data.valid to measure it on; set data.valid=PATH");
   }
   if (c.vocab.minn > c.vocab.maxn) {
     throw bad_value("vocab.minn", origin, "must be <= vocab.maxn (" + std::to_string(c.vocab.maxn) + ")",

@@ -35,6 +35,31 @@ torch::serialize::InputArchive open_checkpoint(const std::string& path) {
   return archive;
 }
 
+// train.early_stopping's state, when the checkpoint has one: each best parameter must have the
+// shape of the model's.
+void read_best(torch::serialize::InputArchive& archive, Classifier& model, TrainProgress& progress,
+               const std::string& path) {
+  c10::IValue value;
+  if (!archive.try_read("best_epoch", value)) return;
+  progress.best_epoch = value.toInt();
+  archive.read("best_value", value);
+  progress.best_value = value.toDouble();
+  archive.read("epochs_since_best", value);
+  progress.epochs_since_best = value.toInt();
+  archive.read("stopped_early", value);
+  progress.stopped_early = value.toBool();
+  progress.best_parameters.clear();
+  const auto parameters = model->parameters();
+  for (size_t i = 0; i < parameters.size(); ++i) {
+    torch::Tensor best;
+    archive.read("best_" + std::to_string(i), best);
+    if (best.sizes() != parameters[i].sizes()) {
+      throw Error::runtime("cannot resume from '" + path + "': its best epoch's weights do not fit this model");
+    }
+    progress.best_parameters.push_back(best.to(parameters[i].device()));
+  }
+}
+
 }  // namespace
 
 void save_checkpoint(const std::string& path, Classifier& model, const torch::optim::Optimizer& optimizer,
@@ -75,6 +100,15 @@ void save_checkpoint(const std::string& path, Classifier& model, const torch::op
     archive.write("grad_steps", to_tensor(progress.stats.grad_steps));
     archive.write("total_steps", c10::IValue(progress.stats.total_steps));
     archive.write("metrics_lines", c10::IValue(metrics_lines));
+    if (progress.best_epoch > 0) {  // train.early_stopping's state
+      archive.write("best_epoch", c10::IValue(progress.best_epoch));
+      archive.write("best_value", c10::IValue(progress.best_value));
+      archive.write("epochs_since_best", c10::IValue(progress.epochs_since_best));
+      archive.write("stopped_early", c10::IValue(progress.stopped_early));
+      for (size_t i = 0; i < progress.best_parameters.size(); ++i) {
+        archive.write("best_" + std::to_string(i), progress.best_parameters[i]);
+      }
+    }
     archive.write("fingerprint", c10::IValue(fingerprint));
     archive.save_to(sink);
   });
@@ -144,6 +178,7 @@ void load_checkpoint(const std::string& path, Classifier& model, torch::optim::O
     progress.stats.total_steps = value.toInt();
     archive.read("metrics_lines", value);
     metrics_lines = value.toStringRef();
+    read_best(archive, model, progress, path);
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {  // c10::Error, or a value of the wrong type in the archive

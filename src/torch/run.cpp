@@ -256,6 +256,11 @@ Session set_up(const Config& config, const RunOptions& options, PreparedData& da
     std::string lines;
     load_checkpoint(session.run_dir.file(run_file::checkpoint), session.model, *session.optimizer,
                     session.progress, lines);
+    if (session.progress.stopped_early) {
+      throw Error::usage("the run in '" + options.output_dir + "' stopped early at epoch " +
+                         std::to_string(session.progress.epoch - 1) + " (train.early_stopping; its best epoch was " +
+                         std::to_string(session.progress.best_epoch) + "): there is nothing to resume");
+    }
     if (session.progress.epoch > config.train.epochs) {
       throw Error::usage("the run in '" + options.output_dir + "' has already finished all " +
                          std::to_string(config.train.epochs) + " epochs");
@@ -342,6 +347,16 @@ void train_with_hooks(Session& session) {
   phase_done(session, "training");
 }
 
+// Epoch `epoch`'s (1-based) metrics of each split.
+json epoch_metrics(const std::vector<json>& epochs, int64_t epoch) {
+  json metrics = json::object();
+  if (epoch < 1 || epoch > static_cast<int64_t>(epochs.size())) return metrics;
+  for (const char* split : {"train", "valid", "test"}) {
+    if (epochs[static_cast<size_t>(epoch - 1)].contains(split)) metrics[split] = epochs[static_cast<size_t>(epoch - 1)][split];
+  }
+  return metrics;
+}
+
 // The last epoch's metrics of each split: report.json's and `train --json`'s "metrics".
 json last_metrics(const std::vector<json>& epochs) {
   json metrics = json::object();
@@ -424,13 +439,19 @@ json build_run_report(const Session& session, const torch::Tensor& before, const
   input.after = matrix_view(kept_after);
   input.label_names = data.labels;
   input.total_steps = state.stats.total_steps;
-  input.metrics = last_metrics(session.epochs);
+  input.metrics = state.best_epoch > 0 ? epoch_metrics(session.epochs, state.best_epoch) : last_metrics(session.epochs);
   input.config = session.resolved;
   input.device = session.device.str();
   input.torch_version = TORCH_VERSION;
   input.optimizer = to_string(session.config.train.optimizer);
   input.seed = session.config.train.seed;
   json report = build_report(input, session.config.report);
+  if (state.best_epoch > 0) {
+    report["early_stopping"] = {{"metric", to_string(session.config.train.early_stopping)},
+                                {"best_epoch", state.best_epoch},
+                                {"epochs_run", static_cast<int64_t>(session.epochs.size())},
+                                {"stopped_early", state.stopped_early}};
+  }
   if (buckets) {
     report["buckets"] = {{"first_row", data.vocab.size()},
                          {"count", data.rows - data.vocab.size()},
@@ -442,6 +463,19 @@ json build_run_report(const Session& session, const torch::Tensor& before, const
                                                    {"epochs_completed", state.epoch - 1}}
                                             : json(nullptr);
   return report;
+}
+
+// train.early_stopping: the model takes back the best epoch's parameters (after any checkpoint,
+// which keeps the state training reached, so that a resume continues from there).
+void keep_best_epoch(Session& session) {
+  const auto& best = session.progress.best_parameters;
+  if (best.empty()) return;
+  torch::NoGradGuard no_grad;
+  auto parameters = session.model->parameters();
+  for (size_t i = 0; i < parameters.size(); ++i) parameters[i].copy_(best[i]);
+  spdlog::info("early stopping on valid {}: keeping epoch {} of {} run{}", to_string(session.config.train.early_stopping),
+               session.progress.best_epoch, session.epochs.size(),
+               session.progress.stopped_early ? " (patience ran out)" : "");
 }
 
 // checkpoint.pt (when stopped by a signal, or asked for), model.pt and embeddings.pt on a
@@ -465,6 +499,7 @@ json write_artefacts(Session& session) {
   // The optimizer's state (two [V, D] moments) is done with: free it before the report so that
   // peak memory is training's, not training's plus the report's.
   session.optimizer.reset();
+  keep_best_epoch(session);
   session.model->to(torch::kCPU);
   const torch::Tensor after = cpu_weights(session.model->embedding->weight);  // [V, D]
   // The initial weights are drawn again rather than kept through training: the same seed and
@@ -528,7 +563,7 @@ int summarise(const Session& session, const json& report) {
                       {"vocab_size", session.data.vocab.size()},
                       {"rows_changed", summary.at("rows_changed")},
                       {"interrupted", interrupted},
-                      {"metrics", last_metrics(session.epochs)}};
+                      {"metrics", report.at("metrics")}};
     std::cout << out.dump() << std::endl;
   }
   return interrupted ? 128 + session.signal_number : 0;

@@ -121,6 +121,33 @@ double lr_factor(const TrainConfig& config, int64_t step, int64_t total) {
 
 namespace {
 
+// The early-stopping metric of a valid split's metrics, as "higher is better".
+double stopping_score(EarlyStopping metric, const Metrics& valid) {
+  switch (metric) {
+    case EarlyStopping::loss: return -valid.loss;
+    case EarlyStopping::accuracy: return valid.accuracy;
+    case EarlyStopping::f1: return valid.f1;
+    case EarlyStopping::off: break;
+  }
+  return 0;
+}
+
+// After an epoch: keeps the parameters of the best epoch so far, and says when patience is out.
+void track_best(Classifier& model, const TrainConfig& config, const EpochRecord& record, TrainProgress& progress) {
+  if (config.early_stopping == EarlyStopping::off || !record.valid) return;
+  const double score = stopping_score(config.early_stopping, *record.valid);
+  if (progress.best_epoch == 0 || score > progress.best_value) {
+    torch::NoGradGuard no_grad;
+    progress.best_epoch = record.epoch;
+    progress.best_value = score;
+    progress.epochs_since_best = 0;
+    progress.best_parameters.clear();
+    for (const auto& parameter : model->parameters()) progress.best_parameters.push_back(parameter.detach().clone());
+    return;
+  }
+  progress.stopped_early = ++progress.epochs_since_best >= config.patience;
+}
+
 void set_lr(torch::optim::Optimizer& optimizer, double lr) {
   for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
 }
@@ -292,7 +319,7 @@ void train(Classifier& model, torch::optim::Optimizer& optimizer, const Corpus& 
     current = threads;
   };
 
-  while (progress.epoch <= tc.epochs) {
+  while (progress.epoch <= tc.epochs && !progress.stopped_early) {
     const int64_t epoch = progress.epoch;
     const auto started = std::chrono::steady_clock::now();
     if (!progress.order_drawn) {
@@ -390,11 +417,13 @@ void train(Classifier& model, torch::optim::Optimizer& optimizer, const Corpus& 
     if (test) record.test = evaluate(model, *test, config.model, device);
     record.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    track_best(model, tc, record, progress);
     progress.epoch = epoch + 1;
     progress.order_drawn = false;
     progress.step = 0;
     progress.tally = {};
     if (hooks.on_epoch) hooks.on_epoch(record, progress);
+    if (progress.stopped_early) return;
   }
 }
 

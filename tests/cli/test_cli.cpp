@@ -254,3 +254,70 @@ TEST_CASE("the README's key table is the one `embtrain keys --markdown` generate
   const auto listed = run_cli("keys");
   CHECK_THAT(listed.out, embtrain::test::contains("train.epochs\t100\tpasses over the training data\n"));
 }
+
+TEST_CASE("many labels end to end: train, inspect, predict, eval, export") {
+  TempDir dir;
+  const std::string run = dir / "topics";
+  REQUIRE(run_cli("train --config configs/topics.json --quiet --output-dir " + run).code == 0);
+  const json config = json::parse(slurp(run + "/config.json"));
+  CHECK(config["data"]["labels"] == json{"sport", "politics", "tech"});  // first-seen order
+  const json report = json::parse(slurp(run + "/report.json"));
+  CHECK(report["labels"] == json{"sport", "politics", "tech"});
+  const json& test = report["metrics"]["test"];
+  CHECK(test["examples"] == 6);
+  CHECK(test.contains("p_at_1"));
+  CHECK(test["per_label"].size() == 3);
+  // "the" occurs in 16 sport, 13 politics and 11 tech examples of data/topics/train.txt.
+  int found = 0;
+  for (const auto& token : report["tokens"]) {
+    if (token["token"] != "the") continue;
+    ++found;
+    CHECK(token["label_counts"] == json{{"sport", 16}, {"politics", 13}, {"tech", 11}});
+    CHECK(token["dominant_label"] == "sport");
+  }
+  CHECK(found == 1);
+
+  const auto top2 = run_cli("predict --run " + run + " -k 2 'the striker scored a late goal'");
+  REQUIRE(top2.code == 0);
+  CHECK_THAT(top2.out, embtrain::test::starts_with("sport,"));
+  CHECK(std::count(top2.out.begin(), top2.out.end(), '\t') == 2);
+  const auto none = run_cli("predict --run " + run + " --json --threshold 1 'the striker scored'");
+  CHECK(json::parse(none.out)["labels"] == json::array());
+  check_one_error_line(run_cli("predict --run " + run + " -k 0 x"), "-k must be at least 1");
+
+  const auto eval = run_cli("eval --run " + run + " --data data/topics/test.txt");
+  REQUIRE(eval.code == 0);
+  CHECK_THAT(eval.out, embtrain::test::starts_with("N\t6\nP@1\t"));
+  CHECK_THAT(eval.out, embtrain::test::contains("label\tprecision\trecall\tf1\tsupport\tpredicted\nsport\t"));
+  spit(dir / "unknown.txt", "__label__weather rain again today\n");
+  check_one_error_line(run_cli("eval --run " + run + " --data " + (dir / "unknown.txt")),
+                       "unknown.txt:1: label 'weather' is not one of this run's labels (sport, politics, tech)");
+
+  REQUIRE(run_cli("export --run " + run + " --format vec --output " + (dir / "t.vec")).code == 0);
+  CHECK_THAT(slurp(dir / "t.vec"), embtrain::test::starts_with("92 16\n"));
+  const auto inspect = run_cli("inspect " + run + " --json");
+  REQUIRE(inspect.code == 0);
+  CHECK(json::parse(inspect.out)["metrics"]["test"].contains("p_at_1"));
+}
+
+TEST_CASE("early stopping keeps the best epoch's weights, and says which") {
+  TempDir dir;
+  const std::string stopped = dir / "stopped", short_run = dir / "short";
+  // Valid = the training data; accuracy on it stops improving, and patience 1 stops the run.
+  const std::string common = "train --config configs/seed.json --quiet --set train.lr=0.01 --set data.valid=data/seed/train.tsv ";
+  REQUIRE(run_cli(common + "--set train.early_stopping=loss --set train.patience=1 --set train.epochs=400 --output-dir " +
+                  stopped).code == 0);
+  const json report = json::parse(slurp(stopped + "/report.json"));
+  REQUIRE(report.contains("early_stopping"));
+  const int64_t best = report["early_stopping"]["best_epoch"];
+  CHECK(report["early_stopping"]["stopped_early"] == true);
+  CHECK(report["early_stopping"]["epochs_run"] == best + 1);
+  // The same run cut at the best epoch (constant lr, file order) ends with the same weights.
+  REQUIRE(run_cli(common + "--set train.epochs=" + std::to_string(best) + " --output-dir " + short_run).code == 0);
+  const json reference = json::parse(slurp(short_run + "/report.json"));
+  CHECK(report["after"] == reference["after"]);
+  CHECK(report["metrics"] == reference["metrics"]);
+  check_one_error_line(run_cli("train --config configs/seed.json --set train.early_stopping=f1 --output-dir " +
+                               (dir / "x")),
+                       "no data.valid");
+}

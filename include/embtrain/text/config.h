@@ -27,6 +27,7 @@ enum class Pooling { flatten, mean, sum, max };
 enum class OptimizerKind { adam, sparse_adam };
 enum class EmbeddingInit { normal, uniform, xavier_uniform };
 enum class LrSchedule { constant, linear, cosine };
+enum class EarlyStopping { off, loss, accuracy, f1 };
 
 // Each enum's names as configs spell them, in enum order.
 inline constexpr std::array<const char*, 4> kDataFormatNames = {"auto", "tsv", "jsonl", "fasttext"};
@@ -36,6 +37,7 @@ inline constexpr std::array<const char*, 4> kPoolingNames = {"flatten", "mean", 
 inline constexpr std::array<const char*, 2> kOptimizerNames = {"adam", "sparse_adam"};
 inline constexpr std::array<const char*, 3> kEmbeddingInitNames = {"normal", "uniform", "xavier_uniform"};
 inline constexpr std::array<const char*, 3> kLrScheduleNames = {"constant", "linear", "cosine"};
+inline constexpr std::array<const char*, 4> kEarlyStoppingNames = {"off", "loss", "accuracy", "f1"};
 
 inline const char* to_string(DataFormat v) { return kDataFormatNames[static_cast<size_t>(v)]; }
 inline const char* to_string(TokenizerKind v) { return kTokenizerNames[static_cast<size_t>(v)]; }
@@ -44,6 +46,7 @@ inline const char* to_string(Pooling v) { return kPoolingNames[static_cast<size_
 inline const char* to_string(OptimizerKind v) { return kOptimizerNames[static_cast<size_t>(v)]; }
 inline const char* to_string(EmbeddingInit v) { return kEmbeddingInitNames[static_cast<size_t>(v)]; }
 inline const char* to_string(LrSchedule v) { return kLrScheduleNames[static_cast<size_t>(v)]; }
+inline const char* to_string(EarlyStopping v) { return kEarlyStoppingNames[static_cast<size_t>(v)]; }
 
 // A data format named outside a config (`eval --format`): Error::usage naming `what` otherwise.
 DataFormat parse_data_format(const std::string& name, const std::string& what);
@@ -94,6 +97,8 @@ struct TrainConfig {
   std::string device = "auto";  // auto | cpu | cuda | cuda:N
   int64_t threads = 0;          // 0 = LibTorch's default
   int64_t checkpoint_every = 0;  // epochs between checkpoints, and one at the end (0: only on a signal)
+  EarlyStopping early_stopping = EarlyStopping::off;  // the data.valid metric that picks the epoch
+  int64_t patience = 3;  // epochs without a better valid metric before training stops
 };
 
 struct ReportConfig {

@@ -52,6 +52,13 @@ struct TrainProgress {
   torch::Tensor shuffle_state;  // the shuffle generator's state after drawing `order`
   TrainStats stats;
   bool interrupted = false;     // train() returned because stop_requested() said so
+  // train.early_stopping: the best epoch so far (0: none yet), its valid metric, the epochs
+  // since, and its parameters (model->parameters() order); stopped_early once patience ran out.
+  int64_t best_epoch = 0;
+  double best_value = 0;
+  int64_t epochs_since_best = 0;
+  std::vector<torch::Tensor> best_parameters;
+  bool stopped_early = false;
 };
 
 struct TrainHooks {
@@ -74,7 +81,7 @@ void tally_batch(Tally& tally, const torch::Tensor& probabilities, const Corpus&
                  const int64_t* indices, int64_t count);
 
 // Trains from `progress` (fresh, or loaded from a checkpoint) to the last
-// epoch, or until hooks.stop_requested().
+// epoch, or until hooks.stop_requested(), or until train.early_stopping's patience runs out.
 void train(Classifier& model, torch::optim::Optimizer& optimizer, const Corpus& train_data,
            const Corpus* valid, const Corpus* test, const Config& config, torch::Device device,
            const TrainHooks& hooks, TrainProgress& progress);
