@@ -21,6 +21,19 @@ struct ConfigOptions {
 
 void add_config_options(CLI::App& command, ConfigOptions& options, bool config_required = true);
 
+// Every command that reads one run takes it the same way: RUN as the first positional
+// argument (`embtrain predict runs/seed "I am happy"`), or `-r/--run RUN` (kept for scripts).
+// `rest` names what follows RUN ("TEXT", "TOKEN") or is null when nothing may.
+struct RunArgument {
+  std::string run;
+  std::vector<std::string> positionals;
+};
+void add_run_argument(CLI::App& command, RunArgument& argument, const char* rest, const char* rest_help);
+// The run folder and the other positionals; an Error::usage naming the command when RUN is
+// missing or something follows it that may not.
+std::string resolve_run(const RunArgument& argument, const std::string& command, bool rest_allowed,
+                        std::vector<std::string>* rest = nullptr);
+
 // The exit code a command asks main to return when it did not throw (default 0).
 int& exit_code();
 // Applies --quiet / --log-level to the default spdlog logger.

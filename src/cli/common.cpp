@@ -27,6 +27,32 @@ void add_config_options(CLI::App& command, ConfigOptions& options, bool config_r
       ->capture_default_str();
 }
 
+void add_run_argument(CLI::App& command, RunArgument& argument, const char* rest, const char* rest_help) {
+  command.add_option("-r,--run", argument.run,
+                     "The run folder, when not given first (kept for scripts: --run RUN)");
+  const std::string help = rest ? std::string("RUN (a folder written by `embtrain train`), then ") + rest_help
+                                : std::string("RUN: a folder written by `embtrain train`");
+  command.add_option(rest ? std::string("RUN_AND_") + rest : std::string("RUN"), argument.positionals, help);
+}
+
+std::string resolve_run(const RunArgument& argument, const std::string& command, bool rest_allowed,
+                        std::vector<std::string>* rest) {
+  std::vector<std::string> others = argument.positionals;
+  std::string run = argument.run;
+  if (run.empty()) {
+    if (others.empty()) {
+      throw Error::usage("embtrain " + command + " needs the run folder: embtrain " + command + " RUN ...");
+    }
+    run = others.front();
+    others.erase(others.begin());
+  }
+  if (!rest_allowed && !others.empty()) {
+    throw Error::usage("embtrain " + command + " takes one run folder, got also '" + others.front() + "'");
+  }
+  if (rest) *rest = std::move(others);
+  return run;
+}
+
 void apply_logging(const ConfigOptions& options) {
   auto level = spdlog::level::from_str(options.log_level);
   if (options.quiet && level < spdlog::level::warn) level = spdlog::level::warn;

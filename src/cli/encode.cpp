@@ -29,10 +29,17 @@ void run_encode(const EncodeOptions& options) {
                           tokenizer);
   }
   const Vocab vocab = make_vocab(config.vocab, counts);
-  int64_t dropped = 0;
+  int64_t dropped = 0, unknown = 0, total = 0, line_number = 0;
   std::vector<std::string_view> tokens;
   auto encode_line = [&](const std::string& text) {
     tokenizer.split(text, tokens);
+    ++line_number;
+    const int64_t missing = count_unknown(vocab, tokens);
+    unknown += missing;
+    total += static_cast<int64_t>(tokens.size());
+    if (!tokens.empty() && static_cast<double>(missing) > kUnknownWarnShare * static_cast<double>(tokens.size())) {
+      spdlog::warn("input {}: {} of {} tokens are not in the vocabulary", line_number, missing, tokens.size());
+    }
     nlohmann::json ids = nlohmann::json::array();
     for (const auto token : tokens) {
       const int64_t id = vocab.encode_token(token);
@@ -53,7 +60,11 @@ void run_encode(const EncodeOptions& options) {
       encode_line(line);
     }
   }
-  if (dropped) spdlog::info("{} out-of-vocabulary tokens dropped (no <unk> in the vocabulary)", dropped);
+  if (unknown) {
+    spdlog::info("{} of {} tokens ({:.1f}%) are not in the vocabulary{}", unknown, total,
+                 100.0 * static_cast<double>(unknown) / static_cast<double>(total),
+                 dropped ? " and were dropped (no <unk> in the vocabulary)" : ", encoded as <unk>");
+  }
 }
 
 }  // namespace

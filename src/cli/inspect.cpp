@@ -180,12 +180,12 @@ void run_inspect(const InspectCliOptions& options) {
 
 void setup_inspect(CLI::App& app) {
   auto options = std::make_shared<InspectCliOptions>();
+  auto run = std::make_shared<RunArgument>();
   CLI::App* command = app.add_subcommand(
       "inspect",
       "What changed in a run and why: the rows that moved most and least, the rows that never "
       "moved (grouped by reason), the tracked pairs, and details of chosen tokens");
-  command->add_option("run", options->path, "A run folder (reads its report.json) or a report.json")
-      ->required();
+  add_run_argument(*command, *run, nullptr, nullptr);
   command->add_option("-n,--top", options->inspect.top, "Tokens listed as moved most / least")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
@@ -200,7 +200,10 @@ void setup_inspect(CLI::App& app) {
       "  embtrain inspect runs/seed\n"
       "  embtrain inspect runs/seed --top 5 --token happy --token sad\n"
       "  embtrain inspect runs/seed/report.json --json | jq .pairs");
-  command->callback([options] { run_inspect(*options); });
+  command->callback([options, run] {
+    options->path = resolve_run(*run, "inspect", false);  // a run folder, or its report.json
+    run_inspect(*options);
+  });
 }
 
 }  // namespace embtrain::cli

@@ -9,14 +9,14 @@ namespace embtrain::cli {
 
 void setup_predict(CLI::App& app) {
   auto options = std::make_shared<PredictOptions>();
+  auto run = std::make_shared<RunArgument>();
   CLI::App* command = app.add_subcommand(
       "predict",
       "Classify text with a trained run, one line per input. Binary (0/1) runs: "
       "probability<TAB>label<TAB>text (label 1 when the probability is > 0.5). Multi-label runs: "
       "labels<TAB>probabilities<TAB>text, the k most probable labels (comma-separated, most "
       "probable first) whose probability is >= --threshold");
-  command->add_option("-r,--run", options->run_dir, "Run folder written by `embtrain train`")->required();
-  command->add_option("text", options->texts, "Sentences (default: one per stdin line, streamed)");
+  add_run_argument(*command, *run, "TEXT", "the sentences (default: one per stdin line, streamed)");
   command->add_flag("--json", options->json,
                     "JSON lines: {probability, label, text}, or {labels: [{label, probability}], text}");
   command->add_option("-k", options->k, "Multi-label runs: how many labels to print (the most probable)")
@@ -26,10 +26,13 @@ void setup_predict(CLI::App& app) {
       ->capture_default_str();
   command->footer(
       "Examples:\n"
-      "  embtrain predict --run runs/seed \"I am happy\" \"News is terrible\"\n"
-      "  cut -f2 data/seed/train.tsv | embtrain predict --run runs/seed --json\n"
-      "  embtrain predict --run runs/topics -k 3 --threshold 0.2 \"tax cuts for small business\"");
-  command->callback([options] { torch_backend().predict(*options); });
+      "  embtrain predict runs/seed \"I am happy\" \"News is terrible\"\n"
+      "  cut -f2 data/seed/train.tsv | embtrain predict runs/seed --json\n"
+      "  embtrain predict runs/topics -k 3 --threshold 0.2 \"tax cuts for small business\"");
+  command->callback([options, run] {
+    options->run_dir = resolve_run(*run, "predict", true, &options->texts);
+    torch_backend().predict(*options);
+  });
 }
 
 }  // namespace embtrain::cli

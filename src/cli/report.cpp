@@ -43,17 +43,20 @@ void run_report(const ReportOptions& options) {
 
 void setup_report(CLI::App& app) {
   auto options = std::make_shared<ReportOptions>();
+  auto run = std::make_shared<RunArgument>();
   CLI::App* command = app.add_subcommand(
       "report",
       "Write RUN_DIR/report.html again from the run's report.json and metrics.jsonl: one "
       "self-contained page with the embedding space before/after (PCA), loss and accuracy "
       "curves, a heatmap of the change and the tables of `embtrain inspect`");
-  command->add_option("run_dir", options->run_dir, "A run folder written by `embtrain train`")
-      ->required();
+  add_run_argument(*command, *run, nullptr, nullptr);
   command->footer(
       "Example:\n"
       "  embtrain report runs/seed && xdg-open runs/seed/report.html");
-  command->callback([options] { run_report(*options); });
+  command->callback([options, run] {
+    options->run_dir = resolve_run(*run, "report", false);
+    run_report(*options);
+  });
 }
 
 }  // namespace embtrain::cli

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "embtrain/text/error.h"
+#include "embtrain/text/io.h"
 #include "embtrain/text/utf8.h"
 
 namespace embtrain {
@@ -263,6 +264,9 @@ const std::vector<Key>& keys() {
               "with early stopping: epochs without a better valid metric before training stops"),
       integer("report.neighbors", &C::report, &ReportConfig::neighbors, 0, kMaxSize,
               "k nearest tokens (cosine) listed before and after"),
+      integer("report.neighbors_min_count", &C::report, &ReportConfig::neighbors_min_count, 1, kMaxSize,
+              "neighbour lists name only tokens seen at least this often in the training data "
+              "(rare tokens keep rows that training barely shaped)"),
       token_pairs("report.pairs",
                   "token pairs to track, e.g. `[[\"happy\",\"joyful\"],[\"happy\",\"sad\"]]`"),
       text_list("report.tokens", &C::report, &ReportConfig::tokens,
@@ -511,6 +515,26 @@ std::string default_text(const Key& key, const json& value) {
   return "`" + value.dump() + "`";
 }
 
+// JSON has no comments: a config that holds one gets told so, with the line.
+std::string comment_hint(const std::string& text) {
+  size_t line = 1;
+  bool in_string = false;
+  for (size_t i = 0; i + 1 < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') ++line;
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    if (c == '#' || (c == '/' && (text[i + 1] == '/' || text[i + 1] == '*'))) {
+      return " (line " + std::to_string(line) + " holds a comment, and JSON has no comments: remove it)";
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 std::string config_keys_markdown() {
@@ -540,7 +564,7 @@ Config load_config_text(const std::string& text, const std::string& path,
   try {
     file = json::parse(text);
   } catch (const json::exception& e) {  // parse_error, or out_of_range for huge numbers
-    throw Error::usage("config file '" + path + "' is not valid JSON: " + json_error_text(e));
+    throw Error::usage("config file '" + path + "' is not valid JSON: " + json_error_text(e) + comment_hint(text));
   }
   const fs::path base_dir = fs::path(path).parent_path();
   merge(merged, file, "", "'" + path + "'", &base_dir);
@@ -558,8 +582,9 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
     for (const auto& assignment : overrides) apply_override(merged, assignment);
     return config_from_json(merged, overrides.empty() ? "defaults" : "defaults with --set");
   }
-  std::error_code error;
-  if (fs::is_directory(path, error)) throw Error::usage("config file '" + path + "' is a directory");
+  if (const std::string reason = unreadable_reason(path); !reason.empty()) {
+    throw Error::usage("cannot read config file '" + path + "': " + reason);
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error::usage("cannot read config file '" + path + "'");
   std::ostringstream text;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "embtrain/text/error.h"
+#include "embtrain/text/io.h"
 #include "embtrain/text/ngrams.h"
 #include "embtrain/text/tokenizer.h"
 #include "embtrain/text/utf8.h"
@@ -120,13 +121,15 @@ DataFormat resolve_format(const std::string& path, DataFormat format) {
                      "' from its extension (.tsv, .jsonl, .txt, .ft); set data.format");
 }
 
-TextDataset read_dataset(const std::string& path, DataFormat format, bool skip_bad_lines) {
-  const DataFormat kind = resolve_format(path, format);
-  if (std::filesystem::is_directory(path)) {
-    throw Error::runtime("data file '" + path + "' is a directory");
+TextDataset read_dataset(const std::string& path, DataFormat format, bool skip_bad_lines,
+                         const std::string& what) {
+  // Readable first: a folder or a missing file says so before its extension is looked at.
+  if (const std::string reason = unreadable_reason(path); !reason.empty()) {
+    throw Error::runtime("cannot read " + what + " '" + path + "': " + reason);
   }
+  const DataFormat kind = resolve_format(path, format);
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error::runtime("cannot read data file '" + path + "'");
+  if (!in) throw Error::runtime("cannot read " + what + " '" + path + "'");
   return read_dataset(in, path, kind, skip_bad_lines);
 }
 

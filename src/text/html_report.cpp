@@ -67,6 +67,20 @@ td.why { color: #5c6675; font-size: 12.5px; }
 .none { color: #868e96; }
 )";
 
+// How rows move under this run's optimizer and model, for the "what moved" section.
+std::string why_prose(const ReportView& report) {
+  std::string text = "A row moves only when its token is in a batch and the loss sends a gradient back to it. ";
+  text += report.run.optimizer == "sparse_adam"
+              ? "SparseAdam updates only the rows of the current batch, so a row stops moving in the "
+                "steps that do not hold its token. "
+              : "Adam then keeps moving it for a while on momentum, in later steps too. ";
+  if (report.run.final_relu.value_or(true)) {
+    text += "With the final ReLU, every example whose last logit is negative gives exactly zero "
+            "gradient, so tokens seen only in such examples never move.";
+  }
+  return text;
+}
+
 }  // namespace
 
 std::string render_html_report(const json& report_json, const std::vector<json>& epochs) {
@@ -109,21 +123,19 @@ std::string render_html_report(const json& report_json, const std::vector<json>&
   html +=
       "<h2>Loss and accuracy per epoch</h2>\n<p>Training loss and accuracy are running "
       "values over each epoch's steps; validation and test sets (when the config names them) "
-      "are scored after each epoch. A prediction counts as positive when its probability is "
-      "above 0.5.</p>\n" +
-      curves_svg(epochs);
+      "are scored after each epoch. " +
+      std::string(report.labels.empty()
+                      ? "A prediction counts as positive when its probability is above 0.5."
+                      : "With many labels, accuracy is P@1: the share of examples whose most "
+                        "probable label is one of theirs.") +
+      "</p>\n" + curves_svg(epochs);
 
   html +=
       "<h2>Change per dimension</h2>\n<p>after &#8722; before for each row and embedding "
       "dimension: red where the weight grew, blue where it shrank, white where it stayed. " +
       heatmap_caption + "</p>\n" + heatmap;
 
-  html +=
-      "<h2>What moved, and why</h2>\n<p>A row moves only when its token is in a batch and the "
-      "loss sends a non-zero gradient back to it (plain Adam then keeps moving it for a while "
-      "on momentum). With the final ReLU, every example whose last logit is negative gives "
-      "exactly zero gradient, so tokens seen only in such examples never move.</p>\n" +
-      tables_html(inspected);
+  html += "<h2>What moved, and why</h2>\n<p>" + why_prose(report) + "</p>\n" + tables_html(inspected);
   html += "</main>\n</body>\n</html>\n";
   return html;
 }

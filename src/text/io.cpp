@@ -3,6 +3,7 @@
 #include "embtrain/text/io.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -17,9 +18,21 @@
 
 namespace embtrain {
 
-std::string read_file(const std::string& path) {
+std::string unreadable_reason(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::strerror(errno);
+  struct stat info {};
+  const bool directory = ::fstat(fd, &info) == 0 && S_ISDIR(info.st_mode);
+  ::close(fd);
+  return directory ? std::strerror(EISDIR) : "";
+}
+
+std::string read_file(const std::string& path, const std::string& what) {
+  if (const std::string reason = unreadable_reason(path); !reason.empty()) {
+    throw Error::runtime("cannot read " + what + " '" + path + "': " + reason);
+  }
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error::runtime("cannot read '" + path + "'");
+  if (!in) throw Error::runtime("cannot read " + what + " '" + path + "'");
   std::ostringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();

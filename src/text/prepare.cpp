@@ -30,7 +30,7 @@ void log_encoding(const std::string& name, const TextDataset& text, const Corpus
 PreparedData prepare_data(const Config& config) {
   Tokenizer tokenizer(TokenizerOptions::from(config.vocab));
   const auto& data = config.data;
-  const TextDataset train_text = read_dataset(data.train, data.format, data.skip_bad_lines);
+  const TextDataset train_text = read_dataset(data.train, data.format, data.skip_bad_lines, "data.train");
   const LabelSet labels = LabelSet::from_training(train_text, data.labels);
   Corpus first_seen;
   const TokenCounts counts = count_tokens(train_text, tokenizer, &first_seen);
@@ -71,9 +71,15 @@ PreparedData prepare_data(const Config& config) {
                  config.vocab.buckets, prepared.vocab.size(), prepared.bucket_names.rows().size());
   }
   log_encoding("train", train_text, prepared.train);
+  const int64_t unk = prepared.vocab.unk_id();
+  if (unk >= 0 && prepared.train.oov_to_unk == 0 && prepared.counts[static_cast<size_t>(unk)] == 0) {
+    spdlog::warn("<unk> gets no training examples (every training token is in the vocabulary), so "
+                 "unknown words at predict time read an untrained row; vocab.min_count=2 trains it "
+                 "on the tokens seen once");
+  }
   auto load = [&](const std::string& path, const char* name) -> std::optional<Corpus> {
     if (path.empty()) return std::nullopt;
-    const TextDataset text = read_dataset(path, data.format, data.skip_bad_lines);
+    const TextDataset text = read_dataset(path, data.format, data.skip_bad_lines, std::string("data.") + name);
     Corpus corpus = encode(text, tokenizer, prepared.vocab, hashed);
     labels.apply(text, corpus);
     log_encoding(name, text, corpus);

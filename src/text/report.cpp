@@ -19,27 +19,17 @@ constexpr int64_t kAllNeighboursUpTo = 1000;
 
 json row_json(const float* row, int64_t dim) { return json(std::vector<float>(row, row + dim)); }
 
-// Per StepHistory: report.json's why for a row that moved and for one that did not, and
-// inspect's key and heading for the group of unchanged rows.
+// Per StepHistory: inspect's key and heading for the group of unchanged rows.
 struct Reasons {
-  const char* moved;
-  const char* unmoved;
   const char* group_key;
   const char* group_why;
 };
 constexpr Reasons kReasons[] = {
-    {"moved without being in a batch (weight decay or a shared row)",
-     "never in a batch: its gradient was always zero, so Adam never moved it", "never_in_batch",
-     "never in a batch: no step ever selected the row"},
-    {"in batches with zero gradient, moved by earlier momentum",
-     "in batches, but its gradient was always zero (e.g. the final ReLU clamped every example it "
-     "was in)",
-     "zero_gradient",
-     "in batches, but the gradient was always zero (the final ReLU clamped every example it was "
-     "in)"},
-    {"non-zero gradient in some steps; Adam's momentum keeps moving it after",
-     "non-zero gradient, but the updates cancelled out", "updates_cancelled",
-     "had a non-zero gradient, but the updates cancelled out"}};
+    {"never_in_batch", "never in a batch: no step ever selected the row"},
+    {"zero_gradient",
+     "in batches, but the gradient was always zero (a final ReLU clamping every example it was "
+     "in, max pooling never picking it, or a frozen embedding)"},
+    {"updates_cancelled", "had a non-zero gradient, but the updates cancelled out"}};
 
 const Reasons& reasons(StepHistory history) { return kReasons[static_cast<int>(history)]; }
 
@@ -50,8 +40,30 @@ StepHistory step_history(int64_t batch_steps, int64_t grad_steps) {
   return grad_steps == 0 ? StepHistory::zero_gradient : StepHistory::had_gradient;
 }
 
-const char* why_text(StepHistory history, bool changed) {
-  return changed ? reasons(history).moved : reasons(history).unmoved;
+// Adam keeps moving a row with its momentum in every later step; SparseAdam moves only the rows
+// of the current batch (with their moments), and never the others.
+std::string why_text(StepHistory history, bool changed, const WhyContext& context) {
+  const bool sparse = context.sparse_adam;
+  switch (history) {
+    case StepHistory::never_in_batch:
+      return changed ? "moved without being in a batch (a row shared with one that was)"
+                     : sparse ? "never in a batch, so SparseAdam never touched it"
+                              : "never in a batch: its gradient was always zero, so Adam never moved it";
+    case StepHistory::zero_gradient:
+      if (changed) {
+        return sparse ? "in batches with a zero gradient; SparseAdam still stepped it with its moments"
+                      : "in batches with zero gradient, moved by earlier momentum";
+      }
+      return context.final_relu
+                 ? "in batches, but its gradient was always zero (the final ReLU clamped every example it was in)"
+                 : "in batches, but its gradient was always zero (max pooling never picked it, or the "
+                   "embedding is frozen)";
+    case StepHistory::had_gradient:
+      if (!changed) return "non-zero gradient, but the updates cancelled out";
+      return sparse ? "non-zero gradient in some steps; SparseAdam moved it in the steps whose batch held it"
+                    : "non-zero gradient in some steps; Adam's momentum keeps moving it in every later step";
+  }
+  return "";
 }
 const char* unchanged_key(StepHistory history) { return reasons(history).group_key; }
 const char* unchanged_why(StepHistory history) { return reasons(history).group_why; }
@@ -211,6 +223,15 @@ struct RowSections {
   json before = json::array(), after = json::array(), diff = json::array(), tokens = json::array();
 };
 
+// What the why texts depend on: the optimizer and the final ReLU.
+WhyContext why_context(const ReportInput& in) {
+  WhyContext context;
+  context.sparse_adam = in.optimizer == "sparse_adam";
+  const auto model = in.config.find("model");
+  context.final_relu = model == in.config.end() || model->value("final_relu", true);
+  return context;
+}
+
 // A multi-label run's token: its count per label and its dominant label (the label it occurs
 // with most; ties to the earlier label; null for a token never seen in training).
 void add_label_counts(const ReportInput& in, int64_t row, json& token) {
@@ -251,7 +272,7 @@ RowSections row_sections(const ReportInput& in, const std::vector<int64_t>& kept
                   {"changed", changed},
                   {"batch_steps", batch_steps},
                   {"grad_steps", grad_steps},
-                  {"why", why_text(step_history(batch_steps, grad_steps), changed)}};
+                  {"why", why_text(step_history(batch_steps, grad_steps), changed, why_context(in))}};
     if (in.label_names.empty()) {
       token["positive_count"] = at(in.positive_counts, r);
     } else {
@@ -280,13 +301,18 @@ json neighbour_lists(const ReportInput& in, const ReportConfig& config, const st
   // A large vocabulary's neighbours are searched among the rows training touched: rows never
   // in a batch are their random initialisation, and scanning them would make the report grow
   // with the vocabulary.
+  // report.neighbors_min_count keeps rare tokens (whose rows training barely shaped) out of the
+  // lists.
+  const bool filtered = !complete || config.neighbors_min_count > 1;
   std::vector<int64_t> touched;
-  if (!complete) {
+  if (filtered) {
     for (int64_t r = 0; r < rows; ++r) {
-      if (at(in.batch_steps, r) > 0) touched.push_back(r);
+      if ((complete || at(in.batch_steps, r) > 0) && at(in.counts, r) >= config.neighbors_min_count) {
+        touched.push_back(r);
+      }
     }
   }
-  const auto* candidates = complete ? nullptr : &touched;
+  const auto* candidates = filtered ? &touched : nullptr;
   const auto norms_before = row_norms(in.before);
   const auto norms_after = row_norms(in.after);
   for (const int64_t r : subjects) {

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "embtrain/text/error.h"
+#include "embtrain/text/io.h"
 #include "embtrain/text/tokenizer.h"
 #include "embtrain/text/utf8.h"
 
@@ -86,6 +87,9 @@ std::string token_from_printable(std::string_view text) {
 
 
 WordVectors read_vec(const std::string& path) {
+  if (const std::string reason = unreadable_reason(path); !reason.empty()) {
+    throw Error::runtime("cannot read vectors file '" + path + "': " + reason);
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error::runtime("cannot read vectors file '" + path + "'");
   return read_vec(in, path);

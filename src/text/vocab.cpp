@@ -7,6 +7,7 @@
 
 #include "embtrain/text/config.h"
 #include "embtrain/text/error.h"
+#include "embtrain/text/io.h"
 #include "embtrain/text/utf8.h"
 
 namespace embtrain {
@@ -56,7 +57,16 @@ int64_t Vocab::add(std::string_view token) {
   return size() - 1;
 }
 
+int64_t count_unknown(const Vocab& vocab, const std::vector<std::string_view>& tokens) {
+  int64_t unknown = 0;
+  for (const auto token : tokens) unknown += vocab.find(token) < 0;
+  return unknown;
+}
+
 Vocab Vocab::load(const std::string& path) {
+  if (const std::string reason = unreadable_reason(path); !reason.empty()) {
+    throw Error::runtime("cannot read vocabulary file '" + path + "': " + reason);
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error::runtime("cannot read vocabulary file '" + path + "'");
   return load(in, path);

@@ -142,19 +142,23 @@ std::vector<std::pair<std::string, float>> top_labels(const std::vector<std::str
 }
 
 // One input's line of `predict` output.
-std::string prediction_line(const LoadedRun& run, const float* probs, const std::string& text,
+// `unknown`: the share of the input's tokens that the vocabulary lacks (JSON only; the text
+// format keeps its columns, and predict warns on stderr above kUnknownWarnShare).
+std::string prediction_line(const LoadedRun& run, const float* probs, const std::string& text, double unknown,
                             const PredictOptions& options) {
   const auto& names = run.config.data.labels;
   if (names.empty()) {
     const int label = probs[0] > 0.5f ? 1 : 0;
-    if (options.json) return json{{"probability", probs[0]}, {"label", label}, {"text", text}}.dump();
+    if (options.json) {
+      return json{{"probability", probs[0]}, {"label", label}, {"unknown_share", unknown}, {"text", text}}.dump();
+    }
     return fmt::format("{:.6f}\t{}\t{}", probs[0], label, text);
   }
   const auto top = top_labels(names, probs, options);
   if (options.json) {
     json labels = json::array();
     for (const auto& [name, p] : top) labels.push_back({{"label", name}, {"probability", p}});
-    return json{{"labels", labels}, {"text", text}}.dump();
+    return json{{"labels", labels}, {"unknown_share", unknown}, {"text", text}}.dump();
   }
   std::string label_column, probability_column;
   for (const auto& [name, p] : top) {
@@ -205,14 +209,24 @@ void predict(const PredictOptions& options) {
   LoadedRun run = load_run(options.run_dir, true);
   Tokenizer tokenizer(TokenizerOptions::from(run.config.vocab));
   TextDataset chunk;
+  std::vector<std::string> where;  // each chunk row's origin, for warnings
+  std::vector<std::string_view> tokens;
   auto flush = [&] {
     if (chunk.rows.empty()) return;
     const Corpus corpus = encode(chunk, tokenizer, run.vocab, run.hashed());
     const auto probs = probabilities(run, corpus);  // [N, C]
     const size_t outputs = static_cast<size_t>(output_count(run.config));
     for (size_t i = 0; i < chunk.rows.size(); ++i) {
-      std::cout << prediction_line(run, probs.data() + i * outputs, chunk.rows[i].text, options) << '\n';
+      tokenizer.split(chunk.rows[i].text, tokens);
+      const int64_t unknown = count_unknown(run.vocab, tokens);
+      const double share = tokens.empty() ? 0.0 : static_cast<double>(unknown) / static_cast<double>(tokens.size());
+      if (share > kUnknownWarnShare) {
+        spdlog::warn("{}: {} of {} tokens are not in the vocabulary: the prediction says little", where[i],
+                     unknown, tokens.size());
+      }
+      std::cout << prediction_line(run, probs.data() + i * outputs, chunk.rows[i].text, share, options) << '\n';
     }
+    where.clear();
     std::cout.flush();
     chunk.rows.clear();
   };
@@ -233,6 +247,7 @@ void predict(const PredictOptions& options) {
     for (size_t i = 0; i < options.texts.size(); ++i) {
       check_text(options.texts[i], "text argument " + std::to_string(i + 1));
       chunk.rows.push_back({0, options.texts[i]});
+      where.push_back("text argument " + std::to_string(i + 1));
     }
     flush();
     return;
@@ -242,12 +257,25 @@ void predict(const PredictOptions& options) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     check_text(line, "stdin:" + std::to_string(number));
     chunk.rows.push_back({0, line});
+    where.push_back("stdin:" + std::to_string(number));
     if (chunk.rows.size() == kChunk) flush();
   }
   flush();
 }
 
 namespace {
+
+// The share of `data`'s tokens that `vocab` lacks.
+double unknown_share(const TextDataset& data, Tokenizer& tokenizer, const Vocab& vocab) {
+  int64_t unknown = 0, total = 0;
+  std::vector<std::string_view> tokens;
+  for (const auto& row : data.rows) {
+    tokenizer.split(row.text, tokens);
+    unknown += count_unknown(vocab, tokens);
+    total += static_cast<int64_t>(tokens.size());
+  }
+  return total ? static_cast<double>(unknown) / static_cast<double>(total) : 0.0;
+}
 
 // `eval` of a multi-label run: P@1 and R@1 as `fasttext test` prints them, micro and macro F1,
 // and a line per label.
@@ -257,9 +285,10 @@ void print_multi_label_eval(const Metrics& metrics, const std::vector<std::strin
     std::cout << out.dump() << '\n';
     return;
   }
-  std::cout << fmt::format("N\t{}\nP@1\t{:.4f}\nR@1\t{:.4f}\nloss\t{:.6f}\nmicro_f1\t{:.4f}\nmacro_f1\t{:.4f}\n\n",
+  std::cout << fmt::format("N\t{}\nP@1\t{:.4f}\nR@1\t{:.4f}\nloss\t{:.6f}\nmicro_f1\t{:.4f}\nmacro_f1\t{:.4f}\n"
+                           "unknown\t{:.1f}%\n\n",
                            metrics.examples, metrics.p_at_1, metrics.r_at_1, metrics.loss, metrics.f1,
-                           metrics.macro_f1);
+                           metrics.macro_f1, 100 * out.at("unknown_share").get<double>());
   std::cout << "label\tprecision\trecall\tf1\tsupport\tpredicted\n";
   for (size_t c = 0; c < metrics.per_label.size(); ++c) {
     const LabelMetrics& l = metrics.per_label[c];
@@ -273,13 +302,18 @@ void print_multi_label_eval(const Metrics& metrics, const std::vector<std::strin
 void evaluate_run(const EvalOptions& options) {
   LoadedRun run = load_run(options.run_dir, true);
   Tokenizer tokenizer(TokenizerOptions::from(run.config.vocab));
-  const TextDataset text = read_dataset(options.data, parse_data_format(options.format, "--format"), false);
+  const TextDataset text = read_dataset(options.data, parse_data_format(options.format, "--format"), false, "--data");
   Corpus corpus = encode(text, tokenizer, run.vocab, run.hashed());
   LabelSet::from_names(run.config.data.labels).apply(text, corpus);
   std::vector<float> probs;  // [N] (binary runs)
   const Tally tally = evaluate_tally(run.model, corpus, run.config.model, torch::kCPU, &probs);
   const Metrics metrics = summarize(tally);
   json out = to_json(metrics, run.config.data.labels);
+  const double unknown = unknown_share(text, tokenizer, run.vocab);
+  out["unknown_share"] = unknown;
+  if (unknown > kUnknownWarnShare) {
+    spdlog::warn("{}: {:.0f}% of its tokens are not in the run's vocabulary", options.data, 100 * unknown);
+  }
   out["data"] = options.data;
   out["run"] = options.run_dir;
   if (metrics.multi_label) {
@@ -298,10 +332,10 @@ void evaluate_run(const EvalOptions& options) {
   }
   std::cout << fmt::format(
       "examples   {}\nloss       {:.6f}\naccuracy   {:.4f}\nprecision  {:.4f}\nrecall     {:.4f}\n"
-      "f1         {:.4f}\nroc_auc    {}\n\n              predicted 1  predicted 0\nactual 1  {:>14} {:>12}\n"
+      "f1         {:.4f}\nroc_auc    {}\nunknown    {:.1f}% of tokens\n\n              predicted 1  predicted 0\nactual 1  {:>14} {:>12}\n"
       "actual 0  {:>14} {:>12}\n",
       metrics.examples, metrics.loss, metrics.accuracy, metrics.precision, metrics.recall, metrics.f1,
-      auc ? fmt::format("{:.4f}", *auc) : std::string("n/a (one class only)"), tally.true_pos,
+      auc ? fmt::format("{:.4f}", *auc) : std::string("n/a (one class only)"), 100 * unknown, tally.true_pos,
       tally.false_neg, tally.false_pos, tally.true_neg);
 }
 
@@ -331,10 +365,44 @@ void nearest_tokens(const NeighborsOptions& options) {
   }
 }
 
-void export_embeddings(const ExportOptions& options) {
+namespace {
+
+// --format, or what --output says: a folder (or a path ending in /) for projector, else by
+// extension: .vec/.txt vec, .bin word2vec-bin, .pt/.pth torch.
+std::string export_format(const ExportOptions& options) {
+  if (!options.format.empty()) return options.format;
+  const std::string& output = options.output;
+  std::error_code error;
+  if ((!output.empty() && output.back() == '/') || fs::is_directory(output, error)) return "projector";
+  const std::string extension = fs::path(output).extension().string();
+  if (extension == ".vec" || extension == ".txt") return "vec";
+  if (extension == ".bin") return "word2vec-bin";
+  if (extension == ".pt" || extension == ".pth") return "torch";
+  throw Error::usage("cannot tell the export format from --output '" + output +
+                     "' (.vec or .txt: vec, .bin: word2vec-bin, .pt: torch, a folder: projector); give --format");
+}
+
+// A file format's --output: not a folder; its missing parent folders are made, as projector's
+// folder is.
+void prepare_output_file(const std::string& output, const std::string& format) {
+  std::error_code error;
+  if (fs::is_directory(output, error)) {
+    throw Error::usage("--output '" + output + "' is a folder, but --format " + format +
+                       " writes a file (only projector writes a folder)");
+  }
+  const fs::path parent = fs::path(output).parent_path();
+  if (!parent.empty()) ensure_writable_dir(parent.string());
+}
+
+}  // namespace
+
+void export_embeddings(const ExportOptions& given) {
+  ExportOptions options = given;
+  options.format = export_format(given);
   if (options.when != "before" && options.when != "after") {
     throw Error::usage("--when must be before or after, got '" + options.when + "'");
   }
+  if (options.format != "projector") prepare_output_file(options.output, options.format);
   const LoadedRun run = load_run(options.run_dir, false);
   const auto [before, after] = load_embeddings(options.run_dir, run);
   const torch::Tensor& chosen = options.when == "before" ? before : after;

@@ -36,7 +36,7 @@ TEST_CASE("encode prints the article's encoded_sentences pattern") {
   CHECK(r.out == "[0,1,2]\n[3,4,19]\n");
   const auto piped = run_cli("encode --config configs/seed.json", "I am sad\r\nunknown happy\n");
   CHECK(piped.out == "[0,1,13]\n[2]\n");
-  CHECK_THAT(piped.err, embtrain::test::contains("1 out-of-vocabulary"));
+  CHECK_THAT(piped.err, embtrain::test::contains("1 of 5 tokens (20.0%) are not in the vocabulary and were dropped"));
   const auto with_unk = run_cli(
       "encode --config configs/seed.json --set 'vocab.specials=[\"<unk>\"]' 'unknown happy'");
   CHECK(with_unk.out == "[0,3]\n");
@@ -320,4 +320,57 @@ TEST_CASE("early stopping keeps the best epoch's weights, and says which") {
   check_one_error_line(run_cli("train --config configs/seed.json --set train.early_stopping=f1 --output-dir " +
                                (dir / "x")),
                        "no data.valid");
+}
+
+TEST_CASE("one grammar: RUN first for every command that reads a run, --run still accepted") {
+  TempDir dir;
+  const std::string run = dir / "run";
+  REQUIRE(run_cli("train --config configs/seed.json --quiet --set train.lr=0.01 --output-dir " + run).code == 0);
+  const auto positional = run_cli("predict " + run + " 'I am happy' 'News is terrible'");
+  const auto flagged = run_cli("predict --run " + run + " 'I am happy' 'News is terrible'");
+  REQUIRE(positional.code == 0);
+  CHECK(positional.out == flagged.out);
+  CHECK(std::count(positional.out.begin(), positional.out.end(), '\n') == 2);
+  CHECK(run_cli("eval " + run + " --data data/seed/train.tsv --json").out ==
+        run_cli("eval --run " + run + " --data data/seed/train.tsv --json").out);
+  CHECK(run_cli("neighbors " + run + " happy -k 2").code == 0);
+  CHECK(run_cli("inspect --run " + run + " --json").out == run_cli("inspect " + run + " --json").out);
+  CHECK(run_cli("report --run " + run).code == 0);
+  check_one_error_line(run_cli("eval --data data/seed/train.tsv"), "needs the run folder: embtrain eval RUN");
+  check_one_error_line(run_cli("inspect " + run + " " + run), "takes one run folder");
+  check_one_error_line(run_cli("neighbors " + run), "needs tokens");
+  // The unknown share of each input: in predict's JSON, and a warning when most are unknown.
+  const auto unknown = run_cli("predict " + run + " --json 'zzz qqq happy'");
+  CHECK(json::parse(unknown.out)["unknown_share"].get<double>() == Approx(2.0 / 3).margin(1e-12));
+  CHECK_THAT(unknown.err, embtrain::test::contains("text argument 1: 2 of 3 tokens are not in the vocabulary"));
+}
+
+TEST_CASE("export infers the format from --output and makes missing folders") {
+  TempDir dir;
+  const std::string run = dir / "run";
+  REQUIRE(run_cli("train --config configs/seed.json --quiet --output-dir " + run).code == 0);
+  REQUIRE(run_cli("export " + run + " --output " + (dir / "deep/er/seed.vec")).code == 0);
+  CHECK_THAT(slurp(dir / "deep/er/seed.vec"), embtrain::test::starts_with("20 4\n"));
+  REQUIRE(run_cli("export " + run + " --output " + (dir / "proj") + "/").code == 0);
+  CHECK(fs::exists(dir / "proj/vectors.tsv"));
+  REQUIRE(run_cli("export " + run + " --output " + (dir / "seed.pt")).code == 0);
+  CHECK(fs::file_size(dir / "seed.pt") > 0);
+  check_one_error_line(run_cli("export " + run + " --output " + (dir / "seed.csv")), "cannot tell the export format");
+  check_one_error_line(run_cli("export " + run + " --format vec --output " + (dir / "proj")),
+                       "is a folder, but --format vec writes a file");
+}
+
+TEST_CASE("paths name the key and the OS reason, and config comments are called out") {
+  TempDir dir;
+  check_one_error_line(run_cli("train --config configs/seed.json --set data.train=" + (dir / "none.tsv") +
+                               " --output-dir " + (dir / "a")),
+                       "cannot read data.train '" + (dir / "none.tsv") + "': No such file or directory");
+  // A folder says so, before its (missing) extension is looked at.
+  check_one_error_line(run_cli("train --config configs/seed.json --set data.train=" + dir.path.string() +
+                               " --output-dir " + (dir / "b")),
+                       "': Is a directory");
+  check_one_error_line(run_cli("eval --run runs/none --data " + (dir / "x.tsv")), "not a finished embtrain run");
+  spit(dir / "c.json", "{\n  // the article\n  \"data\": {\"train\": \"x.tsv\"}\n}\n");
+  check_one_error_line(run_cli("train --config " + (dir / "c.json")), "line 2 holds a comment, and JSON has no comments");
+  check_one_error_line(run_cli("train --config " + dir.path.string()), "Is a directory");
 }

@@ -88,7 +88,7 @@ CASES = [
     ("negative learning rate", cfg('{"data": {"train": "x"}, "train": {"lr": -1}}'), 2, "train.lr"),
     ("specials not a list", cfg('{"data": {"train": "x"}, "vocab": {"specials": "<unk>"}}'), 2, "vocab.specials"),
     ("pairs of three", cfg('{"data": {"train": "x"}, "report": {"pairs": [["a", "b", "c"]]}}'), 2, "report.pairs"),
-    ("config is a folder", ["train", "--config", work], 2, "is a directory"),
+    ("config is a folder", ["train", "--config", work], 2, "Is a directory"),
     ("config missing", ["train", "--config", path("nope.json")], 2, "nope.json"),
     # --set
     ("--set without =", train("train.epochs"), 2, "KEY=VALUE"),

@@ -83,12 +83,21 @@ TEST_CASE("one classification of a row's steps gives report.json's why and inspe
   CHECK(step_history(0, 3) == StepHistory::never_in_batch);  // no batch: the gradient is moot
   CHECK(step_history(4, 0) == StepHistory::zero_gradient);
   CHECK(step_history(4, 1) == StepHistory::had_gradient);
-  CHECK(std::string(why_text(StepHistory::never_in_batch, false)) ==
+  const WhyContext adam;  // Adam, with the article's final ReLU
+  const WhyContext sparse{true, false};
+  CHECK(why_text(StepHistory::never_in_batch, false, adam) ==
         "never in a batch: its gradient was always zero, so Adam never moved it");
-  CHECK(std::string(why_text(StepHistory::zero_gradient, true)) ==
-        "in batches with zero gradient, moved by earlier momentum");
-  CHECK(std::string(why_text(StepHistory::had_gradient, false)) ==
-        "non-zero gradient, but the updates cancelled out");
+  CHECK(why_text(StepHistory::never_in_batch, false, sparse) == "never in a batch, so SparseAdam never touched it");
+  CHECK(why_text(StepHistory::zero_gradient, true, adam) == "in batches with zero gradient, moved by earlier momentum");
+  CHECK(why_text(StepHistory::zero_gradient, false, adam) ==
+        "in batches, but its gradient was always zero (the final ReLU clamped every example it was in)");
+  CHECK(why_text(StepHistory::zero_gradient, false, sparse) ==
+        "in batches, but its gradient was always zero (max pooling never picked it, or the embedding is frozen)");
+  CHECK(why_text(StepHistory::had_gradient, false, adam) == "non-zero gradient, but the updates cancelled out");
+  CHECK(why_text(StepHistory::had_gradient, true, adam) ==
+        "non-zero gradient in some steps; Adam's momentum keeps moving it in every later step");
+  CHECK(why_text(StepHistory::had_gradient, true, sparse) ==
+        "non-zero gradient in some steps; SparseAdam moved it in the steps whose batch held it");
   CHECK(std::string(unchanged_key(StepHistory::had_gradient)) == "updates_cancelled");
   CHECK(std::string(unchanged_why(StepHistory::never_in_batch)) ==
         "never in a batch: no step ever selected the row");

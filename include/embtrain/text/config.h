@@ -103,6 +103,7 @@ struct TrainConfig {
 
 struct ReportConfig {
   int64_t neighbors = 3;                                // k nearest tokens listed
+  int64_t neighbors_min_count = 1;  // only tokens seen this often in training are listed
   std::vector<std::array<std::string, 2>> pairs;        // token pairs to track
   std::vector<std::string> tokens;  // rows the JSON report always includes
   int64_t max_rows = 1000;  // vocabularies larger than this get bounded JSON sections

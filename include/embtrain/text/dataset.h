@@ -43,7 +43,9 @@ struct TextDataset {
 // an Error::usage that says to set data.format. Never returns auto_detect.
 DataFormat resolve_format(const std::string& path, DataFormat format);
 
-TextDataset read_dataset(const std::string& path, DataFormat format, bool skip_bad_lines);
+// `what` names the key or option that gave the path in errors ("data.train", "--data").
+TextDataset read_dataset(const std::string& path, DataFormat format, bool skip_bad_lines,
+                         const std::string& what = "data file");
 
 // The same from a stream; `name` stands for the file in errors, `format` is resolved (not
 // auto_detect).

@@ -11,7 +11,14 @@
 
 namespace embtrain {
 
-std::string read_file(const std::string& path);
+// Why `path` cannot be read as a file, in the OS's words ("No such file or directory",
+// "Is a directory", "Permission denied"), or "" when it can. Every path a user gives is checked
+// with it once, and the error names the key or option that gave the path.
+std::string unreadable_reason(const std::string& path);
+
+// The whole file; an Error "cannot read WHAT 'path': REASON" otherwise (`what` names the key or
+// option, e.g. "data.train").
+std::string read_file(const std::string& path, const std::string& what = "file");
 // `durable` fsyncs before the rename (crash-safe); without it the file is still
 // never seen half-written, but a crash may lose it (fine for per-epoch logs).
 void write_file_atomic(const std::string& path, std::string_view content, bool durable = true);

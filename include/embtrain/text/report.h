@@ -44,8 +44,13 @@ float cosine(const float* a, const float* b, int64_t dim);
 // defined once, in report.cpp, for these three.
 enum class StepHistory { never_in_batch, zero_gradient, had_gradient };
 StepHistory step_history(int64_t batch_steps, int64_t grad_steps);
-// report.json's tokens[].why: why the row moved (`changed`) or did not.
-const char* why_text(StepHistory history, bool changed);
+// report.json's tokens[].why: why the row moved (`changed`) or did not, in the terms of the
+// run's optimizer and model.
+struct WhyContext {
+  bool sparse_adam = false;
+  bool final_relu = true;
+};
+std::string why_text(StepHistory history, bool changed, const WhyContext& context);
 // `embtrain inspect`'s groups of rows that never moved: the key ("never_in_batch",
 // "zero_gradient", "updates_cancelled") and the sentence that heads the group.
 const char* unchanged_key(StepHistory history);

@@ -56,6 +56,11 @@ class Vocab {
   std::vector<uint64_t> slots_;
 };
 
+// Tokens of `tokens` that the vocabulary does not have (they map to <unk>, or are dropped).
+// predict, eval and encode report this share per input, and warn above kUnknownWarnShare.
+int64_t count_unknown(const Vocab& vocab, const std::vector<std::string_view>& tokens);
+inline constexpr double kUnknownWarnShare = 0.5;
+
 // Every distinct training token in first-seen order, with its count.
 struct TokenCounts {
   Vocab seen;
