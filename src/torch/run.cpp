@@ -184,6 +184,10 @@ struct Session {
   json resolved;                 // config.json: the config with absolute paths
   std::string fingerprint;       // what this run's checkpoints belong to (text/fingerprint.h)
   TrainProgress progress;        // where training starts (a resume) and, after training, ends
+  // The rows training can move (every row of the training data, and row 0, flatten's padding)
+  // [K] and their initial values [K, D]: every other row ends as it started, so `before` is
+  // `after` with these put back, instead of the whole table drawn again.
+  torch::Tensor initial_rows, initial_values;
   std::vector<json> epochs;      // metrics.jsonl's records so far, one per epoch
   int signal_number = 0;         // the signal that stopped training, or 0
   Clock::time_point started;
@@ -224,6 +228,19 @@ void check_resumable(const Session& session) {
   }
 }
 
+void keep_initial_rows(Session& session) {
+  const auto& ids = session.data.train.ids;
+  std::vector<char> seen(static_cast<size_t>(session.model->embedding->weight.size(0)), 0);
+  if (!seen.empty()) seen[0] = 1;
+  for (const int64_t id : ids) seen[static_cast<size_t>(id)] = 1;
+  std::vector<int64_t> rows;
+  for (size_t r = 0; r < seen.size(); ++r) {
+    if (seen[r]) rows.push_back(static_cast<int64_t>(r));
+  }
+  session.initial_rows = torch::tensor(at::ArrayRef<int64_t>(rows), torch::kInt64);  // [K]
+  session.initial_values = session.model->embedding->weight.detach().index_select(0, session.initial_rows).clone();
+}
+
 // Threads, device, the model (from pretrained vectors if asked) and its optimizer; config.json
 // and vocab.txt first, so that an interrupted run can resume; then the checkpoint of a resume.
 Session set_up(const Config& config, const RunOptions& options, PreparedData& data) {
@@ -245,6 +262,7 @@ Session set_up(const Config& config, const RunOptions& options, PreparedData& da
                  "initialisation)", config.model.pretrained, data.vocab.size() - missing,
                  data.vocab.size(), missing);
   }
+  keep_initial_rows(session);
   session.model->to(session.device);
   session.optimizer = make_optimizer(session.model, config.train);
 
@@ -502,19 +520,21 @@ json write_artefacts(Session& session) {
   keep_best_epoch(session);
   session.model->to(torch::kCPU);
   const torch::Tensor after = cpu_weights(session.model->embedding->weight);  // [V, D]
-  // The initial weights are drawn again rather than kept through training: the same seed and
-  // the same draws give the same bits, and training's peak memory is one [V, D] matrix smaller.
-  const torch::Tensor before = cpu_weights(
-      create_model(config, session.data.vocab, session.pretrained ? &*session.pretrained : nullptr)
-          ->embedding->weight);  // [V, D]
   const RunDir& run_dir = session.run_dir;
-  auto tensors_written = std::async(std::launch::async, [&] {
-    const auto tensors_started = Clock::now();
+  const auto tensors_started = Clock::now();
+  auto model_written = std::async(std::launch::async, [&] {
     write_atomically(run_dir.file(run_file::model), [&](const Sink& sink) {
       torch::serialize::OutputArchive archive;
       session.model->save(archive);
       archive.save_to(sink);
     });
+  });
+  // Only the rows of the training data (and the padding row) can have moved: `before` is
+  // `after` with their initial values put back. Bit for bit what drawing the table again gives,
+  // at the cost of a copy (the parity tests compare `before` with Python's draw).
+  torch::Tensor before = after.clone();  // [V, D]
+  before.index_copy_(0, session.initial_rows, session.initial_values.to(torch::kCPU));
+  auto tensors_written = std::async(std::launch::async, [&] {
     // Full weights for Python: torch.load("embeddings.pt") -> {"before", "after"}, [V, D] each;
     // row i is line i of vocab.txt. (A list of V strings in the pickle cost 1.6 s for a
     // 1M-token vocabulary, more than the tensors.)
@@ -522,6 +542,7 @@ json write_artefacts(Session& session) {
     weights.insert("before", before);
     weights.insert("after", after);
     write_for_python(run_dir.file(run_file::embeddings), weights);
+    model_written.get();
     spdlog::debug("model.pt and embeddings.pt written in {:.3f} s",
                   std::chrono::duration<double>(Clock::now() - tensors_started).count());
   });

@@ -29,6 +29,8 @@ class Vocab {
   // Id of `token`, or -1.
   int64_t find(std::string_view token) const;
   int64_t size() const { return static_cast<int64_t>(tokens_.size()); }
+  // Room for `tokens` tokens without rehashing.
+  void reserve(size_t tokens);
   const std::string& token(int64_t id) const { return tokens_[static_cast<size_t>(id)]; }
   // Id of "<unk>", or -1: out-of-vocabulary tokens map here when it exists.
   int64_t unk_id() const { return find("<unk>"); }
@@ -51,6 +53,7 @@ class Vocab {
   // most of a 1M-line vocabulary load in cache misses.
   size_t probe(std::string_view token, uint64_t hash) const;
   void grow();
+  void rehash(size_t slot_count);  // a power of two
 
   std::deque<std::string> tokens_;
   std::vector<uint64_t> slots_;
