@@ -174,6 +174,9 @@ const std::vector<Key>& keys() {
                 "line has the one label 0 or 1 trains one binary output (the article); any other "
                 "labels train one Sigmoid output per label (one-vs-all BCE, fastText's `-loss "
                 "ova`), and a run's config.json lists them here"),
+      text_list("data.label_names", &C::data, &DataConfig::label_names,
+                "binary runs: names for labels 0 and 1, e.g. `[\"ham\", \"spam\"]`; report.html's "
+                "legend and `predict --json` use them (`[]`: positive and negative)"),
       text("vocab.file", &C::vocab, &VocabConfig::file, KeyKind::path,
            "a fixed vocabulary, one token per line, 0-based line number = index; when set, the "
            "specials, min_count, max_size and order keys are not applied"),
@@ -420,6 +423,14 @@ void validate(const Config& c, const std::string& origin) {
   }
   if (c.vocab.max_size != 0 && c.vocab.max_size < static_cast<int64_t>(c.vocab.specials.size())) {
     throw bad_value("vocab.max_size", origin, "must leave room for the specials", c.vocab.max_size);
+  }
+  const auto& names = c.data.label_names;
+  if (!names.empty() && (names.size() != 2 || names[0].empty() || names[1].empty() || names[0] == names[1])) {
+    throw bad_value("data.label_names", origin, "expected two different names, for labels 0 and 1", names);
+  }
+  if (!names.empty() && !c.data.labels.empty()) {
+    throw Error::usage("config " + origin + ": data.label_names names the labels 0 and 1 of a binary run; "
+                       "a multi-label run's data.labels are names already");
   }
   if (c.train.early_stopping != EarlyStopping::off && c.data.valid.empty()) {
     throw Error::usage("config " + origin + ": train.early_stopping is '" + to_string(c.train.early_stopping) +

@@ -172,29 +172,50 @@ std::string pca_arrows(const std::vector<PlotRow>& rows, const std::vector<size_
   return svg;
 }
 
-// Labels at the arrow ends of the first `labelled` plotted rows (those that moved most).
+// Labels at the arrow ends of the plotted rows that moved most, up to `most` of them. A label
+// that would overlap one already placed, or leave the plot, is dropped (the tables below list
+// every row): *placed counts the labels drawn.
 std::string pca_labels(const std::vector<PlotRow>& rows, const std::vector<size_t>& plotted,
-                       const PcaLayout& layout, size_t labelled) {
+                       const PcaLayout& layout, size_t most, size_t* placed) {
+  struct Box {
+    double left, top, right, bottom;
+  };
+  std::vector<Box> boxes;
   std::string svg;
-  for (size_t k = 0; k < labelled; ++k) {
+  for (size_t k = 0; k < plotted.size() && boxes.size() < most; ++k) {
     const double x = layout.sx(layout.to[k].first), y = layout.sy(layout.to[k].second);
+    const std::string& token = rows[plotted[k]].token;
+    // About 7 px per character at the label's 11.5 px font; 13 px tall, baseline at y - 4.
+    const double width = 7.0 * static_cast<double>(std::min<size_t>(token.size(), 40)) + 2;
     const bool left = x > kPcaWidth - 120;
+    const Box box{left ? x - 6 - width : x + 6, y - 16, left ? x - 6 : x + 6 + width, y - 2};
+    const bool inside = box.left >= 2 && box.right <= kPcaWidth - 2 && box.top >= 2 && box.bottom <= kPcaHeight - 2;
+    const bool overlaps = std::any_of(boxes.begin(), boxes.end(), [&](const Box& b) {
+      return box.left < b.right && b.left < box.right && box.top < b.bottom && b.top < box.bottom;
+    });
+    if (!inside || overlaps) continue;
+    boxes.push_back(box);
     svg += "<text class=\"label " + rows[plotted[k]].label + "\" x=\"" + num(left ? x - 6 : x + 6) +
            "\" y=\"" + num(y - 4) + "\"" + (left ? " text-anchor=\"end\"" : "") + ">" +
-           token_html(rows[plotted[k]].token) + "</text>\n";
+           token_html(token) + "</text>\n";
   }
+  *placed = boxes.size();
   return svg;
 }
 
-constexpr const char* kPcaLegend =
-    "<g class=\"legend\" transform=\"translate(740 24)\">"
-    "<rect class=\"legend-box\" x=\"-10\" y=\"-16\" width=\"210\" height=\"72\"/>"
-    "<line class=\"key positive\" x1=\"0\" y1=\"0\" x2=\"24\" y2=\"0\"/>"
-    "<text x=\"32\" y=\"4\">mostly positive examples</text>"
-    "<line class=\"key negative\" x1=\"0\" y1=\"20\" x2=\"24\" y2=\"20\"/>"
-    "<text x=\"32\" y=\"24\">mostly negative examples</text>"
-    "<line class=\"key neutral\" x1=\"0\" y1=\"40\" x2=\"24\" y2=\"40\"/>"
-    "<text x=\"32\" y=\"44\">even, or no labels known</text></g>\n";
+// A binary run's legend: label 1, label 0 (named by data.label_names when given), even.
+std::string binary_legend(const std::vector<std::string>& names) {
+  const std::string one = names.size() == 2 ? names[1] + " (1)" : "positive";
+  const std::string zero = names.size() == 2 ? names[0] + " (0)" : "negative";
+  return "<g class=\"legend\" transform=\"translate(740 24)\">"
+         "<rect class=\"legend-box\" x=\"-10\" y=\"-16\" width=\"210\" height=\"72\"/>"
+         "<line class=\"key positive\" x1=\"0\" y1=\"0\" x2=\"24\" y2=\"0\"/>"
+         "<text x=\"32\" y=\"4\">mostly " + token_html(one) + " examples</text>"
+         "<line class=\"key negative\" x1=\"0\" y1=\"20\" x2=\"24\" y2=\"20\"/>"
+         "<text x=\"32\" y=\"24\">mostly " + token_html(zero) + " examples</text>"
+         "<line class=\"key neutral\" x1=\"0\" y1=\"40\" x2=\"24\" y2=\"40\"/>"
+         "<text x=\"32\" y=\"44\">even, or no labels known</text></g>\n";
+}
 
 // A multi-label run's legend: a line per coloured label, one for the rest, one for rows never
 // seen in training.
@@ -221,7 +242,8 @@ std::string pca_caption(size_t plotted, size_t rows, size_t labelled, double mag
   return std::to_string(plotted) + " tokens plotted" +
          (plotted < rows ? " (the " + std::to_string(kMaxArrows) + " that moved most)"
                          : std::string()) +
-         "; " + std::to_string(labelled) + " labelled." +
+         "; " + std::to_string(labelled) + " labelled (the rows that moved most, where a label "
+         "fits without covering another)." +
          (magnify > 1 ? " The moves are small next to the spread of the rows, so every arrow "
                         "is drawn " +
                             num(magnify, "%.0f") +
@@ -243,6 +265,8 @@ struct Panel {
   int index = 0;  // 0: loss, 1: accuracy
   double left = 60, top = 34, width = 390, height = 250;
   double low = 0, high = 1, first_epoch = 1, epoch_span = 1;
+  double step = 0.25;  // between value ticks: a round number
+  int decimals = 2;    // what a tick label needs to show `step` exactly
 
   double px(double epoch) const { return left + (epoch - first_epoch) / epoch_span * width; }
   double py(double v) const { return top + height - (v - low) / (high - low) * height; }
@@ -266,7 +290,18 @@ double epoch_of(const json& line, size_t i) {
                                                     : static_cast<double>(i + 1);
 }
 
-// The panel's y range: the loss values' range padded by 5% (stopping at 0), or 0..1.
+// A round tick step near `rough`: 1, 2, 2.5 or 5 times a power of ten.
+double nice_step(double rough) {
+  if (!(rough > 0) || !std::isfinite(rough)) return 1;
+  const double power = std::pow(10.0, std::floor(std::log10(rough)));
+  for (const double factor : {1.0, 2.0, 2.5, 5.0, 10.0}) {
+    if (factor * power >= rough) return factor * power;
+  }
+  return 10 * power;
+}
+
+// The panel's y range: the loss values' range padded by 5% (stopping at 0), or 0..1; a loss
+// range is widened to whole tick steps, so that the ticks sit on round numbers at the edges.
 Panel make_panel(const std::vector<json>& epochs, const std::vector<Series>& series, int index,
                  double first_epoch, double last_epoch) {
   const char* const metrics[] = {"loss", "accuracy"};
@@ -288,23 +323,34 @@ Panel make_panel(const std::vector<json>& epochs, const std::vector<Series>& ser
   const double pad = index == 0 ? (high - low) * 0.05 : 0;
   p.low = low >= 0 ? std::max(0.0, low - pad) : low - pad;  // a loss axis stops at 0
   p.high = high + pad;
+  p.step = nice_step((p.high - p.low) / 4);
+  if (index == 0) {
+    p.low = std::floor(p.low / p.step + 1e-9) * p.step;
+    p.high = std::ceil(p.high / p.step - 1e-9) * p.step;
+  }
+  // 0.25 needs two decimals, 0.2 one, 20 none.
+  const double power = std::floor(std::log10(p.step) + 1e-9);
+  const bool quarter = std::abs(p.step / std::pow(10.0, power) - 2.5) < 1e-9;
+  p.decimals = std::max(0, static_cast<int>(-power) + (quarter ? 1 : 0));
   p.first_epoch = first_epoch;
   p.epoch_span = last_epoch > first_epoch ? last_epoch - first_epoch : 1.0;
   return p;
 }
 
-// Title, frame, five value ticks, the first and last epoch, the axis name.
+// Title, frame, value ticks at round numbers (nice_step), the first and last epoch, the axis
+// name.
 std::string panel_frame(const Panel& p, double last_epoch) {
   std::string svg =
       "<text class=\"panel-title\" x=\"" + num(p.left) + "\" y=\"22\">" + p.metric + "</text>";
   svg += "<rect class=\"frame\" x=\"" + num(p.left) + "\" y=\"" + num(p.top) + "\" width=\"" +
          num(p.width) + "\" height=\"" + num(p.height) + "\"/>\n";
-  for (int tick = 0; tick <= 4; ++tick) {
-    const double v = p.low + (p.high - p.low) * tick / 4;
+  const double step = p.step;
+  const std::string format = "%." + std::to_string(p.decimals) + "f";
+  for (double v = std::ceil(p.low / step - 1e-9) * step; v <= p.high + step * 1e-9; v += step) {
     svg += "<line class=\"grid\" x1=\"" + num(p.left) + "\" x2=\"" + num(p.left + p.width) +
            "\" y1=\"" + num(p.py(v)) + "\" y2=\"" + num(p.py(v)) + "\"/><text class=\"tick\" x=\"" +
            num(p.left - 6) + "\" y=\"" + num(p.py(v) + 4) + "\" text-anchor=\"end\">" +
-           num(v, p.index == 0 ? "%.4g" : "%.2f") + "</text>\n";
+           num(std::abs(v) < step * 1e-9 ? 0.0 : v, format.c_str()) + "</text>\n";
   }
   for (const double epoch : {p.first_epoch, last_epoch}) {
     svg += "<text class=\"tick\" x=\"" + num(p.px(epoch)) + "\" y=\"" + num(p.top + p.height + 16) +
@@ -442,7 +488,7 @@ std::vector<PlotRow> plot_rows(const ReportView& report) {
 }
 
 std::string pca_svg(const std::vector<PlotRow>& rows, size_t dim, std::string* caption,
-                    const std::vector<std::string>& labels) {
+                    const std::vector<std::string>& labels, const std::vector<std::string>& binary_names) {
   std::string svg = pca_header(labels.size());
   if (rows.empty() || dim == 0) {
     *caption = "The report holds no embedding rows.";
@@ -452,9 +498,10 @@ std::string pca_svg(const std::vector<PlotRow>& rows, size_t dim, std::string* c
   if (plotted.size() > kMaxArrows) plotted.resize(kMaxArrows);
   PcaLayout layout = project_rows(rows, plotted, dim);
   lengthen_short_arrows(&layout);
-  const size_t labelled = std::min(kMaxLabels, plotted.size());
-  svg += pca_axes(layout.pca) + pca_arrows(rows, plotted, layout) +
-         pca_labels(rows, plotted, layout, labelled) + (labels.empty() ? std::string(kPcaLegend) : label_legend(labels));
+  size_t labelled = 0;
+  const std::string label_svg = pca_labels(rows, plotted, layout, kMaxLabels, &labelled);
+  svg += pca_axes(layout.pca) + pca_arrows(rows, plotted, layout) + label_svg +
+         (labels.empty() ? binary_legend(binary_names) : label_legend(labels));
   *caption = pca_caption(plotted.size(), rows.size(), labelled, layout.magnify);
   return svg + "</svg>\n";
 }

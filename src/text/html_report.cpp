@@ -92,7 +92,7 @@ std::string render_html_report(const json& report_json, const std::vector<json>&
   const json inspected = inspect_view(report, options);
 
   std::string pca_caption, heatmap_caption;
-  const std::string pca = pca_svg(rows, dim, &pca_caption, report.labels);
+  const std::string pca = pca_svg(rows, dim, &pca_caption, report.labels, report.run.label_names);
   const std::string heatmap = heatmap_svg(rows, dim, &heatmap_caption);
 
   std::string html =

@@ -257,7 +257,14 @@ void read_run(const json& report, ReportView* view) {
   static const json kEmpty = json::object();
   const json* found = member(report, "config");
   const json& config = found ? object_of(*found, "config") : kEmpty;
-  run.data_train = get_or(section(config, "data"), "config.data", "train", text, std::string());
+  const json& data = section(config, "data");
+  run.data_train = get_or(data, "config.data", "train", text, std::string());
+  if (const json* names = member(data, "label_names")) {
+    array_of(*names, "config.data.label_names");
+    for (size_t i = 0; i < names->size(); ++i) {
+      run.label_names.push_back(text((*names)[i], at("config.data.label_names", i)));
+    }
+  }
   const json& model = section(config, "model");
   run.pooling = get_or(model, "config.model", "pooling", text, std::string());
   run.final_relu = get_optional(model, "config.model", "final_relu", flag);

@@ -150,7 +150,10 @@ std::string prediction_line(const LoadedRun& run, const float* probs, const std:
   if (names.empty()) {
     const int label = probs[0] > 0.5f ? 1 : 0;
     if (options.json) {
-      return json{{"probability", probs[0]}, {"label", label}, {"unknown_share", unknown}, {"text", text}}.dump();
+      json out = {{"probability", probs[0]}, {"label", label}, {"unknown_share", unknown}, {"text", text}};
+      const auto& label_names = run.config.data.label_names;
+      if (label_names.size() == 2) out["label_name"] = label_names[static_cast<size_t>(label)];
+      return out.dump();
     }
     return fmt::format("{:.6f}\t{}\t{}", probs[0], label, text);
   }

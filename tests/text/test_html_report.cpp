@@ -131,7 +131,27 @@ TEST_CASE("large vocabularies: the heatmap keeps the 40 rows that moved most") {
   CHECK(heatmap.find(">t59<") == std::string::npos);  // 60th most moved: left out
   const std::string pca = svg_of(html, "pca");
   CHECK(count(pca, "<line class=\"move ") == 100);
-  CHECK(count(pca, "<text class=\"label ") == 80);
+  // Labels that would cover one another are dropped: the 100 arrow ends lie on a circle, so
+  // fewer than 80 fit, and no two placed labels overlap (boxes as html_plots.cpp sizes them).
+  const size_t labelled = count(pca, "<text class=\"label ");
+  CHECK(labelled > 20);
+  CHECK(labelled < 80);
+  std::vector<std::array<double, 4>> boxes;
+  for (size_t at = pca.find("<text class=\"label "); at != std::string::npos; at = pca.find("<text class=\"label ", at + 1)) {
+    const double x = std::stod(pca.substr(pca.find("x=\"", at) + 3));
+    const double y = std::stod(pca.substr(pca.find("y=\"", at) + 3));
+    const size_t close = pca.find('>', at), end = pca.find("</text>", at);
+    const bool left = pca.substr(at, close - at).find("text-anchor") != std::string::npos;
+    const double width = 7.0 * static_cast<double>(end - close - 1) + 2;
+    boxes.push_back({left ? x - width : x, y - 12, left ? x : x + width, y + 2});
+  }
+  for (size_t i = 0; i < boxes.size(); ++i) {
+    for (size_t j = i + 1; j < boxes.size(); ++j) {
+      const bool overlap = boxes[i][0] < boxes[j][2] && boxes[j][0] < boxes[i][2] && boxes[i][1] < boxes[j][3] &&
+                           boxes[j][1] < boxes[i][3];
+      CHECK_FALSE(overlap);
+    }
+  }
   // No epochs: no curves, and a note instead.
   CHECK(count(svg_of(html, "curves"), "<polyline") == 0);
   CHECK_THAT(svg_of(html, "curves"), embtrain::test::contains("no metrics"));
@@ -215,7 +235,7 @@ TEST_CASE("the PCA plot puts the fixture's rows where a closed-form 2x2 PCA does
   CHECK(drawn[3][0] == 40.0);
   CHECK(drawn[2][1] == 40.0);
   CHECK_THAT(pca, embtrain::test::contains("<title>happy: moved 0.5</title>"));
-  CHECK_THAT(first, embtrain::test::contains("6 tokens plotted; 6 labelled. Arrows are to scale."));
+  CHECK_THAT(first, embtrain::test::contains("6 tokens plotted; 6 labelled (the rows that moved most, where a label fits without covering another). Arrows are to scale."));
 }
 
 TEST_CASE("the heatmap draws report.json's diff: cells, colours, order") {
@@ -249,12 +269,17 @@ TEST_CASE("the curves are at the epochs and values of metrics.jsonl") {
   const std::string curves =
       svg_of(render_html_report(read_report(fixture("inspect-run")), sample_epochs()), "curves");
   // Epochs 1..3 span x = 60..450 (loss) and 540..930 (accuracy). Loss values 0.4..0.7, padded by
-  // 5% to 0.385..0.715, span y = 284..34: y = 284 - (v - 0.385) / 0.33 * 250. Accuracy 0..1:
-  // y = 284 - 250 v.
+  // 5% to 0.385..0.715, then widened to whole ticks of 0.1 (the round step near 0.33 / 4):
+  // 0.3..0.8 spans y = 284..34, so y = 284 - (v - 0.3) * 500. Accuracy 0..1: y = 284 - 250 v.
   CHECK_THAT(curves, embtrain::test::contains("<polyline class=\"curve train\" stroke=\"#1f6feb\" "
-                                              "points=\"60.0,121.1 255.0,196.9 450.0,272.6\">"));
+                                              "points=\"60.0,134.0 255.0,184.0 450.0,234.0\">"));
   CHECK_THAT(curves, embtrain::test::contains("<polyline class=\"curve valid\" stroke=\"#e8590c\" "
-                                              "points=\"60.0,45.4 255.0,121.1 450.0,196.9\">"));
+                                              "points=\"60.0,84.0 255.0,134.0 450.0,184.0\">"));
+  // Ticks at round values: 0.3 .. 0.8 for the loss, 0.00 .. 1.00 by 0.25 for accuracy.
+  for (const char* tick : {">0.3</text>", ">0.5</text>", ">0.8</text>", ">0.25</text>", ">1.00</text>"}) {
+    CHECK_THAT(curves, embtrain::test::contains(tick));
+  }
+  CHECK(curves.find(">0.715") == std::string::npos);
   CHECK_THAT(curves, embtrain::test::contains("points=\"540.0,134.0 735.0,109.0 930.0,84.0\">"));
   CHECK_THAT(curves, embtrain::test::contains("points=\"540.0,159.0 735.0,159.0 930.0,159.0\">"));
 }

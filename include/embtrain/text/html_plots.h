@@ -35,9 +35,11 @@ struct PlotRow {
 std::vector<PlotRow> plot_rows(const ReportView& report);
 
 // Each sets *caption to the sentence that goes under its plot.
-// `labels`: a multi-label run's label set (its legend); empty for a binary run.
+// `labels`: a multi-label run's label set (its legend); empty for a binary run, whose legend
+// names 0 and 1 by `binary_names` (data.label_names) when it has two.
 std::string pca_svg(const std::vector<PlotRow>& rows, size_t dim, std::string* caption,
-                    const std::vector<std::string>& labels = {});
+                    const std::vector<std::string>& labels = {},
+                    const std::vector<std::string>& binary_names = {});
 
 // Labels with a colour of their own in the plots (the rest share "other").
 inline constexpr size_t kColouredLabels = 9;

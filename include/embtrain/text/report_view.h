@@ -75,6 +75,7 @@ struct ReportRunInfo {
   std::optional<int64_t> report_neighbors;  // config.report.neighbors
   std::string optimizer, device, libtorch_version;
   std::optional<int64_t> seed;
+  std::vector<std::string> label_names;  // config.data.label_names: what 0 and 1 mean, or empty
 };
 
 struct ReportView {
