@@ -6,7 +6,9 @@
 // libembtrain_torch.so (next to the binary) for the commands that train.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace embtrain {
 
@@ -24,7 +26,7 @@ struct CompareOptions;
 // take, changes: the binary checks the library's version before the first call, so a stale
 // libembtrain_torch.so (an old build beside a new binary, or EMBTRAIN_TORCH_LIB) is a clear
 // error instead of a call through mismatched pointers.
-inline constexpr int kTorchBackendVersion = 2;
+inline constexpr int kTorchBackendVersion = 3;
 
 struct TorchBackend {
   int (*run_training)(const Config&, const RunOptions&, PreparedData&);
@@ -34,6 +36,9 @@ struct TorchBackend {
   void (*export_embeddings)(const ExportOptions&);
   void (*compare_runs)(const CompareOptions&);
   std::string (*version)();  // "2.13.0 (CPU; no CUDA device)"
+  // `inspect --token` on a bounded report: each token's rows from embeddings.pt, as JSON text
+  // {token: {found, change_norm, cosine, neighbors: {before, after}}} (saved_run.h).
+  std::string (*describe_tokens)(const std::string& run_dir, const std::vector<std::string>& tokens, int64_t k);
 };
 
 // Loads the torch library on first use. Throws Error when it cannot.

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iostream>
+#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "embtrain/backend.h"
 
 namespace embtrain::cli {
 namespace {
@@ -106,11 +108,23 @@ void print_text(const json& result, const std::vector<std::string>& requested) {
               << result["rows_listed"].get<int64_t>() << " kept rows.\n";
   }
 
+  // A bounded report keeps the rows that moved most (and the pairs' rows): "moved most" ranks
+  // every row, the other two tables only the kept ones, and say so.
+  const bool complete = result["complete"].get<bool>();
+  const std::string kept = std::to_string(result["rows_listed"].get<int64_t>());
   print_tokens("Moved most", result["moved_most"]);
-  print_tokens("Moved least (of the rows that moved)", result["moved_least"]);
+  print_tokens(complete ? "Moved least (of the rows that moved)"
+                        : "Moved least (of the " + kept + " kept rows that moved; the report keeps the rows that moved most)",
+               result["moved_least"]);
 
   const json& unchanged = result["unchanged"];
-  std::cout << "\nNever moved: " << unchanged["count"].get<int64_t>() << " rows\n";
+  if (complete) {
+    std::cout << "\nNever moved: " << unchanged["count"].get<int64_t>() << " rows\n";
+  } else {
+    std::cout << "\nNever moved: " << unchanged["count"].get<int64_t>() << " of the " << kept
+              << " kept rows (in the whole table: " << s.value("rows_unchanged", 0) << ", of which "
+              << s.value("rows_never_in_batch", 0) << " never in a batch)\n";
+  }
   for (const char* key : {"never_in_batch", "zero_gradient", "updates_cancelled"}) {
     const json& group = unchanged["by_reason"][key];
     const auto count = group["count"].get<size_t>();
@@ -152,6 +166,14 @@ void print_text(const json& result, const std::vector<std::string>& requested) {
       std::cout << "  " << t["reason"].get<std::string>() << '\n';
       continue;
     }
+    if (t.value("source", "") == "embeddings.pt") {  // a row the bounded report did not keep
+      std::cout << "  index " << t["index"].get<int64_t>() << " (from embeddings.pt: report.json keeps "
+                << "only the rows that moved most, so no step counts)\n  change " << fixed(t["change_norm"], 4)
+                << " (cosine before/after " << fixed(t["cosine"], 5) << ")\n"
+                << "  nearest before: " << neighbor_list(t["neighbors"]["before"]) << '\n'
+                << "  nearest after:  " << neighbor_list(t["neighbors"]["after"]) << '\n';
+      continue;
+    }
     std::cout << "  index " << t["index"].get<int64_t>() << ", count " << t["count"].get<int64_t>()
               << ", in " << t["batch_steps"].get<int64_t>() << " batches, a gradient in "
               << t["grad_steps"].get<int64_t>() << "\n  change " << fixed(t["change_norm"], 4)
@@ -166,9 +188,28 @@ void print_text(const json& result, const std::vector<std::string>& requested) {
   }
 }
 
+// Tokens a bounded report.json does not hold are looked up in the run's embeddings.pt (every
+// row), through the torch library, loaded only then: their change, cosine and neighbours.
+void add_rows_from_embeddings(const std::string& path, const json& report, json& result) {
+  std::vector<std::string> missing;
+  for (const auto& [name, detail] : result["tokens"].items()) {
+    if (!detail["found"].get<bool>() && !result["complete"].get<bool>()) missing.push_back(name);
+  }
+  const std::filesystem::path dir = std::filesystem::is_directory(path) ? std::filesystem::path(path)
+                                                                        : std::filesystem::path(path).parent_path();
+  if (missing.empty() || !std::filesystem::exists(dir / "embeddings.pt")) return;
+  const json::json_pointer neighbors("/config/report/neighbors");
+  const json* configured = report.contains(neighbors) ? &report.at(neighbors) : nullptr;
+  const int64_t k = configured && configured->is_number_integer() && configured->get<int64_t>() > 0
+                        ? configured->get<int64_t>() : 5;
+  const json found = json::parse(torch_backend().describe_tokens(dir.string(), missing, k));
+  for (const auto& name : missing) result["tokens"][name] = found.at(name);
+}
+
 void run_inspect(const InspectCliOptions& options) {
   const json report = read_report(options.path);
-  const json result = inspect_report(report, options.inspect);
+  json result = inspect_report(report, options.inspect);
+  add_rows_from_embeddings(options.path, report, result);
   if (options.json) {
     std::cout << result.dump() << '\n';
   } else {

@@ -9,7 +9,53 @@
 
 #include "cli/commands.h"
 #include "embtrain/backend.h"
+#include "embtrain/text/config.h"
 #include "embtrain/text/error.h"
+
+namespace {
+
+// The closest of `names` to `typed` when it is close enough to be a typo, else "".
+std::string closest(const std::string& typed, const std::vector<std::string>& names) {
+  std::string best;
+  size_t best_distance = std::string::npos;
+  for (const auto& name : names) {
+    const size_t distance = embtrain::edit_distance(typed, name);
+    if (distance < best_distance) best_distance = distance, best = name;
+  }
+  return best_distance <= std::max<size_t>(2, typed.size() / 3) ? best : std::string();
+}
+
+// "did you mean" for a mistyped subcommand or option: the first word that is neither a known
+// subcommand nor an option of the command given.
+std::string suggestion(const CLI::App& app, int argc, char** argv) {
+  const CLI::App* command = nullptr;
+  std::vector<std::string> subcommands;
+  for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) subcommands.push_back(sub->get_name());
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (!command) {
+      if (word.rfind("-", 0) == 0) continue;
+      for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+        if (sub->get_name() == word) command = sub;
+      }
+      if (command) continue;
+      const std::string near = closest(word, subcommands);
+      return near.empty() ? "" : " (did you mean 'embtrain " + near + "'?)";
+    }
+    if (word.rfind("--", 0) != 0) continue;
+    const std::string name = word.substr(2, word.find('=') - 2);
+    std::vector<std::string> options;
+    for (const auto* option : command->get_options()) {
+      for (const auto& known : option->get_lnames()) options.push_back(known);
+    }
+    if (std::find(options.begin(), options.end(), name) != options.end()) continue;
+    const std::string near = closest(name, options);
+    return near.empty() ? "" : " (did you mean '--" + near + "'?)";
+  }
+  return "";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   // Large dense gradients are freed and re-allocated every step; with glibc's
@@ -56,7 +102,7 @@ int main(int argc, char** argv) {
                                               : "embtrain " + commands.back()->get_name() + " --help";
     std::string what = e.what();
     std::replace(what.begin(), what.end(), '\n', ' ');
-    std::cerr << "embtrain: error: " << what << " (usage: " << help << ")\n";
+    std::cerr << "embtrain: error: " << what << suggestion(app, argc, argv) << " (usage: " << help << ")\n";
     return 2;
   } catch (const embtrain::Error& e) {
     std::cerr << "embtrain: error: " << e.what() << '\n';

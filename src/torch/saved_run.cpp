@@ -342,6 +342,35 @@ void evaluate_run(const EvalOptions& options) {
       tally.false_neg, tally.false_pos, tally.true_neg);
 }
 
+std::string describe_tokens(const std::string& run_dir, const std::vector<std::string>& tokens, int64_t k) {
+  const LoadedRun run = load_run(run_dir, false);
+  const auto [before, after] = load_embeddings(run_dir, run);  // [V, D] each
+  const Matrix b = matrix_view(before), a = matrix_view(after);
+  const auto norms_before = row_norms(b), norms_after = row_norms(a);
+  json out = json::object();
+  for (const auto& token : tokens) {
+    const int64_t row = run.vocab.find(token);
+    if (row < 0) {
+      out[token] = {{"found", false}, {"reason", "not in the vocabulary"}};
+      continue;
+    }
+    double change = 0;
+    for (int64_t d = 0; d < a.dim; ++d) {
+      const double delta = static_cast<double>(a.row(row)[d]) - b.row(row)[d];
+      change += delta * delta;
+    }
+    out[token] = {{"found", true},
+                  {"index", row},
+                  {"change_norm", std::sqrt(change)},
+                  {"cosine", cosine(b.row(row), a.row(row), a.dim)},
+                  {"neighbors", {{"before", nearest(b, norms_before, run.vocab, row, k)},
+                                 {"after", nearest(a, norms_after, run.vocab, row, k)},
+                                 {"source", "embeddings.pt"}}},
+                  {"source", "embeddings.pt"}};
+  }
+  return out.dump();
+}
+
 void nearest_tokens(const NeighborsOptions& options) {
   if (options.when != "before" && options.when != "after") {
     throw Error::usage("--when must be before or after, got '" + options.when + "'");

@@ -345,6 +345,12 @@ TEST_CASE("one grammar: RUN first for every command that reads a run, --run stil
   CHECK_THAT(unknown.err, embtrain::test::contains("text argument 1: 2 of 3 tokens are not in the vocabulary"));
 }
 
+TEST_CASE("a mistyped command or option gets a did-you-mean") {
+  check_one_error_line(run_cli("trian --config configs/seed.json"), "(did you mean 'embtrain train'?)");
+  check_one_error_line(run_cli("train --confg configs/seed.json"), "(did you mean '--config'?)");
+  check_one_error_line(run_cli("eval runs/x --dta f.tsv"), "(did you mean '--data'?) (usage: embtrain eval --help)");
+}
+
 TEST_CASE("export infers the format from --output and makes missing folders") {
   TempDir dir;
   const std::string run = dir / "run";
@@ -373,4 +379,24 @@ TEST_CASE("paths name the key and the OS reason, and config comments are called 
   spit(dir / "c.json", "{\n  // the article\n  \"data\": {\"train\": \"x.tsv\"}\n}\n");
   check_one_error_line(run_cli("train --config " + (dir / "c.json")), "line 2 holds a comment, and JSON has no comments");
   check_one_error_line(run_cli("train --config " + dir.path.string()), "Is a directory");
+}
+
+TEST_CASE("inspect answers from embeddings.pt for rows a bounded report did not keep") {
+  TempDir dir;
+  const std::string bounded = dir / "bounded", full = dir / "full";
+  REQUIRE(run_cli("train --config configs/seed.json --quiet --set report.max_rows=2 --output-dir " + bounded).code == 0);
+  REQUIRE(run_cli("train --config configs/seed.json --quiet --output-dir " + full).code == 0);
+  const json kept = json::parse(run_cli("inspect " + bounded + " --json --token Feeling --token happy --token nope").out);
+  const json all = json::parse(run_cli("inspect " + full + " --json --token Feeling --token happy").out);
+  // "Feeling" never had a gradient (the README's article run): no change, whichever way it is read.
+  CHECK(kept["tokens"]["Feeling"]["source"] == "embeddings.pt");
+  CHECK(kept["tokens"]["Feeling"]["change_norm"].get<double>() == 0.0);
+  for (const char* token : {"Feeling", "happy"}) {
+    const json& row = kept["tokens"][token];
+    REQUIRE(row["found"] == true);
+    CHECK(row["change_norm"].get<double>() == Approx(all["tokens"][token]["change_norm"].get<double>()).margin(1e-6));
+    CHECK(row["cosine"].get<double>() == Approx(all["tokens"][token]["cosine"].get<double>()).margin(1e-6));
+    CHECK(row["neighbors"]["after"].size() == 3);  // configs/seed.json's report.neighbors
+  }
+  CHECK(kept["tokens"]["nope"]["reason"] == "not in the vocabulary");
 }
