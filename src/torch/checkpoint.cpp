@@ -35,6 +35,13 @@ torch::serialize::InputArchive open_checkpoint(const std::string& path) {
   return archive;
 }
 
+// One value of the archive (InputArchive::read throws when it is missing).
+c10::IValue read_value(torch::serialize::InputArchive& archive, const char* key) {
+  c10::IValue value;
+  archive.read(key, value);
+  return value;
+}
+
 // train.early_stopping's state, when the checkpoint has one: each best parameter must have the
 // shape of the model's.
 void read_best(torch::serialize::InputArchive& archive, Classifier& model, TrainProgress& progress,
@@ -42,12 +49,9 @@ void read_best(torch::serialize::InputArchive& archive, Classifier& model, Train
   c10::IValue value;
   if (!archive.try_read("best_epoch", value)) return;
   progress.best_epoch = value.toInt();
-  archive.read("best_value", value);
-  progress.best_value = value.toDouble();
-  archive.read("epochs_since_best", value);
-  progress.epochs_since_best = value.toInt();
-  archive.read("stopped_early", value);
-  progress.stopped_early = value.toBool();
+  progress.best_value = read_value(archive, "best_value").toDouble();
+  progress.epochs_since_best = read_value(archive, "epochs_since_best").toInt();
+  progress.stopped_early = read_value(archive, "stopped_early").toBool();
   progress.best_parameters.clear();
   const auto parameters = model->parameters();
   for (size_t i = 0; i < parameters.size(); ++i) {
@@ -135,12 +139,9 @@ void load_checkpoint(const std::string& path, Classifier& model, torch::optim::O
     archive.read("optimizer", optimizer_archive);
     model->load(model_archive);
     optimizer.load(optimizer_archive);
-    archive.read("epoch", value);
-    progress.epoch = value.toInt();
-    archive.read("step", value);
-    progress.step = value.toInt();
-    archive.read("order_drawn", value);
-    progress.order_drawn = value.toBool();
+    progress.epoch = read_value(archive, "epoch").toInt();
+    progress.step = read_value(archive, "step").toInt();
+    progress.order_drawn = read_value(archive, "order_drawn").toBool();
     // InputArchive::read set_()s into a tensor that is already defined: read each into a new one.
     auto read_tensor = [&](const char* key) {
       torch::Tensor tensor;
@@ -174,10 +175,8 @@ void load_checkpoint(const std::string& path, Classifier& model, torch::optim::O
     if (archive.try_read("shuffle_state", shuffle_state)) progress.shuffle_state = shuffle_state;
     progress.stats.batch_steps = to_vector(read_tensor("batch_steps"));
     progress.stats.grad_steps = to_vector(read_tensor("grad_steps"));
-    archive.read("total_steps", value);
-    progress.stats.total_steps = value.toInt();
-    archive.read("metrics_lines", value);
-    metrics_lines = value.toStringRef();
+    progress.stats.total_steps = read_value(archive, "total_steps").toInt();
+    metrics_lines = read_value(archive, "metrics_lines").toStringRef();
     read_best(archive, model, progress, path);
   } catch (const Error&) {
     throw;
