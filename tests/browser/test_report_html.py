@@ -3,8 +3,9 @@
 
 Usage: test_report_html.py EMBTRAIN_BINARY SOURCE_DIR
 
-Trains configs/seed.json into a temporary folder, then loads its report.html in
-headless Chromium twice: --dump-dom (the SVG element counts in the parsed DOM
+Trains configs/seed.json and a run the size of the spam benchmark's (a generated corpus of
+4000 sentences over 6000 words, so report.json is bounded) into a temporary folder, then loads
+each report.html in headless Chromium twice: --dump-dom (the SVG element counts in the parsed DOM
 match report.json and metrics.jsonl; tokens come back as text, so escaping held)
 and --screenshot (the PNG, decoded here with zlib, is not blank). Python
 standard library only. Set EMBTRAIN_KEEP=DIR to keep the page, DOM and PNG.
@@ -130,72 +131,92 @@ def chromium(args, profile, timeout=120):
                           capture_output=True, text=True, timeout=timeout)
 
 
+def write_large_corpus(path):
+    """A spam-sized run's shape without a corpus: 4000 sentences over a 6000-word vocabulary
+    (Zipf-like, seeded), labelled by which half of the vocabulary most of their words are from."""
+    import random
+    rng = random.Random(20261129)
+    words = [f"w{i}" for i in range(6000)]
+    weights = [1.0 / (i + 1) for i in range(len(words))]
+    with open(path, "w", encoding="utf-8") as f:
+        for _ in range(4000):
+            sentence = rng.choices(words, weights, k=rng.randint(8, 30))
+            label = int(sum(int(w[1:]) % 2 for w in sentence) * 2 > len(sentence))
+            f.write(f"{label}\t{' '.join(sentence)}\n")
+
+
+def check_page(name, embtrain, run, work):
+    """The DOM's SVG counts against report.json and metrics.jsonl, labels that do not overlap,
+    and a screenshot with ink."""
+    page = os.path.join(run, "report.html")
+    if not check(os.path.exists(page), f"{name}: report.html exists"):
+        return
+    with open(os.path.join(run, "report.json")) as f:
+        report = json.load(f)
+    with open(os.path.join(run, "metrics.jsonl")) as f:
+        epochs = [json.loads(line) for line in f if line.strip()]
+    rows, dim = len(report["vocab"]), len(report["before"][0])
+    series = sum(any(s in e for e in epochs) for s in ("train", "valid", "test"))
+
+    dom = chromium(["--dump-dom", "file://" + page], os.path.join(work, name + "-profile-dom"))
+    check(dom.returncode == 0 and "<svg" in dom.stdout, f"{name}: chromium --dump-dom renders the page")
+    counter = SvgCounter()
+    counter.feed(dom.stdout)
+    arrows = counter.count("pca", "line", "move")
+    check(arrows == min(rows, 2000), f"{name}: one arrow per kept row in svg#pca: {arrows} == {min(rows, 2000)}")
+    check(0 < len(counter.labels) <= min(rows, 80), f"{name}: {len(counter.labels)} token labels (at most 80)")
+    check(set(counter.labels) <= set(report["vocab"]),
+          f"{name}: labels read back as the vocabulary's tokens (escaping round-trips)")
+    curves = counter.count("curves", "polyline", "curve")
+    check(curves == 2 * series, f"{name}: {curves} curves == 2 panels x {series} series")
+    cells = counter.count("heatmap", "rect", "cell")
+    check(cells == min(rows, 40) * dim, f"{name}: {cells} heatmap cells == {min(rows, 40)} x {dim}")
+    check("What moved, and why" in dom.stdout, f"{name}: the tables section is there")
+
+    png = os.path.join(work, name + ".png")
+    shot = chromium([f"--screenshot={png}", f"--window-size={WINDOW[0]},{WINDOW[1]}",
+                     "--hide-scrollbars", "file://" + page], os.path.join(work, name + "-profile-shot"))
+    if check(shot.returncode == 0 and os.path.exists(png), f"{name}: chromium --screenshot writes a PNG"):
+        width, height, channels, pixels = png_pixels(png)
+        check((width, height) == WINDOW, f"{name}: screenshot is {width}x{height}")
+        colours, inked, total = set(), 0, 0
+        for y in range(0, height, 4):
+            line = pixels[y]
+            for x in range(0, width * channels, channels * 4):
+                rgb = line[x:x + 3]
+                colours.add(rgb)
+                inked += min(rgb) < 200
+                total += 1
+        check(len(colours) > 20, f"{name}: pixel values vary: {len(colours)} distinct colours")
+        check(0.01 < inked / total < 0.6, f"{name}: {100 * inked / total:.1f}% of sampled pixels have ink")
+    keep = os.environ.get("EMBTRAIN_KEEP")
+    if keep:
+        os.makedirs(keep, exist_ok=True)
+        shutil.copy(page, os.path.join(keep, name + ".html"))
+        if os.path.exists(png):
+            shutil.copy(png, keep)
+        with open(os.path.join(keep, name + "-dom.html"), "w") as f:
+            f.write(dom.stdout)
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     embtrain, source = os.path.abspath(sys.argv[1]), sys.argv[2]
     work = tempfile.mkdtemp(prefix="embtrain-browser-")
     try:
-        run = os.path.join(work, "run")
-        trained = subprocess.run([embtrain, "train", "--config", "configs/seed.json", "--output-dir",
-                                  run, "--quiet"], cwd=source, capture_output=True, text=True,
-                                 timeout=120)
-        if not check(trained.returncode == 0, f"embtrain train exits 0 ({trained.stderr.strip()})"):
-            return
-        page = os.path.join(run, "report.html")
-        if not os.path.exists(page):
-            print("note: train wrote no report.html; writing it with `embtrain report`")
-            made = subprocess.run([embtrain, "report", run], capture_output=True, text=True,
-                                  timeout=60)
-            check(made.returncode == 0, f"embtrain report exits 0 ({made.stderr.strip()})")
-        if not check(os.path.exists(page), "report.html exists"):
-            return
-        with open(os.path.join(run, "report.json")) as f:
-            report = json.load(f)
-        with open(os.path.join(run, "metrics.jsonl")) as f:
-            epochs = [json.loads(line) for line in f if line.strip()]
-        rows, dim = len(report["vocab"]), len(report["before"][0])
-        series = sum(any(s in e for e in epochs) for s in ("train", "valid", "test"))
-
-        dom = chromium(["--dump-dom", "file://" + page], os.path.join(work, "profile-dom"))
-        check(dom.returncode == 0 and "<svg" in dom.stdout, "chromium --dump-dom renders the page")
-        counter = SvgCounter()
-        counter.feed(dom.stdout)
-        arrows = counter.count("pca", "line", "move")
-        check(arrows == min(rows, 2000), f"one arrow per token in svg#pca: {arrows} == {rows}")
-        check(len(counter.labels) == min(rows, 80), f"{len(counter.labels)} token labels")
-        check(set(counter.labels) <= set(report["vocab"]),
-              "labels read back as the vocabulary's tokens (escaping round-trips)")
-        curves = counter.count("curves", "polyline", "curve")
-        check(curves == 2 * series, f"{curves} curves == 2 panels x {series} series")
-        cells = counter.count("heatmap", "rect", "cell")
-        check(cells == min(rows, 40) * dim, f"{cells} heatmap cells == {min(rows, 40)} x {dim}")
-        check("What moved, and why" in dom.stdout, "the tables section is there")
-
-        png = os.path.join(work, "report.png")
-        shot = chromium([f"--screenshot={png}", f"--window-size={WINDOW[0]},{WINDOW[1]}",
-                         "--hide-scrollbars", "file://" + page], os.path.join(work, "profile-shot"))
-        if check(shot.returncode == 0 and os.path.exists(png), "chromium --screenshot writes a PNG"):
-            width, height, channels, pixels = png_pixels(png)
-            check((width, height) == WINDOW, f"screenshot is {width}x{height}")
-            colours, inked, total = set(), 0, 0
-            for y in range(0, height, 4):
-                line = pixels[y]
-                for x in range(0, width * channels, channels * 4):
-                    rgb = line[x:x + 3]
-                    colours.add(rgb)
-                    inked += min(rgb) < 200
-                    total += 1
-            check(len(colours) > 20, f"pixel values vary: {len(colours)} distinct colours")
-            check(0.01 < inked / total < 0.6, f"{100 * inked / total:.1f}% of sampled pixels have ink")
-        keep = os.environ.get("EMBTRAIN_KEEP")
-        if keep:
-            os.makedirs(keep, exist_ok=True)
-            for name in ("run/report.html", "report.png"):
-                if os.path.exists(os.path.join(work, name)):
-                    shutil.copy(os.path.join(work, name), keep)
-            with open(os.path.join(keep, "dom.html"), "w") as f:
-                f.write(dom.stdout)
+        # The article run, and a run the size of the spam benchmark's (a bounded report.json).
+        large = os.path.join(work, "large.tsv")
+        write_large_corpus(large)
+        runs = [("article", ["--config", "configs/seed.json"]),
+                ("large", ["--config", "configs/mean.json", "--set", f"data.train={large}",
+                           "--set", "data.valid=", "--set", "data.test=", "--set", "train.epochs=3"])]
+        for name, args in runs:
+            run = os.path.join(work, name)
+            trained = subprocess.run([embtrain, "train", *args, "--output-dir", run, "--quiet"], cwd=source,
+                                     capture_output=True, text=True, timeout=300)
+            if check(trained.returncode == 0, f"{name}: embtrain train exits 0 ({trained.stderr.strip()})"):
+                check_page(name, embtrain, run, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
