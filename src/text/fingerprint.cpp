@@ -46,8 +46,9 @@ std::string corpus_part(const Corpus& corpus) {
 }
 
 // The keys a resume may change (and every key under kFreePrefix); every other key is part of
-// the fingerprint. The data paths may change because the data's content is fingerprinted.
-const std::set<std::string> kFreeKeys = {"train.epochs", "train.threads", "train.device",
+// the fingerprint. The data paths may change because the data's content is fingerprinted;
+// data.label_names only names 0 and 1 in what a run shows.
+const std::set<std::string> kFreeKeys = {"data.label_names", "train.epochs", "train.threads", "train.device",
                                          "train.checkpoint_every", "data.train", "data.valid",
                                          "data.test"};
 constexpr const char* kFreePrefix = "report.";
