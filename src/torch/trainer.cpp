@@ -248,7 +248,7 @@ Metrics evaluate(Classifier& model, const Corpus& data, const ModelConfig& confi
 }
 
 Tally evaluate_tally(Classifier& model, const Corpus& data, const ModelConfig& config,
-                           torch::Device device, std::vector<float>* probabilities) {
+                     torch::Device device, std::vector<float>* probabilities) {
   torch::NoGradGuard no_grad;
   if (probabilities) probabilities->resize(static_cast<size_t>(data.size()));
   model->eval();

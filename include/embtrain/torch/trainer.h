@@ -91,7 +91,7 @@ Metrics evaluate(Classifier& model, const Corpus& data, const ModelConfig& confi
 // The counts and BCE sum behind evaluate(), and each sentence's probability [N] when asked
 // (for a ROC curve): the one evaluation of a model on data, for train and `embtrain eval`.
 Tally evaluate_tally(Classifier& model, const Corpus& data, const ModelConfig& config,
-                           torch::Device device, std::vector<float>* probabilities = nullptr);
+                     torch::Device device, std::vector<float>* probabilities = nullptr);
 
 // The factor train.lr is multiplied by at step `step` (0-based, counted over the whole run of
 // `total` steps): train.warmup_steps of linear warmup, then train.lr_schedule (config.cpp's key
