@@ -75,7 +75,10 @@ void setup_train(CLI::App& app) {
       "  embtrain train --config configs/seed.json\n"
       "  embtrain train --config configs/seed.json --set train.epochs=5 --set train.lr=0.01 "
       "--output-dir runs/try --force\n"
-      "  embtrain train --resume runs/try    # after Ctrl-C, or to continue a run\n\n"
+      "  embtrain train --resume runs/try    # after Ctrl-C, or to continue a run\n"
+      "  embtrain train --config configs/topics.json   # many labels: __label__sport __label__tech text\n"
+      "    then: embtrain inspect runs/topics; embtrain predict runs/topics -k 2 \"late goal\";\n"
+      "          embtrain eval runs/topics --data data/topics/test.txt; embtrain export runs/topics --output t.vec\n\n"
       "Ctrl-C (SIGINT) or SIGTERM stops at the next step, writes checkpoint.pt and the report so far,\n"
       "and exits with 130 or 143; a second signal exits at once.");
   command->callback([options] { run_train(*options); });
