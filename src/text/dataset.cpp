@@ -240,6 +240,7 @@ Corpus remap(const Corpus& first_seen, const TokenCounts& counts, const Vocab& v
   for (int64_t i = 0; i < first_seen.size(); ++i) {
     const int64_t begin = first_seen.offsets[static_cast<size_t>(i)];
     const int64_t end = first_seen.offsets[static_cast<size_t>(i) + 1];
+    corpus.text_tokens += end - begin;
     for (int64_t t = begin; t < end; ++t) {
       const int64_t seen = first_seen.ids[static_cast<size_t>(t)];
       const int64_t id = table[static_cast<size_t>(seen)];
@@ -279,6 +280,7 @@ Corpus encode(const TextDataset& data, Tokenizer& tokenizer, const Vocab& vocab,
   std::vector<uint32_t> hashes;
   for (const auto& row : data.rows) {
     tokenizer.split(row.text, tokens);
+    corpus.text_tokens += static_cast<int64_t>(tokens.size());
     for (const auto token : tokens) {
       const int64_t id = vocab.encode_token(token);
       if (id < 0) {

@@ -268,18 +268,6 @@ void predict(const PredictOptions& options) {
 
 namespace {
 
-// The share of `data`'s tokens that `vocab` lacks.
-double unknown_share(const TextDataset& data, Tokenizer& tokenizer, const Vocab& vocab) {
-  int64_t unknown = 0, total = 0;
-  std::vector<std::string_view> tokens;
-  for (const auto& row : data.rows) {
-    tokenizer.split(row.text, tokens);
-    unknown += count_unknown(vocab, tokens);
-    total += static_cast<int64_t>(tokens.size());
-  }
-  return total ? static_cast<double>(unknown) / static_cast<double>(total) : 0.0;
-}
-
 // `eval` of a multi-label run: P@1 and R@1 as `fasttext test` prints them, micro and macro F1,
 // and a line per label.
 void print_multi_label_eval(const Metrics& metrics, const std::vector<std::string>& names, const json& out,
@@ -312,7 +300,7 @@ void evaluate_run(const EvalOptions& options) {
   const Tally tally = evaluate_tally(run.model, corpus, run.config.model, torch::kCPU, &probs);
   const Metrics metrics = summarize(tally);
   json out = to_json(metrics, run.config.data.labels);
-  const double unknown = unknown_share(text, tokenizer, run.vocab);
+  const double unknown = corpus.unknown_share();
   out["unknown_share"] = unknown;
   if (unknown > kUnknownWarnShare) {
     spdlog::warn("{}: {:.0f}% of its tokens are not in the run's vocabulary", options.data, 100 * unknown);

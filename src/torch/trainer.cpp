@@ -265,11 +265,9 @@ Tally evaluate_tally(Classifier& model, const Corpus& data, const ModelConfig& c
                                           F::BinaryCrossEntropyFuncOptions().reduction(torch::kNone));
     if (losses.dim() == 2) losses = losses.mean(1);  // per example: the mean over its outputs
     tally.loss_sum += losses.sum().item<double>();
-    tally_batch(tally, probs, data, order.data() + start, count);
-    if (probabilities && probs.dim() == 1) {
-      const auto p = probs.to(torch::kCPU).contiguous();
-      std::copy_n(p.data_ptr<float>(), count, probabilities->begin() + start);
-    }
+    const auto p = probs.to(torch::kCPU).contiguous();  // one copy from the device, for both
+    tally_batch(tally, p, data, order.data() + start, count);
+    if (probabilities && p.dim() == 1) std::copy_n(p.data_ptr<float>(), count, probabilities->begin() + start);
   }
   model->train();
   return tally;

@@ -343,6 +343,11 @@ TEST_CASE("one grammar: RUN first for every command that reads a run, --run stil
   const auto unknown = run_cli("predict " + run + " --json 'zzz qqq happy'");
   CHECK(json::parse(unknown.out)["unknown_share"].get<double>() == Approx(2.0 / 3).margin(1e-12));
   CHECK_THAT(unknown.err, embtrain::test::contains("text argument 1: 2 of 3 tokens are not in the vocabulary"));
+  // eval: over the whole file, 2 unknown tokens of 5.
+  spit(dir / "u.tsv", "1\tzzz happy\n0\tI am qqq\n");
+  const auto scored = run_cli("eval " + run + " --data " + (dir / "u.tsv") + " --json");
+  REQUIRE(scored.code == 0);
+  CHECK(json::parse(scored.out)["unknown_share"].get<double>() == Approx(0.4).margin(1e-12));
 }
 
 TEST_CASE("a mistyped command or option gets a did-you-mean") {

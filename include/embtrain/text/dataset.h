@@ -60,6 +60,12 @@ struct Corpus {
   std::vector<int32_t> label_ids;         // each example's labels, as output indices
   int64_t oov_to_unk = 0;   // out-of-vocabulary tokens mapped to <unk>
   int64_t oov_dropped = 0;  // out-of-vocabulary tokens dropped (no <unk> in the vocabulary)
+  int64_t text_tokens = 0;  // the text's tokens, known or not (ids also hold any n-gram rows)
+
+  // The share of the text's tokens that the vocabulary lacks.
+  double unknown_share() const {
+    return text_tokens ? static_cast<double>(oov_to_unk + oov_dropped) / static_cast<double>(text_tokens) : 0.0;
+  }
 
   int64_t size() const { return static_cast<int64_t>(labels.size()); }
   // True when the examples' labels are in label_offsets/label_ids (a multi-label run).
