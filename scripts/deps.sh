@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # deps.sh — installs what embtrain needs, skipping what is present:
 #   1. Debian 12 or 13 packages: compiler, CMake, CLI11, nlohmann/json, spdlog (+fmt), Catch2
-#      (2.x on Debian 12, 3.x on 13), plus any EXTRA_PACKAGE given;
+#      (2.x on Debian 12, 3.x on 13), Gloo's headers (c10d's ProcessGroupGloo, for --nproc and
+#      torchrun, needs them; the torch wheel lacks them), plus any EXTRA_PACKAGE given;
 #   2. .venv/ (git-ignored): a Python virtual environment holding PyTorch 2.x (CPU). Its LibTorch
 #      is what CMake builds against (torch.utils.cmake_prefix_path), and the parity, formats and
 #      benchmark scripts run its Python side, so both sides are one version.
@@ -21,7 +22,7 @@ if [[ "${1:-}" == "--no-venv" ]]; then
   shift
 fi
 
-packages=(build-essential cmake pkg-config libcli11-dev nlohmann-json3-dev libspdlog-dev catch2
+packages=(build-essential cmake pkg-config libcli11-dev nlohmann-json3-dev libspdlog-dev catch2 libgloo-dev
           python3 python3-venv "$@")
 missing=()
 for package in "${packages[@]}"; do

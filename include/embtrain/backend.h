@@ -26,7 +26,7 @@ struct CompareOptions;
 // take, changes: the binary checks the library's version before the first call, so a stale
 // libembtrain_torch.so (an old build beside a new binary, or EMBTRAIN_TORCH_LIB) is a clear
 // error instead of a call through mismatched pointers.
-inline constexpr int kTorchBackendVersion = 3;
+inline constexpr int kTorchBackendVersion = 4;
 
 struct TorchBackend {
   int (*run_training)(const Config&, const RunOptions&, PreparedData&);

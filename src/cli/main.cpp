@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/workers.h"
 #include "embtrain/backend.h"
 #include "embtrain/text/config.h"
 #include "embtrain/text/error.h"
@@ -65,7 +66,7 @@ int main(int argc, char** argv) {
   mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
 
   auto logger = spdlog::stderr_color_mt("embtrain");
-  logger->set_pattern("%^%l%$: %v");
+  logger->set_pattern(embtrain::cli::worker_prefix() + "%^%l%$: %v");
   spdlog::set_default_logger(logger);
 
   CLI::App app{
@@ -105,12 +106,12 @@ int main(int argc, char** argv) {
     std::cerr << "embtrain: error: " << what << suggestion(app, argc, argv) << " (usage: " << help << ")\n";
     return 2;
   } catch (const embtrain::Error& e) {
-    std::cerr << "embtrain: error: " << e.what() << '\n';
+    std::cerr << "embtrain: error: " << embtrain::cli::worker_prefix() << e.what() << '\n';
     return e.exit_code();
   } catch (const std::exception& e) {
     // LibTorch's messages carry a backtrace after the first line: keep one line.
     const std::string what = e.what();
-    std::cerr << "embtrain: error: " << what.substr(0, what.find('\n')) << '\n';
+    std::cerr << "embtrain: error: " << embtrain::cli::worker_prefix() << what.substr(0, what.find('\n')) << '\n';
     return 1;
   }
   return embtrain::cli::exit_code();

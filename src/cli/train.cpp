@@ -1,10 +1,12 @@
 // train.cpp — `embtrain train`: config in, a run folder out.
+#include <chrono>
 #include <filesystem>
 #include <future>
 #include <memory>
 #include <optional>
 
 #include "cli/commands.h"
+#include "cli/workers.h"
 #include "embtrain/backend.h"
 #include "embtrain/text/config.h"
 #include "embtrain/text/error.h"
@@ -19,33 +21,64 @@ struct TrainOptions {
   ConfigOptions config;
   RunOptions run;
   std::string resume_dir;
+  int64_t nproc = 1;
 };
 
-void run_train(const TrainOptions& options) {
-  apply_logging(options.config);
+// The config file and run folder of a train command: --config, or the run's own config
+// under --resume RUN_DIR; `--resume auto` resumes --config's run when it holds a checkpoint
+// and starts it otherwise (the same command starts and restarts a run).
+std::string resolve_run_and_config(const TrainOptions& options, RunOptions& run) {
   namespace fs = std::filesystem;
-  RunOptions run = options.run;
-  run.quiet = options.config.quiet;
   std::string config_path = options.config.config_path;
-  if (!options.resume_dir.empty()) {
-    if (!config_path.empty()) throw Error::usage("--resume takes the run's own config: drop --config");
+  const bool automatic = options.resume_dir == "auto";
+  if (!options.resume_dir.empty() && !automatic) {
+    if (!config_path.empty()) throw Error::usage("--resume takes the run's own config: drop --config (or use --resume auto)");
     if (!run.output_dir.empty() || run.force) {
       throw Error::usage("--resume continues RUN_DIR in place: drop --output-dir and --force");
     }
-    config_path = RunDir::open_resumable(options.resume_dir).file(run_file::config);
     run.output_dir = options.resume_dir;
     run.resume = true;
-  } else if (config_path.empty()) {
-    throw Error::usage("train needs --config FILE (or --resume RUN_DIR)");
+    return RunDir::open_resumable(options.resume_dir).file(run_file::config);
   }
+  if (config_path.empty()) {
+    throw Error::usage(automatic ? "--resume auto needs --config FILE: it resumes that config's run "
+                                   "when the run folder holds a checkpoint, and starts it otherwise"
+                                 : "train needs --config FILE (or --resume RUN_DIR)");
+  }
+  if (run.output_dir.empty()) run.output_dir = (fs::path("runs") / fs::path(config_path).stem()).string();
+  if (automatic) {
+    const RunDir folder = RunDir::at(run.output_dir);
+    if (folder.has(run_file::checkpoint) && folder.has(run_file::config)) {
+      run.resume = true;
+    } else if (!folder.has(run_file::report)) {
+      run.force = true;  // an attempt that left no checkpoint: nothing in it to keep
+    }
+  }
+  return config_path;
+}
+
+void run_train(const TrainOptions& options) {
+  apply_logging(options.config);
+  RunOptions run = options.run;
+  run.quiet = options.config.quiet;
+  run.workers = worker_setup_from_environment();
+  const std::string config_path = resolve_run_and_config(options, run);
   // Config mistakes are reported before LibTorch is loaded.
   const Config config = load_config(config_path, options.config.overrides);
-  if (run.output_dir.empty()) {
-    run.output_dir = (fs::path("runs") / fs::path(config_path).stem()).string();
+  if (options.nproc > 1 && !launched_by_nproc()) {
+    if (run.workers.distributed()) {
+      throw Error::usage("--nproc starts workers itself; under torchrun (WORLD_SIZE is set) drop it");
+    }
+    // The folder is vetted once, here; rank 0 takes it over.
+    if (!run.resume) RunDir::prepare_new(run.output_dir, run.force);
+    exit_code() = launch_workers(options.nproc, std::chrono::seconds(5));
+    return;
   }
+  const bool writes = run.workers.writes();
   std::optional<RunDir> fresh;
-  if (!run.resume) fresh = RunDir::prepare_new(run.output_dir, run.force);
-  const RunLock lock = RunDir::at(run.output_dir).lock();  // held until the run is written
+  if (!run.resume && writes) fresh = RunDir::prepare_new(run.output_dir, run.force);
+  std::optional<RunLock> lock;  // held until the run is written
+  if (writes) lock.emplace(RunDir::at(run.output_dir).lock());
   // Loading LibTorch takes ~0.2 s; read and encode the data meanwhile.
   auto backend = std::async(std::launch::async, [] { return &torch_backend(); });
   PreparedData data = prepare_data(config);
@@ -65,7 +98,13 @@ void setup_train(CLI::App& app) {
   add_config_options(*command, options->config, /*config_required=*/false);
   command->add_option("--resume", options->resume_dir,
                       "Continue the run in RUN_DIR from its checkpoint.pt (its config.json; --set "
-                      "may change e.g. train.epochs)");
+                      "may change e.g. train.epochs). `--resume auto` with --config: continue that "
+                      "config's run if it holds a checkpoint, else start it (for restarts)")
+      ->type_name("RUN_DIR|auto");
+  command->add_option("--nproc", options->nproc,
+                      "Train as N worker processes on this machine (data-parallel over c10d/Gloo; "
+                      "loopback only, no Python needed); results equal one process's to 1e-6")
+      ->check(CLI::Range(int64_t{1}, int64_t{1024}));
   command->add_option("-o,--output-dir", options->run.output_dir,
                       "Run folder (default: runs/<config file name without extension>)");
   command->add_flag("-f,--force", options->run.force, "Replace a run already in the output folder");
@@ -79,6 +118,8 @@ void setup_train(CLI::App& app) {
       "  embtrain train --config configs/topics.json   # many labels: __label__sport __label__tech text\n"
       "    then: embtrain inspect runs/topics; embtrain predict runs/topics -k 2 \"late goal\";\n"
       "          embtrain eval runs/topics --data data/topics/test.txt; embtrain export runs/topics --output t.vec\n\n"
+      "  embtrain train --config configs/spam.json --nproc 2   # two worker processes\n"
+      "  torchrun --standalone --nproc_per_node 2 --no_python embtrain train --config configs/spam.json\n\n"
       "Ctrl-C (SIGINT) or SIGTERM stops at the next step, writes checkpoint.pt and the report so far,\n"
       "and exits with 130 or 143; a second signal exits at once.");
   command->callback([options] { run_train(*options); });

@@ -265,6 +265,10 @@ const std::vector<Key>& keys() {
              "which epoch that was"),
       integer("train.patience", &C::train, &TrainConfig::patience, 1, kMaxEpochs,
               "with early stopping: epochs without a better valid metric before training stops"),
+      integer("train.dist_timeout", &C::train, &TrainConfig::dist_timeout, 1, 3600,
+              "seconds a worker of a data-parallel run (`--nproc`, torchrun) waits for the others "
+              "in a step before it stops with an error naming the lost worker (a worker that "
+              "exits is noticed at once)"),
       integer("report.neighbors", &C::report, &ReportConfig::neighbors, 0, kMaxSize,
               "k nearest tokens (cosine) listed before and after"),
       integer("report.neighbors_min_count", &C::report, &ReportConfig::neighbors_min_count, 1, kMaxSize,

@@ -50,7 +50,7 @@ std::string corpus_part(const Corpus& corpus) {
 // data.label_names only names 0 and 1 in what a run shows.
 const std::set<std::string> kFreeKeys = {"data.label_names", "train.epochs", "train.threads", "train.device",
                                          "train.checkpoint_every", "data.train", "data.valid",
-                                         "data.test"};
+                                         "data.test", "train.dist_timeout"};
 constexpr const char* kFreePrefix = "report.";
 
 bool may_change(const std::string& key) {
@@ -101,11 +101,12 @@ Fingerprint fingerprint_from_text(const std::string& text) {
   return out;
 }
 
-std::string fingerprint_differences(const Fingerprint& saved, const Fingerprint& now) {
+std::string fingerprint_differences(const Fingerprint& saved, const Fingerprint& now,
+                                    const std::string& saved_where, const std::string& now_where) {
   std::string differences;
   auto add = [&](const std::string& name, const std::string& before, const std::string& after) {
-    differences += (differences.empty() ? "" : "; ") + name + ": " + before + " in the checkpoint, " +
-                   after + " now";
+    differences += (differences.empty() ? "" : "; ") + name + ": " + before + " " + saved_where + ", " +
+                   after + " " + now_where;
   };
   for (const auto& [name, value] : now.parts) {
     const auto found = saved.parts.find(name);

@@ -1,6 +1,8 @@
 // metrics.cpp — accuracy, precision, recall, F1 from confusion counts.
 #include "embtrain/text/metrics.h"
 
+#include <cmath>
+#include <stdexcept>
 #include <nlohmann/json.hpp>
 
 namespace embtrain {
@@ -89,6 +91,36 @@ Tally& Tally::operator+=(const Tally& other) {
   top1_correct += other.top1_correct;
   gold_labels += other.gold_labels;
   return *this;
+}
+
+std::vector<double> Tally::to_values(size_t classes) const {
+  std::vector<double> out{static_cast<double>(true_pos), static_cast<double>(false_pos),
+                          static_cast<double>(true_neg), static_cast<double>(false_neg), loss_sum,
+                          static_cast<double>(examples), static_cast<double>(top1_correct),
+                          static_cast<double>(gold_labels)};
+  for (const auto* counts : {&label_true_pos, &label_false_pos, &label_false_neg}) {
+    for (size_t c = 0; c < classes; ++c) out.push_back(c < counts->size() ? static_cast<double>((*counts)[c]) : 0.0);
+  }
+  return out;
+}
+
+Tally Tally::from_values(const std::vector<double>& values, size_t classes) {
+  Tally t;
+  if (values.size() != 8 + 3 * classes) throw std::invalid_argument("Tally::from_values: wrong length");
+  auto count = [&](size_t i) { return static_cast<int64_t>(std::llround(values[i])); };
+  t.true_pos = count(0);
+  t.false_pos = count(1);
+  t.true_neg = count(2);
+  t.false_neg = count(3);
+  t.loss_sum = values[4];
+  t.examples = count(5);
+  t.top1_correct = count(6);
+  t.gold_labels = count(7);
+  size_t at = 8;
+  for (auto* counts : {&t.label_true_pos, &t.label_false_pos, &t.label_false_neg}) {
+    for (size_t c = 0; c < classes; ++c) counts->push_back(count(at++));
+  }
+  return t;
 }
 
 Metrics summarize(const Tally& t) {

@@ -22,6 +22,7 @@
 
 #include "embtrain/backend.h"
 #include "embtrain/torch/checkpoint.h"
+#include "embtrain/torch/distributed.h"
 #include "embtrain/text/config.h"
 #include "embtrain/text/dataset.h"
 #include "embtrain/text/error.h"
@@ -171,13 +172,22 @@ namespace {
 struct Session {
   Session(const Config& config_, const RunOptions& options_, PreparedData& data_)
       : config(config_), options(options_), data(data_), run_dir(RunDir::at(options_.output_dir)),
-        device(resolve_device(config_.train.device)) {}
+        device(worker_device(resolve_device(config_.train.device), options_.workers)) {}
+
+  // A worker of a data-parallel run on CUDA takes GPU LOCAL_RANK unless train.device names one.
+  static torch::Device worker_device(torch::Device device, const WorkerSetup& workers) {
+    if (!device.is_cuda() || device.has_index() || !workers.distributed()) return device;
+    const auto gpus = static_cast<int64_t>(torch::cuda::device_count());
+    return {torch::kCUDA, static_cast<c10::DeviceIndex>(workers.local_rank % std::max<int64_t>(gpus, 1))};
+  }
 
   const Config& config;
   const RunOptions& options;
   PreparedData& data;
   RunDir run_dir;
   torch::Device device;
+  std::unique_ptr<Workers> workers;  // a data-parallel run's group; null for one process
+  bool writes = true;                // this process writes the run folder (rank 0 of a group)
   std::optional<WordVectors> pretrained;
   Classifier model{nullptr};
   std::unique_ptr<torch::optim::Optimizer> optimizer;
@@ -241,6 +251,51 @@ void keep_initial_rows(Session& session) {
   session.initial_values = session.model->embedding->weight.detach().index_select(0, session.initial_rows).clone();
 }
 
+// --resume: the checkpoint's state, after checking that it belongs to this run.
+void resume_from_checkpoint(Session& session) {
+  const RunOptions& options = session.options;
+  const Config& config = session.config;
+  check_resumable(session);
+  std::string lines;
+  load_checkpoint(session.run_dir.file(run_file::checkpoint), session.model, *session.optimizer,
+                  session.progress, lines);
+  if (session.progress.stopped_early) {
+    throw Error::usage("the run in '" + options.output_dir + "' stopped early at epoch " +
+                       std::to_string(session.progress.epoch - 1) + " (train.early_stopping; its best epoch was " +
+                       std::to_string(session.progress.best_epoch) + "): there is nothing to resume");
+  }
+  if (session.progress.epoch > config.train.epochs) {
+    throw Error::usage("the run in '" + options.output_dir + "' has already finished all " +
+                       std::to_string(config.train.epochs) + " epochs");
+  }
+  std::istringstream stream(lines);
+  for (std::string line; std::getline(stream, line);) session.epochs.push_back(json::parse(line));
+  spdlog::info("resuming at epoch {}, step {}", session.progress.epoch, session.progress.step + 1);
+}
+
+// How long workers wait for each other to arrive: each reads and encodes its data first.
+constexpr std::chrono::seconds kWorkerSetupTimeout{600};
+
+// A data-parallel run: every worker joins the group once it has its data and model, and they
+// compare what they train (the fingerprint, the epochs, where a resume starts) before the
+// first step. A worker other than rank 0 writes nothing, and its share of the epoch's tally
+// starts at zero (a checkpoint holds the sum, which rank 0 carries).
+void join_workers(Session& session) {
+  const WorkerSetup& setup = session.options.workers;
+  const TrainConfig& train = session.config.train;
+  Fingerprint run = run_fingerprint(session.config, session.data);
+  run.parts["train.epochs"] = std::to_string(train.epochs);
+  run.parts["resume at"] = session.options.resume ? fmt::format("epoch {}, step {}", session.progress.epoch,
+                                                                session.progress.step + 1)
+                                                  : "a new run";
+  const auto timeout = std::chrono::seconds(train.dist_timeout);
+  session.workers = std::make_unique<Workers>(setup, run, timeout, std::max(timeout, kWorkerSetupTimeout));
+  session.writes = setup.writes();
+  if (!session.writes) session.progress.tally = {};
+  spdlog::info("rank {} of {} workers: each step trains on its slice of the global batch of {}",
+               setup.rank, setup.world_size, train.batch_size);
+}
+
 // Threads, device, the model (from pretrained vectors if asked) and its optimizer; config.json
 // and vocab.txt first, so that an interrupted run can resume; then the checkpoint of a resume.
 Session set_up(const Config& config, const RunOptions& options, PreparedData& data) {
@@ -269,24 +324,9 @@ Session set_up(const Config& config, const RunOptions& options, PreparedData& da
   session.resolved = to_json(with_absolute_paths(config));
   session.fingerprint = to_text(run_fingerprint(config, data));
   // A resume reads and checks the checkpoint before the folder is written at all.
-  if (options.resume) {
-    check_resumable(session);
-    std::string lines;
-    load_checkpoint(session.run_dir.file(run_file::checkpoint), session.model, *session.optimizer,
-                    session.progress, lines);
-    if (session.progress.stopped_early) {
-      throw Error::usage("the run in '" + options.output_dir + "' stopped early at epoch " +
-                         std::to_string(session.progress.epoch - 1) + " (train.early_stopping; its best epoch was " +
-                         std::to_string(session.progress.best_epoch) + "): there is nothing to resume");
-    }
-    if (session.progress.epoch > config.train.epochs) {
-      throw Error::usage("the run in '" + options.output_dir + "' has already finished all " +
-                         std::to_string(config.train.epochs) + " epochs");
-    }
-    std::istringstream stream(lines);
-    for (std::string line; std::getline(stream, line);) session.epochs.push_back(json::parse(line));
-    spdlog::info("resuming at epoch {}, step {}", session.progress.epoch, session.progress.step + 1);
-  }
+  if (options.resume) resume_from_checkpoint(session);
+  if (options.workers.distributed()) join_workers(session);
+  if (!session.writes) return session;
   write_file_atomic(session.run_dir.file(run_file::config), session.resolved.dump(2) + "\n");
   write_file_atomic(session.run_dir.file(run_file::vocab), data.vocab.to_text());
   // metrics.jsonl starts as the checkpoint has it (empty for a new run); epochs are appended.
@@ -304,6 +344,7 @@ void save_checkpoint_of(Session& session) {
 // EMBTRAIN_TEST_SIGNAL_AT=EPOCH:STEP:SIGNAL[:TIMES] (tests only) raises SIGNAL in this process
 // right after that step, TIMES times (default 1), so that a test stops a run at a point known
 // in advance instead of racing a sleep against the training loop. {0, 0, 0, 0} when unset.
+// EMBTRAIN_TEST_SIGNAL_RANK=R raises it in worker R only.
 std::array<int64_t, 4> test_signal_point() {
   std::array<int64_t, 4> point{0, 0, 0, 0};
   if (const char* text = std::getenv("EMBTRAIN_TEST_SIGNAL_AT")) {
@@ -315,24 +356,30 @@ std::array<int64_t, 4> test_signal_point() {
   return point;
 }
 
+bool signal_here(const WorkerSetup& workers) {
+  const char* rank = std::getenv("EMBTRAIN_TEST_SIGNAL_RANK");
+  return rank == nullptr || std::atoll(rank) == workers.rank;
+}
+
 // The training loop with its hooks: the progress line, a metrics line and a log line per epoch,
 // checkpoints every train.checkpoint_every epochs, SIGINT/SIGTERM stopping at the next step
 // (a second one exits at once), and EMBTRAIN_PROFILE's trace.
 void train_with_hooks(Session& session) {
   const Config& config = session.config;
-  Progress progress(::isatty(STDERR_FILENO) && !session.options.quiet, config.train.epochs,
+  Progress progress(::isatty(STDERR_FILENO) && !session.options.quiet && session.writes, config.train.epochs,
                     session.data.train.size(), config.train.batch_size);
   const int64_t log_every = std::max<int64_t>(1, config.train.epochs / 10);
   TrainHooks hooks;
   const auto signal_at = test_signal_point();
   hooks.on_step = [&](int64_t epoch, int64_t step, int64_t steps, double loss) {
     progress.step(epoch, step, steps, loss);
-    if (epoch == signal_at[0] && step == signal_at[1]) {
+    if (epoch == signal_at[0] && step == signal_at[1] && signal_here(session.options.workers)) {
       for (int64_t i = 0; i < signal_at[3]; ++i) std::raise(static_cast<int>(signal_at[2]));
     }
   };
   hooks.on_epoch = [&](const EpochRecord& record, const TrainProgress& now) {
     session.epochs.push_back(epoch_json(record, config.data.labels));
+    if (!session.writes) return;
     append_line(session.run_dir.file(run_file::metrics), session.epochs.back().dump());
     const int64_t every = config.train.checkpoint_every;
     if (every > 0 && record.epoch % every == 0 && record.epoch < config.train.epochs) {
@@ -355,13 +402,16 @@ void train_with_hooks(Session& session) {
   const auto& data = session.data;
   try {
     train(session.model, *session.optimizer, data.train, data.valid ? &*data.valid : nullptr,
-          data.test ? &*data.test : nullptr, config, session.device, hooks, session.progress);
+          data.test ? &*data.test : nullptr, config, session.device, hooks, session.progress,
+          session.workers.get());
   } catch (...) {
     progress.clear();
     throw;
   }
   progress.clear();
   session.signal_number = SignalGuard::received();
+  // Stopped because another worker was signalled: as if this one had been sent SIGTERM.
+  if (session.progress.interrupted && session.signal_number == 0) session.signal_number = SIGTERM;
   phase_done(session, "training");
 }
 
@@ -599,6 +649,7 @@ int run_training(const Config& given, const RunOptions& options, PreparedData& d
   config.data.labels = data.labels;
   Session session = set_up(config, options, data);  // nothing trained yet; config.json, vocab.txt
   train_with_hooks(session);                         // metrics.jsonl grows a line per epoch
+  if (!session.writes) return session.progress.interrupted ? 128 + session.signal_number : 0;
   const json report = write_artefacts(session);     // tensors, report.html, report.json last
   return summarise(session, report);
 }

@@ -243,22 +243,32 @@ struct DeviceTally {
 }  // namespace
 
 Metrics evaluate(Classifier& model, const Corpus& data, const ModelConfig& config,
-                 torch::Device device) {
-  return summarize(evaluate_tally(model, data, config, device));
+                 torch::Device device, Workers* workers) {
+  if (!workers) return summarize(evaluate_tally(model, data, config, device));
+  const auto [begin, end] = workers->slice(data.size());
+  Tally tally = evaluate_range(model, data, config, device, begin, end);
+  workers->sum(tally, data.multi_label() ? static_cast<size_t>(model->linear_1->weight.size(0)) : 0,
+               "while evaluating");
+  return summarize(tally);
 }
 
 Tally evaluate_tally(Classifier& model, const Corpus& data, const ModelConfig& config,
                      torch::Device device, std::vector<float>* probabilities) {
+  return evaluate_range(model, data, config, device, 0, data.size(), probabilities);
+}
+
+Tally evaluate_range(Classifier& model, const Corpus& data, const ModelConfig& config, torch::Device device,
+                     int64_t begin, int64_t end, std::vector<float>* probabilities) {
   torch::NoGradGuard no_grad;
-  if (probabilities) probabilities->resize(static_cast<size_t>(data.size()));
+  if (probabilities) probabilities->resize(static_cast<size_t>(end - begin));
   model->eval();
   const int64_t outputs = model->linear_1->weight.size(0);
   Tally tally;
   constexpr int64_t kEvalBatch = 1024;
-  std::vector<int64_t> order(static_cast<size_t>(data.size()));
-  std::iota(order.begin(), order.end(), 0);
-  for (int64_t start = 0; start < data.size(); start += kEvalBatch) {
-    const int64_t count = std::min(kEvalBatch, data.size() - start);
+  std::vector<int64_t> order(static_cast<size_t>(end - begin));
+  std::iota(order.begin(), order.end(), begin);
+  for (int64_t start = 0; start < end - begin; start += kEvalBatch) {
+    const int64_t count = std::min(kEvalBatch, end - begin - start);
     const Batch batch = make_batch(data, order.data() + start, count, config, device, outputs);
     const auto probs = model->forward(batch);  // [B] or [B, C]
     auto losses = F::binary_cross_entropy(probs, batch.labels,
@@ -273,9 +283,35 @@ Tally evaluate_tally(Classifier& model, const Corpus& data, const ModelConfig& c
   return tally;
 }
 
+namespace {
+
+// The loss a step backpropagates: the mean BCE over the batch, or, with workers, this worker's
+// share of the global batch's mean: its slice's BCE sum over the global batch's element count,
+// so that the shares' gradients sum to the mean's.
+torch::Tensor batch_loss(const torch::Tensor& probs, const torch::Tensor& labels, int64_t global_count,
+                         bool shared, int64_t epoch, int64_t step) {
+  try {
+    if (!shared) return F::binary_cross_entropy(probs, labels);
+    const int64_t outputs = probs.dim() == 2 ? probs.size(1) : 1;  // [B] or [B, C]
+    return F::binary_cross_entropy(probs, labels, F::BinaryCrossEntropyFuncOptions().reduction(torch::kSum)) /
+           static_cast<double>(global_count * outputs);
+  } catch (const c10::Error& e) {
+    // BCE rejects NaN probabilities: the weights have diverged.
+    throw Error::runtime("training diverged: the model's output is not a number at epoch " +
+                         std::to_string(epoch) + ", step " + std::to_string(step + 1) +
+                         " (try a smaller train.lr)");
+  }
+}
+
+std::string step_name(int64_t epoch, int64_t step) {
+  return "at epoch " + std::to_string(epoch) + ", step " + std::to_string(step + 1);
+}
+
+}  // namespace
+
 void train(Classifier& model, torch::optim::Optimizer& optimizer, const Corpus& data,
            const Corpus* valid, const Corpus* test, const Config& config, torch::Device device,
-           const TrainHooks& hooks, TrainProgress& progress) {
+           const TrainHooks& hooks, TrainProgress& progress, Workers* workers) {
   const TrainConfig& tc = config.train;
   const int64_t vocab_size = model->embedding->weight.size(0);
   TrainStats& stats = progress.stats;
@@ -296,6 +332,7 @@ void train(Classifier& model, torch::optim::Optimizer& optimizer, const Corpus& 
   const int64_t steps_per_epoch = (data.size() + tc.batch_size - 1) / tc.batch_size;
   const bool flatten = config.model.pooling == Pooling::flatten;
   const int64_t outputs = model->linear_1->weight.size(0);
+  const size_t classes = data.multi_label() ? static_cast<size_t>(outputs) : 0;  // Tally's per-label length
   // Multi-label tallies are per label: counted on the CPU on every device.
   const bool tally_on_cpu = device.is_cpu() || data.multi_label();
   const bool scheduled = tc.lr_schedule != LrSchedule::constant || tc.warmup_steps > 0;
@@ -303,6 +340,16 @@ void train(Classifier& model, torch::optim::Optimizer& optimizer, const Corpus& 
   if (!on_cpu) {
     stats.device_grad_steps = torch::zeros({vocab_size}, torch::TensorOptions().dtype(torch::kInt64).device(device));
   }
+  // What workers sum each step: every parameter that trains, the embedding's gradient sparse
+  // under sparse_adam.
+  std::vector<torch::Tensor> trainable;
+  std::vector<bool> sparse_grads;
+  for (const auto& parameter : model->parameters()) {
+    if (!parameter.requires_grad()) continue;
+    trainable.push_back(parameter);
+    sparse_grads.push_back(model->sparse() && parameter.is_same(model->embedding->weight));
+  }
+  bool stop_agreed = false;  // with workers: some worker asked to stop during the last step
   model->train();
   // Intra-op threads pay off only on large tensors. A step over a batch of a few
   // thousand ids is a chain of small ops, and OpenMP's hand-off per op made the
@@ -332,15 +379,19 @@ void train(Classifier& model, torch::optim::Optimizer& optimizer, const Corpus& 
     }
     Tally& tally = progress.tally;  // on the CPU
     DeviceTally device_tally(device);     // elsewhere
-    auto finish_device_work = [&] {
-      if (on_cpu) return;
-      tally += device_tally.read();
-      device_tally = DeviceTally(device);
-      stats.merge_device_grad_steps();
+    // The epoch's tally so far, whole: device counts read back, and every worker's summed.
+    auto finish_tally = [&](const std::string& where) {
+      if (!on_cpu) {
+        tally += device_tally.read();
+        device_tally = DeviceTally(device);
+        stats.merge_device_grad_steps();
+      }
+      if (workers) workers->sum(tally, classes, where);
     };
     for (; progress.step < steps_per_epoch; ++progress.step) {
-      if (hooks.stop_requested && hooks.stop_requested()) {
-        finish_device_work();
+      const bool asked = hooks.stop_requested && hooks.stop_requested();
+      if (workers ? stop_agreed : asked) {
+        finish_tally("while stopping");
         progress.interrupted = true;
         use_threads(configured_threads);
         return;
@@ -349,35 +400,37 @@ void train(Classifier& model, torch::optim::Optimizer& optimizer, const Corpus& 
       const int64_t start = step * tc.batch_size;
       const int64_t count = std::min(tc.batch_size, data.size() - start);
       const int64_t* indices = order.data() + start;
-      const Batch batch = make_batch(data, indices, count, config.model, device, outputs);
-      use_threads(batch.ids.numel() * dim < kParallelStepElements ? 1 : configured_threads);
+      // This worker's slice [lo, hi) of the global batch (all of it without workers).
+      const auto [lo, hi] = workers ? workers->slice(count) : std::pair<int64_t, int64_t>{0, count};
 
-      const auto probs = model->forward(batch);  // [B]
-      torch::Tensor loss;                          // mean BCE over B
-      try {
-        loss = F::binary_cross_entropy(probs, batch.labels);
-      } catch (const c10::Error& e) {
-        // BCE rejects NaN probabilities: the weights have diverged.
-        throw Error::runtime("training diverged: the model's output is not a number at epoch " +
-                             std::to_string(epoch) + ", step " + std::to_string(step + 1) +
-                             " (try a smaller train.lr)");
-      }
       // Gradients are dropped rather than zeroed: a zeroed sparse gradient would be
       // concatenated with the next one instead of replaced.
       for (auto& parameter : model->parameters()) parameter.mutable_grad() = torch::Tensor();
-      loss.backward();
-      // On the CPU the loss is checked every step; on a GPU once per epoch, as
-      // reading it each step would make every step wait for the device.
-      const double loss_value = on_cpu ? loss.item<double>() : std::nan("");
-      if (on_cpu && !std::isfinite(loss_value)) {
-        throw Error::runtime("training diverged: loss is " + std::to_string(loss_value) +
-                             " at epoch " + std::to_string(epoch) + ", step " +
-                             std::to_string(step + 1) + " (try a smaller train.lr)");
+      torch::Tensor probs, loss;  // [B] or [B, C]; 0-dim
+      Batch batch;
+      if (hi > lo) {
+        batch = make_batch(data, indices + lo, hi - lo, config.model, device, outputs);
+        use_threads(batch.ids.numel() * dim < kParallelStepElements ? 1 : configured_threads);
+        probs = model->forward(batch);
+        loss = batch_loss(probs, batch.labels, count, workers != nullptr, epoch, step);
+        loss.backward();
       }
       auto& grad = model->embedding->weight.mutable_grad();
       // Coalesce a sparse gradient once, here: count_rows and SparseAdam both need unique rows.
       if (grad.defined() && grad.is_sparse()) {
         grad = model->grad_rows_unique() ? grad._coalesced_(true) : grad.coalesce();
+      }
+      // On the CPU the loss is checked every step; on a GPU once per epoch, as
+      // reading it each step would make every step wait for the device.
+      const double own_loss = loss.defined() && (on_cpu || workers) ? loss.item<double>() : 0.0;
+      double loss_value = on_cpu ? own_loss : std::nan("");
+      if (workers) {
+        std::tie(loss_value, stop_agreed) =
+            workers->sum_gradients(trainable, sparse_grads, own_loss, asked, step_name(epoch, step));
+      }
+      if ((on_cpu || workers) && !std::isfinite(loss_value)) {
+        throw Error::runtime("training diverged: loss is " + std::to_string(loss_value) + " " +
+                             step_name(epoch, step) + " (try a smaller train.lr)");
       }
       count_rows(data, indices, count, grad, config.model.max_length,
                  flatten, stats, stamp, stats.total_steps, unique_rows);
@@ -388,22 +441,22 @@ void train(Classifier& model, torch::optim::Optimizer& optimizer, const Corpus& 
         optimizer.step();
       } catch (const std::exception& e) {  // c10::Error, or std::runtime_error on overflow
         const std::string what = e.what();
-        throw Error::runtime("training failed at epoch " + std::to_string(epoch) + ", step " +
-                             std::to_string(step + 1) + ": " + what.substr(0, what.find('\n')) +
-                             " (is train.lr too large?)");
+        throw Error::runtime("training failed " + step_name(epoch, step) + ": " +
+                             what.substr(0, what.find('\n')) + " (is train.lr too large?)");
       }
       ++stats.total_steps;
 
-      if (tally_on_cpu) {
-        tally.loss_sum += (on_cpu ? loss_value : loss.item<double>()) * static_cast<double>(count);
-        tally_batch(tally, probs, data, indices, count);
-      } else {
+      if (hi > lo && tally_on_cpu) {
+        // loss × count: the slice's per-example BCE sum (the batch's, without workers)
+        tally.loss_sum += (on_cpu || workers ? own_loss : loss.item<double>()) * static_cast<double>(count);
+        tally_batch(tally, probs, data, indices + lo, hi - lo);
+      } else if (hi > lo) {
         device_tally.add(probs, batch.labels, loss, count);
       }
       if (hooks.on_step) hooks.on_step(epoch, step + 1, steps_per_epoch, loss_value);
     }
     use_threads(configured_threads);
-    finish_device_work();
+    finish_tally("at the end of epoch " + std::to_string(epoch));
     if (!std::isfinite(tally.loss_sum)) {
       throw Error::runtime("training diverged: loss is not finite in epoch " +
                            std::to_string(epoch) + " (try a smaller train.lr)");
@@ -411,8 +464,8 @@ void train(Classifier& model, torch::optim::Optimizer& optimizer, const Corpus& 
     EpochRecord record;
     record.epoch = epoch;
     record.train = summarize(tally);
-    if (valid) record.valid = evaluate(model, *valid, config.model, device);
-    if (test) record.test = evaluate(model, *test, config.model, device);
+    if (valid) record.valid = evaluate(model, *valid, config.model, device, workers);
+    if (test) record.test = evaluate(model, *test, config.model, device, workers);
     record.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     track_best(model, tc, record, progress);

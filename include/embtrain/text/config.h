@@ -100,6 +100,7 @@ struct TrainConfig {
   int64_t checkpoint_every = 0;  // epochs between checkpoints, and one at the end (0: only on a signal)
   EarlyStopping early_stopping = EarlyStopping::off;  // the data.valid metric that picks the epoch
   int64_t patience = 3;  // epochs without a better valid metric before training stops
+  int64_t dist_timeout = 30;  // seconds a worker of a data-parallel run waits for the others
 };
 
 struct ReportConfig {

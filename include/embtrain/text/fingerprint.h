@@ -31,6 +31,9 @@ Fingerprint fingerprint_from_text(const std::string& text);
 
 // What differs between a checkpoint's fingerprint and the run's now, for an error message
 // ("train.lr: 0.0001 in the checkpoint, 0.01 now; data.train: ..."); "" when they agree.
-std::string fingerprint_differences(const Fingerprint& saved, const Fingerprint& now);
+// `saved_where`/`now_where` name the two sides (e.g. "on rank 0", "on rank 1").
+std::string fingerprint_differences(const Fingerprint& saved, const Fingerprint& now,
+                                    const std::string& saved_where = "in the checkpoint",
+                                    const std::string& now_where = "now");
 
 }  // namespace embtrain

@@ -37,6 +37,10 @@ struct Tally {
   }
   int64_t count() const { return true_pos + false_pos + true_neg + false_neg + examples; }
   Tally& operator+=(const Tally& other);
+  // Every count and the loss as doubles (exact below 2^53), the per-label ones padded to
+  // `classes` (0 in binary runs), and back: what workers sum to merge their tallies.
+  std::vector<double> to_values(size_t classes) const;
+  static Tally from_values(const std::vector<double>& values, size_t classes);
 };
 
 struct LabelMetrics {

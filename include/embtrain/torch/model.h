@@ -59,6 +59,8 @@ class ClassifierImpl : public torch::nn::Module {
   // True when the embedding's sparse gradient comes from PooledEmbedding below:
   // its rows are already sorted and unique, so it needs no coalesce().
   bool grad_rows_unique() const;
+  // True when the embedding's gradient is sparse (sparse_adam).
+  bool sparse() const { return sparse_; }
 
   torch::nn::Embedding embedding{nullptr};
   torch::nn::Linear linear{nullptr};

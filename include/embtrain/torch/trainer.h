@@ -15,6 +15,7 @@
 #include "embtrain/text/config.h"
 #include "embtrain/text/dataset.h"
 #include "embtrain/text/metrics.h"
+#include "embtrain/torch/distributed.h"
 #include "embtrain/torch/model.h"
 
 namespace embtrain {
@@ -82,16 +83,24 @@ void tally_batch(Tally& tally, const torch::Tensor& probabilities, const Corpus&
 
 // Trains from `progress` (fresh, or loaded from a checkpoint) to the last
 // epoch, or until hooks.stop_requested(), or until train.early_stopping's patience runs out.
+// With `workers` (a data-parallel run, distributed.h) each worker trains on its slice of every
+// global batch and the gradients are summed across workers before each optimizer step; a stop
+// asked for on any worker stops all of them at the same step. progress.tally is this worker's
+// share during an epoch and the sum over all workers once the epoch ends or training stops.
 void train(Classifier& model, torch::optim::Optimizer& optimizer, const Corpus& train_data,
            const Corpus* valid, const Corpus* test, const Config& config, torch::Device device,
-           const TrainHooks& hooks, TrainProgress& progress);
+           const TrainHooks& hooks, TrainProgress& progress, Workers* workers = nullptr);
 
+// With `workers`, each evaluates its shard and the tallies are summed.
 Metrics evaluate(Classifier& model, const Corpus& data, const ModelConfig& config,
-                 torch::Device device);
+                 torch::Device device, Workers* workers = nullptr);
 // The counts and BCE sum behind evaluate(), and each sentence's probability [N] when asked
 // (for a ROC curve): the one evaluation of a model on data, for train and `embtrain eval`.
 Tally evaluate_tally(Classifier& model, const Corpus& data, const ModelConfig& config,
                      torch::Device device, std::vector<float>* probabilities = nullptr);
+// The same over sentences [begin, end) only (probabilities, when asked, are indexed from 0 at begin).
+Tally evaluate_range(Classifier& model, const Corpus& data, const ModelConfig& config, torch::Device device,
+                     int64_t begin, int64_t end, std::vector<float>* probabilities = nullptr);
 
 // The factor train.lr is multiplied by at step `step` (0-based, counted over the whole run of
 // `total` steps): train.warmup_steps of linear warmup, then train.lr_schedule (config.cpp's key
