@@ -1,4 +1,6 @@
 // train.cpp — `embtrain train`: config in, a run folder out.
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <filesystem>
 #include <future>
@@ -62,6 +64,8 @@ void run_train(const TrainOptions& options) {
   RunOptions run = options.run;
   run.quiet = options.config.quiet;
   run.workers = worker_setup_from_environment();
+  // Rank 0 speaks for the run; the other workers say only what goes wrong (unless asked).
+  if (!run.workers.writes() && options.config.log_level == "info") spdlog::set_level(spdlog::level::warn);
   const std::string config_path = resolve_run_and_config(options, run);
   // Config mistakes are reported before LibTorch is loaded.
   const Config config = load_config(config_path, options.config.overrides);

@@ -104,6 +104,7 @@ Workers::Workers(const WorkerSetup& setup, const Fingerprint& run, std::chrono::
   try {
     auto options = c10d::ProcessGroupGloo::Options::create(milliseconds(timeout));
     options->devices.push_back(gloo_device(setup));
+    options->threads = 1;  // one collective at a time: a second thread only adds hand-offs
     group_ = c10::make_intrusive<c10d::ProcessGroupGloo>(store_, static_cast<int>(rank_),
                                                          static_cast<int>(size_), options);
   } catch (const c10::Error& e) {
@@ -115,10 +116,10 @@ Workers::Workers(const WorkerSetup& setup, const Fingerprint& run, std::chrono::
 
 Workers::~Workers() = default;
 
-std::pair<int64_t, int64_t> Workers::slice(int64_t count) const {
+std::pair<int64_t, int64_t> Workers::slice(int64_t count, int64_t rank) const {
   const int64_t base = count / size_, extra = count % size_;
-  const int64_t begin = rank_ * base + std::min(rank_, extra);
-  return {begin, begin + base + (rank_ < extra ? 1 : 0)};
+  const int64_t begin = rank * base + std::min(rank, extra);
+  return {begin, begin + base + (rank < extra ? 1 : 0)};
 }
 
 // Every worker publishes its run; rank 0 compares them all with its own and publishes the
@@ -179,68 +180,80 @@ std::pair<double, bool> Workers::sum_gradients(const std::vector<torch::Tensor>&
                                     : torch::zeros({parameters[i].numel()}));
   }
   pieces.push_back(torch::tensor({static_cast<float>(loss), stop ? 1.0f : 0.0f}));
-  std::vector<torch::Tensor> flat{torch::cat(pieces)};  // [P + 2]
+  torch::Tensor summed;  // [P + 2]: the dense gradients, the loss, the stop flags, summed
+  const auto sparse_at = std::find(sparse.begin(), sparse.end(), true);
   try {
-    group_->allreduce(flat)->wait();
-  } catch (const std::exception& e) {
+    if (sparse_at == sparse.end()) {
+      std::vector<torch::Tensor> flat{torch::cat(pieces)};
+      group_->allreduce(flat)->wait();
+      summed = flat[0];
+    } else {
+      summed = gather_step(torch::cat(pieces), parameters[static_cast<size_t>(sparse_at - sparse.begin())]);
+    }
+  } catch (const c10::Error& e) {
     lost(e, where);
   }
   int64_t at = 0;
   for (size_t i = 0; i < parameters.size(); ++i) {
+    if (sparse[i]) continue;
     auto parameter = parameters[i];  // shares the parameter's grad slot
-    if (sparse[i]) {
-      parameter.mutable_grad() = gather_sparse(parameter, where).to(parameter.device());
-      continue;
-    }
     const int64_t n = parameter.numel();
-    parameter.mutable_grad() = flat[0].narrow(0, at, n).view(parameter.sizes()).to(parameter.device());
+    parameter.mutable_grad() = summed.narrow(0, at, n).view(parameter.sizes()).to(parameter.device());
     at += n;
   }
-  const auto* tail = flat[0].data_ptr<float>() + at;
+  const auto* tail = summed.data_ptr<float>() + at;
   return {static_cast<double>(tail[0]), tail[1] > 0};
 }
 
-// Each worker's rows [K_r] and values [K_r, D], padded to the largest K for Gloo's allgather,
-// then trimmed and concatenated in rank order: one coalesce sums rows that several workers hit.
-torch::Tensor Workers::gather_sparse(const torch::Tensor& parameter, const std::string& where) {
-  const auto& grad = parameter.grad();
-  const int64_t dim = parameter.size(1);
-  torch::Tensor rows = torch::empty({0}, torch::kInt64), values = torch::empty({0, dim});
-  if (grad.defined()) {
-    rows = grad._indices()[0].to(torch::kCPU);                      // [K]
-    values = grad._values().to(torch::kCPU, torch::kFloat32);       // [K, D]
+// With a sparse embedding gradient, a step is two allgathers (Gloo's latency per collective,
+// ~0.5 ms on loopback, is much of a small step's cost, and an allgather of a few KB costs less
+// than an allreduce):
+//   1. [dense [P + 2], K (int32 bits)] from each worker; every worker sums the dense parts in
+//      rank order;
+//   2. [rows [K_max] (int32 bits), values [K_max, D]], padded to the largest K; every worker
+//      concatenates the rows [sum K_r] and values [sum K_r, D] in rank order and coalesces them.
+torch::Tensor Workers::gather_step(const torch::Tensor& dense, const torch::Tensor& embedding) {
+  const int64_t dim = embedding.size(1), p = dense.size(0);
+  const auto& grad = embedding.grad();
+  const int64_t k = grad.defined() ? grad._indices().size(1) : 0;
+  auto mine = torch::empty({p + 1});
+  mine.narrow(0, 0, p).copy_(dense);
+  mine.narrow(0, p, 1).view(torch::kInt32).fill_(static_cast<int32_t>(k));
+  const auto firsts = allgather(mine);
+  torch::Tensor summed = firsts[0].narrow(0, 0, p).clone();  // [P]
+  std::vector<int64_t> counts;                                // K_r
+  for (int64_t r = 0; r < size_; ++r) {
+    if (r > 0) summed += firsts[static_cast<size_t>(r)].narrow(0, 0, p);
+    counts.push_back(firsts[static_cast<size_t>(r)].narrow(0, p, 1).view(torch::kInt32).item<int32_t>());
   }
-  try {
-    std::vector<std::vector<torch::Tensor>> counts(1, std::vector<torch::Tensor>(static_cast<size_t>(size_)));
-    for (auto& c : counts[0]) c = torch::empty({1}, torch::kInt64);
-    std::vector<torch::Tensor> count{torch::tensor({rows.size(0)}, torch::kInt64)};
-    group_->allgather(counts, count)->wait();
-    std::vector<int64_t> k(static_cast<size_t>(size_));
-    for (size_t r = 0; r < k.size(); ++r) k[r] = counts[0][r].item<int64_t>();
-    const int64_t most = *std::max_element(k.begin(), k.end());
-    // Padded to `most` rows; the padding is trimmed below, never summed.
-    std::vector<torch::Tensor> padded_rows{torch::zeros({most}, torch::kInt64)};
-    std::vector<torch::Tensor> padded_values{torch::zeros({most, dim})};
-    padded_rows[0].narrow(0, 0, rows.size(0)).copy_(rows);
-    padded_values[0].narrow(0, 0, rows.size(0)).copy_(values);
-    std::vector<std::vector<torch::Tensor>> all_rows(1), all_values(1);
-    for (int64_t r = 0; r < size_; ++r) {
-      all_rows[0].push_back(torch::empty({most}, torch::kInt64));
-      all_values[0].push_back(torch::empty({most, dim}));
-    }
-    group_->allgather(all_rows, padded_rows)->wait();
-    group_->allgather(all_values, padded_values)->wait();
-    std::vector<torch::Tensor> kept_rows, kept_values;
-    for (size_t r = 0; r < k.size(); ++r) {
-      kept_rows.push_back(all_rows[0][r].narrow(0, 0, k[r]));
-      kept_values.push_back(all_values[0][r].narrow(0, 0, k[r]));
-    }
-    return torch::sparse_coo_tensor(torch::cat(kept_rows).unsqueeze(0), torch::cat(kept_values),
-                                    parameter.sizes())
-        .coalesce();  // [V, D], the rows of every worker's slice
-  } catch (const c10::Error& e) {
-    lost(e, where);
+  const int64_t most = *std::max_element(counts.begin(), counts.end());
+  auto rows_and_values = torch::zeros({most + most * dim});
+  if (k > 0) {
+    rows_and_values.narrow(0, 0, k).view(torch::kInt32).copy_(grad._indices()[0]);
+    rows_and_values.narrow(0, most, k * dim).copy_(grad._values().reshape({-1}));
   }
+  const auto seconds = allgather(rows_and_values);
+  std::vector<torch::Tensor> rows, values;
+  for (int64_t r = 0; r < size_; ++r) {
+    const auto& theirs = seconds[static_cast<size_t>(r)];
+    const int64_t kr = counts[static_cast<size_t>(r)];
+    rows.push_back(theirs.narrow(0, 0, kr).view(torch::kInt32).to(torch::kInt64));  // [K_r]
+    values.push_back(theirs.narrow(0, most, kr * dim).view({kr, dim}));              // [K_r, D]
+  }
+  auto slot = embedding;  // shares the embedding's grad slot
+  slot.mutable_grad() =
+      torch::sparse_coo_tensor(torch::cat(rows).unsqueeze(0), torch::cat(values), embedding.sizes())
+          .coalesce()
+          .to(embedding.device());  // [V, D], the rows of every worker's slice
+  return summed;
+}
+
+std::vector<torch::Tensor> Workers::allgather(const torch::Tensor& mine) {
+  std::vector<std::vector<torch::Tensor>> all(1);
+  for (int64_t r = 0; r < size_; ++r) all[0].push_back(torch::empty_like(mine));
+  std::vector<torch::Tensor> input{mine};
+  group_->allgather(all, input)->wait();
+  return all[0];
 }
 
 void Workers::sum(Tally& tally, size_t classes, const std::string& where) {

@@ -5,9 +5,10 @@
 // holds the whole model and draws the same global batch order; worker r trains on its slice
 // of each global batch (slice()), and sum_gradients() makes every worker's gradients the
 // gradient of the global batch's mean loss:
-//   dense parameters: one allreduce of all of them flattened [P] (+ the loss and a stop flag);
-//   a sparse embedding gradient [V, D] (sparse_adam): an allgather of each worker's rows [K_r]
-//   and values [K_r, D], concatenated in rank order and coalesced once, so it stays sparse.
+//   dense gradients only: one allreduce of all of them flattened [P] (+ the loss, a stop flag);
+//   with a sparse embedding gradient [V, D] (sparse_adam): an allgather of each worker's dense
+//   gradients (summed in rank order), then one of its rows [K_r] and values [K_r, D],
+//   concatenated in rank order and coalesced once, so the gradient stays sparse.
 // Results differ from one process only in the order of those sums (1e-6 in the tests).
 // A collective that fails (a worker gone) or waits past train.dist_timeout throws Error.
 #pragma once
@@ -47,12 +48,14 @@ class Workers {
 
   // This worker's part [begin, end) of a global batch of `count` examples: contiguous, the
   // first count % size workers one example longer. Empty when count < size.
-  std::pair<int64_t, int64_t> slice(int64_t count) const;
+  std::pair<int64_t, int64_t> slice(int64_t count) const { return slice(count, rank_); }
+  // Worker `rank`'s part.
+  std::pair<int64_t, int64_t> slice(int64_t count, int64_t rank) const;
 
   // Sums the gradients of `parameters` over the workers (undefined ones count as zero; a
-  // sparse one must be coalesced). `loss` (this worker's share of the global batch's mean
-  // loss) and `stop` are summed along: returns {the global batch's loss, whether any worker
-  // asked to stop}. `where` names the step in errors.
+  // sparse one, at most one, must be coalesced). `loss` (this worker's share of the global
+  // batch's mean loss) and `stop` are summed along: returns {the global batch's loss, whether
+  // any worker asked to stop}. `where` names the step in errors.
   std::pair<double, bool> sum_gradients(const std::vector<torch::Tensor>& parameters,
                                         const std::vector<bool>& sparse, double loss, bool stop,
                                         const std::string& where);
@@ -63,7 +66,8 @@ class Workers {
 
  private:
   void check_same(const Fingerprint& run);
-  torch::Tensor gather_sparse(const torch::Tensor& parameter, const std::string& where);
+  torch::Tensor gather_step(const torch::Tensor& dense, const torch::Tensor& embedding);
+  std::vector<torch::Tensor> allgather(const torch::Tensor& mine);  // [W] copies of each one's
   [[noreturn]] void lost(const std::exception& e, const std::string& where) const;
 
   int64_t rank_ = 0, size_ = 1;
