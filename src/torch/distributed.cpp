@@ -94,7 +94,7 @@ Workers::Workers(const WorkerSetup& setup, const Fingerprint& run, std::chrono::
     store_ = open_store(setup, setup_timeout);
     // Where each worker runs, so that a survivor can name a worker that is gone (lost()).
     store_->set("pid/" + std::to_string(rank_), to_bytes(host_name() + " " + std::to_string(::getpid())));
-  } catch (const c10::Error& e) {
+  } catch (const std::exception& e) {
     throw Error::runtime("rank " + std::to_string(rank_) + ": cannot reach the other workers' store " +
                          (setup.store_file.empty() ? setup.master_addr + ":" + std::to_string(setup.port)
                                                    : "'" + setup.store_file + "'") +
@@ -107,7 +107,7 @@ Workers::Workers(const WorkerSetup& setup, const Fingerprint& run, std::chrono::
     options->threads = 1;  // one collective at a time: a second thread only adds hand-offs
     group_ = c10::make_intrusive<c10d::ProcessGroupGloo>(store_, static_cast<int>(rank_),
                                                          static_cast<int>(size_), options);
-  } catch (const c10::Error& e) {
+  } catch (const std::exception& e) {
     lost(e, "while the workers connected");
   }
   store_->setTimeout(milliseconds(timeout));
@@ -139,7 +139,7 @@ void Workers::check_same(const Fingerprint& run) {
       store_->set("verdict", to_bytes(verdict.empty() ? "ok" : verdict));
     }
     verdict = to_string(store_->get("verdict"));
-  } catch (const c10::Error& e) {
+  } catch (const std::exception& e) {
     lost(e, "while the workers compared their runs");
   }
   if (verdict != "ok") {
@@ -190,7 +190,7 @@ std::pair<double, bool> Workers::sum_gradients(const std::vector<torch::Tensor>&
     } else {
       summed = gather_step(torch::cat(pieces), parameters[static_cast<size_t>(sparse_at - sparse.begin())]);
     }
-  } catch (const c10::Error& e) {
+  } catch (const std::exception& e) {  // c10::Error, or Gloo's own (a peer gone, a timeout)
     lost(e, where);
   }
   int64_t at = 0;

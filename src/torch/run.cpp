@@ -344,7 +344,8 @@ void save_checkpoint_of(Session& session) {
 // EMBTRAIN_TEST_SIGNAL_AT=EPOCH:STEP:SIGNAL[:TIMES] (tests only) raises SIGNAL in this process
 // right after that step, TIMES times (default 1), so that a test stops a run at a point known
 // in advance instead of racing a sleep against the training loop. {0, 0, 0, 0} when unset.
-// EMBTRAIN_TEST_SIGNAL_RANK=R raises it in worker R only.
+// EMBTRAIN_TEST_SIGNAL_RANK=R raises it in worker R only, and only in torchrun's first attempt
+// (a restarted worker runs on).
 std::array<int64_t, 4> test_signal_point() {
   std::array<int64_t, 4> point{0, 0, 0, 0};
   if (const char* text = std::getenv("EMBTRAIN_TEST_SIGNAL_AT")) {
@@ -358,7 +359,7 @@ std::array<int64_t, 4> test_signal_point() {
 
 bool signal_here(const WorkerSetup& workers) {
   const char* rank = std::getenv("EMBTRAIN_TEST_SIGNAL_RANK");
-  return rank == nullptr || std::atoll(rank) == workers.rank;
+  return workers.restart_count == 0 && (rank == nullptr || std::atoll(rank) == workers.rank);
 }
 
 // The training loop with its hooks: the progress line, a metrics line and a log line per epoch,
