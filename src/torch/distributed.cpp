@@ -95,7 +95,7 @@ Workers::Workers(const WorkerSetup& setup, const Fingerprint& run, std::chrono::
     // Where each worker runs, so that a survivor can name a worker that is gone (lost()).
     store_->set("pid/" + std::to_string(rank_), to_bytes(host_name() + " " + std::to_string(::getpid())));
   } catch (const std::exception& e) {
-    throw Error::runtime("rank " + std::to_string(rank_) + ": cannot reach the other workers' store " +
+    throw Error::runtime("cannot reach the other workers' store " +
                          (setup.store_file.empty() ? setup.master_addr + ":" + std::to_string(setup.port)
                                                    : "'" + setup.store_file + "'") +
                          ": " + reason_of(e));
@@ -164,7 +164,7 @@ void Workers::lost(const std::exception& e, const std::string& where) const {
   } catch (const std::exception&) {
     // The store went with the worker that hosted it: nothing more to say.
   }
-  throw Error::runtime("rank " + std::to_string(rank_) + ": lost contact with the other workers " + where +
+  throw Error::runtime("lost contact with the other workers " + where +
                        (gone.empty() ? "" : ": " + gone) + " (a worker stopped, or none answered within "
                        "train.dist_timeout=" + std::to_string(timeout_.count()) + " s): " + reason_of(e));
 }
