@@ -7,6 +7,8 @@
 #      SparseAdam and with dense Adam (both with glibc malloc tuned), 10 epochs.
 #   1b. State of the Union passages by party (scripts/fetch-sotu.sh, 8 labels), seeds 1..3:
 #      embtrain (configs/sotu.json) against fastText with and without -wordNgrams 2, P@1.
+#   1c. Workers: SpamAssassin with 1 process and with --nproc 2 (one intra-op thread each), at
+#      train.batch_size 32 (the config's) and 256; wall time and the speed-up.
 #   2. Vocabulary scale: the same 20k sentences with a 10k-row and a 1M-row vocabulary file.
 #   3. The article's run (configs/seed.json) against the article's Python code.
 #   4. Start-up: a command that loads LibTorch and does almost nothing (--version, predict).
@@ -91,6 +93,22 @@ for seed in 1 2 3; do
   measure "sotu: fastText -wordNgrams 2" fasttext_sotu "$seed" 2
 done
 
+# Data-parallel workers on this machine: the same run (seed 851) in one process and in two, each
+# with one intra-op thread; both give the same weights to ~1e-6 (tests/workers).
+embtrain_workers() {  # $1 = workers, $2 = batch size
+  build/embtrain train --config configs/spam.json --output-dir "$work/spam-workers" --force --quiet \
+    --set train.threads=1 --set train.batch_size="$2" --nproc "$1" >/dev/null
+  $py -c 'import json,sys; print(json.load(open(sys.argv[1]))["metrics"]["test"]["accuracy"])' "$work/spam-workers/report.json"
+}
+export -f embtrain_workers
+echo "bench: workers" >&2
+for ((i = 0; i < runs; i++)); do
+  for batch in 32 256; do
+    measure "workers: 1 process, batch $batch" embtrain_workers 1 "$batch"
+    measure "workers: --nproc 2, batch $batch" embtrain_workers 2 "$batch"
+  done
+done
+
 # Vocabulary scale: 20k sentences (40-token pieces of the spam training messages), one model,
 # a vocabulary file of 10k rows and one of 1M rows (the 10k plus never-seen filler tokens).
 echo "bench: vocabulary scale" >&2
@@ -161,6 +179,8 @@ baseline = {"embtrain (sparse_adam)": "embtrain (sparse_adam)", "fastText": "emb
             "embtrain, 10k-row vocabulary": "embtrain, 10k-row vocabulary",
             "embtrain, 1M-row vocabulary": "embtrain, 10k-row vocabulary",
             "embtrain, article run": "embtrain, article run",
+            "workers: --nproc 2, batch 32": "workers: 1 process, batch 32",
+            "workers: --nproc 2, batch 256": "workers: 1 process, batch 256",
             "article's Python code": "embtrain, article run"}
 print("| run | runs | wall s (median) | peak RSS MiB | test accuracy: mean (worst) | wall / embtrain | RSS / embtrain |")
 print("|---|---:|---:|---:|---:|---:|---:|")
@@ -182,6 +202,10 @@ goal = statistics.mean(sotu) >= statistics.mean(rows[best]["acc"]) and med("sotu
 print(f"Multi-class goal (P@1 >= the better fastText run, {best}, at no more of its wall time): "
       f"{'met' if goal else 'NOT met'} (P@1 {statistics.mean(sotu):.4f} vs {statistics.mean(rows[best]['acc']):.4f}, "
       f"wall {med('sotu: embtrain', 's'):.2f} s vs {med(best, 's'):.2f} s)")
+for batch in (32, 256):
+    one, two = f"workers: 1 process, batch {batch}", f"workers: --nproc 2, batch {batch}"
+    print(f"Workers, batch {batch}: 2 workers take {med(two, 's') / med(one, 's'):.2f}x the wall time of 1 "
+          f"(speed-up {med(one, 's') / med(two, 's'):.2f})")
 tenk, onem = "embtrain, 10k-row vocabulary", "embtrain, 1M-row vocabulary"
 print(f"Vocabulary scale goal (1M rows <= 1.5x 10k rows): {med(onem, 's') / med(tenk, 's'):.2f}x")
 PY

@@ -181,10 +181,12 @@ std::pair<double, bool> Workers::sum_gradients(const std::vector<torch::Tensor>&
   }
   pieces.push_back(torch::tensor({static_cast<float>(loss), stop ? 1.0f : 0.0f}));
   torch::Tensor summed;  // [P + 2]: the dense gradients, the loss, the stop flags, summed
+  ++steps_;
   const auto sparse_at = std::find(sparse.begin(), sparse.end(), true);
   try {
     if (sparse_at == sparse.end()) {
       std::vector<torch::Tensor> flat{torch::cat(pieces)};
+      dense_bytes_ += flat[0].nbytes();
       group_->allreduce(flat)->wait();
       summed = flat[0];
     } else {
@@ -219,6 +221,7 @@ torch::Tensor Workers::gather_step(const torch::Tensor& dense, const torch::Tens
   auto mine = torch::empty({p + 1});
   mine.narrow(0, 0, p).copy_(dense);
   mine.narrow(0, p, 1).view(torch::kInt32).fill_(static_cast<int32_t>(k));
+  dense_bytes_ += mine.nbytes();
   const auto firsts = allgather(mine);
   torch::Tensor summed = firsts[0].narrow(0, 0, p).clone();  // [P]
   std::vector<int64_t> counts;                                // K_r
@@ -232,6 +235,7 @@ torch::Tensor Workers::gather_step(const torch::Tensor& dense, const torch::Tens
     rows_and_values.narrow(0, 0, k).view(torch::kInt32).copy_(grad._indices()[0]);
     rows_and_values.narrow(0, most, k * dim).copy_(grad._values().reshape({-1}));
   }
+  sparse_bytes_ += rows_and_values.nbytes();
   const auto seconds = allgather(rows_and_values);
   std::vector<torch::Tensor> rows, values;
   for (int64_t r = 0; r < size_; ++r) {
@@ -254,6 +258,12 @@ std::vector<torch::Tensor> Workers::allgather(const torch::Tensor& mine) {
   std::vector<torch::Tensor> input{mine};
   group_->allgather(all, input)->wait();
   return all[0];
+}
+
+std::string Workers::traffic() const {
+  const double steps = static_cast<double>(std::max<int64_t>(steps_, 1));
+  return fmt::format("{:.1f} KB dense + {:.1f} KB sparse", static_cast<double>(dense_bytes_) / steps / 1e3,
+                     static_cast<double>(sparse_bytes_) / steps / 1e3);
 }
 
 void Workers::sum(Tally& tally, size_t classes, const std::string& where) {

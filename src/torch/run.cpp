@@ -411,6 +411,10 @@ void train_with_hooks(Session& session) {
   }
   progress.clear();
   session.signal_number = SignalGuard::received();
+  if (session.workers) {
+    spdlog::info("each step, each worker sent {} on average (train.batch_size {} over {} workers)",
+                 session.workers->traffic(), config.train.batch_size, session.workers->size());
+  }
   // Stopped because another worker was signalled: as if this one had been sent SIGTERM.
   if (session.progress.interrupted && session.signal_number == 0) session.signal_number = SIGTERM;
   phase_done(session, "training");
