@@ -6,6 +6,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,13 @@ void add_run_argument(CLI::App& command, RunArgument& argument, const char* rest
 // missing or something follows it that may not.
 std::string resolve_run(const RunArgument& argument, const std::string& command, bool rest_allowed,
                         std::vector<std::string>* rest = nullptr);
+
+// Each of `tokens` looked up in the run's embeddings.pt (every row, through the torch library,
+// loaded only then): {token: {found, index, change_norm, cosine, neighbors: {before, after}}}
+// or {found: false, reason}; k neighbours as the run's report.neighbors (5 when unset).
+// `run_dir` is the run folder; `report` its report.json. An Error when embeddings.pt is missing.
+nlohmann::json rows_from_embeddings(const std::string& run_dir, const nlohmann::json& report,
+                                    const std::vector<std::string>& tokens);
 
 // The exit code a command asks main to return when it did not throw (default 0).
 int& exit_code();

@@ -1,8 +1,12 @@
 // common.cpp — options and logging shared by the subcommands.
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+
 #include "cli/commands.h"
+#include "embtrain/backend.h"
 #include "embtrain/text/error.h"
+#include "embtrain/text/run_dir.h"
 
 namespace embtrain::cli {
 
@@ -51,6 +55,19 @@ std::string resolve_run(const RunArgument& argument, const std::string& command,
   }
   if (rest) *rest = std::move(others);
   return run;
+}
+
+nlohmann::json rows_from_embeddings(const std::string& run_dir, const nlohmann::json& report,
+                                    const std::vector<std::string>& tokens) {
+  const std::string embeddings = (std::filesystem::path(run_dir) / run_file::embeddings).string();
+  if (!std::filesystem::exists(embeddings)) {
+    throw Error::runtime("cannot look tokens up: '" + embeddings + "' is missing (the run's every row is there)");
+  }
+  const nlohmann::json::json_pointer neighbors("/config/report/neighbors");
+  const nlohmann::json* configured = report.contains(neighbors) ? &report.at(neighbors) : nullptr;
+  const int64_t k = configured && configured->is_number_integer() && configured->get<int64_t>() > 0
+                        ? configured->get<int64_t>() : 5;
+  return nlohmann::json::parse(torch_backend().describe_tokens(run_dir, tokens, k));
 }
 
 void apply_logging(const ConfigOptions& options) {

@@ -198,11 +198,7 @@ void add_rows_from_embeddings(const std::string& path, const json& report, json&
   const std::filesystem::path dir = std::filesystem::is_directory(path) ? std::filesystem::path(path)
                                                                         : std::filesystem::path(path).parent_path();
   if (missing.empty() || !std::filesystem::exists(dir / "embeddings.pt")) return;
-  const json::json_pointer neighbors("/config/report/neighbors");
-  const json* configured = report.contains(neighbors) ? &report.at(neighbors) : nullptr;
-  const int64_t k = configured && configured->is_number_integer() && configured->get<int64_t>() > 0
-                        ? configured->get<int64_t>() : 5;
-  const json found = json::parse(torch_backend().describe_tokens(dir.string(), missing, k));
+  const json found = rows_from_embeddings(dir.string(), report, missing);
   for (const auto& name : missing) result["tokens"][name] = found.at(name);
 }
 

@@ -1,5 +1,5 @@
 // report.cpp — `embtrain report RUN_DIR`: writes RUN_DIR/report.html again from the run's
-// report.json and metrics.jsonl (no LibTorch).
+// report.json and metrics.jsonl (no LibTorch unless --token asks for rows from embeddings.pt).
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -22,6 +22,7 @@ namespace {
 
 struct ReportOptions {
   std::string run_dir;
+  std::vector<std::string> tokens;  // looked up in embeddings.pt and added to the page
 };
 
 void run_report(const ReportOptions& options) {
@@ -35,7 +36,10 @@ void run_report(const ReportOptions& options) {
     spdlog::warn("no {}: the page will have no loss and accuracy curves", metrics);
   }
   const std::string html_path = run.file(run_file::report_html);
-  write_file_atomic(html_path, render_html_report(report, epochs));
+  const nlohmann::json looked_up = options.tokens.empty()
+                                       ? nlohmann::json::object()
+                                       : rows_from_embeddings(options.run_dir, report, options.tokens);
+  write_file_atomic(html_path, render_html_report(report, epochs, looked_up));
   spdlog::info("report: {}", html_path);
 }
 
@@ -50,9 +54,13 @@ void setup_report(CLI::App& app) {
       "self-contained page with the embedding space before/after (PCA), loss and accuracy "
       "curves, a heatmap of the change and the tables of `embtrain inspect`");
   add_run_argument(*command, *run, nullptr, nullptr);
+  command->add_option("-t,--token", options->tokens,
+                      "Add a table of these tokens read from embeddings.pt (every row, also those a "
+                      "bounded report.json did not keep): change, cosine, neighbours (repeatable)");
   command->footer(
-      "Example:\n"
-      "  embtrain report runs/seed && xdg-open runs/seed/report.html");
+      "Examples:\n"
+      "  embtrain report runs/seed && xdg-open runs/seed/report.html\n"
+      "  embtrain report runs/spam --token free --token hello");
   command->callback([options, run] {
     options->run_dir = resolve_run(*run, "report", false);
     run_report(*options);

@@ -83,7 +83,7 @@ std::string why_prose(const ReportView& report) {
 
 }  // namespace
 
-std::string render_html_report(const json& report_json, const std::vector<json>& epochs) {
+std::string render_html_report(const json& report_json, const std::vector<json>& epochs, const json& looked_up) {
   const ReportView report = view_report(report_json);
   const size_t dim = static_cast<size_t>(report.dim);
   const std::vector<PlotRow> rows = plot_rows(report);
@@ -109,7 +109,9 @@ std::string render_html_report(const json& report_json, const std::vector<json>&
         "keeps only the " +
         std::to_string(rows.size()) +
         " rows that changed most (and the tracked pairs' rows), and the plots and tables "
-        "below cover those.</p>\n";
+        "below cover those. <code>embtrain inspect RUN --token T</code> and <code>embtrain report "
+        "RUN --token T</code> (which adds a table to this page) read any token's row from "
+        "embeddings.pt.</p>\n";
   }
 
   html +=
@@ -135,7 +137,7 @@ std::string render_html_report(const json& report_json, const std::vector<json>&
       "dimension: red where the weight grew, blue where it shrank, white where it stayed. " +
       heatmap_caption + "</p>\n" + heatmap;
 
-  html += "<h2>What moved, and why</h2>\n<p>" + why_prose(report) + "</p>\n" + tables_html(inspected);
+  html += "<h2>What moved, and why</h2>\n<p>" + why_prose(report) + "</p>\n" + tables_html(inspected) + looked_up_html(looked_up);
   html += "</main>\n</body>\n</html>\n";
   return html;
 }

@@ -86,6 +86,34 @@ std::string tables_html(const json& inspected) {
          pairs_table(inspected["pairs"]);
 }
 
+std::string looked_up_html(const json& looked_up) {
+  if (looked_up.empty()) return "";
+  auto neighbours = [](const json& list) {
+    std::string text;
+    for (const auto& n : list) {
+      text += (text.empty() ? "" : ", ") + std::string("<span class=\"token\">") +
+              token_html(n[0].get<std::string>()) + "</span> " + num(n[1], "%.3f");
+    }
+    return text.empty() ? std::string("(none)") : text;
+  };
+  std::string html =
+      "<h3>Tokens looked up in embeddings.pt</h3>\n<p>Every row of the run, whether or not "
+      "report.json kept it (<code>embtrain report RUN --token T</code>).</p>\n<table class=\"looked-up\">"
+      "<tr><th>token</th><th>row</th><th>change</th><th>cosine before/after</th><th>nearest before</th>"
+      "<th>nearest after</th></tr>\n";
+  for (const auto& [token, row] : looked_up.items()) {
+    html += "<tr><td class=\"token\">" + token_html(token) + "</td>";
+    if (!row.value("found", false)) {
+      html += "<td colspan=\"5\">" + html_escape(row.value("reason", std::string("not found"))) + "</td></tr>\n";
+      continue;
+    }
+    html += "<td>" + std::to_string(row["index"].get<int64_t>()) + "</td><td>" + num(row["change_norm"], "%.4f") +
+            "</td><td>" + num(row["cosine"], "%.5f") + "</td><td>" + neighbours(row["neighbors"]["before"]) +
+            "</td><td>" + neighbours(row["neighbors"]["after"]) + "</td></tr>\n";
+  }
+  return html + "</table>\n";
+}
+
 std::string summary_html(const ReportView& report) {
   const ReportSummary& s = report.summary;
   std::string html = "<div class=\"stats\">";

@@ -404,4 +404,16 @@ TEST_CASE("inspect answers from embeddings.pt for rows a bounded report did not 
     CHECK(row["neighbors"]["after"].size() == 3);  // configs/seed.json's report.neighbors
   }
   CHECK(kept["tokens"]["nope"]["reason"] == "not in the vocabulary");
+
+  // report --token puts the same rows on the page.
+  REQUIRE(run_cli("report " + bounded + " --token Feeling --token nope").code == 0);
+  const std::string html = slurp(bounded + "/report.html");
+  CHECK(html.find("Tokens looked up in embeddings.pt") != std::string::npos);
+  char change[32];
+  std::snprintf(change, sizeof change, "%.4f", kept["tokens"]["happy"]["change_norm"].get<double>());
+  REQUIRE(run_cli("report " + bounded + " --token happy").code == 0);
+  const std::string again = slurp(bounded + "/report.html");
+  CHECK(again.find(std::string("<td>") + change + "</td>") != std::string::npos);
+  CHECK(html.find("not in the vocabulary") != std::string::npos);
+  CHECK(run_cli("report " + bounded + " --token x --token").code == 2);
 }

@@ -127,7 +127,7 @@ TEST_CASE("to_json round-trips and lists every key") {
   c.report.pairs.push_back({"a", "b"});
   const Config back = config_from_json(to_json(c), "test");
   CHECK(to_json(back) == to_json(c));
-  CHECK(config_keys().size() == 45);
+  CHECK(config_keys().size() == 46);
   CHECK(edit_distance("kitten", "sitting") == 3);
 }
 
@@ -151,7 +151,7 @@ TEST_CASE("every key round-trips at a non-default value through the file, config
        {{"epochs", 12}, {"batch_size", 9}, {"lr", 0.25}, {"lr_schedule", "cosine"}, {"warmup_steps", 11},
         {"optimizer", "sparse_adam"}, {"seed", 4},
         {"shuffle", true}, {"device", "cuda:1"}, {"threads", 3}, {"checkpoint_every", 2},
-        {"early_stopping", "f1"}, {"patience", 5}}},
+        {"early_stopping", "f1"}, {"patience", 5}, {"dist_timeout", 7}}},
       {"report",
        {{"neighbors", 6}, {"neighbors_min_count", 2}, {"pairs", nlohmann::json::array({nlohmann::json::array({"a", "b"}), nlohmann::json::array({"c", "d"})})}, {"tokens", {"x", "y"}}, {"max_rows", 40}}}};
   size_t listed = 0;

@@ -335,5 +335,5 @@ TEST_CASE("embtrain report rewrites RUN_DIR/report.html") {
   CHECK_THAT(missing.err, embtrain::test::starts_with("embtrain: error:") &&
                               embtrain::test::contains("nothing"));
   CHECK(run_cli("report").code == 2);
-  CHECK_THAT(run_cli("report --help").out, embtrain::test::contains("Example:"));
+  CHECK_THAT(run_cli("report --help").out, embtrain::test::contains("Examples:"));
 }

@@ -7,8 +7,11 @@
 
 namespace embtrain {
 
-// `report`: report.json's content; `epochs`: metrics.jsonl's lines, one object per epoch.
+// `report`: report.json's content; `epochs`: metrics.jsonl's lines, one object per epoch;
+// `looked_up`: tokens read from embeddings.pt (`embtrain report RUN --token T`), as
+// {token: {found, index, change_norm, cosine, neighbors: {before, after}} or {found: false, reason}}.
 std::string render_html_report(const nlohmann::json& report,
-                               const std::vector<nlohmann::json>& epochs);
+                               const std::vector<nlohmann::json>& epochs,
+                               const nlohmann::json& looked_up = nlohmann::json::object());
 
 }  // namespace embtrain

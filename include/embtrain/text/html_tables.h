@@ -15,5 +15,8 @@ std::string run_line_html(const ReportView& report);
 std::string summary_html(const ReportView& report);
 // Moved most / least, never moved by reason, tracked pairs; `inspected`: inspect_report's result.
 std::string tables_html(const nlohmann::json& inspected);
+// The tokens `embtrain report RUN --token T` read from embeddings.pt: change, cosine, neighbours
+// ("" when there are none).
+std::string looked_up_html(const nlohmann::json& looked_up);
 
 }  // namespace embtrain
