@@ -1,8 +1,10 @@
 // dataset.cpp — TSV / JSONL / fastText readers and corpus encoding.
 #include "embtrain/text/dataset.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "embtrain/text/error.h"
@@ -121,59 +123,108 @@ DataFormat resolve_format(const std::string& path, DataFormat format) {
                      "' from its extension (.tsv, .jsonl, .txt, .ft); set data.format");
 }
 
-TextDataset read_dataset(const std::string& path, DataFormat format, bool skip_bad_lines,
-                         const std::string& what) {
-  // Readable first: a folder or a missing file says so before its extension is looked at.
-  if (const std::string reason = unreadable_reason(path); !reason.empty()) {
-    throw Error::runtime("cannot read " + what + " '" + path + "': " + reason);
-  }
-  const DataFormat kind = resolve_format(path, format);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error::runtime("cannot read " + what + " '" + path + "'");
-  return read_dataset(in, path, kind, skip_bad_lines);
-}
+namespace {
 
-TextDataset read_dataset(std::istream& in, const std::string& path, DataFormat format,
-                         bool skip_bad_lines) {
-  LabeledText (*parse)(const std::string&) = nullptr;
+using Parser = LabeledText (*)(const std::string&);
+
+Parser parser_for(const std::string& path, DataFormat format) {
   switch (resolve_format(path, format)) {
-    case DataFormat::tsv: parse = parse_tsv; break;
-    case DataFormat::jsonl: parse = parse_jsonl; break;
-    case DataFormat::fasttext: parse = parse_fasttext; break;
+    case DataFormat::tsv: return parse_tsv;
+    case DataFormat::jsonl: return parse_jsonl;
+    case DataFormat::fasttext: return parse_fasttext;
     case DataFormat::auto_detect: break;  // resolve_format never returns it
   }
-  TextDataset data;
-  data.path = path;
+  return parse_tsv;
+}
+
+// The examples of `in`, one at a time: blank lines skipped, bad ones skipped or an Error.
+int64_t visit_examples(std::istream& in, const std::string& path, DataFormat format, bool skip_bad_lines,
+                       const std::function<void(const LabeledText&)>& visit) {
+  const Parser parse = parser_for(path, format);
+  int64_t skipped = 0, examples = 0;
   std::string line;
   for (int64_t line_number = 1; std::getline(in, line); ++line_number) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (blank(line)) continue;
+    LabeledText row;
     try {
       size_t bad = 0;
       if (line.find('\0') != std::string::npos) throw BadLine{"NUL byte in line"};
       if (!valid_utf8(line, &bad)) {
         throw BadLine{"invalid UTF-8 at byte " + std::to_string(bad + 1)};
       }
-      LabeledText row = parse(line);
+      row = parse(line);
       row.line = line_number;
       if (blank(row.text)) throw BadLine{"line has a label but no text"};
-      data.rows.push_back(std::move(row));
     } catch (const BadLine& bad) {
       if (!skip_bad_lines) {
         throw Error::runtime(path + ":" + std::to_string(line_number) + ": " + bad.reason +
                              " (data.skip_bad_lines=true skips such lines)");
       }
-      ++data.skipped_lines;
+      ++skipped;
+      continue;
     }
+    visit(row);
+    ++examples;
   }
   if (in.bad()) throw Error::runtime("error while reading data file '" + path + "'");
-  if (data.rows.empty()) {
+  if (examples == 0) {
     throw Error::runtime("data file '" + path + "' has no examples" +
-                         (data.skipped_lines ? " (" + std::to_string(data.skipped_lines) +
-                                                   " bad lines skipped)"
-                                             : std::string()));
+                         (skipped ? " (" + std::to_string(skipped) + " bad lines skipped)" : std::string()));
   }
+  return skipped;
+}
+
+// The file `path` opened for reading, after the checks that name `what` and the OS reason.
+std::ifstream open_data(const std::string& path, const std::string& what) {
+  // Readable first: a folder or a missing file says so before its extension is looked at.
+  if (const std::string reason = unreadable_reason(path); !reason.empty()) {
+    throw Error::runtime("cannot read " + what + " '" + path + "': " + reason);
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error::runtime("cannot read " + what + " '" + path + "'");
+  return in;
+}
+
+}  // namespace
+
+TextDataset read_dataset(const std::string& path, DataFormat format, bool skip_bad_lines,
+                         const std::string& what) {
+  std::ifstream in = open_data(path, what);
+  return read_dataset(in, path, resolve_format(path, format), skip_bad_lines);
+}
+
+TextDataset read_dataset(std::istream& in, const std::string& path, DataFormat format,
+                         bool skip_bad_lines) {
+  TextDataset data;
+  data.path = path;
+  data.skipped_lines = visit_examples(in, path, format, skip_bad_lines,
+                                      [&](const LabeledText& row) { data.rows.push_back(row); });
   return data;
+}
+
+int64_t for_each_example(const std::string& path, DataFormat format, bool skip_bad_lines, const std::string& what,
+                         const std::function<void(const LabeledText&)>& visit) {
+  std::ifstream in = open_data(path, what);
+  return visit_examples(in, path, resolve_format(path, format), skip_bad_lines, visit);
+}
+
+void ExampleLabels::add(const LabeledText& row) {
+  for (const auto& name : row.labels) {
+    // Few distinct labels: a linear search over them beats hashing each one.
+    const auto index = static_cast<size_t>(std::find(names.begin(), names.end(), name) - names.begin());
+    if (index == names.size()) names.push_back(name);
+    ids.push_back(static_cast<int32_t>(index));
+  }
+  offsets.push_back(static_cast<int64_t>(ids.size()));
+  lines.push_back(row.line);
+}
+
+ExampleLabels ExampleLabels::of(const TextDataset& data) {
+  ExampleLabels out;
+  out.path = data.path;
+  for (const auto& row : data.rows) out.add(row);
+  return out;
 }
 
 TokenCounts count_tokens(const TextDataset& data, Tokenizer& tokenizer, Corpus* first_seen) {
@@ -183,7 +234,7 @@ TokenCounts count_tokens(const TextDataset& data, Tokenizer& tokenizer, Corpus* 
     tokenizer.split(row.text, tokens);
     for (const auto token : tokens) {
       const int64_t id = counts.add(token);
-      if (first_seen) first_seen->ids.push_back(id);
+      if (first_seen) first_seen->ids.push_back(static_cast<RowId>(id));
     }
     if (first_seen) {
       first_seen->offsets.push_back(static_cast<int64_t>(first_seen->ids.size()));
@@ -193,13 +244,34 @@ TokenCounts count_tokens(const TextDataset& data, Tokenizer& tokenizer, Corpus* 
   return counts;
 }
 
+TokenCounts count_tokens(const std::string& path, DataFormat format, bool skip_bad_lines, const std::string& what,
+                         Tokenizer& tokenizer, Corpus& first_seen, ExampleLabels& labels) {
+  TokenCounts counts;
+  std::vector<std::string_view> tokens;
+  labels.path = path;
+  labels.skipped_lines = for_each_example(path, format, skip_bad_lines, what, [&](const LabeledText& row) {
+    tokenizer.split(row.text, tokens);
+    for (const auto token : tokens) {
+      const int64_t id = counts.add(token);
+      if (id > std::numeric_limits<RowId>::max() - 1) {
+        throw Error::runtime(path + ":" + std::to_string(row.line) + ": more than 2^31 distinct tokens");
+      }
+      first_seen.ids.push_back(static_cast<RowId>(id));
+    }
+    first_seen.offsets.push_back(static_cast<int64_t>(first_seen.ids.size()));
+    first_seen.labels.push_back(row.label);
+    labels.add(row);
+  });
+  return counts;
+}
+
 namespace {
 
 // Each seen token's fasttext_hash and subword rows, computed once per distinct token.
 struct SeenNgrams {
   std::vector<uint32_t> hash;           // [S]
   std::vector<int64_t> offsets{0};      // [S + 1] into rows
-  std::vector<int64_t> rows;            // subword rows of every seen token, back to back
+  std::vector<int32_t> rows;            // subword rows of every seen token, back to back
 };
 
 SeenNgrams seen_ngrams(const TokenCounts& counts, const Ngrams& ngrams, BucketNames* names) {
@@ -221,14 +293,53 @@ SeenNgrams seen_ngrams(const TokenCounts& counts, const Ngrams& ngrams, BucketNa
 
 }  // namespace
 
-Corpus remap(const Corpus& first_seen, const TokenCounts& counts, const Vocab& vocab,
-             const Ngrams* ngrams, BucketNames* names) {
-  constexpr int64_t kDrop = -1;
-  const int64_t unk = vocab.unk_id();
+namespace {
+
+constexpr int64_t kDrop = -1;
+
+// Each seen token's row in `vocab`: its own, <unk>'s, or kDrop (no <unk>).
+std::vector<int64_t> seen_rows(const TokenCounts& counts, const Vocab& vocab) {
   std::vector<int64_t> table(counts.counts.size());
   for (size_t seen = 0; seen < table.size(); ++seen) {
     table[seen] = vocab.encode_token(counts.seen.token(static_cast<int64_t>(seen)));  // or kDrop
   }
+  return table;
+}
+
+}  // namespace
+
+Corpus remap(Corpus&& first_seen, const TokenCounts& counts, const Vocab& vocab, const Ngrams* ngrams,
+             BucketNames* names) {
+  if (ngrams) return remap(static_cast<const Corpus&>(first_seen), counts, vocab, ngrams, names);
+  const int64_t unk = vocab.unk_id();
+  const std::vector<int64_t> table = seen_rows(counts, vocab);
+  Corpus corpus = std::move(first_seen);
+  size_t at = 0;     // where the next row goes: never past where its first-seen id is read
+  size_t begin = 0;  // sentence i's first-seen ids start here
+  for (size_t i = 0; i + 1 < corpus.offsets.size(); ++i) {
+    const auto end = static_cast<size_t>(corpus.offsets[i + 1]);
+    corpus.text_tokens += static_cast<int64_t>(end - begin);
+    for (size_t t = begin; t < end; ++t) {
+      const auto seen = static_cast<size_t>(corpus.ids[t]);
+      const int64_t id = table[seen];
+      if (id == kDrop) {
+        ++corpus.oov_dropped;
+        continue;
+      }
+      corpus.oov_to_unk += id == unk && vocab.token(unk) != counts.seen.token(static_cast<int64_t>(seen));
+      corpus.ids[at++] = static_cast<RowId>(id);
+    }
+    corpus.offsets[i + 1] = static_cast<int64_t>(at);
+    begin = end;
+  }
+  corpus.ids.resize(at);
+  return corpus;
+}
+
+Corpus remap(const Corpus& first_seen, const TokenCounts& counts, const Vocab& vocab,
+             const Ngrams* ngrams, BucketNames* names) {
+  const int64_t unk = vocab.unk_id();
+  const std::vector<int64_t> table = seen_rows(counts, vocab);
   const SeenNgrams hashed = ngrams ? seen_ngrams(counts, *ngrams, names) : SeenNgrams{};
   std::vector<uint32_t> hashes;
   std::vector<std::string_view> tokens;
@@ -249,7 +360,7 @@ Corpus remap(const Corpus& first_seen, const TokenCounts& counts, const Vocab& v
         continue;
       }
       corpus.oov_to_unk += id == unk && vocab.token(unk) != counts.seen.token(seen);
-      corpus.ids.push_back(id);
+      corpus.ids.push_back(static_cast<RowId>(id));
     }
     if (ngrams) {
       hashes.clear();
@@ -288,7 +399,7 @@ Corpus encode(const TextDataset& data, Tokenizer& tokenizer, const Vocab& vocab,
         continue;
       }
       corpus.oov_to_unk += id == unk && token != vocab.token(unk);
-      corpus.ids.push_back(id);
+      corpus.ids.push_back(static_cast<RowId>(id));
     }
     if (ngrams) {
       hashes.clear();

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <set>
 
@@ -34,7 +35,13 @@ struct Fnv {
 
 std::string corpus_part(const Corpus& corpus) {
   Fnv hash;
-  hash.add(corpus.ids);
+  // Rows as int64, as before they were stored as int32: older checkpoints' fingerprints hold.
+  int64_t wide[1024];
+  for (size_t at = 0; at < corpus.ids.size(); at += 1024) {
+    const size_t n = std::min<size_t>(1024, corpus.ids.size() - at);
+    std::copy_n(corpus.ids.data() + at, n, wide);
+    hash.add(wide, n * sizeof(int64_t));
+  }
   hash.add(corpus.offsets);
   hash.add(corpus.labels);
   if (corpus.multi_label()) {

@@ -30,7 +30,7 @@ int64_t table_rows(const VocabConfig& config, int64_t vocab_size) {
   return vocab_size + (Ngrams::enabled(config) ? config.buckets : 0);
 }
 
-void Ngrams::add_subwords(std::string_view token, std::vector<int64_t>& ids,
+void Ngrams::add_subwords(std::string_view token, std::vector<int32_t>& ids,
                           std::vector<std::string>* names) const {
   if (!subwords_) return;
   const std::string word = "<" + std::string(token) + ">";
@@ -44,14 +44,14 @@ void Ngrams::add_subwords(std::string_view token, std::vector<int64_t>& ids,
       while (j < word.size() && continuation(j)) ngram.push_back(word[j++]);
       // fastText skips the lone "<" and ">" (n = 1 at either end).
       if (n >= minn_ && !(n == 1 && (i == 0 || j == word.size()))) {
-        ids.push_back(word_rows_ + static_cast<int64_t>(fasttext_hash(ngram) % static_cast<uint32_t>(buckets_)));
+        ids.push_back(static_cast<int32_t>(word_rows_ + static_cast<int64_t>(fasttext_hash(ngram) % static_cast<uint32_t>(buckets_))));
         if (names) names->push_back(ngram);
       }
     }
   }
 }
 
-void Ngrams::add_word_ngrams(const std::vector<uint32_t>& hashes, std::vector<int64_t>& ids,
+void Ngrams::add_word_ngrams(const std::vector<uint32_t>& hashes, std::vector<int32_t>& ids,
                              const std::vector<std::string_view>* tokens,
                              std::vector<std::string>* names) const {
   // fastText keeps hashes as int32_t and widens them to uint64_t, sign-extending.
@@ -62,7 +62,7 @@ void Ngrams::add_word_ngrams(const std::vector<uint32_t>& hashes, std::vector<in
     std::string text = names ? std::string((*tokens)[i]) : std::string();
     for (size_t j = i + 1; j < hashes.size() && j < i + n; ++j) {
       h = h * 116049371u + widened(j);
-      ids.push_back(word_rows_ + static_cast<int64_t>(h % static_cast<uint64_t>(buckets_)));
+      ids.push_back(static_cast<int32_t>(word_rows_ + static_cast<int64_t>(h % static_cast<uint64_t>(buckets_))));
       if (names) names->push_back(text += " " + std::string((*tokens)[j]));
     }
   }

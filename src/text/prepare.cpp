@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <limits>
 #include <optional>
 
 #include "embtrain/text/config.h"
@@ -16,8 +17,8 @@ namespace embtrain {
 
 namespace {
 
-void log_encoding(const std::string& name, const TextDataset& text, const Corpus& corpus) {
-  if (text.skipped_lines) spdlog::warn("{}: skipped {} bad lines", text.path, text.skipped_lines);
+void log_encoding(const std::string& name, const std::string& path, int64_t skipped_lines, const Corpus& corpus) {
+  if (skipped_lines) spdlog::warn("{}: skipped {} bad lines", path, skipped_lines);
   if (corpus.oov_dropped) {
     spdlog::info("{} data: {} out-of-vocabulary tokens dropped (the vocabulary has no <unk>)", name,
                  corpus.oov_dropped);
@@ -25,23 +26,34 @@ void log_encoding(const std::string& name, const TextDataset& text, const Corpus
   if (corpus.oov_to_unk) spdlog::info("{} data: {} tokens mapped to <unk>", name, corpus.oov_to_unk);
 }
 
+// Rows are stored as int32 (dataset.h): the table must have fewer than 2^31 of them.
+void check_row_count(int64_t rows, const Config& config) {
+  if (rows < std::numeric_limits<RowId>::max()) return;
+  throw Error::usage("the embedding table would have " + std::to_string(rows) + " rows (vocabulary plus " +
+                     "vocab.buckets = " + std::to_string(config.vocab.buckets) + "); at most 2^31 - 1 are supported");
+}
+
 }  // namespace
 
 PreparedData prepare_data(const Config& config) {
   Tokenizer tokenizer(TokenizerOptions::from(config.vocab));
   const auto& data = config.data;
-  const TextDataset train_text = read_dataset(data.train, data.format, data.skip_bad_lines, "data.train");
-  const LabelSet labels = LabelSet::from_training(train_text, data.labels);
+  // The training file streams through the tokenizer: its text is never held, only its
+  // first-seen ids (4 bytes per token), which remap() turns into rows in place.
   Corpus first_seen;
-  const TokenCounts counts = count_tokens(train_text, tokenizer, &first_seen);
+  ExampleLabels train_labels;
+  const TokenCounts counts = count_tokens(data.train, data.format, data.skip_bad_lines, "data.train", tokenizer,
+                                          first_seen, train_labels);
+  const LabelSet labels = LabelSet::from_training(train_labels, data.labels);
   PreparedData prepared;
   prepared.vocab = make_vocab(config.vocab, counts);
   prepared.rows = table_rows(config.vocab, prepared.vocab.size());
   std::optional<Ngrams> ngrams;
   if (Ngrams::enabled(config.vocab)) ngrams.emplace(config.vocab, prepared.vocab.size());
   const Ngrams* hashed = ngrams ? &*ngrams : nullptr;
-  prepared.train = remap(first_seen, counts, prepared.vocab, hashed, &prepared.bucket_names);
-  labels.apply(train_text, prepared.train);
+  check_row_count(prepared.rows, config);
+  prepared.train = remap(std::move(first_seen), counts, prepared.vocab, hashed, &prepared.bucket_names);
+  labels.apply(train_labels, prepared.train);
   prepared.labels = labels.names();
   prepared.counts = counts_for(prepared.vocab, counts);
   prepared.counts.resize(static_cast<size_t>(prepared.rows), 0);
@@ -70,7 +82,7 @@ PreparedData prepare_data(const Config& config) {
     spdlog::info("{} hashed rows after the {} word rows; the training data hits {} of them",
                  config.vocab.buckets, prepared.vocab.size(), prepared.bucket_names.rows().size());
   }
-  log_encoding("train", train_text, prepared.train);
+  log_encoding("train", data.train, train_labels.skipped_lines, prepared.train);
   const int64_t unk = prepared.vocab.unk_id();
   if (unk >= 0 && prepared.train.oov_to_unk == 0 && prepared.counts[static_cast<size_t>(unk)] == 0) {
     spdlog::warn("<unk> gets no training examples (every training token is in the vocabulary), so "
@@ -82,7 +94,7 @@ PreparedData prepare_data(const Config& config) {
     const TextDataset text = read_dataset(path, data.format, data.skip_bad_lines, std::string("data.") + name);
     Corpus corpus = encode(text, tokenizer, prepared.vocab, hashed);
     labels.apply(text, corpus);
-    log_encoding(name, text, corpus);
+    log_encoding(name, text.path, text.skipped_lines, corpus);
     return corpus;
   };
   prepared.valid = load(data.valid, "valid");

@@ -102,7 +102,7 @@ TEST_CASE("encode: one id buffer with offsets - OOV to <unk> or dropped") {
   config.max_size = 4;
   const Vocab small = build_vocab(counts, config);  // I am happy sad
   const Corpus dropped = encode(data, tokenizer, small);
-  CHECK(dropped.ids == std::vector<int64_t>{0, 1, 2, 0, 1, 3});
+  CHECK(dropped.ids == std::vector<RowId>{0, 1, 2, 0, 1, 3});
   CHECK(dropped.offsets == std::vector<int64_t>{0, 3, 6, 6});
   CHECK(dropped.labels == std::vector<float>{1, 0, 1});
   CHECK(dropped.oov_dropped == 3);
@@ -112,6 +112,6 @@ TEST_CASE("encode: one id buffer with offsets - OOV to <unk> or dropped") {
   config.max_size = 5;
   const Vocab with_unk = build_vocab(counts, config);
   const Corpus mapped = encode(data, tokenizer, with_unk);
-  CHECK(mapped.ids == std::vector<int64_t>{1, 2, 3, 1, 2, 4, 0, 0, 0});
+  CHECK(mapped.ids == std::vector<RowId>{1, 2, 3, 1, 2, 4, 0, 0, 0});
   CHECK(mapped.oov_to_unk == 3);
 }

@@ -36,12 +36,12 @@ TEST_CASE("fasttext_hash is FNV-1a over sign-extended bytes") {
 
 TEST_CASE("word n-grams land in fastText's bucket") {
   const Ngrams bigrams(hashed(2, false, 2000000), 10);
-  std::vector<int64_t> ids;
+  std::vector<RowId> ids;
   bigrams.add_word_ngrams({fasttext_hash("free"), fasttext_hash("money")}, ids);
-  CHECK(ids == std::vector<int64_t>{10 + 1170088});
+  CHECK(ids == std::vector<RowId>{10 + 1170088});
   ids.clear();
   bigrams.add_word_ngrams({fasttext_hash("money"), fasttext_hash("free")}, ids);  // order matters
-  CHECK(ids == std::vector<int64_t>{10 + 1988208});
+  CHECK(ids == std::vector<RowId>{10 + 1988208});
 
   const Ngrams trigrams(hashed(3, false, 2000000), 0);
   ids.clear();
@@ -58,12 +58,12 @@ TEST_CASE("word n-grams land in fastText's bucket") {
   const Ngrams small(hashed(2, false, 1000), 0);
   ids.clear();
   small.add_word_ngrams({fasttext_hash("\xc3\xa9"), fasttext_hash("a")}, ids);
-  CHECK(ids == std::vector<int64_t>{191});
+  CHECK(ids == std::vector<RowId>{191});
 }
 
 TEST_CASE("subwords are the character n-grams of <token>, code points counted") {
   const Ngrams three(hashed(1, true, 2000000, 3, 3), 5);
-  std::vector<int64_t> ids;
+  std::vector<RowId> ids;
   std::vector<std::string> names;
   three.add_subwords("where", ids, &names);
   CHECK(names == std::vector<std::string>{"<wh", "whe", "her", "ere", "re>"});  // fastText's example
@@ -89,9 +89,9 @@ TEST_CASE("a sentence's ids: words, then each token's subwords, then word n-gram
   Tokenizer tokenizer(TokenizerOptions::from(config));
   const Ngrams ngrams(config, vocab.size());
   const Corpus corpus = encode(data, tokenizer, vocab, &ngrams);
-  std::vector<int64_t> expected = {1, 0};  // "ab", then "zz" as <unk>
-  for (const char* gram : {"<ab>", "<zz>"}) expected.push_back(2 + fasttext_hash(gram) % 50);
-  std::vector<int64_t> bigram;
+  std::vector<RowId> expected = {1, 0};  // "ab", then "zz" as <unk>
+  for (const char* gram : {"<ab>", "<zz>"}) expected.push_back(static_cast<RowId>(2 + fasttext_hash(gram) % 50));
+  std::vector<RowId> bigram;
   ngrams.add_word_ngrams({fasttext_hash("ab"), fasttext_hash("zz")}, bigram);
   expected.push_back(bigram.at(0));
   CHECK(corpus.ids == expected);

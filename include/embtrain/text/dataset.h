@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,21 @@ struct TextDataset {
   int64_t skipped_lines = 0;  // malformed lines skipped under data.skip_bad_lines
 };
 
+// Each example's labels and line without its text: what labels.h reads, kept while a large
+// training file streams through the tokenizer (~20 bytes per example, not the text).
+struct ExampleLabels {
+  std::string path;
+  std::vector<std::string> names;   // the distinct labels, in first-seen order
+  std::vector<int32_t> ids;         // each example's labels as indices into names, back to back
+  std::vector<int64_t> offsets{0};  // [N + 1] into ids
+  std::vector<int64_t> lines;       // [N] 1-based line of each example, for errors
+  int64_t skipped_lines = 0;        // malformed lines skipped under data.skip_bad_lines
+
+  void add(const LabeledText& row);
+  int64_t size() const { return static_cast<int64_t>(lines.size()); }
+  static ExampleLabels of(const TextDataset& data);
+};
+
 // auto_detect picks by extension: .tsv, .jsonl, .txt/.ft (fastText); an unknown extension is
 // an Error::usage that says to set data.format. Never returns auto_detect.
 DataFormat resolve_format(const std::string& path, DataFormat format);
@@ -52,8 +68,16 @@ TextDataset read_dataset(const std::string& path, DataFormat format, bool skip_b
 TextDataset read_dataset(std::istream& in, const std::string& name, DataFormat format,
                          bool skip_bad_lines);
 
+// Streams the examples of `path` to `visit` in file order, keeping none (the checks and errors
+// of read_dataset); returns the number of bad lines skipped.
+int64_t for_each_example(const std::string& path, DataFormat format, bool skip_bad_lines, const std::string& what,
+                         const std::function<void(const LabeledText&)>& visit);
+
+// A row of the embedding table as a corpus stores it: 4 bytes per token (rows < 2^31).
+using RowId = int32_t;
+
 struct Corpus {
-  std::vector<int64_t> ids;
+  std::vector<RowId> ids;  // [T] every sentence's rows back to back (offsets index it)
   std::vector<int64_t> offsets{0};
   std::vector<float> labels;
   std::vector<int64_t> label_offsets{0};  // multi-label runs only: [N + 1] into label_ids
@@ -80,11 +104,20 @@ struct Corpus {
 // so that remap() can encode it into the final vocabulary without tokenising again.
 TokenCounts count_tokens(const TextDataset& data, Tokenizer& tokenizer, Corpus* first_seen = nullptr);
 
+// The same while the file streams by (the text is never held): the training data's counts, its
+// first-seen encoding and each example's labels. An Error as read_dataset gives.
+TokenCounts count_tokens(const std::string& path, DataFormat format, bool skip_bad_lines, const std::string& what,
+                         Tokenizer& tokenizer, Corpus& first_seen, ExampleLabels& labels);
+
 // A corpus from count_tokens(..., &first_seen) re-encoded into `vocab`; the same
 // result as encode() on the text, in O(tokens) without hashing. With `ngrams`, each
 // sentence's word ids are followed by its hashed rows (ngrams.h); `names` then collects
 // which n-grams of the data hit each bucket row.
 Corpus remap(const Corpus& first_seen, const TokenCounts& counts, const Vocab& vocab,
+             const Ngrams* ngrams = nullptr, BucketNames* names = nullptr);
+// The same, reusing first_seen's buffers when there are no n-grams (each token's row is written
+// where its first-seen id was): one 4-byte id per token alive at a time, not two.
+Corpus remap(Corpus&& first_seen, const TokenCounts& counts, const Vocab& vocab,
              const Ngrams* ngrams = nullptr, BucketNames* names = nullptr);
 
 Corpus encode(const TextDataset& data, Tokenizer& tokenizer, const Vocab& vocab,

@@ -15,11 +15,13 @@
 namespace embtrain {
 
 struct Corpus;
+struct ExampleLabels;
 struct TextDataset;
 
 class LabelSet {
  public:
   // From the training data, or from `configured` (data.labels) when it is not empty.
+  static LabelSet from_training(const ExampleLabels& train, const std::vector<std::string>& configured);
   static LabelSet from_training(const TextDataset& train, const std::vector<std::string>& configured);
   // The set a finished run was trained with: its config's data.labels (empty: binary).
   static LabelSet from_names(const std::vector<std::string>& names);
@@ -34,6 +36,7 @@ class LabelSet {
 
   // Checks every example's labels against the set (an Error naming `data.path`:line otherwise)
   // and writes them into `corpus` (labels, or label_offsets/label_ids), row for row.
+  void apply(const ExampleLabels& data, Corpus& corpus) const;
   void apply(const TextDataset& data, Corpus& corpus) const;
 
  private:

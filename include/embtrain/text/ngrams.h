@@ -34,11 +34,11 @@ class Ngrams {
 
   // Appends the rows of `token`'s character n-grams to `ids`; with `names`, also each n-gram's
   // text (same order).
-  void add_subwords(std::string_view token, std::vector<int64_t>& ids,
+  void add_subwords(std::string_view token, std::vector<int32_t>& ids,
                     std::vector<std::string>* names = nullptr) const;
   // Appends the rows of the sentence's word n-grams, given its tokens' fasttext_hash values;
   // with `names`, also each n-gram's text ("free money"), made from `tokens`.
-  void add_word_ngrams(const std::vector<uint32_t>& hashes, std::vector<int64_t>& ids,
+  void add_word_ngrams(const std::vector<uint32_t>& hashes, std::vector<int32_t>& ids,
                        const std::vector<std::string_view>* tokens = nullptr,
                        std::vector<std::string>* names = nullptr) const;
 
