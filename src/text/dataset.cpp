@@ -314,20 +314,21 @@ Corpus remap(Corpus&& first_seen, const TokenCounts& counts, const Vocab& vocab,
   const int64_t unk = vocab.unk_id();
   const std::vector<int64_t> table = seen_rows(counts, vocab);
   Corpus corpus = std::move(first_seen);
+  int32_t* ids = corpus.ids.mutable_data();
   size_t at = 0;     // where the next row goes: never past where its first-seen id is read
   size_t begin = 0;  // sentence i's first-seen ids start here
   for (size_t i = 0; i + 1 < corpus.offsets.size(); ++i) {
     const auto end = static_cast<size_t>(corpus.offsets[i + 1]);
     corpus.text_tokens += static_cast<int64_t>(end - begin);
     for (size_t t = begin; t < end; ++t) {
-      const auto seen = static_cast<size_t>(corpus.ids[t]);
+      const auto seen = static_cast<size_t>(ids[t]);
       const int64_t id = table[seen];
       if (id == kDrop) {
         ++corpus.oov_dropped;
         continue;
       }
       corpus.oov_to_unk += id == unk && vocab.token(unk) != counts.seen.token(static_cast<int64_t>(seen));
-      corpus.ids[at++] = static_cast<RowId>(id);
+      ids[at++] = static_cast<RowId>(id);
     }
     corpus.offsets[i + 1] = static_cast<int64_t>(at);
     begin = end;
@@ -344,6 +345,7 @@ Corpus remap(const Corpus& first_seen, const TokenCounts& counts, const Vocab& v
   std::vector<uint32_t> hashes;
   std::vector<std::string_view> tokens;
   std::vector<std::string> texts;
+  std::vector<int32_t> scratch;  // one sentence's n-gram rows
   Corpus corpus;
   corpus.labels = first_seen.labels;
   corpus.ids.reserve(first_seen.ids.size());
@@ -367,14 +369,15 @@ Corpus remap(const Corpus& first_seen, const TokenCounts& counts, const Vocab& v
       tokens.clear();
       for (int64_t t = begin; t < end; ++t) {
         const auto seen = static_cast<size_t>(first_seen.ids[static_cast<size_t>(t)]);
-        corpus.ids.insert(corpus.ids.end(), hashed.rows.begin() + hashed.offsets[seen],
-                          hashed.rows.begin() + hashed.offsets[seen + 1]);
+        corpus.ids.append(hashed.rows.data() + hashed.offsets[seen], hashed.rows.data() + hashed.offsets[seen + 1]);
         hashes.push_back(hashed.hash[seen]);
         if (names) tokens.push_back(counts.seen.token(static_cast<int64_t>(seen)));
       }
       const size_t first = corpus.ids.size();
       texts.clear();
-      ngrams->add_word_ngrams(hashes, corpus.ids, names ? &tokens : nullptr, names ? &texts : nullptr);
+      scratch.clear();
+      ngrams->add_word_ngrams(hashes, scratch, names ? &tokens : nullptr, names ? &texts : nullptr);
+      corpus.ids.append(scratch.data(), scratch.data() + scratch.size());
       for (size_t k = 0; names && k < texts.size(); ++k) names->add(corpus.ids[first + k], texts[k], 1);
     }
     corpus.offsets.push_back(static_cast<int64_t>(corpus.ids.size()));
@@ -389,6 +392,7 @@ Corpus encode(const TextDataset& data, Tokenizer& tokenizer, const Vocab& vocab,
   const int64_t unk = vocab.unk_id();
   std::vector<std::string_view> tokens;
   std::vector<uint32_t> hashes;
+  std::vector<int32_t> scratch;  // one sentence's n-gram rows
   for (const auto& row : data.rows) {
     tokenizer.split(row.text, tokens);
     corpus.text_tokens += static_cast<int64_t>(tokens.size());
@@ -403,11 +407,13 @@ Corpus encode(const TextDataset& data, Tokenizer& tokenizer, const Vocab& vocab,
     }
     if (ngrams) {
       hashes.clear();
+      scratch.clear();
       for (const auto token : tokens) {
-        ngrams->add_subwords(token, corpus.ids);
+        ngrams->add_subwords(token, scratch);
         hashes.push_back(fasttext_hash(token));
       }
-      ngrams->add_word_ngrams(hashes, corpus.ids);
+      ngrams->add_word_ngrams(hashes, scratch);
+      corpus.ids.append(scratch.data(), scratch.data() + scratch.size());
     }
     corpus.offsets.push_back(static_cast<int64_t>(corpus.ids.size()));
     corpus.labels.push_back(row.label);

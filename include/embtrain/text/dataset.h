@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "embtrain/text/config.h"
+#include "embtrain/text/row_ids.h"
 
 namespace embtrain {
 
@@ -77,7 +78,7 @@ int64_t for_each_example(const std::string& path, DataFormat format, bool skip_b
 using RowId = int32_t;
 
 struct Corpus {
-  std::vector<RowId> ids;  // [T] every sentence's rows back to back (offsets index it)
+  RowIds ids;  // [T] every sentence's rows back to back (offsets index it); row_ids.h
   std::vector<int64_t> offsets{0};
   std::vector<float> labels;
   std::vector<int64_t> label_offsets{0};  // multi-label runs only: [N + 1] into label_ids
