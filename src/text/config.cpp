@@ -165,6 +165,11 @@ const std::vector<Key>& keys() {
            "optional data, scored after every epoch"),
       text("data.test", &C::data, &DataConfig::test, KeyKind::path,
            "optional data, scored after every epoch"),
+      text("data.cache", &C::data, &DataConfig::cache, KeyKind::path,
+           "a folder for the encoded corpus: the first run writes the vocabulary, counts and every "
+           "split's rows there (4 bytes a token), keyed by a hash of the data files and the data/vocab "
+           "keys; later runs with the same inputs (sweeps over other keys, every worker) map it "
+           "instead of reading and tokenising. Empty: no cache"),
       choice("data.format", &C::data, &DataConfig::format, kDataFormatNames,
              "`auto` (by extension: `.tsv`, `.jsonl`, `.txt`/`.ft` = fastText), `tsv`, `jsonl`, `fasttext`"),
       boolean("data.skip_bad_lines", &C::data, &DataConfig::skip_bad_lines,

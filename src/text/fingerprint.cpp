@@ -57,7 +57,7 @@ std::string corpus_part(const Corpus& corpus) {
 // data.label_names only names 0 and 1 in what a run shows.
 const std::set<std::string> kFreeKeys = {"data.label_names", "train.epochs", "train.threads", "train.device",
                                          "train.checkpoint_every", "data.train", "data.valid",
-                                         "data.test", "train.dist_timeout"};
+                                         "data.test", "data.cache", "train.dist_timeout"};
 constexpr const char* kFreePrefix = "report.";
 
 bool may_change(const std::string& key) {

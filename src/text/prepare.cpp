@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "embtrain/text/config.h"
+#include "embtrain/text/corpus_cache.h"
 #include "embtrain/text/error.h"
 #include "embtrain/text/io.h"
 #include "embtrain/text/labels.h"
@@ -35,7 +36,10 @@ void check_row_count(int64_t rows, const Config& config) {
 
 }  // namespace
 
-PreparedData prepare_data(const Config& config) {
+namespace {
+
+// Reads, counts and encodes every split (prepare_data without the cache).
+PreparedData encode_data(const Config& config) {
   Tokenizer tokenizer(TokenizerOptions::from(config.vocab));
   const auto& data = config.data;
   // The training file streams through the tokenizer: its text is never held, only its
@@ -99,6 +103,22 @@ PreparedData prepare_data(const Config& config) {
   };
   prepared.valid = load(data.valid, "valid");
   prepared.test = load(data.test, "test");
+  return prepared;
+}
+
+}  // namespace
+
+PreparedData prepare_data(const Config& config) {
+  if (config.data.cache.empty()) return encode_data(config);
+  const std::string key = corpus_cache_key(config);
+  const std::string path = corpus_cache_path(config, key);
+  if (auto cached = load_corpus_cache(path, key)) {
+    spdlog::info("data.cache: {} examples, {} tokens mapped from {} (no tokenising)", cached->train.size(),
+                 cached->train.ids.size(), path);
+    return std::move(*cached);
+  }
+  PreparedData prepared = encode_data(config);
+  save_corpus_cache(path, key, prepared);
   return prepared;
 }
 

@@ -127,7 +127,7 @@ TEST_CASE("to_json round-trips and lists every key") {
   c.report.pairs.push_back({"a", "b"});
   const Config back = config_from_json(to_json(c), "test");
   CHECK(to_json(back) == to_json(c));
-  CHECK(config_keys().size() == 46);
+  CHECK(config_keys().size() == 47);
   CHECK(edit_distance("kitten", "sitting") == 3);
 }
 
@@ -138,7 +138,7 @@ TEST_CASE("every key round-trips at a non-default value through the file, config
   const nlohmann::json everything = {
       {"data",
        {{"train", "/data/train.jsonl"}, {"valid", "/data/valid.tsv"}, {"test", "/data/test.txt"},
-        {"format", "jsonl"}, {"skip_bad_lines", true}, {"labels", {"spam", "ham"}}}},
+        {"format", "jsonl"}, {"skip_bad_lines", true}, {"labels", {"spam", "ham"}}, {"cache", "/data/cache"}}},
       {"vocab",
        {{"file", "/data/vocab.txt"}, {"tokenizer", "char"}, {"lowercase", true}, {"min_count", 3},
         {"max_size", 500}, {"specials", {"<pad>", "<unk>"}}, {"order", "frequency"},

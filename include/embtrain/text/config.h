@@ -59,6 +59,7 @@ struct DataConfig {
   bool skip_bad_lines = false;                // count and skip malformed lines instead of failing
   std::vector<std::string> labels;            // multi-label runs: the labels in output order
   std::vector<std::string> label_names;       // binary runs: what 0 and 1 mean, e.g. ham, spam
+  std::string cache;                          // folder of encoded-corpus caches ("": none)
 };
 
 struct VocabConfig {
