@@ -97,6 +97,29 @@ for label, sets in (("article, batch 2, adam", ARTICLE), ("mean pooling, sparse_
     check(f"{label}: torchrun --nproc_per_node 2 exits 0", code == 0, err[-2000:])
     same_as(f"{label}: torchrun 2 workers == one process", one, run)
 
+# Two "nodes" on this machine: two torchrun agents meeting at a c10d rendezvous endpoint
+# (--nnodes 2 --rdzv_backend c10d), one worker each, as a multi-node launch does.
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+one = path("mean-pooling-1")
+nodes_run = path("two-nodes")
+shutil.rmtree(nodes_run, ignore_errors=True)
+endpoint = f"127.0.0.1:{free_port()}"
+agents = [subprocess.Popen([torchrun, "--nnodes", "2", "--nproc_per_node", "1", "--rdzv_backend", "c10d",
+                            "--rdzv_endpoint", endpoint, "--rdzv_id", "embtrain-test", "--no_python", binary,
+                            "train", "--config", "configs/seed.json", "--output-dir", nodes_run,
+                            "--set", "train.threads=1", *sum((["--set", x] for x in SPARSE), [])],
+                           cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+          for _ in range(2)]
+node_outputs = [a.communicate(timeout=300)[1] for a in agents]
+check("two torchrun agents (--nnodes 2, c10d rendezvous): both exit 0",
+      all(a.returncode == 0 for a in agents), [o[-1500:] for o in node_outputs])
+same_as("two nodes == one process", one, nodes_run)
+
 # Many labels: the per-label tallies are summed across workers too. 40 epochs of lr 0.02 move
 # rows by up to 1.3; the reordered sums drift to ~1.3e-6 there (measured), so 1e-5 here.
 one, two = path("topics-1"), path("topics-2")
