@@ -45,6 +45,12 @@ PreparedData encode_data(const Config& config) {
   // The training file streams through the tokenizer: its text is never held, only its
   // first-seen ids (4 bytes per token), which remap() turns into rows in place.
   Corpus first_seen;
+  if (!config.data.cache.empty()) {
+    // With a cache the rows live in a file there from the start: pages the kernel can write
+    // back and drop, so a corpus whose rows exceed memory still encodes.
+    ensure_writable_dir(config.data.cache);
+    first_seen.ids = RowIds::in_file(config.data.cache);
+  }
   ExampleLabels train_labels;
   const TokenCounts counts = count_tokens(data.train, data.format, data.skip_bad_lines, "data.train", tokenizer,
                                           first_seen, train_labels);

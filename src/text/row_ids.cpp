@@ -1,12 +1,17 @@
 // row_ids.cpp — RowIds over mmap/mremap, or a view of a mapping.
 #include "embtrain/text/row_ids.h"
 
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
 #include <new>
 #include <stdexcept>
+#include <string>
+
+#include "embtrain/text/error.h"
 
 namespace embtrain {
 namespace {
@@ -26,9 +31,11 @@ RowIds::RowIds(std::initializer_list<int32_t> values) { append(values.begin(), v
 RowIds::~RowIds() { release(); }
 
 RowIds::RowIds(RowIds&& other) noexcept
-    : data_(other.data_), size_(other.size_), capacity_(other.capacity_), viewed_(std::move(other.viewed_)) {
+    : data_(other.data_), size_(other.size_), capacity_(other.capacity_), fd_(other.fd_),
+      viewed_(std::move(other.viewed_)) {
   other.data_ = nullptr;
   other.size_ = other.capacity_ = 0;
+  other.fd_ = -1;
 }
 
 RowIds& RowIds::operator=(RowIds&& other) noexcept {
@@ -37,9 +44,11 @@ RowIds& RowIds::operator=(RowIds&& other) noexcept {
     data_ = other.data_;
     size_ = other.size_;
     capacity_ = other.capacity_;
+    fd_ = other.fd_;
     viewed_ = std::move(other.viewed_);
     other.data_ = nullptr;
     other.size_ = other.capacity_ = 0;
+    other.fd_ = -1;
   }
   return *this;
 }
@@ -62,8 +71,26 @@ RowIds RowIds::view(const int32_t* data, size_t count, std::shared_ptr<const voi
   return out;
 }
 
+RowIds RowIds::in_file(const std::string& folder) {
+  int fd = ::open(folder.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) {  // a file system without O_TMPFILE: a named file, unlinked at once
+    std::string name = folder + "/rows-XXXXXX";
+    fd = ::mkstemp(name.data());
+    if (fd >= 0) ::unlink(name.c_str());
+  }
+  if (fd < 0) {
+    throw Error::runtime("cannot create a file for the corpus rows in data.cache '" + folder + "': " +
+                         std::strerror(errno));
+  }
+  RowIds out;
+  out.fd_ = fd;
+  return out;
+}
+
 void RowIds::release() {
   if (!viewed_ && data_) ::munmap(data_, capacity_ * sizeof(int32_t));
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
   viewed_.reset();
   data_ = nullptr;
   size_ = capacity_ = 0;
@@ -78,6 +105,10 @@ void RowIds::grow(size_t at_least) {
   mutable_data();
   size_t capacity = std::max(kFirstCapacity, capacity_);
   while (capacity < at_least) capacity *= 2;
+  if (fd_ >= 0) {
+    grow_file(capacity);
+    return;
+  }
   if (!data_) {
     data_ = static_cast<int32_t*>(map_anonymous(capacity * sizeof(int32_t)));
   } else {
@@ -86,6 +117,21 @@ void RowIds::grow(size_t at_least) {
     if (moved == MAP_FAILED) throw std::bad_alloc();
     data_ = static_cast<int32_t*>(moved);
   }
+  capacity_ = capacity;
+}
+
+void RowIds::grow_file(size_t capacity) {
+  const auto old_bytes = static_cast<off_t>(capacity_ * sizeof(int32_t));
+  const auto bytes = static_cast<off_t>(capacity * sizeof(int32_t));
+  // Blocks first: writing a page of a mapped file that the disk cannot hold would be a SIGBUS.
+  if (const int error = ::posix_fallocate(fd_, old_bytes, bytes - old_bytes); error != 0) {
+    throw Error::runtime("cannot grow the corpus rows' file in data.cache to " + std::to_string(bytes) +
+                         " bytes: " + std::strerror(error));
+  }
+  void* memory = data_ ? ::mremap(data_, static_cast<size_t>(old_bytes), static_cast<size_t>(bytes), MREMAP_MAYMOVE)
+                       : ::mmap(nullptr, static_cast<size_t>(bytes), PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+  if (memory == MAP_FAILED) throw std::bad_alloc();
+  data_ = static_cast<int32_t*>(memory);
   capacity_ = capacity;
 }
 

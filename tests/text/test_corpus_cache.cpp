@@ -124,4 +124,15 @@ TEST_CASE("RowIds grows in place and a view refuses writes") {
   CHECK_FALSE(writable_copy.read_only());
   RowIds moved = RowIds::view(backing.data(), backing.size(), nullptr);
   CHECK_THROWS(moved.push_back(1));
+
+  // The same in a temp file (data.cache's rows): it grows, moves and copies alike.
+  TempDir dir;
+  RowIds in_file = RowIds::in_file(dir.path.string());
+  for (int32_t i = 0; i < 100000; ++i) in_file.push_back(i * 3);
+  CHECK(in_file.size() == 100000);
+  CHECK(in_file[99999] == 299997);
+  RowIds taken = std::move(in_file);
+  CHECK(taken[12345] == 37035);
+  CHECK(std::filesystem::is_empty(dir.path));  // unlinked: nothing is left behind
+  CHECK_THROWS_WITH(RowIds::in_file(dir / "missing"), embtrain::test::contains("cannot create a file for the corpus rows"));
 }

@@ -3,14 +3,17 @@
 // The one array whose size is the corpus's (4 bytes per token), so it is never copied while it
 // grows: its memory is an anonymous mapping that mremap() enlarges in place (a std::vector
 // would hold the old and the new buffer at once, 12 bytes per token at the moment it grows).
-// Pages beyond size() are reserved, not resident. It can also view rows that a file mapping
-// holds (the encoded-corpus cache, corpus_cache.h): read-only, paged in as they are read.
+// Pages beyond size() are reserved, not resident. Its memory can instead be an unlinked temp
+// file (in_file): the kernel then writes pages back and drops them as it needs, so rows larger
+// than memory still encode. It can also view rows that a file mapping holds (the
+// encoded-corpus cache, corpus_cache.h): read-only, paged in as they are read.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace embtrain {
@@ -24,6 +27,10 @@ class RowIds {
   RowIds& operator=(RowIds&& other) noexcept;
   RowIds(const RowIds& other);  // a copy in memory of its own
   RowIds& operator=(const RowIds& other);
+
+  // Empty rows whose memory is an unlinked temp file in `folder` (data.cache): growing it
+  // allocates disk blocks first, so a full disk is an Error, not a fault. Throws Error.
+  static RowIds in_file(const std::string& folder);
 
   // `count` rows at `data` inside a mapping that `keep` keeps alive; read-only.
   static RowIds view(const int32_t* data, size_t count, std::shared_ptr<const void> keep);
@@ -53,10 +60,12 @@ class RowIds {
 
  private:
   void grow(size_t at_least);
+  void grow_file(size_t capacity);
   void release();
 
   int32_t* data_ = nullptr;
   size_t size_ = 0, capacity_ = 0;  // rows; capacity_ * 4 bytes are mapped when owned
+  int fd_ = -1;                      // in_file: the temp file behind the mapping
   std::shared_ptr<const void> viewed_;  // set: data_ lies in someone else's mapping
 };
 
