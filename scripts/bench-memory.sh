@@ -10,6 +10,10 @@
 #   - fastText supervised, -epoch 1 -dim 64 (it streams its file: its memory is the model's).
 # Prints wall time and peak RSS (/usr/bin/time), then bytes per token between sizes:
 # (RSS(10) - RSS(1)) / (tokens(10) - tokens(1)) and the same from 10 to 100.
+# With BENCH_MEMORY_LIMIT_MIB=N (root, a writable cgroup memory controller, v1 or v2), the
+# largest size also trains inside a cgroup limited to N MiB, in file order (train.shuffle=false:
+# with shuffling, rows that do not fit are read back at random and it thrashes): without a
+# cache (rows in anonymous memory), writing data.cache (rows in a file there), and mapping it.
 # Usage: scripts/bench-memory.sh [COPIES...]   (default: 1 10 100; 100 copies = 1 GB of text)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +31,34 @@ measure() {  # NAME COPIES COMMAND...
     echo "bench-memory: $name failed:" >&2; cat "$work/stderr" >&2; exit 1; }
   read -r seconds kib <"$work/time"
   printf '%s\t%s\t%s\t%s\n' "$name" "$n" "$seconds" "$kib" >>"$results"
+}
+
+# limited COPIES: the runs in a cgroup of BENCH_MEMORY_LIMIT_MIB; an OOM kill is recorded as such.
+limited() {
+  local n=$1 group bytes=$((BENCH_MEMORY_LIMIT_MIB * 1024 * 1024)) name
+  if [[ -d /sys/fs/cgroup/memory ]]; then
+    group=/sys/fs/cgroup/memory/embtrain-bench-$$
+    mkdir "$group" && echo "$bytes" >"$group/memory.limit_in_bytes"
+  else
+    group=/sys/fs/cgroup/embtrain-bench-$$
+    mkdir "$group" && echo "$bytes" >"$group/memory.max"
+  fi
+  local common=(--config configs/spam.json --force --quiet --set "data.train=$work/train.txt"
+                --set "vocab.file=$work/vocab.txt" --set train.epochs=1 --set train.threads=2
+                --set train.shuffle=false --output-dir "$work/run")
+  rm -rf "$work/cache"
+  for name in "no cache" "writing data.cache" "mapping data.cache"; do
+    local extra=()
+    [[ "$name" == "no cache" ]] || extra=(--set "data.cache=$work/cache")
+    if /usr/bin/time -f "%e %M" -o "$work/time" bash -c 'echo $$ >"$0/cgroup.procs"; exec "$@"' "$group" \
+        build/embtrain train "${common[@]}" "${extra[@]}" >/dev/null 2>"$work/stderr"; then
+      read -r seconds kib <"$work/time"
+      echo "limit ${BENCH_MEMORY_LIMIT_MIB} MiB, $n copies, file order, $name: $seconds s, completed" >>"$work/limited"
+    else
+      echo "limit ${BENCH_MEMORY_LIMIT_MIB} MiB, $n copies, file order, $name: killed or failed ($(tail -c 200 "$work/stderr" | tr '\n' ' '))" >>"$work/limited"
+    fi
+  done
+  rmdir "$group" 2>/dev/null || true
 }
 
 build/embtrain train --config configs/spam.json --output-dir "$work/vocab-run" --force --quiet \
@@ -47,6 +79,7 @@ for n in "${copies[@]}"; do
     --set "data.cache=$work/cache"
   measure "fastText" "$n" fasttext supervised -input "$work/train.txt" -output "$work/ft" -dim 64 -epoch 1 \
     -lr 0.5 -thread 2 -verbose 0
+  if [[ -n "${BENCH_MEMORY_LIMIT_MIB:-}" && "$n" == "${copies[-1]}" ]]; then limited "$n"; fi
   rm -f "$work/train.txt" "$work/ft.bin" "$work/ft.vec"
 done
 
@@ -67,3 +100,5 @@ for name, by_size in rows.items():
               for a, b in zip(sizes, sizes[1:])]
     print(f"| {name} | " + " | ".join(cells) + " | " + ", ".join(slopes) + " |")
 PY
+[[ -f "$work/limited" ]] && cat "$work/limited"
+exit 0
