@@ -4,7 +4,8 @@
 #   1. configures and builds embtrain against that torch's LibTorch (build-cuda/);
 #   2. runs the CUDA-capable tests (test_model, test_cli) with EMBTRAIN_TEST_DEVICE=cuda;
 #   3. trains the article run and a mean-pooling sparse_adam run on cpu and on cuda and requires
-#      `before` equal and `after` within 1e-5 (GPU kernels sum in another order);
+#      `before` equal and `after` within 1e-5 (GPU kernels sum in another order), and the
+#      sparse_adam run with 2 workers on cuda (--nproc 2, Gloo) against 1 within 1e-5;
 #   4. prints the wall time of each run.
 # usage: scripts/gpu-check.sh [PYTHON]   (PYTHON: a python3 whose torch has CUDA; default python3)
 # Needs the Debian packages of scripts/deps.sh (--no-venv) and the CUDA toolkit that LibTorch's
@@ -44,6 +45,10 @@ for device in cpu cuda; do
   train article "$device"
   train sparse_mean "$device" "${sparse[@]}"
 done
+# Two workers on the GPU(s) (--nproc 2: worker r takes cuda:r mod the GPUs). The CPU-only torch
+# of the project's own machines has no NCCL: workers exchange gradients through Gloo, copied to
+# the CPU and back, which is what this checks.
+train sparse_mean_2w cuda "${sparse[@]}" --nproc 2
 "$python" - "$work" <<'PY'
 import json, sys
 work, failed = sys.argv[1], 0
@@ -54,6 +59,12 @@ for name in ("article", "sparse_mean"):
         ok = diff <= tolerance and cuda["device"].startswith("cuda")
         failed += not ok
         print(f"{'ok  ' if ok else 'FAIL'} {name}: {key} cpu vs cuda max |diff| {diff:.3g} (<= {tolerance:g})")
-print(f"{4 - failed} passed, {failed} failed")
+cuda1, cuda2 = (json.load(open(f"{work}/{name}-cuda/report.json")) for name in ("sparse_mean", "sparse_mean_2w"))
+for key, tolerance in (("before", 0.0), ("after", 1e-5)):
+    diff = max(abs(a - b) for ra, rb in zip(cuda1[key], cuda2[key]) for a, b in zip(ra, rb))
+    ok = diff <= tolerance
+    failed += not ok
+    print(f"{'ok  ' if ok else 'FAIL'} sparse_mean: {key} 1 vs 2 workers on cuda max |diff| {diff:.3g} (<= {tolerance:g})")
+print(f"{6 - failed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
 PY
