@@ -309,170 +309,238 @@ std::string step_name(int64_t epoch, int64_t step) {
 
 }  // namespace
 
-void train(Classifier& model, torch::optim::Optimizer& optimizer, const Corpus& data,
-           const Corpus* valid, const Corpus* test, const Config& config, torch::Device device,
-           const TrainHooks& hooks, TrainProgress& progress, Workers* workers) {
-  const TrainConfig& tc = config.train;
-  const int64_t vocab_size = model->embedding->weight.size(0);
-  TrainStats& stats = progress.stats;
-  stats.batch_steps.resize(static_cast<size_t>(vocab_size), 0);
-  stats.grad_steps.resize(static_cast<size_t>(vocab_size), 0);
-  std::vector<int64_t> stamp(static_cast<size_t>(vocab_size), -1);
-  std::vector<int64_t> unique_rows;
+namespace {
 
-  // Shuffling draws from its own generator so that it never disturbs the
-  // global one (model initialisation, and anything a later feature draws).
-  auto shuffle_generator = at::detail::createCPUGenerator(static_cast<uint64_t>(tc.seed));
-  if (progress.shuffle_state.defined()) shuffle_generator.set_state(progress.shuffle_state);
-  std::vector<int64_t>& order = progress.order;
-  if (order.empty()) {
-    order.resize(static_cast<size_t>(data.size()));
-    std::iota(order.begin(), order.end(), 0);
+// One train() call's state: what is fixed for the run (sizes, flags, the shuffle generator, the
+// parameters workers exchange) and the scratch a step reuses. train() below is its epochs.
+class StepLoop {
+ public:
+  StepLoop(Classifier& model, torch::optim::Optimizer& optimizer, const Corpus& data, const Config& config,
+           torch::Device device, TrainProgress& progress, Workers* workers)
+      : model_(model), optimizer_(optimizer), data_(data), config_(config), tc_(config.train), device_(device),
+        progress_(progress), workers_(workers),
+        shuffle_generator_(at::detail::createCPUGenerator(static_cast<uint64_t>(config.train.seed))),
+        device_tally_(device) {
+    const int64_t vocab_size = model->embedding->weight.size(0);
+    TrainStats& stats = progress.stats;
+    stats.batch_steps.resize(static_cast<size_t>(vocab_size), 0);
+    stats.grad_steps.resize(static_cast<size_t>(vocab_size), 0);
+    stamp_.assign(static_cast<size_t>(vocab_size), -1);
+    // Shuffling draws from its own generator so that it never disturbs the
+    // global one (model initialisation, and anything a later feature draws).
+    if (progress.shuffle_state.defined()) shuffle_generator_.set_state(progress.shuffle_state);
+    if (progress.order.empty()) {
+      progress.order.resize(static_cast<size_t>(data.size()));
+      std::iota(progress.order.begin(), progress.order.end(), 0);
+    }
+    steps_per_epoch_ = (data.size() + tc_.batch_size - 1) / tc_.batch_size;
+    outputs_ = model->linear_1->weight.size(0);
+    classes_ = data.multi_label() ? static_cast<size_t>(outputs_) : 0;
+    if (!device.is_cpu()) {
+      stats.device_grad_steps = torch::zeros({vocab_size}, torch::TensorOptions().dtype(torch::kInt64).device(device));
+    }
+    // What workers sum each step: every parameter that trains, the embedding's gradient sparse
+    // under sparse_adam.
+    for (const auto& parameter : model->parameters()) {
+      if (!parameter.requires_grad()) continue;
+      trainable_.push_back(parameter);
+      sparse_grads_.push_back(model->sparse() && parameter.is_same(model->embedding->weight));
+    }
+    model->train();
   }
-  const int64_t steps_per_epoch = (data.size() + tc.batch_size - 1) / tc.batch_size;
-  const bool flatten = config.model.pooling == Pooling::flatten;
-  const int64_t outputs = model->linear_1->weight.size(0);
-  const size_t classes = data.multi_label() ? static_cast<size_t>(outputs) : 0;  // Tally's per-label length
-  // Multi-label tallies are per label: counted on the CPU on every device.
-  const bool tally_on_cpu = device.is_cpu() || data.multi_label();
-  const bool scheduled = tc.lr_schedule != LrSchedule::constant || tc.warmup_steps > 0;
-  const bool on_cpu = device.is_cpu();
-  if (!on_cpu) {
-    stats.device_grad_steps = torch::zeros({vocab_size}, torch::TensorOptions().dtype(torch::kInt64).device(device));
+  ~StepLoop() { use_threads(configured_threads_); }
+  StepLoop(const StepLoop&) = delete;
+  StepLoop& operator=(const StepLoop&) = delete;
+
+  int64_t steps_per_epoch() const { return steps_per_epoch_; }
+  // With workers: some worker asked to stop during the last step, so all stop now.
+  bool stop_agreed() const { return stop_agreed_; }
+
+  // The epoch's order (drawn unless a checkpoint already holds it) and a fresh device tally.
+  void begin_epoch() {
+    device_tally_ = DeviceTally(device_);
+    if (progress_.order_drawn) return;
+    if (tc_.shuffle) {
+      const auto permutation = torch::randperm(data_.size(), shuffle_generator_, torch::kInt64);
+      std::copy_n(permutation.data_ptr<int64_t>(), data_.size(), progress_.order.begin());
+    }
+    progress_.shuffle_state = shuffle_generator_.get_state();
+    progress_.order_drawn = true;
+    progress_.step = 0;
+    progress_.tally = {};
   }
-  // What workers sum each step: every parameter that trains, the embedding's gradient sparse
-  // under sparse_adam.
-  std::vector<torch::Tensor> trainable;
-  std::vector<bool> sparse_grads;
-  for (const auto& parameter : model->parameters()) {
-    if (!parameter.requires_grad()) continue;
-    trainable.push_back(parameter);
-    sparse_grads.push_back(model->sparse() && parameter.is_same(model->embedding->weight));
+
+  // Step progress.step of `epoch`: this worker's slice forward and backward, the gradients
+  // summed across workers, the optimizer step, the tally. Returns the global batch's loss
+  // (NaN on a GPU without workers, where reading it would stall every step).
+  double step(int64_t epoch, bool asked_to_stop) {
+    const int64_t step = progress_.step;
+    const int64_t start = step * tc_.batch_size;
+    const int64_t count = std::min(tc_.batch_size, data_.size() - start);
+    const int64_t* indices = progress_.order.data() + start;
+    // This worker's slice [lo, hi) of the global batch (all of it without workers).
+    const auto [lo, hi] = workers_ ? workers_->slice(count) : std::pair<int64_t, int64_t>{0, count};
+    const Slice slice = backward(indices + lo, hi - lo, count, epoch, step);
+    const bool on_cpu = device_.is_cpu();
+    // On the CPU the loss is checked every step; on a GPU once per epoch.
+    const double own_loss = slice.loss.defined() && (on_cpu || workers_) ? slice.loss.item<double>() : 0.0;
+    double loss_value = on_cpu ? own_loss : std::nan("");
+    if (workers_) {
+      std::tie(loss_value, stop_agreed_) =
+          workers_->sum_gradients(trainable_, sparse_grads_, own_loss, asked_to_stop, step_name(epoch, step));
+    }
+    if ((on_cpu || workers_) && !std::isfinite(loss_value)) {
+      throw Error::runtime("training diverged: loss is " + std::to_string(loss_value) + " " +
+                           step_name(epoch, step) + " (try a smaller train.lr)");
+    }
+    count_rows(data_, indices, count, model_->embedding->weight.grad(), config_.model.max_length,
+               config_.model.pooling == Pooling::flatten, progress_.stats, stamp_, progress_.stats.total_steps,
+               unique_rows_);
+    optimizer_step(epoch, step);
+    if (hi > lo) add_to_tally(slice, own_loss, indices + lo, hi - lo, count);
+    return loss_value;
   }
-  bool stop_agreed = false;  // with workers: some worker asked to stop during the last step
-  model->train();
+
+  // The epoch's tally made whole: device counts read back, and every worker's summed.
+  void finish_tally(const std::string& where) {
+    use_threads(configured_threads_);
+    if (!device_.is_cpu()) {
+      progress_.tally += device_tally_.read();
+      device_tally_ = DeviceTally(device_);
+      progress_.stats.merge_device_grad_steps();
+    }
+    if (workers_) workers_->sum(progress_.tally, classes_, where);
+  }
+
+ private:
+  struct Slice {
+    torch::Tensor probs, loss;  // [B] or [B, C]; 0-dim (undefined for an empty slice)
+    Batch batch;
+  };
+
+  // Forward and backward over `count` sentences at `indices` (possibly none), gradients
+  // dropped first: a zeroed sparse gradient would be concatenated with the next one.
+  Slice backward(const int64_t* indices, int64_t count, int64_t global_count, int64_t epoch, int64_t step) {
+    for (auto& parameter : model_->parameters()) parameter.mutable_grad() = torch::Tensor();
+    Slice slice;
+    if (count > 0) {
+      slice.batch = make_batch(data_, indices, count, config_.model, device_, outputs_);
+      use_threads(slice.batch.ids.numel() * config_.model.embedding_dim < kParallelStepElements ? 1 : configured_threads_);
+      slice.probs = model_->forward(slice.batch);
+      slice.loss = batch_loss(slice.probs, slice.batch.labels, global_count, workers_ != nullptr, epoch, step);
+      slice.loss.backward();
+    }
+    auto& grad = model_->embedding->weight.mutable_grad();
+    // Coalesce a sparse gradient once, here: count_rows and SparseAdam both need unique rows.
+    if (grad.defined() && grad.is_sparse()) {
+      grad = model_->grad_rows_unique() ? grad._coalesced_(true) : grad.coalesce();
+    }
+    return slice;
+  }
+
+  void optimizer_step(int64_t epoch, int64_t step) {
+    if (tc_.lr_schedule != LrSchedule::constant || tc_.warmup_steps > 0) {
+      set_lr(optimizer_, tc_.lr * lr_factor(tc_, (epoch - 1) * steps_per_epoch_ + step, tc_.epochs * steps_per_epoch_));
+    }
+    try {
+      optimizer_.step();
+    } catch (const std::exception& e) {  // c10::Error, or std::runtime_error on overflow
+      const std::string what = e.what();
+      throw Error::runtime("training failed " + step_name(epoch, step) + ": " + what.substr(0, what.find('\n')) +
+                           " (is train.lr too large?)");
+    }
+    ++progress_.stats.total_steps;
+  }
+
+  // Multi-label tallies are per label: counted on the CPU on every device; binary ones on a
+  // GPU stay there until the epoch ends. loss × count: the slice's per-example BCE sum.
+  void add_to_tally(const Slice& slice, double own_loss, const int64_t* indices, int64_t count, int64_t global_count) {
+    if (device_.is_cpu() || data_.multi_label()) {
+      const double loss = device_.is_cpu() || workers_ ? own_loss : slice.loss.item<double>();
+      progress_.tally.loss_sum += loss * static_cast<double>(global_count);
+      tally_batch(progress_.tally, slice.probs, data_, indices, count);
+    } else {
+      device_tally_.add(slice.probs, slice.batch.labels, slice.loss, global_count);
+    }
+  }
+
   // Intra-op threads pay off only on large tensors. A step over a batch of a few
   // thousand ids is a chain of small ops, and OpenMP's hand-off per op made the
   // spam benchmark's training 2x slower on 2 threads than on 1 (6.2 s vs 3.0 s).
   // Steps below kParallelStepElements (ids x dim) run on one thread; evaluation
   // keeps all of train.threads.
-  constexpr int64_t kParallelStepElements = int64_t{1} << 22;
-  const int configured_threads = at::get_num_threads();
-  const int64_t dim = config.model.embedding_dim;
-  auto use_threads = [current = configured_threads](int threads) mutable {
-    if (threads != current) at::set_num_threads(threads);
-    current = threads;
-  };
+  static constexpr int64_t kParallelStepElements = int64_t{1} << 22;
+  void use_threads(int threads) {
+    if (threads != current_threads_) at::set_num_threads(threads);
+    current_threads_ = threads;
+  }
 
-  while (progress.epoch <= tc.epochs && !progress.stopped_early) {
+  Classifier& model_;
+  torch::optim::Optimizer& optimizer_;
+  const Corpus& data_;
+  const Config& config_;
+  const TrainConfig& tc_;
+  torch::Device device_;
+  TrainProgress& progress_;
+  Workers* workers_;
+  at::Generator shuffle_generator_;
+  DeviceTally device_tally_;  // the epoch's counts on a GPU
+  int64_t steps_per_epoch_ = 0, outputs_ = 1;
+  size_t classes_ = 0;  // Tally's per-label length
+  std::vector<torch::Tensor> trainable_;
+  std::vector<bool> sparse_grads_;
+  std::vector<int64_t> stamp_, unique_rows_;  // count_rows' scratch
+  bool stop_agreed_ = false;
+  const int configured_threads_ = at::get_num_threads();
+  int current_threads_ = configured_threads_;
+};
+
+// After an epoch's steps: its record (train metrics, valid/test scored), the best epoch so far,
+// and progress moved to the next epoch.
+EpochRecord close_epoch(Classifier& model, const Corpus* valid, const Corpus* test, const Config& config,
+                        torch::Device device, TrainProgress& progress, Workers* workers,
+                        std::chrono::steady_clock::time_point started) {
+  const int64_t epoch = progress.epoch;
+  if (!std::isfinite(progress.tally.loss_sum)) {
+    throw Error::runtime("training diverged: loss is not finite in epoch " + std::to_string(epoch) +
+                         " (try a smaller train.lr)");
+  }
+  EpochRecord record;
+  record.epoch = epoch;
+  record.train = summarize(progress.tally);
+  if (valid) record.valid = evaluate(model, *valid, config.model, device, workers);
+  if (test) record.test = evaluate(model, *test, config.model, device, workers);
+  record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  track_best(model, config.train, record, progress);
+  progress.epoch = epoch + 1;
+  progress.order_drawn = false;
+  progress.step = 0;
+  progress.tally = {};
+  return record;
+}
+
+}  // namespace
+
+void train(Classifier& model, torch::optim::Optimizer& optimizer, const Corpus& data,
+           const Corpus* valid, const Corpus* test, const Config& config, torch::Device device,
+           const TrainHooks& hooks, TrainProgress& progress, Workers* workers) {
+  StepLoop loop(model, optimizer, data, config, device, progress, workers);
+  while (progress.epoch <= config.train.epochs && !progress.stopped_early) {
     const int64_t epoch = progress.epoch;
     const auto started = std::chrono::steady_clock::now();
-    if (!progress.order_drawn) {
-      if (tc.shuffle) {
-        const auto permutation = torch::randperm(data.size(), shuffle_generator, torch::kInt64);
-        std::copy_n(permutation.data_ptr<int64_t>(), data.size(), order.begin());
-      }
-      progress.shuffle_state = shuffle_generator.get_state();
-      progress.order_drawn = true;
-      progress.step = 0;
-      progress.tally = {};
-    }
-    Tally& tally = progress.tally;  // on the CPU
-    DeviceTally device_tally(device);     // elsewhere
-    // The epoch's tally so far, whole: device counts read back, and every worker's summed.
-    auto finish_tally = [&](const std::string& where) {
-      if (!on_cpu) {
-        tally += device_tally.read();
-        device_tally = DeviceTally(device);
-        stats.merge_device_grad_steps();
-      }
-      if (workers) workers->sum(tally, classes, where);
-    };
-    for (; progress.step < steps_per_epoch; ++progress.step) {
+    loop.begin_epoch();
+    for (; progress.step < loop.steps_per_epoch(); ++progress.step) {
       const bool asked = hooks.stop_requested && hooks.stop_requested();
-      if (workers ? stop_agreed : asked) {
-        finish_tally("while stopping");
+      if (workers ? loop.stop_agreed() : asked) {
+        loop.finish_tally("while stopping");
         progress.interrupted = true;
-        use_threads(configured_threads);
         return;
       }
-      const int64_t step = progress.step;
-      const int64_t start = step * tc.batch_size;
-      const int64_t count = std::min(tc.batch_size, data.size() - start);
-      const int64_t* indices = order.data() + start;
-      // This worker's slice [lo, hi) of the global batch (all of it without workers).
-      const auto [lo, hi] = workers ? workers->slice(count) : std::pair<int64_t, int64_t>{0, count};
-
-      // Gradients are dropped rather than zeroed: a zeroed sparse gradient would be
-      // concatenated with the next one instead of replaced.
-      for (auto& parameter : model->parameters()) parameter.mutable_grad() = torch::Tensor();
-      torch::Tensor probs, loss;  // [B] or [B, C]; 0-dim
-      Batch batch;
-      if (hi > lo) {
-        batch = make_batch(data, indices + lo, hi - lo, config.model, device, outputs);
-        use_threads(batch.ids.numel() * dim < kParallelStepElements ? 1 : configured_threads);
-        probs = model->forward(batch);
-        loss = batch_loss(probs, batch.labels, count, workers != nullptr, epoch, step);
-        loss.backward();
-      }
-      auto& grad = model->embedding->weight.mutable_grad();
-      // Coalesce a sparse gradient once, here: count_rows and SparseAdam both need unique rows.
-      if (grad.defined() && grad.is_sparse()) {
-        grad = model->grad_rows_unique() ? grad._coalesced_(true) : grad.coalesce();
-      }
-      // On the CPU the loss is checked every step; on a GPU once per epoch, as
-      // reading it each step would make every step wait for the device.
-      const double own_loss = loss.defined() && (on_cpu || workers) ? loss.item<double>() : 0.0;
-      double loss_value = on_cpu ? own_loss : std::nan("");
-      if (workers) {
-        std::tie(loss_value, stop_agreed) =
-            workers->sum_gradients(trainable, sparse_grads, own_loss, asked, step_name(epoch, step));
-      }
-      if ((on_cpu || workers) && !std::isfinite(loss_value)) {
-        throw Error::runtime("training diverged: loss is " + std::to_string(loss_value) + " " +
-                             step_name(epoch, step) + " (try a smaller train.lr)");
-      }
-      count_rows(data, indices, count, grad, config.model.max_length,
-                 flatten, stats, stamp, stats.total_steps, unique_rows);
-      if (scheduled) {
-        set_lr(optimizer, tc.lr * lr_factor(tc, (epoch - 1) * steps_per_epoch + step, tc.epochs * steps_per_epoch));
-      }
-      try {
-        optimizer.step();
-      } catch (const std::exception& e) {  // c10::Error, or std::runtime_error on overflow
-        const std::string what = e.what();
-        throw Error::runtime("training failed " + step_name(epoch, step) + ": " +
-                             what.substr(0, what.find('\n')) + " (is train.lr too large?)");
-      }
-      ++stats.total_steps;
-
-      if (hi > lo && tally_on_cpu) {
-        // loss × count: the slice's per-example BCE sum (the batch's, without workers)
-        tally.loss_sum += (on_cpu || workers ? own_loss : loss.item<double>()) * static_cast<double>(count);
-        tally_batch(tally, probs, data, indices + lo, hi - lo);
-      } else if (hi > lo) {
-        device_tally.add(probs, batch.labels, loss, count);
-      }
-      if (hooks.on_step) hooks.on_step(epoch, step + 1, steps_per_epoch, loss_value);
+      const double loss = loop.step(epoch, asked);
+      if (hooks.on_step) hooks.on_step(epoch, progress.step + 1, loop.steps_per_epoch(), loss);
     }
-    use_threads(configured_threads);
-    finish_tally("at the end of epoch " + std::to_string(epoch));
-    if (!std::isfinite(tally.loss_sum)) {
-      throw Error::runtime("training diverged: loss is not finite in epoch " +
-                           std::to_string(epoch) + " (try a smaller train.lr)");
-    }
-    EpochRecord record;
-    record.epoch = epoch;
-    record.train = summarize(tally);
-    if (valid) record.valid = evaluate(model, *valid, config.model, device, workers);
-    if (test) record.test = evaluate(model, *test, config.model, device, workers);
-    record.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    track_best(model, tc, record, progress);
-    progress.epoch = epoch + 1;
-    progress.order_drawn = false;
-    progress.step = 0;
-    progress.tally = {};
+    loop.finish_tally("at the end of epoch " + std::to_string(epoch));
+    const EpochRecord record = close_epoch(model, valid, test, config, device, progress, workers, started);
     if (hooks.on_epoch) hooks.on_epoch(record, progress);
     if (progress.stopped_early) return;
   }
