@@ -24,6 +24,9 @@ fi
 
 packages=(build-essential cmake pkg-config libcli11-dev nlohmann-json3-dev libspdlog-dev catch2 libgloo-dev
           python3 python3-venv "$@")
+# Without Gloo's headers embtrain still builds and trains in one process; --nproc and torchrun
+# then say what is missing. A release without libgloo-dev must not stop the rest installing.
+optional=(libgloo-dev)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -33,7 +36,18 @@ if ((${#missing[@]})); then
   sudo=""
   [[ $(id -u) -eq 0 ]] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  required=()
+  for package in "${missing[@]}"; do
+    [[ " ${optional[*]} " == *" $package "* ]] || required+=("$package")
+  done
+  if ((${#required[@]})); then
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${required[@]}" >&2
+  fi
+  for package in "${optional[@]}"; do
+    [[ " ${missing[*]} " == *" $package "* ]] || continue
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$package" >&2 ||
+      echo "embtrain: $package is not available here: building without data-parallel training" >&2
+  done
 fi
 
 ((with_venv)) || exit 0

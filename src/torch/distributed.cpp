@@ -2,10 +2,14 @@
 #include "embtrain/torch/distributed.h"
 
 #include <spdlog/spdlog.h>
+#include <torch/csrc/distributed/c10d/Backend.hpp>
+#include <torch/csrc/distributed/c10d/Store.hpp>
+#ifdef EMBTRAIN_HAVE_GLOO
 #include <torch/csrc/distributed/c10d/FileStore.hpp>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#endif
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +19,20 @@
 #include "embtrain/text/error.h"
 
 namespace embtrain {
+
+std::pair<int64_t, int64_t> Workers::slice(int64_t count, int64_t rank) const {
+  const int64_t base = count / size_, extra = count % size_;
+  const int64_t begin = rank * base + std::min(rank, extra);
+  return {begin, begin + base + (rank < extra ? 1 : 0)};
+}
+
+std::string Workers::traffic() const {
+  const double steps = static_cast<double>(std::max<int64_t>(steps_, 1));
+  return fmt::format("{:.1f} KB dense + {:.1f} KB sparse", static_cast<double>(dense_bytes_) / steps / 1e3,
+                     static_cast<double>(sparse_bytes_) / steps / 1e3);
+}
+
+#ifdef EMBTRAIN_HAVE_GLOO
 namespace {
 
 using std::chrono::milliseconds;
@@ -116,11 +134,6 @@ Workers::Workers(const WorkerSetup& setup, const Fingerprint& run, std::chrono::
 
 Workers::~Workers() = default;
 
-std::pair<int64_t, int64_t> Workers::slice(int64_t count, int64_t rank) const {
-  const int64_t base = count / size_, extra = count % size_;
-  const int64_t begin = rank * base + std::min(rank, extra);
-  return {begin, begin + base + (rank < extra ? 1 : 0)};
-}
 
 // Every worker publishes its run; rank 0 compares them all with its own and publishes the
 // verdict, which every worker reads, so that all stop (or all go on) together.
@@ -260,11 +273,6 @@ std::vector<torch::Tensor> Workers::allgather(const torch::Tensor& mine) {
   return all[0];
 }
 
-std::string Workers::traffic() const {
-  const double steps = static_cast<double>(std::max<int64_t>(steps_, 1));
-  return fmt::format("{:.1f} KB dense + {:.1f} KB sparse", static_cast<double>(dense_bytes_) / steps / 1e3,
-                     static_cast<double>(sparse_bytes_) / steps / 1e3);
-}
 
 void Workers::sum(Tally& tally, size_t classes, const std::string& where) {
   const auto values = tally.to_values(classes);
@@ -277,5 +285,25 @@ void Workers::sum(Tally& tally, size_t classes, const std::string& where) {
   const auto* summed = buffer[0].data_ptr<double>();
   tally = Tally::from_values(std::vector<double>(summed, summed + values.size()), classes);
 }
+
+#else  // built without Gloo's headers: one process only
+
+Workers::Workers(const WorkerSetup& setup, const Fingerprint&, std::chrono::seconds timeout, std::chrono::seconds)
+    : rank_(setup.rank), size_(setup.world_size), timeout_(timeout) {
+  throw Error::usage("this embtrain was built without Gloo's headers (Debian's libgloo-dev), so it cannot "
+                     "train as several workers (--nproc, torchrun): install libgloo-dev and build again "
+                     "(scripts/deps.sh, then scripts/build.sh)");
+}
+
+Workers::~Workers() = default;
+
+std::pair<double, bool> Workers::sum_gradients(const std::vector<torch::Tensor>&, const std::vector<bool>&, double loss,
+                                               bool stop, const std::string&) {
+  return {loss, stop};
+}
+
+void Workers::sum(Tally&, size_t, const std::string&) {}
+
+#endif  // EMBTRAIN_HAVE_GLOO
 
 }  // namespace embtrain
