@@ -11,6 +11,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -124,6 +125,94 @@ std::string make_store_folder() {
   return pattern;
 }
 
+// SIGINT and SIGTERM caught while it lives (remember_signal), for wait() to forward.
+class ForwardedSignals {
+ public:
+  ForwardedSignals() {
+    struct sigaction action {};
+    action.sa_handler = &remember_signal;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(SIGINT, &action, &old_int_);
+    ::sigaction(SIGTERM, &action, &old_term_);
+  }
+  ~ForwardedSignals() {
+    ::sigaction(SIGINT, &old_int_, nullptr);
+    ::sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  ForwardedSignals(const ForwardedSignals&) = delete;
+  ForwardedSignals& operator=(const ForwardedSignals&) = delete;
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
+// The workers --nproc started, in rank order.
+struct Launched {
+  std::vector<Worker> workers;
+
+  void start(const std::vector<std::string>& arguments, int64_t nproc, const std::string& store_file) {
+    pid_t group = 0;  // the first worker leads the group the others join
+    for (int64_t rank = 0; rank < nproc; ++rank) {
+      workers.push_back({spawn_worker(arguments, rank, nproc, store_file, group), true});
+      if (group == 0) group = workers.back().pid;
+    }
+  }
+  void kill_all(int number) const {
+    for (const auto& worker : workers) {
+      if (worker.running) ::kill(worker.pid, number);
+    }
+  }
+  void reap_all() {
+    for (auto& worker : workers) {
+      if (worker.running) ::waitpid(worker.pid, nullptr, 0);
+      worker.running = false;
+    }
+  }
+
+  // Until every worker has exited: forwards signals, and once one fails (not after a forwarded
+  // signal, when rank 0 may still be writing the checkpoint) gives the rest `grace` and kills
+  // them. Returns 0, or the first failure's exit code (128 + signal when killed).
+  int wait(std::chrono::seconds grace) {
+    auto deadline = std::chrono::steady_clock::time_point::max();
+    int result = 0;
+    bool signalled = false;
+    for (int64_t running = static_cast<int64_t>(workers.size()); running > 0;) {
+      if (forwarded_signal != 0) {
+        kill_all(forwarded_signal);  // each worker stops at the same step, or exits at a second
+        forwarded_signal = 0;
+        signalled = true;
+      }
+      int status = 0;
+      const pid_t pid = ::waitpid(-1, &status, WNOHANG);
+      const auto found = std::find_if(workers.begin(), workers.end(),
+                                      [&](const Worker& w) { return w.running && w.pid == pid; });
+      if (pid > 0 && found != workers.end()) {
+        found->running = false;
+        --running;
+        const int code = exit_code_of(status);
+        if (code != 0 && result == 0) {
+          result = code;
+          if (!signalled) {
+            deadline = std::chrono::steady_clock::now() + grace;
+            spdlog::error("worker rank {} (pid {}) {}; the others stop", found - workers.begin(), pid,
+                          describe_status(status));
+          }
+        }
+        continue;
+      }
+      if (running > 0 && std::chrono::steady_clock::now() > deadline) {
+        for (size_t rank = 0; rank < workers.size(); ++rank) {
+          if (workers[rank].running) spdlog::error("worker rank {} still runs {} s later: killing it", rank, grace.count());
+        }
+        kill_all(SIGKILL);
+        deadline = std::chrono::steady_clock::time_point::max();
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return result;
+  }
+};
+
 }  // namespace
 
 WorkerSetup worker_setup_from_environment() {
@@ -160,74 +249,19 @@ const std::string& worker_prefix() {
 int launch_workers(int64_t nproc, std::chrono::seconds grace) {
   const std::vector<std::string> arguments = own_arguments();
   const std::string folder = make_store_folder();
-  const std::string store_file = folder + "/store";
-  struct sigaction action {}, old_int {}, old_term {};
-  action.sa_handler = &remember_signal;
-  sigemptyset(&action.sa_mask);
-  ::sigaction(SIGINT, &action, &old_int);
-  ::sigaction(SIGTERM, &action, &old_term);
-
-  std::vector<Worker> workers(static_cast<size_t>(nproc));
-  pid_t group = 0;
-  int result = 0;
-  bool failed = false;
-  auto kill_all = [&](int number) {
-    for (const auto& worker : workers) {
-      if (worker.running) ::kill(worker.pid, number);
-    }
-  };
+  const ForwardedSignals signals;
+  Launched launched;
   try {
-    for (int64_t rank = 0; rank < nproc; ++rank) {
-      auto& worker = workers[static_cast<size_t>(rank)];
-      worker.pid = spawn_worker(arguments, rank, nproc, store_file, group);
-      worker.running = true;
-      if (group == 0) group = worker.pid;
-    }
+    launched.start(arguments, nproc, folder + "/store");
   } catch (...) {
-    kill_all(SIGKILL);
-    for (auto& worker : workers) {
-      if (worker.running) ::waitpid(worker.pid, nullptr, 0);
-    }
+    launched.kill_all(SIGKILL);
+    launched.reap_all();
     std::filesystem::remove_all(folder);
     throw;
   }
-  spdlog::info("started {} workers (pids {}…{}), meeting at {}", nproc, workers.front().pid,
-               workers.back().pid, store_file);
-  std::chrono::steady_clock::time_point deadline{};
-  int64_t running = nproc;
-  while (running > 0) {
-    if (forwarded_signal != 0) {
-      kill_all(forwarded_signal);  // each worker stops at the same step, or exits at a second
-      forwarded_signal = 0;
-    }
-    int status = 0;
-    const pid_t pid = ::waitpid(-1, &status, WNOHANG);
-    if (pid > 0) {
-      for (size_t rank = 0; rank < workers.size(); ++rank) {
-        if (workers[rank].pid != pid || !workers[rank].running) continue;
-        workers[rank].running = false;
-        --running;
-        const int code = exit_code_of(status);
-        if (code != 0 && !failed) {
-          failed = true;
-          result = code;
-          deadline = std::chrono::steady_clock::now() + grace;
-          spdlog::error("worker rank {} (pid {}) {}; the others stop", rank, pid, describe_status(status));
-        }
-      }
-      continue;
-    }
-    if (failed && running > 0 && std::chrono::steady_clock::now() > deadline) {
-      for (size_t rank = 0; rank < workers.size(); ++rank) {
-        if (workers[rank].running) spdlog::error("worker rank {} still runs {} s later: killing it", rank, grace.count());
-      }
-      kill_all(SIGKILL);
-      deadline = std::chrono::steady_clock::time_point::max();
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ::sigaction(SIGINT, &old_int, nullptr);
-  ::sigaction(SIGTERM, &old_term, nullptr);
+  spdlog::info("started {} workers (pids {}…{}), meeting at {}/store", nproc, launched.workers.front().pid,
+               launched.workers.back().pid, folder);
+  const int result = launched.wait(grace);
   std::error_code ignored;
   std::filesystem::remove_all(folder, ignored);
   return result;

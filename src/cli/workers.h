@@ -27,8 +27,9 @@ const std::string& worker_prefix();
 // told its rank, all meeting at a FileStore in a fresh private temp folder, Gloo bound to
 // 127.0.0.1, so nothing listens where another host could reach it. Signals reach the workers
 // through the launcher (they run in their own process group): Ctrl-C stops them all at the
-// same step. When a worker fails, the others get `grace` to notice and stop on their own, then
-// are killed. Returns the exit code: 0, or the first failed worker's (128 + signal if killed).
+// same step. When a worker fails (other than by a signal forwarded to it), the others get `grace`
+// to notice and stop on their own, then are killed. Returns the exit code: 0, or the first
+// failed worker's (128 + signal if killed).
 int launch_workers(int64_t nproc, std::chrono::seconds grace);
 
 }  // namespace embtrain::cli
