@@ -183,6 +183,28 @@ for nproc in (1, 2):
     check(f"2-worker checkpoint resumed by {nproc}: exit 0", done.returncode == 0, done.stderr[-1500:])
     same_as(f"2-worker checkpoint resumed by {nproc} == uninterrupted one process", full, copy)
 
+# Ctrl-C at the launcher (SIGINT to --nproc's process alone): forwarded once to every worker,
+# which stop at the same step; rank 0 writes the checkpoint; exit 130 without an error line.
+forwarded = path("forwarded")
+shutil.rmtree(forwarded, ignore_errors=True)
+launcher = subprocess.Popen([binary, "train", "--config", "configs/seed.json", "--output-dir", forwarded,
+                             "--nproc", "2", "--set", "train.threads=1", *sum((["--set", x] for x in LONG), [])],
+                            cwd=ROOT, stderr=subprocess.PIPE, text=True)
+deadline = time.monotonic() + 120
+while time.monotonic() < deadline and launcher.poll() is None:
+    if os.path.exists(f"{forwarded}/metrics.jsonl") and open(f"{forwarded}/metrics.jsonl").read().count("\n") >= 1:
+        break
+    time.sleep(0.05)
+launcher.send_signal(signal.SIGINT)
+err = launcher.communicate(timeout=120)[1]
+check("Ctrl-C at the launcher: exit 130", launcher.returncode == 130, f"exit {launcher.returncode}: {err[-1500:]}")
+check("Ctrl-C at the launcher: no error line, a checkpoint", "error" not in err and
+      os.path.exists(f"{forwarded}/checkpoint.pt"), err[-1500:])
+done = subprocess.run([binary, "train", "--resume", forwarded, "--nproc", "2"], cwd=ROOT, stderr=subprocess.PIPE,
+                      text=True, timeout=300)
+check("Ctrl-C at the launcher: --resume finishes", done.returncode == 0, done.stderr[-1500:])
+same_as("Ctrl-C at the launcher, resumed == uninterrupted one process", full, forwarded)
+
 # 4. Workers that do not train the same run stop at once, all of them, naming what differs.
 store = path("mismatch-store")
 if os.path.exists(store):
