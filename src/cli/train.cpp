@@ -107,7 +107,8 @@ void setup_train(CLI::App& app) {
       ->type_name("RUN_DIR|auto");
   command->add_option("--nproc", options->nproc,
                       "Train as N worker processes on this machine (data-parallel over c10d/Gloo; "
-                      "loopback only, no Python needed); results equal one process's to 1e-6")
+                      "loopback only, no Python needed): the same global batches as one process, so "
+                      "the same weights up to the order of floating-point sums")
       ->check(CLI::Range(int64_t{1}, int64_t{1024}));
   command->add_option("-o,--output-dir", options->run.output_dir,
                       "Run folder (default: runs/<config file name without extension>)");
