@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "embtrain/text/error.h"
+#include "embtrain/text/signals.h"
 
 extern char** environ;
 
@@ -125,27 +126,6 @@ std::string make_store_folder() {
   return pattern;
 }
 
-// SIGINT and SIGTERM caught while it lives (remember_signal), for wait() to forward.
-class ForwardedSignals {
- public:
-  ForwardedSignals() {
-    struct sigaction action {};
-    action.sa_handler = &remember_signal;
-    sigemptyset(&action.sa_mask);
-    ::sigaction(SIGINT, &action, &old_int_);
-    ::sigaction(SIGTERM, &action, &old_term_);
-  }
-  ~ForwardedSignals() {
-    ::sigaction(SIGINT, &old_int_, nullptr);
-    ::sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  ForwardedSignals(const ForwardedSignals&) = delete;
-  ForwardedSignals& operator=(const ForwardedSignals&) = delete;
-
- private:
-  struct sigaction old_int_ {}, old_term_ {};
-};
-
 // The workers --nproc started, in rank order.
 struct Launched {
   std::vector<Worker> workers;
@@ -249,7 +229,7 @@ const std::string& worker_prefix() {
 int launch_workers(int64_t nproc, std::chrono::seconds grace) {
   const std::vector<std::string> arguments = own_arguments();
   const std::string folder = make_store_folder();
-  const ForwardedSignals signals;
+  const SignalScope signals(&remember_signal);  // wait() forwards what it catches
   Launched launched;
   try {
     launched.start(arguments, nproc, folder + "/store");

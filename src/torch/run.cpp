@@ -37,6 +37,7 @@
 #include "embtrain/saved_run.h"
 #include "embtrain/text/report.h"
 #include "embtrain/text/run_dir.h"
+#include "embtrain/text/signals.h"
 #include "embtrain/text/tokenizer.h"
 #include "embtrain/torch/trainer.h"
 #include "embtrain/text/vectors.h"
@@ -119,18 +120,8 @@ class ChromeTrace {
 // so none is left half-written).
 class SignalGuard {
  public:
-  SignalGuard() {
-    received_ = 0;
-    struct sigaction action {};
-    action.sa_handler = &SignalGuard::handle;
-    sigemptyset(&action.sa_mask);
-    ::sigaction(SIGINT, &action, &old_int_);
-    ::sigaction(SIGTERM, &action, &old_term_);
-  }
-  ~SignalGuard() {
-    ::sigaction(SIGINT, &old_int_, nullptr);
-    ::sigaction(SIGTERM, &old_term_, nullptr);
-  }
+  // received_ is cleared before the handler goes in, so no signal of this run is lost.
+  SignalGuard() : scope_((received_ = 0, &SignalGuard::handle)) {}
   SignalGuard(const SignalGuard&) = delete;
   SignalGuard& operator=(const SignalGuard&) = delete;
   static int received() { return received_; }
@@ -144,7 +135,7 @@ class SignalGuard {
     received_ = signal_number;
   }
   static inline volatile std::sig_atomic_t received_ = 0;
-  struct sigaction old_int_ {}, old_term_ {};
+  const SignalScope scope_;
 };
 
 // VmHWM from /proc/self/status: the process's peak resident set so far.
