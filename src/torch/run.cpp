@@ -274,7 +274,7 @@ constexpr std::chrono::seconds kWorkerSetupTimeout{600};
 void join_workers(Session& session) {
   const WorkerSetup& setup = session.options.workers;
   const TrainConfig& train = session.config.train;
-  Fingerprint run = run_fingerprint(session.config, session.data);
+  Fingerprint run = fingerprint_from_text(session.fingerprint);  // set_up hashed the data once already
   run.parts["train.epochs"] = std::to_string(train.epochs);
   run.parts["resume at"] = session.options.resume ? fmt::format("epoch {}, step {}", session.progress.epoch,
                                                                 session.progress.step + 1)

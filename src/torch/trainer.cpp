@@ -393,9 +393,13 @@ class StepLoop {
       throw Error::runtime("training diverged: loss is " + std::to_string(loss_value) + " " +
                            step_name(epoch, step) + " (try a smaller train.lr)");
     }
-    count_rows(data_, indices, count, model_->embedding->weight.grad(), config_.model.max_length,
-               config_.model.pooling == Pooling::flatten, progress_.stats, stamp_, progress_.stats.total_steps,
-               unique_rows_);
+    // The report's per-row step counts cover the global batch; only rank 0 writes them, so the
+    // other workers read no rows beyond their own slices.
+    if (!workers_ || workers_->rank() == 0) {
+      count_rows(data_, indices, count, model_->embedding->weight.grad(), config_.model.max_length,
+                 config_.model.pooling == Pooling::flatten, progress_.stats, stamp_, progress_.stats.total_steps,
+                 unique_rows_);
+    }
     optimizer_step(epoch, step);
     if (hi > lo) add_to_tally(slice, own_loss, indices + lo, hi - lo, count);
     return loss_value;
