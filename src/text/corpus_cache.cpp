@@ -16,6 +16,7 @@
 
 #include "embtrain/text/config.h"
 #include "embtrain/text/error.h"
+#include "embtrain/text/fingerprint.h"
 #include "embtrain/text/io.h"
 #include "embtrain/text/prepare.h"
 
@@ -56,12 +57,6 @@ std::string file_digest(const std::string& path, const std::string& what) {
   }
   if (in.bad()) throw Error::runtime("error while reading " + what + " '" + path + "'");
   return std::to_string(size) + ":" + hex64(hash);
-}
-
-uint64_t fnv(const std::string& text) {
-  uint64_t state = 1469598103934665603ull;
-  for (const unsigned char c : text) state = (state ^ c) * 1099511628211ull;
-  return state;
 }
 
 // The file mapped read-only; unmapped when the last view of it goes.
@@ -233,7 +228,7 @@ std::string corpus_cache_key(const Config& config) {
   inputs["train"] = file_digest(config.data.train, "data.train");
   inputs["valid"] = config.data.valid.empty() ? "" : file_digest(config.data.valid, "data.valid");
   inputs["test"] = config.data.test.empty() ? "" : file_digest(config.data.test, "data.test");
-  return hex64(fnv(inputs.dump()));
+  return fnv1a64_hex(inputs.dump());
 }
 
 std::string corpus_cache_path(const Config& config, const std::string& key) {

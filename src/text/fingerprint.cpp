@@ -87,6 +87,12 @@ Fingerprint run_fingerprint(const Config& config, const PreparedData& data) {
   return out;
 }
 
+std::string fnv1a64_hex(const std::string& text) {
+  Fnv hash;
+  hash.add(text.data(), text.size());
+  return hash.hex();
+}
+
 std::string keys_a_resume_may_change() {
   std::string list;
   for (const auto& key : kFreeKeys) list += key + ", ";

@@ -29,6 +29,10 @@ std::string keys_a_resume_may_change();
 std::string to_text(const Fingerprint& fingerprint);
 Fingerprint fingerprint_from_text(const std::string& text);
 
+// FNV-1a 64 of `text` as 16 hex digits: the hash every fingerprint part uses (and the
+// encoded-corpus cache's key, corpus_cache.h).
+std::string fnv1a64_hex(const std::string& text);
+
 // What differs between a checkpoint's fingerprint and the run's now, for an error message
 // ("train.lr: 0.0001 in the checkpoint, 0.01 now; data.train: ..."); "" when they agree.
 // `saved_where`/`now_where` name the two sides (e.g. "on rank 0", "on rank 1").
