@@ -35,6 +35,15 @@ struct WorkerSetup {
   bool writes() const { return rank == 0; }  // rank 0 alone writes the run folder
 };
 
+// Test-only hooks, read from the environment by the CLI (cli/train.cpp says which variables):
+// raise `signal` right after step `step` of epoch `epoch`, `times` times, in worker `rank`
+// (-1: every worker), only in torchrun's first attempt; so that a test stops a run at a point
+// known in advance instead of racing a timer.
+struct TestSignal {
+  int64_t epoch = 0, step = 0, signal = 0, times = 1;
+  int64_t rank = -1;
+};
+
 struct RunOptions {
   std::string output_dir;  // where config.json, vocab.txt, model.pt, metrics.jsonl, report.json go
   bool force = false;      // replace an existing run in output_dir
@@ -42,6 +51,8 @@ struct RunOptions {
   bool json = false;       // print a JSON summary on stdout
   bool resume = false;     // continue the run in output_dir from its checkpoint.pt
   WorkerSetup workers;     // a single process unless started by --nproc or torchrun
+  TestSignal test_signal;  // tests only
+  std::string profile;     // a Chrome trace of every LibTorch op to this file ("": none)
 };
 
 // Trains on `data` (from prepare_data) and writes the run into

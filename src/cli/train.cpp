@@ -2,16 +2,21 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <future>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "cli/commands.h"
 #include "cli/workers.h"
 #include "embtrain/backend.h"
 #include "embtrain/text/config.h"
 #include "embtrain/text/error.h"
+#include "embtrain/text/io.h"
 #include "embtrain/text/prepare.h"
 #include "embtrain/text/run_dir.h"
 #include "embtrain/run.h"
@@ -49,6 +54,12 @@ std::string resolve_run_and_config(const TrainOptions& options, RunOptions& run)
   }
   if (run.output_dir.empty()) run.output_dir = (fs::path("runs") / fs::path(config_path).stem()).string();
   if (automatic) {
+    // An interrupted --force replacement of this run is continued where it was built.
+    const RunDir replacement = RunDir::at(RunDir::replacement_path(run.output_dir));
+    if (!replacement.replaces().empty() && replacement.has(run_file::checkpoint) &&
+        replacement.has(run_file::config)) {
+      run.output_dir = replacement.path();
+    }
     const RunDir folder = RunDir::at(run.output_dir);
     if (folder.has(run_file::checkpoint) && folder.has(run_file::config)) {
       run.resume = true;
@@ -59,11 +70,44 @@ std::string resolve_run_and_config(const TrainOptions& options, RunOptions& run)
   return config_path;
 }
 
+// Tests only (the environment is read here, never in the core):
+//   EMBTRAIN_TEST_SIGNAL_AT=EPOCH:STEP:SIGNAL[:TIMES]  raise SIGNAL right after that step;
+//   EMBTRAIN_TEST_SIGNAL_RANK=R                         ... in worker R only;
+//   EMBTRAIN_TEST_KILL_AT=FILE:N:before|after           SIGKILL at the Nth atomic write of a file
+//                                                       named FILE, before or after its rename.
+// EMBTRAIN_PROFILE=FILE writes a Chrome trace of every LibTorch op (for people, not tests).
+void read_test_hooks(RunOptions& run) {
+  if (const char* text = std::getenv("EMBTRAIN_TEST_SIGNAL_AT")) {
+    long long epoch = 0, step = 0, signal_number = 0, times = 1;
+    if (std::sscanf(text, "%lld:%lld:%lld:%lld", &epoch, &step, &signal_number, &times) >= 3) {
+      run.test_signal = {epoch, step, signal_number, times, -1};
+    }
+  }
+  if (const char* rank = std::getenv("EMBTRAIN_TEST_SIGNAL_RANK")) run.test_signal.rank = std::atoll(rank);
+  if (const char* profile = std::getenv("EMBTRAIN_PROFILE")) run.profile = profile;
+  static std::string kill_file;
+  static long long kill_nth = 0, seen = 0;
+  static bool kill_after = false;
+  if (const char* text = std::getenv("EMBTRAIN_TEST_KILL_AT")) {
+    const std::string spec = text;
+    const auto first = spec.find(':'), second = spec.rfind(':');
+    if (first == std::string::npos || second == first) return;
+    kill_file = spec.substr(0, first);
+    kill_nth = std::atoll(spec.substr(first + 1, second - first - 1).c_str());
+    kill_after = spec.substr(second + 1) == "after";
+    set_write_hook([](const std::string& path, bool renamed) {
+      if (renamed != kill_after || std::filesystem::path(path).filename() != kill_file) return;
+      if (++seen == kill_nth) std::raise(SIGKILL);
+    });
+  }
+}
+
 void run_train(const TrainOptions& options) {
   apply_logging(options.config);
   RunOptions run = options.run;
   run.quiet = options.config.quiet;
   run.workers = worker_setup_from_environment();
+  read_test_hooks(run);
   // Rank 0 speaks for the run; the other workers say only what goes wrong (unless asked).
   if (!run.workers.writes() && options.config.log_level == "info") spdlog::set_level(spdlog::level::warn);
   const std::string config_path = resolve_run_and_config(options, run);
@@ -81,14 +125,33 @@ void run_train(const TrainOptions& options) {
   const bool writes = run.workers.writes();
   std::optional<RunDir> fresh;
   if (!run.resume && writes) fresh = RunDir::prepare_new(run.output_dir, run.force);
-  std::optional<RunLock> lock;  // held until the run is written
-  if (writes) lock.emplace(RunDir::at(run.output_dir).lock());
+  const RunDir folder = fresh ? *fresh : RunDir::at(run.output_dir);
+  std::vector<RunLock> locks;  // held until the run is written
+  if (writes) {
+    // A replacement holds the run it replaces too (written nothing into), then its own folder.
+    if (const std::string target = folder.replaces(); !target.empty()) {
+      locks.push_back(RunDir::at(target).lock(/*announce=*/false));
+      spdlog::info("{} the new run in {}: the run in {} stays as it is until this one finishes",
+                   run.resume ? "continuing" : "building", folder.path(), target);
+    }
+    locks.push_back(folder.lock());
+  }
+  run.output_dir = folder.path();
   // Loading LibTorch takes ~0.2 s; read and encode the data meanwhile.
   auto backend = std::async(std::launch::async, [] { return &torch_backend(); });
   PreparedData data = prepare_data(config);
   // The new run is known to start: only now does a run that --force replaces go.
   if (fresh) fresh->remove_previous_run();
-  exit_code() = backend.get()->run_training(config, run, data);
+  try {
+    exit_code() = backend.get()->run_training(config, run, data);
+  } catch (...) {
+    // A replacement that failed and can not resume is of no use: the old run stays, alone.
+    if (!folder.replaces().empty() && !folder.has(run_file::checkpoint)) {
+      std::error_code ignored;
+      std::filesystem::remove_all(folder.path(), ignored);
+    }
+    throw;
+  }
 }
 
 }  // namespace

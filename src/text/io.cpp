@@ -96,7 +96,11 @@ int write_all(int fd, const char* bytes, size_t size) {
   return 0;
 }
 
+WriteHook write_hook = nullptr;
+
 }  // namespace
+
+void set_write_hook(WriteHook hook) { write_hook = hook; }
 
 void write_atomically(const std::string& path, const std::function<void(const Sink&)>& write,
                       bool durable) {
@@ -124,11 +128,13 @@ void write_atomically(const std::string& path, const std::function<void(const Si
     if (!special) ::unlink(target.c_str());
     throw Error::runtime("cannot write '" + path + "': " + (failure ? std::strerror(failure) : error));
   }
+  if (write_hook && !special) write_hook(path, false);
   if (!special && ::rename(target.c_str(), path.c_str()) != 0) {
     const std::string reason = std::strerror(errno);
     ::unlink(target.c_str());
     throw Error::runtime("cannot write '" + path + "': " + reason);
   }
+  if (write_hook && !special) write_hook(path, true);
 }
 
 void write_file_atomic(const std::string& path, std::string_view content, bool durable) {

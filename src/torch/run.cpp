@@ -332,25 +332,9 @@ void save_checkpoint_of(Session& session) {
                   session.progress, metrics_text(session.epochs), session.fingerprint);
 }
 
-// EMBTRAIN_TEST_SIGNAL_AT=EPOCH:STEP:SIGNAL[:TIMES] (tests only) raises SIGNAL in this process
-// right after that step, TIMES times (default 1), so that a test stops a run at a point known
-// in advance instead of racing a sleep against the training loop. {0, 0, 0, 0} when unset.
-// EMBTRAIN_TEST_SIGNAL_RANK=R raises it in worker R only, and only in torchrun's first attempt
-// (a restarted worker runs on).
-std::array<int64_t, 4> test_signal_point() {
-  std::array<int64_t, 4> point{0, 0, 0, 0};
-  if (const char* text = std::getenv("EMBTRAIN_TEST_SIGNAL_AT")) {
-    long long epoch = 0, step = 0, signal_number = 0, times = 1;
-    if (std::sscanf(text, "%lld:%lld:%lld:%lld", &epoch, &step, &signal_number, &times) >= 3) {
-      point = {epoch, step, signal_number, times};
-    }
-  }
-  return point;
-}
-
-bool signal_here(const WorkerSetup& workers) {
-  const char* rank = std::getenv("EMBTRAIN_TEST_SIGNAL_RANK");
-  return workers.restart_count == 0 && (rank == nullptr || std::atoll(rank) == workers.rank);
+bool signal_here(const RunOptions& options) {
+  const TestSignal& at = options.test_signal;
+  return options.workers.restart_count == 0 && (at.rank < 0 || at.rank == options.workers.rank);
 }
 
 // The training loop with its hooks: the progress line, a metrics line and a log line per epoch,
@@ -362,11 +346,11 @@ void train_with_hooks(Session& session) {
                     session.data.train.size(), config.train.batch_size);
   const int64_t log_every = std::max<int64_t>(1, config.train.epochs / 10);
   TrainHooks hooks;
-  const auto signal_at = test_signal_point();
+  const TestSignal& signal_at = session.options.test_signal;
   hooks.on_step = [&](int64_t epoch, int64_t step, int64_t steps, double loss) {
     progress.step(epoch, step, steps, loss);
-    if (epoch == signal_at[0] && step == signal_at[1] && signal_here(session.options.workers)) {
-      for (int64_t i = 0; i < signal_at[3]; ++i) std::raise(static_cast<int>(signal_at[2]));
+    if (epoch == signal_at.epoch && step == signal_at.step && signal_here(session.options)) {
+      for (int64_t i = 0; i < signal_at.times; ++i) std::raise(static_cast<int>(signal_at.signal));
     }
   };
   hooks.on_epoch = [&](const EpochRecord& record, const TrainProgress& now) {
@@ -390,7 +374,7 @@ void train_with_hooks(Session& session) {
   const SignalGuard signals;
   hooks.stop_requested = [] { return SignalGuard::received() != 0; };
   std::unique_ptr<ChromeTrace> profile;
-  if (const char* trace = std::getenv("EMBTRAIN_PROFILE")) profile = std::make_unique<ChromeTrace>(trace);
+  if (!session.options.profile.empty()) profile = std::make_unique<ChromeTrace>(session.options.profile);
   const auto& data = session.data;
   try {
     train(session.model, *session.optimizer, data.train, data.valid ? &*data.valid : nullptr,
@@ -621,9 +605,15 @@ int summarise(const Session& session, const json& report) {
                summary.at("largest_change").at("change_norm").get<double>());
   const std::string report_path = session.run_dir.file(run_file::report);
   spdlog::info("report: {} (and report.html to open in a browser)", report_path);
-  if (interrupted) spdlog::info("continue with: embtrain train --resume {}", options.output_dir);
+  if (interrupted) {
+    const std::string target = session.run_dir.replaces();
+    if (!target.empty()) {
+      spdlog::info("the run in {} is unchanged: this run replaces it only once it finishes", target);
+    }
+    spdlog::info("continue with: embtrain train --resume {}", session.run_dir.path());
+  }
   if (options.json) {
-    const json out = {{"output_dir", options.output_dir},
+    const json out = {{"output_dir", session.run_dir.path()},
                       {"report", report_path},
                       {"seconds", seconds},
                       {"examples", session.data.train.size()},
@@ -647,6 +637,10 @@ int run_training(const Config& given, const RunOptions& options, PreparedData& d
   train_with_hooks(session);                         // metrics.jsonl grows a line per epoch
   if (!session.writes) return session.progress.interrupted ? 128 + session.signal_number : 0;
   const json report = write_artefacts(session);     // tensors, report.html, report.json last
+  // A --force replacement built beside the run it replaces takes its place only now.
+  if (!session.progress.interrupted && !session.run_dir.replaces().empty()) {
+    session.run_dir = session.run_dir.put_in_place();
+  }
   return summarise(session, report);
 }
 

@@ -42,6 +42,12 @@ void append_line(const std::string& path, std::string_view line);
 // async-signal-safe calls: for a signal handler that is about to _exit().
 void remove_temp_files_in_flight() noexcept;
 
+// Tests only: a hook every atomic write calls with the file's path, once before its rename
+// (`renamed` false: the temp file is complete) and once after; the CLI installs one that
+// kills the process at a chosen write (EMBTRAIN_TEST_KILL_AT). Null: none (the default).
+using WriteHook = void (*)(const std::string& path, bool renamed);
+void set_write_hook(WriteHook hook);
+
 // Creates `dir` (and parents) and checks that a file can be written in it.
 void ensure_writable_dir(const std::string& dir);
 
