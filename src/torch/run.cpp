@@ -242,6 +242,16 @@ void keep_initial_rows(Session& session) {
   session.initial_values = session.model->embedding->weight.detach().index_select(0, session.initial_rows).clone();
 }
 
+// A checkpoint past the last epoch is the final one, written just before the tensors and the
+// report: when report.json is older than it (or missing), a crash came in between, and the
+// resume only writes them again.
+bool final_files_written(const RunDir& run_dir) {
+  std::error_code error;
+  const auto report = fs::last_write_time(run_dir.file(run_file::report), error);
+  if (error) return false;
+  return report >= fs::last_write_time(run_dir.file(run_file::checkpoint), error) && !error;
+}
+
 // --resume: the checkpoint's state, after checking that it belongs to this run.
 void resume_from_checkpoint(Session& session) {
   const RunOptions& options = session.options;
@@ -255,9 +265,10 @@ void resume_from_checkpoint(Session& session) {
                        std::to_string(session.progress.epoch - 1) + " (train.early_stopping; its best epoch was " +
                        std::to_string(session.progress.best_epoch) + "): there is nothing to resume");
   }
-  if (session.progress.epoch > config.train.epochs) {
+  if (session.progress.epoch > config.train.epochs && final_files_written(session.run_dir)) {
     throw Error::usage("the run in '" + options.output_dir + "' has already finished all " +
-                       std::to_string(config.train.epochs) + " epochs");
+                       std::to_string(config.train.epochs) + " epochs (--set train.epochs=N with a "
+                       "larger N extends it)");
   }
   std::istringstream stream(lines);
   for (std::string line; std::getline(stream, line);) session.epochs.push_back(json::parse(line));
