@@ -87,23 +87,41 @@ for optimizer, sig, code, epoch, step in (("adam", signal.SIGINT, 130, 3, 500),
     check(f"{optimizer}: resuming a finished run is a usage error",
           again.returncode == 2 and "already finished" in again.stderr, again.stderr)
 
-# One writer per run folder: a second train into a folder that a running train is writing is
-# refused at once (exit 2), and the first finishes intact (its report equals the same run's).
+# One writer per run folder: a train stopped (SIGSTOP, raised by itself at a step known in
+# advance) while it writes its folder; a second train into it is refused at once (exit 2), and
+# --resume, predict and inspect say that a run is in progress and by which pid; once it
+# continues, the first finishes intact (its report equals the same run's).
 busy = os.path.join(work, "busy")
 shutil.rmtree(busy, ignore_errors=True)
 extra = ["train.optimizer=adam", "model.pooling=mean", "train.checkpoint_every=2"]
-first = train(busy, *LONG, *extra, wait=False)
-deadline = time.time() + 60
-while not os.path.exists(f"{busy}/metrics.jsonl") and time.time() < deadline and first.poll() is None:
+first = train(busy, *LONG, *extra, wait=False, env={"EMBTRAIN_TEST_SIGNAL_AT": f"1:5:{signal.SIGSTOP.value}"})
+deadline = time.time() + 300  # only a limit for a hung test; the point is a step, not a time
+
+
+def stopped(pid):
+    try:
+        return open(f"/proc/{pid}/stat").read().split(") ")[-1].split()[0] == "T"
+    except OSError:
+        return False
+
+
+while not stopped(first.pid) and time.time() < deadline and first.poll() is None:
     time.sleep(0.01)
 second = subprocess.run([binary, "train", "--config", "configs/seed.json", "--output-dir", busy, "--force",
                          "--quiet"], cwd=ROOT, capture_output=True, text=True)
+in_progress = f"a training run is in progress in '{busy}' (pid {first.pid}, since "
+others = [subprocess.run([binary, *args], cwd=ROOT, capture_output=True, text=True)
+          for args in (["train", "--resume", busy], ["predict", busy, "I am happy"], ["inspect", busy])]
+first.send_signal(signal.SIGCONT)
 first_err = first.communicate()[1]
-check("a second train into a folder being written is refused at once",
-      second.returncode == 2 and "another embtrain is writing" in second.stderr, second.stderr)
+check("a second train into a folder being written is refused at once, naming the writer's pid",
+      second.returncode == 2 and in_progress in second.stderr, second.stderr)
+check("--resume, predict and inspect on it say a run is in progress (pid), exit 2",
+      all(o.returncode == 2 and in_progress in o.stderr for o in others), [o.stderr for o in others])
 check("... and the first run finishes intact",
       first.returncode == 0 and read(f"{busy}/report.json") == read(os.path.join(work, "full-adam", "report.json")),
       first_err)
+check("... and leaves no in_progress.json", not os.path.exists(f"{busy}/in_progress.json"), os.listdir(busy))
 
 # Divergence names the epoch and step and keeps the earlier checkpoint.
 div = os.path.join(work, "diverge")

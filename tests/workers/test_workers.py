@@ -49,6 +49,34 @@ def train(out, *sets, config="configs/seed.json", nproc=1, extra=(), env=None, l
     return done.returncode, done.stderr, time.monotonic() - started
 
 
+def children_of(pid):
+    found = []
+    for p in os.listdir("/proc"):
+        try:
+            if p.isdigit() and open(f"/proc/{p}/stat").read().split(") ")[-1].split()[1] == str(pid):
+                found.append(int(p))
+        except OSError:
+            pass
+    return found
+
+
+def wait_until_stopped(launcher, count):
+    """The launcher's `count` workers, once each has stopped itself (SIGSTOP from the test hook)."""
+    deadline = time.monotonic() + 300  # only a limit for a hung test
+    while time.monotonic() < deadline and launcher.poll() is None:
+        workers = children_of(launcher.pid)
+        states = []
+        for pid in workers:
+            try:
+                states.append(open(f"/proc/{pid}/stat").read().split(") ")[-1].split()[0])
+            except OSError:
+                states.append("?")
+        if len(workers) == count and all(state == "T" for state in states):
+            return workers
+        time.sleep(0.02)
+    return children_of(launcher.pid)
+
+
 def difference(a, b):
     """(max |before| difference, max |after| difference, max metric difference) of two runs."""
     ea, eb = torch.load(f"{a}/embeddings.pt"), torch.load(f"{b}/embeddings.pt")
@@ -187,15 +215,17 @@ for nproc in (1, 2):
 # which stop at the same step; rank 0 writes the checkpoint; exit 130 without an error line.
 forwarded = path("forwarded")
 shutil.rmtree(forwarded, ignore_errors=True)
+# Both workers stop themselves (SIGSTOP) after step 1 of epoch 2, so the Ctrl-C lands at a point
+# known in advance however fast the machine is; they continue once it has been sent.
 launcher = subprocess.Popen([binary, "train", "--config", "configs/seed.json", "--output-dir", forwarded,
                              "--nproc", "2", "--set", "train.threads=1", *sum((["--set", x] for x in LONG), [])],
-                            cwd=ROOT, stderr=subprocess.PIPE, text=True)
-deadline = time.monotonic() + 120
-while time.monotonic() < deadline and launcher.poll() is None:
-    if os.path.exists(f"{forwarded}/metrics.jsonl") and open(f"{forwarded}/metrics.jsonl").read().count("\n") >= 1:
-        break
-    time.sleep(0.05)
+                            cwd=ROOT, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, EMBTRAIN_TEST_SIGNAL_AT=f"2:1:{signal.SIGSTOP.value}"))
+workers = wait_until_stopped(launcher, 2)
 launcher.send_signal(signal.SIGINT)
+time.sleep(0.2)  # the launcher forwards it; a stopped worker takes it when it continues
+for pid in workers:
+    os.kill(pid, signal.SIGCONT)
 err = launcher.communicate(timeout=120)[1]
 check("Ctrl-C at the launcher: exit 130", launcher.returncode == 130, f"exit {launcher.returncode}: {err[-1500:]}")
 check("Ctrl-C at the launcher: no error line, a checkpoint", "error" not in err and
@@ -244,14 +274,12 @@ def listening_addresses(pids):
 
 launcher = subprocess.Popen([binary, "train", "--config", "configs/seed.json", "-o", path("sockets"), "--force",
                              "--nproc", "2", "--set", f"data.train={big}", "--set", "train.epochs=3", "-q"],
-                            cwd=ROOT, stderr=subprocess.PIPE, text=True)
-addresses = []
-deadline = time.monotonic() + 60
-while time.monotonic() < deadline and launcher.poll() is None and not addresses:
-    time.sleep(0.3)
-    children = [int(p) for p in os.listdir("/proc") if p.isdigit() and
-                open(f"/proc/{p}/stat").read().split(") ")[-1].split()[1] == str(launcher.pid)]
-    addresses = listening_addresses(children)
+                            cwd=ROOT, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, EMBTRAIN_TEST_SIGNAL_AT=f"1:1:{signal.SIGSTOP.value}"))
+children = wait_until_stopped(launcher, 2)  # both in step 1, connected: their sockets are open
+addresses = listening_addresses(children)
+for pid in children:
+    os.kill(pid, signal.SIGCONT)
 launcher.wait(timeout=300)
 loopback = ("0100007F:", "00000000000000000000000001000000:")
 check("--nproc: workers listen, on 127.0.0.1 only", addresses and all(a.startswith(loopback) for a in addresses),
