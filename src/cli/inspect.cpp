@@ -2,6 +2,7 @@
 //
 // Reads report.json only (no LibTorch): the tables come from inspect_report().
 #include "embtrain/text/inspect.h"
+#include "embtrain/text/run_state.h"
 
 #include <algorithm>
 #include <cmath>
@@ -91,7 +92,8 @@ std::string neighbor_list(const json& neighbors) {
   return text.empty() ? "(none)" : text;
 }
 
-void print_text(const json& result, const std::vector<std::string>& requested) {
+void print_text(const json& result, const std::vector<std::string>& requested, const std::string& run_dir) {
+  std::cout << "State: " << run_state_from_json(result["state"], "report.json").describe(run_dir) << '\n';
   const json& s = result["summary"];
   std::cout << "Rows " << s.value("rows", 0) << " x " << s.value("dim", 0) << " dims, "
             << s.value("optimizer_steps", 0) << " optimizer steps: " << s.value("rows_changed", 0)
@@ -209,7 +211,9 @@ void run_inspect(const InspectCliOptions& options) {
   if (options.json) {
     std::cout << result.dump() << '\n';
   } else {
-    print_text(result, options.inspect.tokens);
+    const std::filesystem::path path(options.path);
+    print_text(result, options.inspect.tokens,
+               std::filesystem::is_directory(path) ? options.path : path.parent_path().string());
   }
 }
 

@@ -26,6 +26,7 @@ h2 { font-size: 19px; margin: 36px 0 6px; border-bottom: 1px solid #e3e6ea; padd
 h3 { font-size: 15px; margin: 20px 0 6px; }
 p { margin: 6px 0 10px; color: #394150; }
 .run { color: #5c6675; font-size: 13px; }
+.run .state.warn { color: #b3261e; font-weight: 600; }
 code { font: 12.5px ui-monospace, SFMono-Regular, Menlo, monospace; background: #f0f2f5;
        padding: 1px 4px; border-radius: 3px; }
 svg { width: 100%; height: auto; display: block; margin: 8px 0; }

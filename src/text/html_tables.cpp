@@ -154,6 +154,9 @@ std::string run_line_html(const ReportView& report) {
   add("seed", shown(run.seed));
   add("device", run.device);
   add("LibTorch", run.libtorch_version);
+  // How the run ended, so that a stopped run never reads like a finished one.
+  line += std::string("<br><span class=\"state") + (report.state.finished_cleanly() ? "" : " warn") +
+          "\">state: " + html_escape(report.state.describe("RUN")) + "</span>";
   return line;
 }
 

@@ -187,7 +187,8 @@ json inspect_view(const ReportView& report, const InspectOptions& options) {
   moved_lists(report, order, top, &moved_most, &moved_least);
   json details = json::object();
   for (const auto& name : options.tokens) details[name] = describe_token(report, name);
-  return {{"summary", to_json(report.summary)},
+  return {{"state", to_json(report.state)},
+          {"summary", to_json(report.summary)},
           {"metrics", to_json(report.metrics)},
           {"complete", report.complete.value_or(true)},
           {"rows_listed", report.tokens.size()},

@@ -280,6 +280,35 @@ void read_run(const json& report, ReportView* view) {
   run.seed = get_optional(report, "", "seed", integer);
 }
 
+// report.json's "state"; an older report's "interrupted" {signal, epoch, step,
+// epochs_completed} and "early_stopping" {best_epoch, epochs_run, stopped_early, metric}.
+void read_state(const json& report, ReportView* view) {
+  RunState& state = view->state;
+  state.epochs = view->run.epochs.value_or(0);
+  if (const json* given = member(report, "state")) {
+    state = run_state_from_json(*given, "report.json: state");
+    return;
+  }
+  if (const json* stop = member(report, "interrupted"); stop && !stop->is_null()) {
+    const json& at = object_of(*stop, "interrupted");
+    state.status = RunState::Status::interrupted;
+    state.signal = get_or(at, "interrupted", "signal", integer, int64_t{0});
+    state.at_epoch = get_or(at, "interrupted", "epoch", integer, int64_t{0});
+    state.at_step = get_or(at, "interrupted", "step", integer, int64_t{0}) + 1;
+    state.epochs_completed = get_or(at, "interrupted", "epochs_completed", integer, int64_t{0});
+    state.resumable = true;  // an interrupted run always wrote its checkpoint
+  }
+  if (const json* early = member(report, "early_stopping"); early && !early->is_null()) {
+    const json& e = object_of(*early, "early_stopping");
+    state.best_epoch = get_or(e, "early_stopping", "best_epoch", integer, int64_t{0});
+    state.best_metric = get_or(e, "early_stopping", "metric", text, std::string());
+    if (get_optional(e, "early_stopping", "stopped_early", flag).value_or(false)) {
+      state.status = RunState::Status::stopped_early;
+      state.epochs_completed = get_or(e, "early_stopping", "epochs_run", integer, int64_t{0});
+    }
+  }
+}
+
 }  // namespace
 
 json number_or_null(double value) { return std::isnan(value) ? json(nullptr) : json(value); }
@@ -299,6 +328,7 @@ ReportView view_report(const json& report) {
   read_metrics(report, &view);
   view.complete = get_optional(report, "", "complete", flag);
   read_run(report, &view);
+  read_state(report, &view);
   return view;
 }
 

@@ -37,6 +37,7 @@
 #include "embtrain/saved_run.h"
 #include "embtrain/text/report.h"
 #include "embtrain/text/run_dir.h"
+#include "embtrain/text/run_state.h"
 #include "embtrain/text/signals.h"
 #include "embtrain/text/tokenizer.h"
 #include "embtrain/torch/trainer.h"
@@ -190,6 +191,7 @@ struct Session {
   // `after` with these put back, instead of the whole table drawn again.
   torch::Tensor initial_rows, initial_values;
   std::vector<json> epochs;      // metrics.jsonl's records so far, one per epoch
+  int64_t extended_from = 0;     // a resume that adds epochs to a finished run: its old epochs
   int signal_number = 0;         // the signal that stopped training, or 0
   Clock::time_point started;
   Clock::time_point phase_started;
@@ -272,7 +274,15 @@ void resume_from_checkpoint(Session& session) {
   }
   std::istringstream stream(lines);
   for (std::string line; std::getline(stream, line);) session.epochs.push_back(json::parse(line));
-  spdlog::info("resuming at epoch {}, step {}", session.progress.epoch, session.progress.step + 1);
+  const int64_t done = session.progress.epoch - 1;
+  if (session.progress.step == 0 && done > 0 && final_files_written(session.run_dir)) {
+    session.extended_from = done;
+    spdlog::info("extending the finished run in '{}' from {} to {} epochs", options.output_dir, done,
+                 config.train.epochs);
+  } else {
+    spdlog::info("resuming at epoch {} of {}, step {}", session.progress.epoch, config.train.epochs,
+                 session.progress.step + 1);
+  }
 }
 
 // How long workers wait for each other to arrive: each reads and encodes its data first.
@@ -469,6 +479,29 @@ ReportRows bucket_report_rows(const PreparedData& data) {
   return out;
 }
 
+// How the run ended: report.json's "state" and state.json.
+RunState run_state_of(const Session& session) {
+  const TrainProgress& progress = session.progress;
+  RunState state;
+  state.epochs = session.config.train.epochs;
+  state.epochs_completed = static_cast<int64_t>(session.epochs.size());
+  state.resumable = progress.interrupted || session.config.train.checkpoint_every > 0;
+  state.extended_from = session.extended_from;
+  if (progress.interrupted) {
+    state.status = RunState::Status::interrupted;
+    state.signal = session.signal_number;
+    state.at_epoch = progress.epoch;
+    state.at_step = progress.step + 1;
+  } else if (progress.stopped_early) {
+    state.status = RunState::Status::stopped_early;
+  }
+  if (progress.best_epoch > 0) {
+    state.best_epoch = progress.best_epoch;
+    state.best_metric = to_string(session.config.train.early_stopping);
+  }
+  return state;
+}
+
 // report.json's content: the weights before and after with what moved and why.
 json build_run_report(const Session& session, const torch::Tensor& before, const torch::Tensor& after) {
   const auto& state = session.progress;
@@ -516,6 +549,7 @@ json build_run_report(const Session& session, const torch::Tensor& before, const
                          {"count", data.rows - data.vocab.size()},
                          {"rows_hit", static_cast<int64_t>(buckets->kept.size()) - data.vocab.size()}};
   }
+  report["state"] = to_json(run_state_of(session));
   report["interrupted"] = state.interrupted ? json{{"signal", session.signal_number},
                                                    {"epoch", state.epoch},
                                                    {"step", state.step},
@@ -598,6 +632,7 @@ json write_artefacts(Session& session) {
   }
   const std::string report_text = report.dump(1) + "\n";
   tensors_written.get();
+  write_file_atomic(run_dir.file(run_file::state), report["state"].dump(1) + "\n");
   write_file_atomic(run_dir.file(run_file::report), report_text);
   phase_done(session, "writing files");
   return report;
@@ -614,6 +649,10 @@ int summarise(const Session& session, const json& report) {
                session.data.vocab.size() + (report.contains("buckets") ? report["buckets"].value("rows_hit", int64_t{0}) : 0),
                summary.at("largest_change").at("token").get<std::string>(),
                summary.at("largest_change").at("change_norm").get<double>());
+  const RunState state = run_state_from_json(report.at("state"), "report.json");
+  if (state.status != RunState::Status::finished || state.best_epoch > 0) {
+    spdlog::info("state: {}", state.describe(session.run_dir.path()));
+  }
   const std::string report_path = session.run_dir.file(run_file::report);
   spdlog::info("report: {} (and report.html to open in a browser)", report_path);
   if (interrupted) {
@@ -631,6 +670,7 @@ int summarise(const Session& session, const json& report) {
                       {"vocab_size", session.data.vocab.size()},
                       {"rows_changed", summary.at("rows_changed")},
                       {"interrupted", interrupted},
+                      {"state", report.at("state")},
                       {"metrics", report.at("metrics")}};
     std::cout << out.dump() << std::endl;
   }

@@ -19,6 +19,7 @@
 #include "embtrain/text/labels.h"
 #include "embtrain/text/ngrams.h"
 #include "embtrain/text/run_dir.h"
+#include "embtrain/text/run_state.h"
 #include "embtrain/text/utf8.h"
 #include "embtrain/torch/archive_check.h"
 #include "embtrain/torch/python_file.h"
@@ -54,6 +55,7 @@ struct LoadedRun {
 
 LoadedRun load_run(const std::string& dir, bool with_model) {
   LoadedRun run;
+  warn_if_unfinished(RunDir::open_finished(dir));
   run.config = load_config(in_run(dir, run_file::config), {});
   run.vocab = Vocab::load(in_run(dir, run_file::vocab));
   if (Ngrams::enabled(run.config.vocab)) run.ngrams.emplace(run.config.vocab, run.vocab.size());

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "embtrain/text/matrix.h"
+#include "embtrain/text/run_state.h"
 
 namespace embtrain {
 
@@ -94,6 +95,9 @@ struct ReportView {
   // bounded where inspect decides whether it may compute neighbours.
   std::optional<bool> complete;
   ReportRunInfo run;
+  // How the run ended: report.json's "state", or for an older report its "interrupted" and
+  // "early_stopping"; finished when neither says otherwise.
+  RunState state;
 
   size_t size() const { return vocab.size(); }
   Matrix before_matrix() const { return {static_cast<int64_t>(size()), dim, before.data()}; }

@@ -7,7 +7,7 @@
 //
 // Write order (the guarantees behind it are in the README): config.json and vocab.txt first, so
 // an interrupted run can resume; metrics.jsonl a line per epoch; checkpoint.pt when asked for or
-// on a signal; model.pt, embeddings.pt, report.html; report.json last.
+// on a signal; model.pt, embeddings.pt, report.html, state.json; report.json last.
 //
 // Replacing a run (`train --force` over a finished or resumable run) never touches the old run
 // until the new one has finished: the new run is built in the sibling folder DIR.new (which
@@ -37,10 +37,11 @@ inline constexpr const char* checkpoint = "checkpoint.pt";
 inline constexpr const char* model = "model.pt";
 inline constexpr const char* embeddings = "embeddings.pt";
 inline constexpr const char* report_html = "report.html";
+inline constexpr const char* state = "state.json";    // how it ended (run_state.h)
 inline constexpr const char* report = "report.json";  // written last: the run finished
 // Every file a run may hold, in write order.
-inline constexpr std::array<const char*, 8> all = {config,     vocab,      metrics,     checkpoint,
-                                                   model,      embeddings, report_html, report};
+inline constexpr std::array<const char*, 9> all = {config,     vocab,       metrics, checkpoint, model,
+                                                   embeddings, report_html, state,   report};
 // Not files of the run: who is writing it now (pid, since when), and what a replacement replaces.
 inline constexpr const char* writer = "in_progress.json";
 inline constexpr const char* replaces = "replaces.json";
