@@ -18,6 +18,7 @@
 #include <sstream>
 #include <future>
 #include <iostream>
+#include <numeric>
 #include <optional>
 
 #include "embtrain/backend.h"
@@ -37,6 +38,7 @@
 #include "embtrain/saved_run.h"
 #include "embtrain/text/report.h"
 #include "embtrain/text/run_dir.h"
+#include "embtrain/text/run_health.h"
 #include "embtrain/text/run_state.h"
 #include "embtrain/text/signals.h"
 #include "embtrain/text/tokenizer.h"
@@ -52,15 +54,32 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-// A one-line progress display on a terminal; silent otherwise.
+// Progress: a one-line display redrawn on a terminal; where stderr is not a terminal (a log
+// file, CI), a log line every kLogEvery instead, so that a long run is never silent.
 class Progress {
  public:
-  Progress(bool enabled, int64_t epochs, int64_t examples, int64_t batch_size)
-      : enabled_(enabled), epochs_(epochs), examples_(examples), batch_size_(batch_size) {}
+  enum class Mode { off, terminal, log };
+  Progress(Mode mode, int64_t epochs, int64_t examples, int64_t batch_size)
+      : mode_(mode), epochs_(epochs), examples_(examples), batch_size_(batch_size) {}
 
   void step(int64_t epoch, int64_t step, int64_t steps, double loss) {
-    if (!enabled_) return;
+    if (mode_ == Mode::off) return;
     const auto now = Clock::now();
+    if (mode_ == Mode::log) {
+      if (now - last_ < kLogEvery) return;
+      if (last_ == Clock::time_point{}) {  // the first step starts the clock
+        last_ = now;
+        return;
+      }
+      last_ = now;
+      const double elapsed = std::chrono::duration<double>(now - start_).count();
+      const double done = static_cast<double>((epoch - 1) * steps + step);
+      const double eta = done > 0 ? elapsed * (static_cast<double>(epochs_ * steps) - done) / done : 0;
+      spdlog::info("epoch {}/{}, step {}/{}: loss {}, {:.0f} examples/s, about {:.0f} s left", epoch, epochs_,
+                   step, steps, std::isnan(loss) ? std::string("-") : fmt::format("{:.4f}", loss),
+                   elapsed > 0 ? done * static_cast<double>(batch_size_) / elapsed : 0.0, eta);
+      return;
+    }
     if (now - last_ < std::chrono::milliseconds(100) && !(epoch == epochs_ && step == steps)) return;
     last_ = now;
     const double elapsed = std::chrono::duration<double>(now - start_).count();
@@ -82,7 +101,8 @@ class Progress {
   }
 
  private:
-  bool enabled_;
+  static constexpr std::chrono::seconds kLogEvery{10};
+  Mode mode_;
   int64_t epochs_, examples_, batch_size_;
   Clock::time_point start_ = Clock::now(), last_{};
   bool shown_ = false;
@@ -330,6 +350,11 @@ Session set_up(const Config& config, const RunOptions& options, PreparedData& da
                  data.vocab.size(), missing);
   }
   keep_initial_rows(session);
+  const double tokens_per_example = static_cast<double>(data.train.ids.size()) /
+                                    static_cast<double>(std::max<int64_t>(1, data.train.size()));
+  if (const std::string note = dense_adam_note(config, data.rows, tokens_per_example); !note.empty()) {
+    spdlog::info("{}", note);
+  }
   session.model->to(session.device);
   session.optimizer = make_optimizer(session.model, config.train);
 
@@ -363,8 +388,11 @@ bool signal_here(const RunOptions& options) {
 // (a second one exits at once), and EMBTRAIN_PROFILE's trace.
 void train_with_hooks(Session& session) {
   const Config& config = session.config;
-  Progress progress(::isatty(STDERR_FILENO) && !session.options.quiet && session.writes, config.train.epochs,
-                    session.data.train.size(), config.train.batch_size);
+  const Progress::Mode mode = session.options.quiet || !session.writes ? Progress::Mode::off
+                              : ::isatty(STDERR_FILENO)                   ? Progress::Mode::terminal
+                                                                          : Progress::Mode::log;
+  Progress progress(mode, config.train.epochs, session.data.train.size(), config.train.batch_size);
+  RunHealth health(config, session.data.train);
   const int64_t log_every = std::max<int64_t>(1, config.train.epochs / 10);
   TrainHooks hooks;
   const TestSignal& signal_at = session.options.test_signal;
@@ -377,6 +405,9 @@ void train_with_hooks(Session& session) {
   hooks.on_epoch = [&](const EpochRecord& record, const TrainProgress& now) {
     session.epochs.push_back(epoch_json(record, config.data.labels));
     if (!session.writes) return;
+    const auto& grad_steps = now.stats.grad_steps;
+    health.epoch_done(record.epoch, std::accumulate(grad_steps.begin(), grad_steps.end(), int64_t{0}),
+                      record.train.loss);
     append_line(session.run_dir.file(run_file::metrics), session.epochs.back().dump());
     const int64_t every = config.train.checkpoint_every;
     if (every > 0 && record.epoch % every == 0 && record.epoch < config.train.epochs) {
@@ -406,6 +437,7 @@ void train_with_hooks(Session& session) {
     throw;
   }
   progress.clear();
+  if (session.writes && !session.progress.interrupted) health.finish();
   session.signal_number = SignalGuard::received();
   if (session.workers) {
     spdlog::info("each step, each worker sent {} on average (train.batch_size {} over {} workers)",
