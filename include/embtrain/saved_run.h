@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,8 +16,10 @@ struct PredictOptions {
   std::string run_dir;
   std::vector<std::string> texts;  // empty: read stdin lines, streaming
   bool json = false;
-  int64_t k = 1;           // multi-label runs: the k most probable labels
-  double threshold = 0.0;  // multi-label runs: only labels whose probability is >= this
+  int64_t k = 1;  // the k most probable labels (binary runs: 2 prints both, most probable first)
+  // Multi-label runs: only labels whose probability is >= this (none: 0). Binary runs: label 1
+  // when the probability is > this (none: 0.5, the article's rule).
+  std::optional<double> threshold;
 };
 
 struct EvalOptions {

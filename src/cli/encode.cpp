@@ -1,12 +1,14 @@
 // encode.cpp — `embtrain encode`: sentences -> JSON arrays of token ids.
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
 #include "embtrain/text/config.h"
 #include "embtrain/text/dataset.h"
+#include "embtrain/text/ngrams.h"
 #include "embtrain/text/tokenizer.h"
 #include "embtrain/text/vocab.h"
 
@@ -29,26 +31,29 @@ void run_encode(const EncodeOptions& options) {
                           tokenizer);
   }
   const Vocab vocab = make_vocab(config.vocab, counts);
-  int64_t dropped = 0, unknown = 0, total = 0, line_number = 0;
+  // The rows the model trains on: word rows first, then (word_ngrams > 1 or subwords) each
+  // token's character n-gram rows and each word n-gram's row, as dataset.h's encode gives them.
+  std::optional<Ngrams> ngrams;
+  if (Ngrams::enabled(config.vocab)) ngrams.emplace(config.vocab, vocab.size());
+  int64_t unknown = 0, total = 0, line_number = 0, unk_mapped = 0, dropped = 0;
   std::vector<std::string_view> tokens;
   auto encode_line = [&](const std::string& text) {
     tokenizer.split(text, tokens);
     ++line_number;
-    const int64_t missing = count_unknown(vocab, tokens);
+    const int64_t missing = count_unknown(vocab, tokens, ngrams ? &*ngrams : nullptr);
     unknown += missing;
     total += static_cast<int64_t>(tokens.size());
     if (!tokens.empty() && static_cast<double>(missing) > kUnknownWarnShare * static_cast<double>(tokens.size())) {
-      spdlog::warn("input {}: {} of {} tokens are not in the vocabulary", line_number, missing, tokens.size());
+      spdlog::warn("input {}: {} of {} tokens have no row (not in the vocabulary{})", line_number, missing,
+                   tokens.size(), ngrams && ngrams->subwords() ? ", no character n-gram" : "");
     }
+    TextDataset one;
+    one.rows.push_back({0, text, {}, line_number});
+    const Corpus corpus = encode(one, tokenizer, vocab, ngrams ? &*ngrams : nullptr);
+    unk_mapped += corpus.oov_to_unk;
+    dropped += corpus.oov_dropped;
     nlohmann::json ids = nlohmann::json::array();
-    for (const auto token : tokens) {
-      const int64_t id = vocab.encode_token(token);
-      if (id >= 0) {
-        ids.push_back(id);
-      } else {
-        ++dropped;
-      }
-    }
+    for (int64_t i = corpus.offsets[0]; i < corpus.offsets[1]; ++i) ids.push_back(corpus.ids[static_cast<size_t>(i)]);
     std::cout << ids.dump() << '\n';
   };
   if (!options.texts.empty()) {
@@ -61,9 +66,10 @@ void run_encode(const EncodeOptions& options) {
     }
   }
   if (unknown) {
-    spdlog::info("{} of {} tokens ({:.1f}%) are not in the vocabulary{}", unknown, total,
+    spdlog::info("{} of {} tokens ({:.1f}%) have no row{}", unknown, total,
                  100.0 * static_cast<double>(unknown) / static_cast<double>(total),
-                 dropped ? " and were dropped (no <unk> in the vocabulary)" : ", encoded as <unk>");
+                 dropped ? ": not in the vocabulary, and dropped (no <unk> in it)"
+                         : unk_mapped ? ": not in the vocabulary, encoded as <unk>" : "");
   }
 }
 
@@ -73,7 +79,10 @@ void setup_encode(CLI::App& app) {
   auto options = std::make_shared<EncodeOptions>();
   CLI::App* command = app.add_subcommand(
       "encode",
-      "Print each sentence as a JSON array of token ids (arguments, else one per stdin line)");
+      "Print each sentence as a JSON array of the embedding rows the model sees (arguments, else "
+      "one per stdin line): the word ids in order, then, with vocab.subwords, each token's "
+      "character n-gram rows and, with vocab.word_ngrams > 1, each word n-gram's row (rows from "
+      "V = the vocabulary size on are hashed buckets)");
   add_config_options(*command, options->config);
   command->add_option("text", options->texts, "Sentences to encode (default: read stdin)");
   command->footer(

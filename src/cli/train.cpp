@@ -131,8 +131,9 @@ void run_train(const TrainOptions& options) {
     // A replacement holds the run it replaces too (written nothing into), then its own folder.
     if (const std::string target = folder.replaces(); !target.empty()) {
       locks.push_back(RunDir::at(target).lock(/*announce=*/false));
-      spdlog::info("{} the new run in {}: the run in {} stays as it is until this one finishes",
-                   run.resume ? "continuing" : "building", folder.path(), target);
+      // Said at debug level: --force is routine; a stop or failure says what it left (run.cpp).
+      spdlog::debug("{} the new run in {}: the run it replaces stays as it is until this one finishes",
+                    run.resume ? "continuing" : "building", folder.path());
     }
     locks.push_back(folder.lock());
   }

@@ -2,6 +2,7 @@
 #include "embtrain/text/config.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <functional>
@@ -302,6 +303,46 @@ std::pair<std::string, std::string> split_key(const std::string& dotted) {
   return {dotted.substr(0, dot), dotted.substr(dot + 1)};
 }
 
+// The words of a key's last component: "learning_rate" -> {"learning", "rate"}.
+std::vector<std::string> leaf_words(const std::string& key) {
+  std::vector<std::string> words;
+  std::string word;
+  for (const char c : key.substr(key.rfind('.') + 1)) {
+    if (c == '_' || c == '-') {
+      if (!word.empty()) words.push_back(word);
+      word.clear();
+    } else {
+      word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  if (!word.empty()) words.push_back(word);
+  return words;
+}
+
+// A key found by the parts that carry its meaning, when no spelling is close: the typed words'
+// initials spell the known leaf ("learning_rate" -> train.lr), or they share a word of 4
+// letters or more ("hidden_size" -> model.hidden_dim). Section names count when they match.
+std::string key_by_meaning(const std::string& key, const std::vector<std::string>& candidates) {
+  const auto typed = leaf_words(key);
+  if (typed.empty()) return "";
+  std::string initials;
+  for (const auto& word : typed) initials += word[0];
+  const std::string section = key.find('.') == std::string::npos ? "" : key.substr(0, key.find('.'));
+  std::string best;
+  int best_score = 0;
+  for (const auto& known : candidates) {
+    const auto words = leaf_words(known);
+    const std::string leaf = known.substr(known.find('.') + 1);
+    int score = typed.size() > 1 && leaf == initials ? 3 : 0;
+    for (const auto& word : typed) {
+      if (word.size() >= 4 && std::find(words.begin(), words.end(), word) != words.end()) score = std::max(score, 2);
+    }
+    if (score > 0 && !section.empty() && known.rfind(section + ".", 0) == 0) ++score;
+    if (score > best_score) best_score = score, best = known;
+  }
+  return best;
+}
+
 std::string closest_key(const std::string& key) {
   std::string best;
   size_t best_distance = std::string::npos;
@@ -321,7 +362,8 @@ std::string closest_key(const std::string& key) {
       best = known;
     }
   }
-  return best_distance <= std::max<size_t>(3, key.size() / 3) ? best : std::string();
+  if (best_distance <= std::max<size_t>(3, key.size() / 3)) return best;
+  return key_by_meaning(key, candidates);
 }
 
 Error unknown_key(const std::string& key, const std::string& origin) {
@@ -368,6 +410,15 @@ void merge(json& target, const json& source, const std::string& prefix, const st
   }
   for (const auto& [key, value] : source.items()) {
     const std::string dotted = prefix.empty() ? key : prefix + "." + key;
+    if (!target.contains(key) && prefix.empty() && key.find('.') != std::string::npos) {
+      const auto [section, leaf] = split_key(key);
+      const auto known = config_keys();
+      if (std::find(known.begin(), known.end(), key) != known.end()) {
+        throw Error::usage("config key '" + key + "' in " + origin + ": a config file nests keys by section, "
+                           "write {\"" + section + "\": {\"" + leaf + "\": ...}} (dotted keys are for --set " +
+                           key + "=VALUE)");
+      }
+    }
     if (!target.contains(key)) throw unknown_key(dotted, origin);
     json& slot = target[key];
     if (slot.is_object()) {

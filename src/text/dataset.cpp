@@ -45,6 +45,14 @@ LabeledText parse_tsv(const std::string& line) {
   if (tab == std::string::npos) throw BadLine{"expected LABEL<TAB>TEXT, found no tab"};
   std::vector<std::string> labels;
   const std::string_view field = std::string_view(line).substr(0, tab);
+  if (field.find(' ') != std::string_view::npos) {
+    const std::string_view rest = std::string_view(line).substr(tab + 1);
+    const bool swapped = !rest.empty() && rest.find_first_of(" \t") == std::string_view::npos;
+    throw BadLine{"label '" + std::string(field.substr(0, 40)) + "' contains whitespace" +
+                  (swapped ? ": TSV lines are LABEL<TAB>TEXT, and this one looks like TEXT<TAB>LABEL; swap "
+                             "the columns (awk -F'\\t' -v OFS='\\t' '{print $2, $1}')"
+                           : ": TSV lines are LABEL<TAB>TEXT")};
+  }
   for (size_t start = 0;;) {
     const size_t comma = field.find(',', start);
     labels.push_back(label_name(field.substr(start, comma - start)));
@@ -92,7 +100,13 @@ LabeledText parse_jsonl(const std::string& line) {
 // `__label__a __label__b text`: every leading __label__ word is a label.
 LabeledText parse_fasttext(const std::string& line) {
   static const std::string kPrefix = "__label__";
-  if (line.rfind(kPrefix, 0) != 0) throw BadLine{"expected __label__NAME first (e.g. __label__1)"};
+  if (line.rfind(kPrefix, 0) != 0) {
+    throw BadLine{std::string("expected __label__NAME first (e.g. __label__1), the fastText format that .txt "
+                              "files are read as") +
+                  (line.find('\t') != std::string::npos ? "; this line has a tab: for LABEL<TAB>TEXT lines set "
+                                                          "data.format=tsv"
+                                                        : "; set data.format to tsv or jsonl for those formats")};
+  }
   std::vector<std::string> labels;
   size_t at = 0;
   for (;;) {

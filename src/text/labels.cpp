@@ -52,6 +52,12 @@ LabelSet LabelSet::from_training(const ExampleLabels& train, const std::vector<s
     }
   }
   if (all_binary) return LabelSet{};
+  if (first_binary >= 0 && first_other == 0 && first_binary == 1) {
+    // One odd first line before 0/1 labels: most likely a header ("label<TAB>text").
+    const std::string& name = train.names[static_cast<size_t>(train.ids[0])];
+    throw Error::runtime(where(train, 0) + ": label '" + name + "' on the first line, 0/1 from the next on: if "
+                         "this line is a header, remove it (data files have no header line; e.g. tail -n +2)");
+  }
   if (first_binary >= 0 && first_other >= 0) {
     const int64_t late = std::max(first_binary, first_other);
     const std::string& name = train.names[static_cast<size_t>(train.ids[static_cast<size_t>(train.offsets[static_cast<size_t>(late)])])];

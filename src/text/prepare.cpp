@@ -34,6 +34,26 @@ void check_row_count(int64_t rows, const Config& config) {
                      "vocab.buckets = " + std::to_string(config.vocab.buckets) + "); at most 2^31 - 1 are supported");
 }
 
+// Labels found in the data that are not 0/1 train one Sigmoid output each: two such labels
+// (pos/neg) are a two-output model, not the article's binary one. Say so; and data.label_names,
+// which names a binary run's 0 and 1, cannot apply.
+void check_label_kind(const std::vector<std::string>& names, const DataConfig& data) {
+  if (names.empty() || !data.labels.empty()) return;
+  const std::string listed = names.size() == 2 ? "'" + names[0] + "' and '" + names[1] + "'"
+                                               : std::to_string(names.size()) + " names ('" + names[0] + "', ...)";
+  if (!data.label_names.empty()) {
+    throw Error::usage("data.label_names names the labels 0 and 1 of a binary run, but data.train's labels are " +
+                       listed + ": relabel the data 0 and 1 for one binary output, or drop data.label_names "
+                       "(each label then trains an output of its own, named by the label)");
+  }
+  if (names.size() == 2) {
+    spdlog::warn("data.train's labels {} are not 0/1, so they train two Sigmoid outputs (one-vs-all), not the "
+                 "article's one binary output; relabel them 0 and 1 for that (data.label_names=[\"{}\", \"{}\"] "
+                 "names them), or set data.labels=[\"{}\", \"{}\"] to keep two outputs",
+                 listed, names[0], names[1], names[0], names[1]);
+  }
+}
+
 }  // namespace
 
 namespace {
@@ -55,6 +75,7 @@ PreparedData encode_data(const Config& config) {
   const TokenCounts counts = count_tokens(data.train, data.format, data.skip_bad_lines, "data.train", tokenizer,
                                           first_seen, train_labels);
   const LabelSet labels = LabelSet::from_training(train_labels, data.labels);
+  check_label_kind(labels.names(), data);
   PreparedData prepared;
   prepared.vocab = make_vocab(config.vocab, counts);
   prepared.rows = table_rows(config.vocab, prepared.vocab.size());

@@ -1,6 +1,7 @@
 // vectors.cpp — .vec reading, .vec and word2vec-binary writing.
 #include "embtrain/text/vectors.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -113,11 +114,20 @@ WordVectors read_vec(std::istream& in, const std::string& path) {
     const std::string where = path + ":" + std::to_string(line_number);
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
-    if (!valid_utf8(line)) throw Error::runtime(where + ": invalid UTF-8");
+    // word2vec's binary format has the same text header, then "token " and raw float32 bytes.
+    const bool raw_bytes = !valid_utf8(line) || std::any_of(line.begin(), line.end(), [](char c) {
+      return static_cast<unsigned char>(c) < 0x20 && c != '\t';
+    });
+    const std::string binary_hint =
+        raw_bytes ? "; the values look like raw bytes, as in word2vec's binary format: only the text .vec "
+                    "format is read; convert it first, e.g. in Python with gensim: KeyedVectors."
+                    "load_word2vec_format(PATH, binary=True).save_word2vec_format(\"out.vec\")"
+                  : "";
+    if (!valid_utf8(line)) throw Error::runtime(where + ": invalid UTF-8" + binary_hint);
     const auto parts = split_spaces(line);
     if (static_cast<int64_t>(parts.size()) != dim + 1) {
       throw Error::runtime(where + ": expected a token and " + std::to_string(dim) + " values, got " +
-                           std::to_string(static_cast<int64_t>(parts.size()) - 1) + " values");
+                           std::to_string(static_cast<int64_t>(parts.size()) - 1) + " values" + binary_hint);
     }
     for (int64_t d = 1; d <= dim; ++d) {
       const std::string number(parts[static_cast<size_t>(d)]);

@@ -1,6 +1,8 @@
 // vocab.cpp — building, loading and saving vocabularies.
 #include "embtrain/text/vocab.h"
 
+#include "embtrain/text/ngrams.h"
+
 #include <algorithm>
 #include <fstream>
 #include <numeric>
@@ -65,9 +67,18 @@ int64_t Vocab::add(std::string_view token) {
   return size() - 1;
 }
 
-int64_t count_unknown(const Vocab& vocab, const std::vector<std::string_view>& tokens) {
+int64_t count_unknown(const Vocab& vocab, const std::vector<std::string_view>& tokens, const Ngrams* ngrams) {
   int64_t unknown = 0;
-  for (const auto token : tokens) unknown += vocab.find(token) < 0;
+  std::vector<int32_t> subwords;
+  for (const auto token : tokens) {
+    if (vocab.find(token) >= 0) continue;
+    if (ngrams && ngrams->subwords()) {
+      subwords.clear();
+      ngrams->add_subwords(token, subwords);
+      if (!subwords.empty()) continue;
+    }
+    ++unknown;
+  }
   return unknown;
 }
 

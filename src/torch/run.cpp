@@ -690,7 +690,8 @@ int summarise(const Session& session, const json& report) {
   if (interrupted) {
     const std::string target = session.run_dir.replaces();
     if (!target.empty()) {
-      spdlog::info("the run in {} is unchanged: this run replaces it only once it finishes", target);
+      spdlog::info("the run this one replaces is unchanged ({}); this run takes its place once it finishes",
+                   target);
     }
     spdlog::info("continue with: embtrain train --resume {}", session.run_dir.path());
   }

@@ -137,7 +137,7 @@ std::vector<std::pair<std::string, float>> top_labels(const std::vector<std::str
   std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return probs[a] > probs[b]; });
   std::vector<std::pair<std::string, float>> out;
   for (const int64_t c : order) {
-    if (static_cast<int64_t>(out.size()) >= options.k || probs[c] < options.threshold) break;
+    if (static_cast<int64_t>(out.size()) >= options.k || probs[c] < options.threshold.value_or(0.0)) break;
     out.emplace_back(names[static_cast<size_t>(c)], probs[c]);
   }
   return out;
@@ -150,12 +150,27 @@ std::string prediction_line(const LoadedRun& run, const float* probs, const std:
                             const PredictOptions& options) {
   const auto& names = run.config.data.labels;
   if (names.empty()) {
-    const int label = probs[0] > 0.5f ? 1 : 0;
+    const int label = probs[0] > options.threshold.value_or(0.5) ? 1 : 0;
+    const auto& label_names = run.config.data.label_names;
+    auto name_of = [&](int which) {
+      return label_names.size() == 2 ? label_names[static_cast<size_t>(which)] : std::to_string(which);
+    };
+    // -k 2: both classes, most probable first, as a multi-label run prints its labels.
+    const float p1 = probs[0], p0 = 1.0f - probs[0];
+    const std::vector<std::pair<int, float>> both =
+        p1 >= p0 ? std::vector<std::pair<int, float>>{{1, p1}, {0, p0}} : std::vector<std::pair<int, float>>{{0, p0}, {1, p1}};
     if (options.json) {
       json out = {{"probability", probs[0]}, {"label", label}, {"unknown_share", unknown}, {"text", text}};
-      const auto& label_names = run.config.data.label_names;
       if (label_names.size() == 2) out["label_name"] = label_names[static_cast<size_t>(label)];
+      if (options.k >= 2) {
+        out["labels"] = json::array();
+        for (const auto& [which, p] : both) out["labels"].push_back({{"label", name_of(which)}, {"probability", p}});
+      }
       return out.dump();
+    }
+    if (options.k >= 2) {
+      return fmt::format("{},{}\t{:.6f},{:.6f}\t{}", name_of(both[0].first), name_of(both[1].first), both[0].second,
+                         both[1].second, text);
     }
     return fmt::format("{:.6f}\t{}\t{}", probs[0], label, text);
   }
@@ -208,8 +223,8 @@ int64_t token_id(const Vocab& vocab, const std::string& token, const std::string
 
 void predict(const PredictOptions& options) {
   if (options.k < 1) throw Error::usage("predict -k must be at least 1, got " + std::to_string(options.k));
-  if (!(options.threshold >= 0 && options.threshold <= 1)) {
-    throw Error::usage("predict --threshold must be between 0 and 1, got " + fmt::format("{}", options.threshold));
+  if (options.threshold && !(*options.threshold >= 0 && *options.threshold <= 1)) {
+    throw Error::usage("predict --threshold must be between 0 and 1, got " + fmt::format("{}", *options.threshold));
   }
   LoadedRun run = load_run(options.run_dir, true);
   Tokenizer tokenizer(TokenizerOptions::from(run.config.vocab));
@@ -223,7 +238,7 @@ void predict(const PredictOptions& options) {
     const size_t outputs = static_cast<size_t>(output_count(run.config));
     for (size_t i = 0; i < chunk.rows.size(); ++i) {
       tokenizer.split(chunk.rows[i].text, tokens);
-      const int64_t unknown = count_unknown(run.vocab, tokens);
+      const int64_t unknown = count_unknown(run.vocab, tokens, run.hashed());
       const double share = tokens.empty() ? 0.0 : static_cast<double>(unknown) / static_cast<double>(tokens.size());
       if (share > kUnknownWarnShare) {
         spdlog::warn("{}: {} of {} tokens are not in the vocabulary: the prediction says little", where[i],

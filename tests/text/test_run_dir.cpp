@@ -2,6 +2,8 @@
 // "not a run" error (exit 2) in every command that reads a run.
 #include "embtrain/text/run_dir.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <functional>
 
@@ -43,24 +45,80 @@ TEST_CASE("open_finished: a folder with report.json is a run; anything else is t
   CHECK(code == 2);
 }
 
-TEST_CASE("prepare_new refuses a run without force, and with force removes only the run's files") {
+TEST_CASE("prepare_new refuses a run without force; with force a finished run is replaced beside it") {
   TempDir dir;
-  spit(dir / "report.json", "{}");
-  spit(dir / "model.pt", "m");
-  spit(dir / "notes.txt", "mine");
+  const std::string run = dir / "run";
+  fs::create_directories(run);
+  spit(run + "/report.json", "{}");
+  spit(run + "/model.pt", "m");
+  spit(run + "/notes.txt", "mine");
   int code = 0;
-  CHECK_THAT(error_of([&] { RunDir::prepare_new(dir.path.string(), false); }, &code),
-             contains("already holds a run; pass --force"));
+  CHECK_THAT(error_of([&] { RunDir::prepare_new(run, false); }, &code), contains("already holds a run; pass --force"));
   CHECK(code == 2);
-  CHECK(fs::exists(dir / "report.json"));
-  const RunDir replacing = RunDir::prepare_new(dir.path.string(), true);
-  CHECK(fs::exists(dir / "report.json"));  // kept until the new run is known to start
-  replacing.remove_previous_run();
-  CHECK_FALSE(fs::exists(dir / "report.json"));
-  CHECK_FALSE(fs::exists(dir / "model.pt"));
-  CHECK(slurp(dir / "notes.txt") == "mine");
+  const RunDir replacing = RunDir::prepare_new(run, true);
+  CHECK(replacing.path() == run + ".new");  // built beside the old run
+  CHECK(replacing.replaces() == fs::absolute(run).lexically_normal().string());
+  replacing.remove_previous_run();  // marks it: replaces.json
+  CHECK(fs::exists(run + ".new/replaces.json"));
+  CHECK(slurp(run + "/report.json") == "{}");  // the old run is untouched
+  spit(run + ".new/report.json", "{\"new\": 1}");
+  const RunDir placed = replacing.put_in_place();
+  CHECK(placed.path() == fs::absolute(run).lexically_normal().string());
+  CHECK(slurp(run + "/report.json") == "{\"new\": 1}");
+  CHECK_FALSE(fs::exists(run + "/model.pt"));      // the old run's files went with it
+  CHECK(slurp(run + "/notes.txt") == "mine");       // the user's file was carried over
+  CHECK_FALSE(fs::exists(run + "/replaces.json"));
+  CHECK_FALSE(fs::exists(run + ".new"));
+  // A folder with only a started run's first files (no report, no checkpoint) is replaced in place.
+  const std::string started = dir / "started";
+  fs::create_directories(started);
+  spit(started + "/config.json", "{}");
+  CHECK(RunDir::prepare_new(started, true).path() == started);
   RunDir::prepare_new(dir / "new/nested", false);  // created, with its parents
   CHECK(fs::is_directory(dir / "new/nested"));
+}
+
+TEST_CASE("a crash between the swap and the old run's removal is finished by the next lock") {
+  TempDir dir;
+  const std::string run = dir / "run";
+  fs::create_directories(run);
+  fs::create_directories(run + ".new");
+  const std::string absolute = fs::absolute(run).lexically_normal().string();
+  // After the swap: the new run in DIR still marked, the old one (with a user's file) in DIR.new.
+  spit(run + "/report.json", "new");
+  spit(run + "/replaces.json", "{\"replaces\": \"" + absolute + "\"}");
+  spit(run + ".new/report.json", "old");
+  spit(run + ".new/notes.txt", "mine");
+  CHECK(RunDir::at(run).replaces().empty());  // naming itself: not a replacement any more
+  {
+    const RunLock lock = RunDir::at(run).lock();
+    CHECK(fs::exists(run + "/in_progress.json"));
+    const auto writer = RunDir::at(run).writer();
+    REQUIRE(writer);
+    CHECK(writer->pid == static_cast<int64_t>(::getpid()));
+  }
+  CHECK(slurp(run + "/report.json") == "new");
+  CHECK(slurp(run + "/notes.txt") == "mine");
+  CHECK_FALSE(fs::exists(run + ".new"));
+  CHECK_FALSE(fs::exists(run + "/replaces.json"));
+  CHECK_FALSE(fs::exists(run + "/in_progress.json"));  // the lock took it with it
+}
+
+TEST_CASE("a dead writer's in_progress.json is no writer; a live one stops open_finished and open_resumable") {
+  TempDir dir;
+  spit(dir / "config.json", "{}");
+  spit(dir / "in_progress.json", "{\"pid\": 999999999, \"since\": \"2026-01-01 00:00:00\"}");
+  CHECK_FALSE(RunDir::at(dir.path.string()).writer());
+  spit(dir / "in_progress.json",
+       "{\"pid\": " + std::to_string(::getpid()) + ", \"since\": \"2026-12-01 09:00:00\"}");
+  int code = 0;
+  CHECK_THAT(error_of([&] { RunDir::open_finished(dir.path.string()); }, &code),
+             contains("a training run is in progress in '" + dir.path.string() + "' (pid " +
+                      std::to_string(::getpid()) + ", since 2026-12-01 09:00:00)"));
+  CHECK(code == 2);
+  spit(dir / "checkpoint.pt", "c");
+  CHECK_THAT(error_of([&] { RunDir::open_resumable(dir.path.string()); }, &code), contains("in progress"));
+  CHECK(code == 2);
 }
 
 TEST_CASE("train --force with data that turns out malformed leaves the old run as it was") {

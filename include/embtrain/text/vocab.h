@@ -14,6 +14,8 @@
 
 namespace embtrain {
 
+class Ngrams;
+
 struct VocabConfig;
 
 class Vocab {
@@ -61,7 +63,10 @@ class Vocab {
 
 // Tokens of `tokens` that the vocabulary does not have (they map to <unk>, or are dropped).
 // predict, eval and encode report this share per input, and warn above kUnknownWarnShare.
-int64_t count_unknown(const Vocab& vocab, const std::vector<std::string_view>& tokens);
+// Tokens with no row at all: not in the vocabulary and, when `ngrams` has subwords on, without a
+// character n-gram either (an unknown token's subwords are rows the model uses).
+int64_t count_unknown(const Vocab& vocab, const std::vector<std::string_view>& tokens,
+                      const Ngrams* ngrams = nullptr);
 inline constexpr double kUnknownWarnShare = 0.5;
 
 // Every distinct training token in first-seen order, with its count.
