@@ -43,8 +43,24 @@ std::string suggestion(const CLI::App& app, int argc, char** argv) {
       const std::string near = closest(word, subcommands);
       return near.empty() ? "" : " (did you mean 'embtrain " + near + "'?)";
     }
-    if (word.rfind("--", 0) != 0) continue;
+    if (word.rfind("--", 0) != 0) {
+      // A config file given without --config (`train configs/seed.json`).
+      const bool takes_config = command->get_option_no_throw("--config") != nullptr;
+      if (takes_config && word.size() > 5 && word.compare(word.size() - 5, 5, ".json") == 0 &&
+          command->get_option("--config")->count() == 0) {
+        return " (a config file is given with --config: embtrain " + command->get_name() + " --config " + word + ")";
+      }
+      continue;
+    }
     const std::string name = word.substr(2, word.find('=') - 2);
+    // A config key typed as an option (`--epochs 5`): keys are set with --set.
+    for (const auto& key : embtrain::config_keys()) {
+      if (key.substr(key.find('.') + 1) != name || command->get_option_no_throw("--set") == nullptr) continue;
+      const std::string value = word.find('=') != std::string::npos ? word.substr(word.find('=') + 1)
+                                : i + 1 < argc                    ? std::string(argv[i + 1])
+                                                                  : std::string("VALUE");
+      return " (config keys are set with --set: --set " + key + "=" + value + ")";
+    }
     std::vector<std::string> options;
     for (const auto* option : command->get_options()) {
       for (const auto& known : option->get_lnames()) options.push_back(known);
@@ -54,6 +70,37 @@ std::string suggestion(const CLI::App& app, int argc, char** argv) {
     return near.empty() ? "" : " (did you mean '--" + near + "'?)";
   }
   return "";
+}
+
+// `embtrain help [COMMAND]` prints the help; a first word that is no command (`embtrain tune
+// --help`) is an error even with --help after it, which CLI11 would answer with the main help.
+// Returns the exit code, or -1 to parse as usual.
+int help_or_unknown_command(const CLI::App& app, int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return -1;
+  const std::string first = argv[1];
+  std::vector<std::string> names;
+  for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) names.push_back(sub->get_name());
+  auto known = [&](const std::string& name) { return std::find(names.begin(), names.end(), name) != names.end(); };
+  if (first == "help") {
+    if (argc == 2) {
+      std::cout << app.help();
+      return 0;
+    }
+    if (known(argv[2])) {
+      std::cout << app.get_subcommand(argv[2])->help("embtrain");
+      return 0;
+    }
+  } else if (known(first)) {
+    return -1;
+  }
+  const std::string word = first == "help" ? argv[2] : first;
+  const std::string near = closest(word, names);
+  std::string list;
+  for (const auto& name : names) list += (list.empty() ? "" : ", ") + name;
+  std::cerr << "embtrain: error: '" << word << "' is not an embtrain command"
+            << (near.empty() ? "" : " (did you mean 'embtrain " + near + "'?)") << "; the commands are " << list
+            << " (usage: embtrain --help)\n";
+  return 2;
 }
 
 }  // namespace
@@ -72,6 +119,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "embtrain: train a text classifier's embedding layer with LibTorch and see what it "
       "learned.\nStart with: embtrain train --config configs/seed.json"};
+  app.name("embtrain");  // `embtrain help` prints before argv names the program
   app.require_subcommand(1);
   app.add_flag_callback(
       "-V,--version",
@@ -94,6 +142,7 @@ int main(int argc, char** argv) {
   embtrain::cli::setup_keys(app);
 
   try {
+    if (const int code = help_or_unknown_command(app, argc, argv); code >= 0) return code;
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
