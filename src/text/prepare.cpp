@@ -47,7 +47,7 @@ void check_label_kind(const std::vector<std::string>& names, const DataConfig& d
                        "(each label then trains an output of its own, named by the label)");
   }
   if (names.size() == 2) {
-    spdlog::warn("data.train's labels {} are not 0/1, so they train two Sigmoid outputs (one-vs-all), not the "
+    spdlog::info("data.train's labels {} are not 0/1, so they train two Sigmoid outputs (one-vs-all), not the "
                  "article's one binary output; relabel them 0 and 1 for that (data.label_names=[\"{}\", \"{}\"] "
                  "names them), or set data.labels=[\"{}\", \"{}\"] to keep two outputs",
                  listed, names[0], names[1], names[0], names[1]);

@@ -69,6 +69,15 @@ write("more.tsv", GOOD + GOOD)  # the same tokens, so the same vocabulary, but o
 write("stale.c", "int embtrain_torch_backend_version(void) { return 1; }\n")
 subprocess.run(["cc", "-shared", "-fPIC", "-o", path("libstale.so"), path("stale.c")], check=True)
 
+# Issue 18's cases: runs in each state, and data that used to give misleading errors.
+for name in ("force-diverge", "force-ctrl-c"):
+    shutil.copytree(path("run4"), path(name))
+run(train("train.epochs=5") + ["--output-dir", path("interrupted"), "--quiet"],
+    env={"EMBTRAIN_TEST_SIGNAL_AT": "3:2:15"})
+run(train("vocab.subwords=true", "vocab.buckets=1000", "model.pooling=mean") + ["--output-dir", path("subwords"), "--quiet"])
+wide = "".join(f"{i % 2}\t" + " ".join(f"w{i}x{j}" for j in range(51)) + "\n" for i in range(2000))
+w2v = b"2 4\nI " + bytes(range(16)) + b"\nam " + bytes(range(16, 32)) + b"\n"  # word2vec's binary layout
+
 big_line = b"1\t" + b"word " * (10 * 1024 * 1024) + b"\n"  # 50 MB on one line
 tiny_lines = b"1\ta\n0\tb\n" * 500000                         # a million lines
 
@@ -161,6 +170,56 @@ CASES = [
                                           "stdout_lines": 2}),
     ("predict: a NUL byte on stdin", ["predict", "--run", path("run4")], 1, "stdin:2: NUL byte",
      {"stdin": b"I am happy\nnul\x00here\n", "stdout_lines": 1}),
+    # what a user is told is true (issue 18): each case gave a misleading answer before
+    ("dotted keys in a config file", cfg('{"data.train": "x.tsv"}'), 2,
+     'a config file nests keys by section, write {"data": {"train": ...}}'),
+    ("a TSV header line", train("data.train=" + write("header.tsv", b"label\ttext\n" + GOOD)), 1,
+     "header.tsv:1: label 'label' on the first line, 0/1 from the next on: if this line is a header, remove it"),
+    ("pos/neg labels with data.label_names", train("data.train=" + write("posneg.tsv", "pos\tI am happy\nneg\tI am sad\n"),
+     'data.label_names=["bad","good"]'), 2, "data.label_names names the labels 0 and 1 of a binary run, but"),
+    ("pos/neg labels: two outputs, said", train("data.train=" + path("posneg.tsv")) + ["--output-dir", path("posneg")], 0, "",
+     {"stderr_has": "labels 'pos' and 'neg' are not 0/1, so they train two Sigmoid outputs"}),
+    ("TSV content in a .txt file", train("data.train=" + write("tabs.txt", GOOD)), 1,
+     "this line has a tab: for LABEL<TAB>TEXT lines set data.format=tsv"),
+    ("swapped text<TAB>label", train("data.train=" + write("swapped.tsv", "I am happy\t1\nI am sad\t0\n")), 1,
+     "looks like TEXT<TAB>LABEL; swap the columns"),
+    ("word2vec binary as model.pretrained", train("model.pretrained=" + write("w2v.bin", w2v)), 1,
+     "only the text .vec format is read"),
+    ("train CONFIG without --config", ["train", SEED], 2, "a config file is given with --config: embtrain train --config"),
+    ("a config key as an option", ["train", "--config", SEED, "--epochs", "5"], 2,
+     "config keys are set with --set: --set train.epochs=5"),
+    ("embtrain help", ["help"], 0, "", {"stdout_has": "Usage: embtrain [OPTIONS] SUBCOMMAND"}),
+    ("embtrain help train", ["help", "train"], 0, "", {"stdout_has": "Usage: embtrain train [OPTIONS]"}),
+    ("a command that does not exist, with --help", ["tune", "--help"], 2, "'tune' is not an embtrain command"),
+    ("a key found by its meaning", train("train.learning_rate=0.1"), 2, "did you mean 'train.lr'?"),
+    ("--force over a finished run that then diverges", ["train", "--config", SEED, "--set", "train.lr=1e38",
+     "--set", "model.final_relu=false", "--output-dir", path("force-diverge"), "--force", "--quiet"], 1,
+     "training failed at epoch 1, step 1", {"unchanged": path("force-diverge"), "absent": path("force-diverge.new")}),
+    ("--force over a finished run, then Ctrl-C: the old run stays", ["train", "--config", SEED, "--set",
+     "train.epochs=5", "--output-dir", path("force-ctrl-c"), "--force"], 130, "",
+     {"unchanged": path("force-ctrl-c"), "env": {"EMBTRAIN_TEST_SIGNAL_AT": "2:1:2"}, "silent": True,
+      "report_in": path("force-ctrl-c.new.none"),
+      "stderr_has": "continue with: embtrain train --resume " + path("force-ctrl-c.new")}),
+    ("inspect an interrupted run", ["inspect", path("interrupted")], 0, "",
+     {"stdout_has": "State: interrupted by SIGTERM at epoch 3 of 5, step 3 (2 epochs completed); resumable: "
+                    "embtrain train --resume " + path("interrupted")}),
+    ("predict on an interrupted run warns", ["predict", path("interrupted"), "I am happy"], 0, "",
+     {"stderr_has": "did not finish: interrupted by SIGTERM at epoch 3 of 5"}),
+    ("predict --threshold on a binary run", ["predict", path("run4"), "--threshold", "1", "I am happy"], 0, "",
+     {"stdout_has": "\t0\tI am happy"}),
+    ("predict -k 2 on a binary run (the final ReLU keeps p >= 0.5)", ["predict", path("run4"), "-k", "2", "I am happy"],
+     0, "", {"stdout_has": "1,0\t"}),
+    ("predict on a subword run: unknown words have n-gram rows", ["predict", path("subwords"), "xyzzy qwerty"], 0, "",
+     {"stderr_empty": True}),
+    ("encode shows the word n-gram rows", ["encode", "--config", SEED, "--set", "vocab.word_ngrams=2", "--set",
+     "model.pooling=mean", "--set", "vocab.buckets=100", "I am happy"], 0, "", {"stdout_has": "[0,1,2,"}),
+    ("a run that diverges says so", train("train.lr=100", "model.final_relu=false"), 0, "",
+     {"stderr_has": "is worse than always predicting the training labels' shares"}),
+    ("a frozen embedding gets no gradient, said", train("model.freeze_embedding=true"), 0, "",
+     {"stderr_has": "no gradient reached the embedding in epoch 1: model.freeze_embedding is true"}),
+    ("dense adam on a large table, said", train("data.train=" + write("wide.tsv", wide), "model.pooling=mean",
+     "train.epochs=1", "train.batch_size=100") + ["--output-dir", path("wide")], 0, "",
+     {"stderr_has": "train.optimizer=sparse_adam"}),
     # checkpoints
     ("checkpoint from another model shape", ["train", "--resume", path("other-shape"), "--quiet"], 2,
      "model.embedding_dim: 8 in the checkpoint, 4 now", {"unchanged": path("other-shape")}),
@@ -187,8 +246,17 @@ for index, (name, args, code, needle, *more) in enumerate(CASES):
             problems.append(f"stdout is not {extra['stdout_lines']} complete lines: {result.stdout!r}")
     if result.returncode != code:
         problems.append(f"exit {result.returncode}, expected {code}")
+    stdout = result.stdout.decode("utf-8", "replace")
+    if "stderr_has" in extra and extra["stderr_has"] not in stderr:
+        problems.append(f"stderr lacks {extra['stderr_has']!r}: {stderr.strip()[:500]}")
+    if "stdout_has" in extra and extra["stdout_has"] not in stdout:
+        problems.append(f"stdout lacks {extra['stdout_has']!r}: {stdout.strip()[:500]}")
+    if extra.get("stderr_empty") and stderr:
+        problems.append(f"stderr is not empty: {stderr.strip()[:300]}")
+    if "absent" in extra and os.path.exists(extra["absent"]):
+        problems.append(f"{extra['absent']} was left")
     if extra.get("silent"):  # stopped by a signal: no error line, but no report and no temp file
-        folder = args[args.index("--output-dir") + 1]
+        folder = extra.get("report_in", args[args.index("--output-dir") + 1])
         if os.path.exists(os.path.join(folder, "report.json")):
             problems.append("a report was written")
         if os.path.isdir(folder) and any(".tmp-" in f for f in os.listdir(folder)):
