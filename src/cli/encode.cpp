@@ -66,10 +66,12 @@ void run_encode(const EncodeOptions& options) {
     }
   }
   if (unknown) {
-    spdlog::info("{} of {} tokens ({:.1f}%) have no row{}", unknown, total,
+    // With subwords, an unknown word's n-grams are rows: only words with none are counted.
+    spdlog::info("{} of {} tokens ({:.1f}%) are not in the vocabulary{}{}", unknown, total,
                  100.0 * static_cast<double>(unknown) / static_cast<double>(total),
-                 dropped ? ": not in the vocabulary, and dropped (no <unk> in it)"
-                         : unk_mapped ? ": not in the vocabulary, encoded as <unk>" : "");
+                 ngrams && ngrams->subwords() ? " and have no character n-gram" : "",
+                 dropped ? " and were dropped (no <unk> in the vocabulary)"
+                         : unk_mapped ? ", encoded as <unk>" : "");
   }
 }
 

@@ -10,6 +10,7 @@
 #include <numeric>
 
 #include "embtrain/text/html_text.h"
+#include "embtrain/text/inspect.h"
 #include "embtrain/text/pca.h"
 #include "embtrain/text/report_view.h"
 
@@ -23,6 +24,9 @@ constexpr size_t kMaxLabels = 80;       // tokens labelled in the PCA plot
 constexpr size_t kMaxHeatmapRows = 40;  // heatmap rows for a large vocabulary
 constexpr double kLongestArrow = 60;    // pixels, when short arrows are lengthened
 constexpr double kPcaWidth = 960, kPcaHeight = 620, kPcaMargin = 40;
+// The legend's column on the right: rows are plotted left of it, so it never covers an arrow.
+constexpr double kLegendWidth = 230, kPlotRight = kPcaWidth - kLegendWidth - 10;
+constexpr double kCharWidth = 7;  // px per character at the page's 11.5-12 px fonts
 
 const char* const kSeriesColors[] = {"#1f6feb", "#e8590c", "#2b8a3e"};  // train, valid, test
 
@@ -59,16 +63,21 @@ struct PcaLayout {
     min_x = std::min(min_x, p.first), max_x = std::max(max_x, p.first);
     min_y = std::min(min_y, p.second), max_y = std::max(max_y, p.second);
   }
+  // One scale for both axes, so that a component with a small share of the variance is drawn
+  // short (a PC2 with 0% is a flat line, not stretched to the plot's height); the data is
+  // centred in the plot area left of the legend.
+  double scale = 1, left = kPcaMargin, bottom = kPcaHeight - kPcaMargin;
   void set_spans() {
-    span_x = max_x > min_x ? max_x - min_x : 1.0;
-    span_y = max_y > min_y ? max_y - min_y : 1.0;
+    span_x = max_x > min_x ? max_x - min_x : 0.0;
+    span_y = max_y > min_y ? max_y - min_y : 0.0;
+    const double width = kPlotRight - kPcaMargin, height = kPcaHeight - 2 * kPcaMargin;
+    scale = std::min(span_x > 0 ? width / span_x : INFINITY, span_y > 0 ? height / span_y : INFINITY);
+    if (!std::isfinite(scale)) scale = 1;
+    left = kPcaMargin + (width - span_x * scale) / 2;
+    bottom = kPcaHeight - kPcaMargin - (height - span_y * scale) / 2;
   }
-  double sx(double x) const {
-    return kPcaMargin + (x - min_x) / span_x * (kPcaWidth - 2 * kPcaMargin);
-  }
-  double sy(double y) const {
-    return kPcaHeight - kPcaMargin - (y - min_y) / span_y * (kPcaHeight - 2 * kPcaMargin);
-  }
+  double sx(double x) const { return left + (x - min_x) * scale; }
+  double sy(double y) const { return bottom - (y - min_y) * scale; }
 };
 
 PcaLayout project_rows(const std::vector<PlotRow>& rows, const std::vector<size_t>& plotted,
@@ -203,22 +212,46 @@ std::string pca_labels(const std::vector<PlotRow>& rows, const std::vector<size_
   return svg;
 }
 
+// `text` cut to `chars` characters (code points) with an ellipsis.
+std::string shortened(const std::string& text, size_t chars) {
+  size_t count = 0, at = 0;
+  for (; at < text.size(); ++at) {
+    if ((static_cast<unsigned char>(text[at]) & 0xC0) != 0x80 && count++ == chars) break;
+  }
+  return at < text.size() ? text.substr(0, at) + "\u2026" : text;
+}
+
+// The legend: one line per (class, text) key, in a box as wide as its longest text allows in
+// the legend column (longer texts are shortened; the full text is the line's tooltip).
+std::string legend(const std::vector<std::pair<std::string, std::string>>& keys) {
+  constexpr double kKeyWidth = 32, kPadding = 10;
+  const auto fits = static_cast<size_t>((kLegendWidth - kKeyWidth - 2 * kPadding) / kCharWidth);
+  size_t longest = 0;
+  for (const auto& key : keys) longest = std::max(longest, std::min(fits, key.second.size()));
+  const double width = kKeyWidth + kCharWidth * static_cast<double>(longest) + 2 * kPadding;
+  std::string svg = "<g class=\"legend\" transform=\"translate(" + num(kPcaWidth - kLegendWidth) +
+                    " 24)\"><rect class=\"legend-box\" x=\"-10\" y=\"-16\" width=\"" + num(width) +
+                    "\" height=\"" + std::to_string(20 * keys.size() + 12) + "\"/>";
+  for (size_t k = 0; k < keys.size(); ++k) {
+    const std::string y = std::to_string(20 * k);
+    svg += "<g><title>" + html_escape(keys[k].second) + "</title><line class=\"key " + keys[k].first +
+           "\" x1=\"0\" y1=\"" + y + "\" x2=\"24\" y2=\"" + y + "\"/><text x=\"32\" y=\"" +
+           std::to_string(20 * k + 4) + "\">" + html_escape(shortened(keys[k].second, fits)) + "</text></g>";
+  }
+  return svg + "</g>\n";
+}
+
 // A binary run's legend: label 1, label 0 (named by data.label_names when given), even.
 std::string binary_legend(const std::vector<std::string>& names) {
   const std::string one = names.size() == 2 ? names[1] + " (1)" : "positive";
   const std::string zero = names.size() == 2 ? names[0] + " (0)" : "negative";
-  return "<g class=\"legend\" transform=\"translate(740 24)\">"
-         "<rect class=\"legend-box\" x=\"-10\" y=\"-16\" width=\"210\" height=\"72\"/>"
-         "<line class=\"key positive\" x1=\"0\" y1=\"0\" x2=\"24\" y2=\"0\"/>"
-         "<text x=\"32\" y=\"4\">mostly " + token_html(one) + " examples</text>"
-         "<line class=\"key negative\" x1=\"0\" y1=\"20\" x2=\"24\" y2=\"20\"/>"
-         "<text x=\"32\" y=\"24\">mostly " + token_html(zero) + " examples</text>"
-         "<line class=\"key neutral\" x1=\"0\" y1=\"40\" x2=\"24\" y2=\"40\"/>"
-         "<text x=\"32\" y=\"44\">even, or no labels known</text></g>\n";
+  return legend({{"positive", "mostly " + one + " examples"},
+                 {"negative", "mostly " + zero + " examples"},
+                 {"neutral", "even, or no labels known"}});
 }
 
 // A multi-label run's legend: a line per coloured label, one for the rest, one for rows never
-// seen in training.
+// seen in training. Label names are shown as they are (no quotes).
 std::string label_legend(const std::vector<std::string>& labels) {
   std::vector<std::pair<std::string, std::string>> keys;  // (class, text)
   for (size_t k = 0; k < labels.size() && k < kColouredLabels; ++k) {
@@ -228,14 +261,7 @@ std::string label_legend(const std::vector<std::string>& labels) {
     keys.emplace_back("label-other", "one of " + std::to_string(labels.size() - kColouredLabels) + " other labels");
   }
   keys.emplace_back("neutral", "not seen in training");
-  std::string svg = "<g class=\"legend\" transform=\"translate(740 24)\"><rect class=\"legend-box\" x=\"-10\" "
-                    "y=\"-16\" width=\"210\" height=\"" + std::to_string(20 * keys.size() + 12) + "\"/>";
-  for (size_t k = 0; k < keys.size(); ++k) {
-    const std::string y = std::to_string(20 * k);
-    svg += "<line class=\"key " + keys[k].first + "\" x1=\"0\" y1=\"" + y + "\" x2=\"24\" y2=\"" + y +
-           "\"/><text x=\"32\" y=\"" + std::to_string(20 * k + 4) + "\">" + token_html(keys[k].second) + "</text>";
-  }
-  return svg + "</g>\n";
+  return legend(keys);
 }
 
 std::string pca_caption(size_t plotted, size_t rows, size_t labelled, double magnify) {
@@ -429,8 +455,11 @@ std::string heatmap_ticks(size_t dim, double cell_w) {
 // One row label and D cells, coloured by value / scale.
 std::string heatmap_row(const PlotRow& row, size_t r, size_t dim, double cell_w, double scale) {
   const double y = kHeatmapTop + kCellHeight * static_cast<double>(r);
+  // A long token is shortened to fit left of the cells (the cells' tooltips name it whole).
+  const auto fits = static_cast<size_t>((kLabelWidth - 12) / kCharWidth);
   std::string svg = "<text class=\"row-label\" x=\"" + num(kLabelWidth - 8) + "\" y=\"" +
-                    num(y + 12) + "\" text-anchor=\"end\">" + token_html(row.token) + "</text>";
+                    num(y + 12) + "\" text-anchor=\"end\">" + html_escape(shortened(display_token(row.token), fits)) +
+                    "</text>";
   for (size_t d = 0; d < dim; ++d) {
     const double v = row.diff[d];
     svg += "<rect class=\"cell\" x=\"" + num(kLabelWidth + cell_w * d) + "\" y=\"" + num(y) +

@@ -80,8 +80,15 @@ std::string count_text(const std::optional<int64_t>& value) {
 }  // namespace
 
 std::string tables_html(const json& inspected) {
+  // A bounded report keeps the rows that moved most: its "moved least" is of those, as inspect says.
+  const bool complete = inspected.value("complete", true);
+  const std::string least =
+      complete ? "(of the rows that moved)"
+               : "(of the " + std::to_string(inspected.value("rows_listed", int64_t{0})) +
+                     " kept rows that moved; the report keeps the rows that moved most, so rows "
+                     "that moved less are not listed)";
   return "<h3>Moved most</h3>\n" + token_table(inspected["moved_most"]) +
-         "<h3>Moved least <small>(of the rows that moved)</small></h3>\n" +
+         "<h3>Moved least <small>" + least + "</small></h3>\n" +
          token_table(inspected["moved_least"]) + reasons_table(inspected["unchanged"]) +
          pairs_table(inspected["pairs"]);
 }

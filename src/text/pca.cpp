@@ -22,16 +22,33 @@ double normalise(std::vector<double>& x) {
 
 // Top eigenvector of the symmetric matrix `c` [dim, dim] by power iteration from a fixed start
 // vector; sign fixed so that its largest entry is positive. *eigenvalue: v' c v.
-std::vector<double> top_eigenvector(const std::vector<double>& c, size_t dim, double* eigenvalue) {
+// With `against` (a unit vector), every iterate is kept orthogonal to it: the second axis stays
+// perpendicular to the first even when no variance is left after deflation (rows on a line),
+// where the iteration would otherwise keep its start vector and draw PC2 as a copy of PC1.
+void orthogonalise(std::vector<double>& x, const std::vector<double>* against) {
+  if (!against) return;
+  double dot = 0;
+  for (size_t i = 0; i < x.size(); ++i) dot += x[i] * (*against)[i];
+  for (size_t i = 0; i < x.size(); ++i) x[i] -= dot * (*against)[i];
+}
+
+std::vector<double> top_eigenvector(const std::vector<double>& c, size_t dim, double* eigenvalue,
+                                    const std::vector<double>* against = nullptr) {
   std::vector<double> v(dim), next(dim);
   for (size_t i = 0; i < dim; ++i) v[i] = 1.5 + std::cos(0.7 * static_cast<double>(i));
-  normalise(v);
+  orthogonalise(v, against);
+  if (normalise(v) == 0 && dim > 1) {  // the start vector was parallel to `against`
+    for (size_t i = 0; i < dim; ++i) v[i] = i == 0 ? 1.0 : 0.0;
+    orthogonalise(v, against);
+    normalise(v);
+  }
   for (int iteration = 0; iteration < kPowerIterations; ++iteration) {
     for (size_t i = 0; i < dim; ++i) {
       double sum = 0;
       for (size_t j = 0; j < dim; ++j) sum += c[i * dim + j] * v[j];
       next[i] = sum;
     }
+    orthogonalise(next, against);
     if (normalise(next) == 0) break;  // no variance left: keep the start vector
     double moved = 0;
     for (size_t i = 0; i < dim; ++i) moved += (next[i] - v[i]) * (next[i] - v[i]);
@@ -87,7 +104,7 @@ Pca fit_pca(const std::vector<const float*>& points, size_t dim) {
   for (double& m : pca.mean) m /= n;
   std::vector<double> c = covariance(points, pca.mean, n, &pca.total_variance);
   for (int k = 0; k < 2; ++k) {
-    pca.axes[k] = top_eigenvector(c, dim, &pca.variance[k]);
+    pca.axes[k] = top_eigenvector(c, dim, &pca.variance[k], k == 1 ? &pca.axes[0] : nullptr);
     for (size_t i = 0; i < dim; ++i) {
       for (size_t j = 0; j < dim; ++j) {
         c[i * dim + j] -= pca.variance[k] * pca.axes[k][i] * pca.axes[k][j];

@@ -240,7 +240,11 @@ RunDir RunDir::put_in_place() const {
   std::error_code error;
   fs::remove((fs::path(target) / run_file::replaces), error);
   fs::remove((fs::path(target) / run_file::writer), error);  // the run is finished
-  return RunDir(target);
+  // The target as the user named it (DIR of DIR.new), for the messages that follow.
+  const std::string suffix = replacement_path("");
+  const bool named = path_.size() > suffix.size() && path_.compare(path_.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+                     absolute_text(path_.substr(0, path_.size() - suffix.size())) == target;
+  return RunDir(named ? path_.substr(0, path_.size() - suffix.size()) : target);
 }
 
 RunDir RunDir::prepare_new(const std::string& path, bool force) {

@@ -218,8 +218,13 @@ TEST_CASE("the PCA plot puts the fixture's rows where a closed-form 2x2 PCA does
     for (int k = 0; k < 2; ++k)
       lo[k] = std::min(lo[k], proj[i][k]), hi[k] = std::max(hi[k], proj[i][k]);
   }
-  auto sx = [&](double x) { return 40 + (x - lo[0]) / (hi[0] - lo[0]) * 880; };
-  auto sy = [&](double y) { return 580 - (y - lo[1]) / (hi[1] - lo[1]) * 540; };
+  // One scale for both axes (so that the plot's shape follows the variance shares), the rows
+  // centred in the area left of the legend's column: x 40..720, y 40..580.
+  const double scale = std::min(680 / (hi[0] - lo[0]), 540 / (hi[1] - lo[1]));
+  const double left = 40 + (680 - (hi[0] - lo[0]) * scale) / 2;
+  const double bottom = 580 - (540 - (hi[1] - lo[1]) * scale) / 2;
+  auto sx = [&](double x) { return left + (x - lo[0]) * scale; };
+  auto sy = [&](double y) { return bottom - (y - lo[1]) * scale; };
   const auto drawn = arrows(pca);
   REQUIRE(drawn.size() == 6);
   for (int i = 0; i < 6; ++i) {
@@ -228,12 +233,18 @@ TEST_CASE("the PCA plot puts the fixture's rows where a closed-form 2x2 PCA does
                                 sy(proj[i + 6][1])};
     for (int k = 0; k < 4; ++k) CHECK(drawn[i][k] == Approx(expected[k]).margin(0.051));  // "%.1f"
   }
-  // Spot values of the same, worked by hand: happy starts at (590, 553); sad is the leftmost
-  // point (x = 40) and joyful's start the topmost (y = 40).
-  CHECK_THAT(pca,
-             embtrain::test::contains("<line class=\"move positive\" x1=\"590.0\" y1=\"553.0\""));
-  CHECK(drawn[3][0] == 40.0);
-  CHECK(drawn[2][1] == 40.0);
+  // PC1's spread is the larger relative to the box: it fills the width (sad, the leftmost point,
+  // at x = 40; the rightmost at 720, left of the legend), and PC2 gets as many pixels per unit,
+  // so the plot's height over its width is PC2's spread over PC1's.
+  CHECK(scale == Approx(680 / (hi[0] - lo[0])));
+  CHECK(drawn[3][0] == Approx(40).margin(0.051));
+  double x_min = INFINITY, x_max = -INFINITY, y_min = INFINITY, y_max = -INFINITY;
+  for (const auto& arrow : drawn) {
+    for (const double x : {arrow[0], arrow[2]}) x_min = std::min(x_min, x), x_max = std::max(x_max, x);
+    for (const double y : {arrow[1], arrow[3]}) y_min = std::min(y_min, y), y_max = std::max(y_max, y);
+  }
+  CHECK((y_max - y_min) / (x_max - x_min) == Approx((hi[1] - lo[1]) / (hi[0] - lo[0])).margin(0.001));
+  CHECK(x_max <= 720.05);  // never under the legend
   CHECK_THAT(pca, embtrain::test::contains("<title>happy: moved 0.5</title>"));
   CHECK_THAT(first, embtrain::test::contains("6 tokens plotted; 6 labelled (the rows that moved most, where a label fits without covering another). Arrows are to scale."));
 }
@@ -336,4 +347,41 @@ TEST_CASE("embtrain report rewrites RUN_DIR/report.html") {
                               embtrain::test::contains("nothing"));
   CHECK(run_cli("report").code == 2);
   CHECK_THAT(run_cli("report --help").out, embtrain::test::contains("Examples:"));
+}
+
+TEST_CASE("the legend shows label names as they are, inside its box, in a column no arrow enters") {
+  json report = read_report(fixture("inspect-run"));
+  const std::string longest = "a_label_far_too_long_for_the_legend_column_of_the_page";
+  report["labels"] = {"sport", longest};
+  const std::string pca = svg_of(render_html_report(report, sample_epochs()), "pca");
+  CHECK_THAT(pca, embtrain::test::contains(">mostly sport</text>"));  // no quotes around it
+  CHECK(pca.find("&quot;mostly") == std::string::npos);
+  // The long name is shortened with an ellipsis; its tooltip keeps it whole.
+  CHECK_THAT(pca, embtrain::test::contains("<title>mostly " + longest + "</title>"));
+  CHECK(pca.find(">mostly " + longest + "</text>") == std::string::npos);
+  CHECK_THAT(pca, embtrain::test::contains("\u2026</text>"));
+  // The box starts 10 px left of the column (x = 730) and is at most the column's 230 px wide.
+  const std::regex box("class=\"legend-box\" x=\"-10\" y=\"-16\" width=\"([0-9.]+)\"");
+  std::smatch found;
+  REQUIRE(std::regex_search(pca, found, box));
+  CHECK(std::stod(found[1]) <= 230.0);
+  CHECK_THAT(pca, embtrain::test::contains("<g class=\"legend\" transform=\"translate(730.0 24)\">"));
+}
+
+TEST_CASE("a component with no variance is drawn flat, not stretched to the plot's height") {
+  json report = read_report(fixture("inspect-run"));
+  // Every row on the x axis: PC2 explains 0% of the variance.
+  const size_t rows = report["vocab"].size();
+  for (const char* key : {"before", "after"}) {
+    for (size_t i = 0; i < rows; ++i) report[key][i][1] = 0.0;
+  }
+  for (size_t i = 0; i < rows; ++i) report["diff"][i][1] = 0.0;
+  const std::string pca = svg_of(render_html_report(report, sample_epochs()), "pca");
+  CHECK_THAT(pca, embtrain::test::contains(">PC2 (0% of variance)<"));
+  double y_min = INFINITY, y_max = -INFINITY;
+  for (const auto& arrow : arrows(pca)) {
+    for (const double y : {arrow[1], arrow[3]}) y_min = std::min(y_min, y), y_max = std::max(y_max, y);
+  }
+  CHECK(y_max - y_min < 1.0);                  // a flat line
+  CHECK(y_min == Approx(310).margin(0.051));   // in the middle of the 40..580 band
 }
