@@ -199,6 +199,81 @@ def check_page(name, embtrain, run, work):
             f.write(dom.stdout)
 
 
+MEASURE = """<script>
+// Layout as Chromium computed it, written into the DOM for --dump-dom: the legend's box and each
+// legend text (legend coordinates), the legend's left edge and every arrow (plot coordinates),
+// the start dots, and the axis titles.
+window.addEventListener('load', () => {
+  const legend = document.querySelector('#pca .legend');
+  const box = legend.querySelector('.legend-box').getBBox();
+  const texts = [...legend.querySelectorAll('text')].map(t => {
+    const b = t.getBBox();
+    return {text: t.textContent, left: b.x, right: b.x + b.width};
+  });
+  const at = legend.transform.baseVal.consolidate().matrix.e;
+  const lines = [...document.querySelectorAll('#pca line.move')].map(
+    l => ['x1', 'y1', 'x2', 'y2'].map(k => +l.getAttribute(k)));
+  const starts = [...document.querySelectorAll('#pca circle.start')].map(
+    c => [+c.getAttribute('cx'), +c.getAttribute('cy')]);
+  const axes = [...document.querySelectorAll('#pca text.axis')].map(t => t.textContent);
+  const out = {box: {left: box.x, right: box.x + box.width}, texts, legend_x: at, lines, starts, axes};
+  const pre = document.createElement('pre');
+  pre.id = 'measured';
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+def check_layout(name, page, work, labels):
+    """The legend's text as the run names its labels, inside its box; no arrow under the legend;
+    the plot's spread along y over x as PC2's share of the variance over PC1's allows."""
+    measured_page = os.path.join(work, name + "-measure.html")
+    with open(page, encoding="utf-8") as f:
+        text = f.read()
+    with open(measured_page, "w", encoding="utf-8") as f:
+        f.write(text.replace("</body>", MEASURE + "</body>"))
+    dom = chromium(["--dump-dom", "file://" + measured_page], os.path.join(work, name + "-profile-measure"))
+    start = dom.stdout.find('<pre id="measured">')
+    if not check(start >= 0, f"{name}: the page was measured in Chromium"):
+        return
+    import html as html_module
+    raw = dom.stdout[start + len('<pre id="measured">'):dom.stdout.find("</pre>", start)]
+    m = json.loads(html_module.unescape(raw))
+    shown = [t["text"] for t in m["texts"]]
+    for label in labels:
+        check(any(t == "mostly " + label or (t.startswith("mostly ") and t.endswith("\u2026")
+                                            and label.startswith(t[7:-1])) for t in shown),
+              f"{name}: the legend names '{label}' as it is (no quotes): {shown}")
+    check(not any('"' in t for t in shown), f"{name}: no legend text carries quotes")
+    outside = [t for t in m["texts"] if t["left"] < m["box"]["left"] or t["right"] > m["box"]["right"]]
+    check(not outside, f"{name}: every legend text lies inside its box {m['box']}: {outside}")
+    under = [l for l in m["lines"] if max(l[0], l[2]) > m["legend_x"] - 10]
+    check(not under, f"{name}: no arrow reaches the legend's column (x >= {m['legend_x'] - 10}): {under[:3]}")
+    # One pixel scale on both axes, so that the plot's shape follows the variance shares: the
+    # start dots' pixel coordinates over the rows' projections onto PC1 and PC2 (numpy's PCA of
+    # the plotted before and after rows, as the page fits it) give the same pixels per unit.
+    import numpy
+    with open(os.path.join(os.path.dirname(page), "report.json")) as f:
+        report = json.load(f)
+    before, after = numpy.array(report["before"], dtype=float), numpy.array(report["after"], dtype=float)
+    change = numpy.linalg.norm(numpy.array(report["diff"], dtype=float), axis=1)
+    plotted = sorted(range(len(change)), key=lambda i: -change[i])[:2000]
+    points = numpy.concatenate([before[plotted], after[plotted]])
+    centred = points - points.mean(axis=0)
+    values, vectors = numpy.linalg.eigh(centred.T @ centred / len(points))
+    axes = vectors[:, ::-1][:, :2]
+    projected = (before[plotted] - points.mean(axis=0)) @ axes
+    px = numpy.array([p[0] for p in m["starts"]])
+    py = numpy.array([p[1] for p in m["starts"]])
+    per_unit_x = px.std() / projected[:, 0].std() if projected[:, 0].std() > 0 else 0
+    per_unit_y = py.std() / projected[:, 1].std() if projected[:, 1].std() > 1e-12 else per_unit_x
+    shares = [float(a.split("(")[1].split("%")[0]) for a in m["axes"]]
+    check(per_unit_x > 0 and abs(per_unit_y - per_unit_x) <= 0.01 * per_unit_x,
+          f"{name}: one scale on both axes (the shape follows the variance shares {shares}): "
+          f"{per_unit_x:.2f} and {per_unit_y:.2f} px per unit")
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
@@ -208,15 +283,29 @@ def main():
         # The article run, and a run the size of the spam benchmark's (a bounded report.json).
         large = os.path.join(work, "large.tsv")
         write_large_corpus(large)
-        runs = [("article", ["--config", "configs/seed.json"]),
+        # And a multi-label run whose label names are long (the legend shortens the longest).
+        labelled = os.path.join(work, "labelled.txt")
+        long_label = "a_label_name_too_long_for_the_legend_column"
+        with open(os.path.join(source, "data", "topics", "train.txt"), encoding="utf-8") as f:
+            topics = f.read()
+        with open(labelled, "w", encoding="utf-8") as f:
+            f.write(topics.replace("__label__tech", "__label__" + long_label))
+        runs = [("article", ["--config", "configs/seed.json"], ["positive examples", "negative examples"]),
                 ("large", ["--config", "configs/mean.json", "--set", f"data.train={large}",
-                           "--set", "data.valid=", "--set", "data.test=", "--set", "train.epochs=3"])]
-        for name, args in runs:
+                           "--set", "data.valid=", "--set", "data.test=", "--set", "train.epochs=3"],
+                 ["positive examples", "negative examples"]),
+                ("multi-label", ["--config", "configs/topics.json", "--set", f"data.train={labelled}",
+                                 "--set", "data.test="], None)]
+        for name, args, legend in runs:
             run = os.path.join(work, name)
             trained = subprocess.run([embtrain, "train", *args, "--output-dir", run, "--quiet"], cwd=source,
                                      capture_output=True, text=True, timeout=300)
             if check(trained.returncode == 0, f"{name}: embtrain train exits 0 ({trained.stderr.strip()})"):
                 check_page(name, embtrain, run, work)
+                if legend is None:
+                    with open(os.path.join(run, "report.json")) as f:
+                        legend = json.load(f)["labels"]
+                check_layout(name, os.path.join(run, "report.html"), work, legend)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
