@@ -20,6 +20,7 @@ results = []
 def check(name, condition, detail=""):
     results.append(bool(condition))
     print(("ok   " if condition else "FAIL ") + name + ("" if condition else f": {detail}"))
+    return bool(condition)
 
 
 package = os.path.join(work, "package")
