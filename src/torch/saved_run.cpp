@@ -28,6 +28,8 @@
 #include "embtrain/torch/matrix_view.h"
 #include "embtrain/torch/model.h"
 #include "embtrain/text/report.h"
+#include "embtrain/text/run_compare.h"
+#include "embtrain/text/predictions.h"
 #include "embtrain/text/tokenizer.h"
 #include "embtrain/torch/trainer.h"
 #include "embtrain/text/vectors.h"
@@ -128,91 +130,6 @@ std::vector<float> probabilities(LoadedRun& run, const Corpus& corpus) {
   return out;
 }
 
-// A multi-label run's answer for one input: the k most probable labels whose probability is
-// >= threshold, most probable first (ties: output order).
-std::vector<std::pair<std::string, float>> top_labels(const std::vector<std::string>& names, const float* probs,
-                                                      const PredictOptions& options) {
-  std::vector<int64_t> order(names.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return probs[a] > probs[b]; });
-  std::vector<std::pair<std::string, float>> out;
-  for (const int64_t c : order) {
-    if (static_cast<int64_t>(out.size()) >= options.k || probs[c] < options.threshold.value_or(0.0)) break;
-    out.emplace_back(names[static_cast<size_t>(c)], probs[c]);
-  }
-  return out;
-}
-
-// One input's line of `predict` output.
-// `unknown`: the share of the input's tokens that the vocabulary lacks (JSON only; the text
-// format keeps its columns, and predict warns on stderr above kUnknownWarnShare).
-std::string prediction_line(const LoadedRun& run, const float* probs, const std::string& text, double unknown,
-                            const PredictOptions& options) {
-  const auto& names = run.config.data.labels;
-  if (names.empty()) {
-    const int label = probs[0] > options.threshold.value_or(0.5) ? 1 : 0;
-    const auto& label_names = run.config.data.label_names;
-    auto name_of = [&](int which) {
-      return label_names.size() == 2 ? label_names[static_cast<size_t>(which)] : std::to_string(which);
-    };
-    // -k 2: both classes, most probable first, as a multi-label run prints its labels.
-    const float p1 = probs[0], p0 = 1.0f - probs[0];
-    const std::vector<std::pair<int, float>> both =
-        p1 >= p0 ? std::vector<std::pair<int, float>>{{1, p1}, {0, p0}} : std::vector<std::pair<int, float>>{{0, p0}, {1, p1}};
-    if (options.json) {
-      json out = {{"probability", probs[0]}, {"label", label}, {"unknown_share", unknown}, {"text", text}};
-      if (label_names.size() == 2) out["label_name"] = label_names[static_cast<size_t>(label)];
-      if (options.k >= 2) {
-        out["labels"] = json::array();
-        for (const auto& [which, p] : both) out["labels"].push_back({{"label", name_of(which)}, {"probability", p}});
-      }
-      return out.dump();
-    }
-    if (options.k >= 2) {
-      return fmt::format("{},{}\t{:.6f},{:.6f}\t{}", name_of(both[0].first), name_of(both[1].first), both[0].second,
-                         both[1].second, text);
-    }
-    return fmt::format("{:.6f}\t{}\t{}", probs[0], label, text);
-  }
-  const auto top = top_labels(names, probs, options);
-  if (options.json) {
-    json labels = json::array();
-    for (const auto& [name, p] : top) labels.push_back({{"label", name}, {"probability", p}});
-    return json{{"labels", labels}, {"unknown_share", unknown}, {"text", text}}.dump();
-  }
-  std::string label_column, probability_column;
-  for (const auto& [name, p] : top) {
-    label_column += (label_column.empty() ? "" : ",") + name;
-    probability_column += (probability_column.empty() ? "" : ",") + fmt::format("{:.6f}", p);
-  }
-  return label_column + "\t" + probability_column + "\t" + text;
-}
-
-// Area under the ROC curve: the Mann-Whitney U statistic with ties counted half.
-std::optional<double> roc_auc(const std::vector<float>& scores, const std::vector<float>& labels) {
-  std::vector<size_t> order(scores.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] < scores[b]; });
-  double rank_sum = 0;
-  int64_t positives = 0;
-  for (size_t i = 0; i < order.size();) {
-    size_t j = i;
-    while (j < order.size() && scores[order[j]] == scores[order[i]]) ++j;
-    const double average_rank = (static_cast<double>(i) + static_cast<double>(j) + 1) / 2;  // 1-based
-    for (size_t k = i; k < j; ++k) {
-      if (labels[order[k]] > 0.5f) {
-        rank_sum += average_rank;
-        ++positives;
-      }
-    }
-    i = j;
-  }
-  const int64_t negatives = static_cast<int64_t>(scores.size()) - positives;
-  if (positives == 0 || negatives == 0) return std::nullopt;
-  const double u = rank_sum - static_cast<double>(positives) * (positives + 1) / 2;
-  return u / (static_cast<double>(positives) * static_cast<double>(negatives));
-}
-
 int64_t token_id(const Vocab& vocab, const std::string& token, const std::string& dir) {
   const int64_t id = vocab.find(token);
   if (id < 0) throw Error::usage("token '" + token + "' is not in the vocabulary of " + dir);
@@ -244,7 +161,7 @@ void predict(const PredictOptions& options) {
         spdlog::warn("{}: {} of {} tokens are not in the vocabulary: the prediction says little", where[i],
                      unknown, tokens.size());
       }
-      std::cout << prediction_line(run, probs.data() + i * outputs, chunk.rows[i].text, share, options) << '\n';
+      std::cout << prediction_line(run.config, probs.data() + i * outputs, chunk.rows[i].text, share, options) << '\n';
     }
     where.clear();
     std::cout.flush();
@@ -282,30 +199,6 @@ void predict(const PredictOptions& options) {
   }
   flush();
 }
-
-namespace {
-
-// `eval` of a multi-label run: P@1 and R@1 as `fasttext test` prints them, micro and macro F1,
-// and a line per label.
-void print_multi_label_eval(const Metrics& metrics, const std::vector<std::string>& names, const json& out,
-                            bool as_json) {
-  if (as_json) {
-    std::cout << out.dump() << '\n';
-    return;
-  }
-  std::cout << fmt::format("N\t{}\nP@1\t{:.4f}\nR@1\t{:.4f}\nloss\t{:.6f}\nmicro_f1\t{:.4f}\nmacro_f1\t{:.4f}\n"
-                           "unknown\t{:.1f}%\n\n",
-                           metrics.examples, metrics.p_at_1, metrics.r_at_1, metrics.loss, metrics.f1,
-                           metrics.macro_f1, 100 * out.at("unknown_share").get<double>());
-  std::cout << "label\tprecision\trecall\tf1\tsupport\tpredicted\n";
-  for (size_t c = 0; c < metrics.per_label.size(); ++c) {
-    const LabelMetrics& l = metrics.per_label[c];
-    std::cout << fmt::format("{}\t{:.4f}\t{:.4f}\t{:.4f}\t{}\t{}\n", names[c], l.precision, l.recall, l.f1,
-                             l.support, l.predicted);
-  }
-}
-
-}  // namespace
 
 void evaluate_run(const EvalOptions& options) {
   LoadedRun run = load_run(options.run_dir, true);
@@ -493,99 +386,6 @@ void export_embeddings(const ExportOptions& given) {
                before.size(1), options.when);
 }
 
-namespace {
-
-// One token both runs have: how its trained vectors compare.
-struct TokenComparison {
-  std::string token;
-  float cosine_after, cosine_change;  // between the runs' after rows, and their changes
-  double change_a, change_b;          // how far it moved in each run (L2)
-};
-
-// Every token of run A that run B has too, in A's order.
-std::vector<TokenComparison> compare_tokens(const LoadedRun& a, const LoadedRun& b, const Matrix& ba,
-                                            const Matrix& aa, const Matrix& bb, const Matrix& ab) {
-  const int64_t dim = ba.dim;
-  std::vector<TokenComparison> rows;
-  std::vector<float> delta_a(static_cast<size_t>(dim)), delta_b(static_cast<size_t>(dim));
-  for (int64_t ia = 0; ia < a.vocab.size(); ++ia) {
-    const int64_t ib = b.vocab.find(a.vocab.token(ia));
-    if (ib < 0) continue;
-    double na = 0, nb = 0;
-    for (int64_t d = 0; d < dim; ++d) {
-      const auto k = static_cast<size_t>(d);
-      delta_a[k] = aa.row(ia)[d] - ba.row(ia)[d];
-      delta_b[k] = ab.row(ib)[d] - bb.row(ib)[d];
-      na += static_cast<double>(delta_a[k]) * delta_a[k];
-      nb += static_cast<double>(delta_b[k]) * delta_b[k];
-    }
-    rows.push_back({a.vocab.token(ia), cosine(aa.row(ia), ab.row(ib), dim),
-                    cosine(delta_a.data(), delta_b.data(), dim), std::sqrt(na), std::sqrt(nb)});
-  }
-  return rows;
-}
-
-// Moved differently: among tokens that moved in either run, the lowest cosine between the two
-// changes, then the largest gap in how far they moved; the first `top`.
-json moved_differently(const std::vector<TokenComparison>& rows, int64_t top) {
-  std::vector<size_t> order(rows.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-    const bool mx = rows[x].change_a > 0 || rows[x].change_b > 0;
-    const bool my = rows[y].change_a > 0 || rows[y].change_b > 0;
-    if (mx != my) return mx;
-    if (rows[x].cosine_change != rows[y].cosine_change) return rows[x].cosine_change < rows[y].cosine_change;
-    return std::abs(rows[x].change_a - rows[x].change_b) > std::abs(rows[y].change_a - rows[y].change_b);
-  });
-  json differently = json::array();
-  for (size_t i = 0; i < std::min<size_t>(static_cast<size_t>(top), order.size()); ++i) {
-    const TokenComparison& r = rows[order[i]];
-    differently.push_back({{"token", r.token},
-                           {"cosine_after", r.cosine_after},
-                           {"cosine_change", r.cosine_change},
-                           {"change_a", r.change_a},
-                           {"change_b", r.change_b}});
-  }
-  return differently;
-}
-
-// split -> key -> {a, b, b_minus_a} for the float metrics both reports have.
-json metric_differences(const json& report_a, const json& report_b) {
-  json metric_delta = json::object();
-  for (const auto& [split, values] : report_a.at("metrics").items()) {
-    if (!report_b.at("metrics").contains(split)) continue;
-    for (const auto& [key, value] : values.items()) {
-      if (value.is_number_float() && report_b["metrics"][split].contains(key)) {
-        const json& b = report_b["metrics"][split][key];
-        metric_delta[split][key] = {{"a", value}, {"b", b}, {"b_minus_a", b.get<double>() - value.get<double>()}};
-      }
-    }
-  }
-  return metric_delta;
-}
-
-void print_comparison(const json& out) {
-  std::cout << fmt::format("{} common tokens ({} only in A, {} only in B); mean cosine between the runs' "
-                           "trained vectors {:.4f}\n\nmoved differently:\n  {:<24} {:>10} {:>10} {:>10} {:>10}\n",
-                           out["common_tokens"].get<int64_t>(), out["only_in_a"].get<int64_t>(),
-                           out["only_in_b"].get<int64_t>(), out["mean_cosine_after"].get<double>(), "token",
-                           "cos(after)", "cos(change)", "change A", "change B");
-  for (const auto& r : out["moved_differently"]) {
-    std::cout << fmt::format("  {:<24} {:>+10.4f} {:>+10.4f} {:>10.4f} {:>10.4f}\n", r["token"].get<std::string>(),
-                             r["cosine_after"].get<double>(), r["cosine_change"].get<double>(),
-                             r["change_a"].get<double>(), r["change_b"].get<double>());
-  }
-  std::cout << "\nmetrics (B - A):\n";
-  for (const auto& [split, values] : out["metrics"].items()) {
-    for (const auto& [key, value] : values.items()) {
-      std::cout << fmt::format("  {:<6} {:<10} {:.4f} -> {:.4f} ({:+.4f})\n", split, key, value["a"].get<double>(),
-                               value["b"].get<double>(), value["b_minus_a"].get<double>());
-    }
-  }
-}
-
-}  // namespace
-
 void compare_runs(const CompareOptions& options) {
   const LoadedRun a = load_run(options.run_a, false);
   const LoadedRun b = load_run(options.run_b, false);
@@ -595,7 +395,7 @@ void compare_runs(const CompareOptions& options) {
     throw Error::usage("the runs' embeddings differ in dimension (" + std::to_string(before_a.size(1)) +
                        " vs " + std::to_string(before_b.size(1)) + ")");
   }
-  const auto rows = compare_tokens(a, b, matrix_view(before_a), matrix_view(after_a),
+  const auto rows = compare_tokens(a.vocab, b.vocab, matrix_view(before_a), matrix_view(after_a),
                                    matrix_view(before_b), matrix_view(after_b));
   double cosine_sum = 0;
   for (const auto& row : rows) cosine_sum += row.cosine_after;
