@@ -10,6 +10,8 @@
 //                       <rect class="cell"> per value, for the rows that moved most
 #pragma once
 
+#include "embtrain/text/html_curves.h"  // curves_svg
+
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -44,7 +46,5 @@ std::string pca_svg(const std::vector<PlotRow>& rows, size_t dim, std::string* c
 // Labels with a colour of their own in the plots (the rest share "other").
 inline constexpr size_t kColouredLabels = 9;
 std::string heatmap_svg(const std::vector<PlotRow>& rows, size_t dim, std::string* caption);
-// `epochs`: metrics.jsonl's lines, one object per epoch.
-std::string curves_svg(const std::vector<nlohmann::json>& epochs);
 
 }  // namespace embtrain
