@@ -407,24 +407,31 @@ Corpus encode(const TextDataset& data, Tokenizer& tokenizer, const Vocab& vocab,
   std::vector<std::string_view> tokens;
   std::vector<uint32_t> hashes;
   std::vector<int32_t> scratch;  // one sentence's n-gram rows
+  std::vector<char> unknown;     // [tokens] 1 where the vocabulary lacks the token
   for (const auto& row : data.rows) {
     tokenizer.split(row.text, tokens);
     corpus.text_tokens += static_cast<int64_t>(tokens.size());
-    for (const auto token : tokens) {
-      const int64_t id = vocab.encode_token(token);
+    unknown.assign(tokens.size(), 0);
+    for (size_t t = 0; t < tokens.size(); ++t) {
+      const int64_t id = vocab.encode_token(tokens[t]);
       if (id < 0) {
         ++corpus.oov_dropped;
+        unknown[t] = 1;
         continue;
       }
-      corpus.oov_to_unk += id == unk && token != vocab.token(unk);
+      const bool to_unk = id == unk && tokens[t] != vocab.token(unk);
+      corpus.oov_to_unk += to_unk;
+      unknown[t] = to_unk;
       corpus.ids.push_back(static_cast<RowId>(id));
     }
     if (ngrams) {
       hashes.clear();
       scratch.clear();
-      for (const auto token : tokens) {
-        ngrams->add_subwords(token, scratch);
-        hashes.push_back(fasttext_hash(token));
+      for (size_t t = 0; t < tokens.size(); ++t) {
+        const size_t before = scratch.size();
+        ngrams->add_subwords(tokens[t], scratch);
+        corpus.oov_with_subwords += unknown[t] && scratch.size() > before;
+        hashes.push_back(fasttext_hash(tokens[t]));
       }
       ngrams->add_word_ngrams(hashes, scratch);
       corpus.ids.append(scratch.data(), scratch.data() + scratch.size());

@@ -86,10 +86,13 @@ struct Corpus {
   int64_t oov_to_unk = 0;   // out-of-vocabulary tokens mapped to <unk>
   int64_t oov_dropped = 0;  // out-of-vocabulary tokens dropped (no <unk> in the vocabulary)
   int64_t text_tokens = 0;  // the text's tokens, known or not (ids also hold any n-gram rows)
+  int64_t oov_with_subwords = 0;  // of the out-of-vocabulary tokens, those with subword rows
 
-  // The share of the text's tokens that the vocabulary lacks.
+  // The share of the text's tokens that have no row at all: the vocabulary lacks them and
+  // (with vocab.subwords) they have no character n-gram either.
   double unknown_share() const {
-    return text_tokens ? static_cast<double>(oov_to_unk + oov_dropped) / static_cast<double>(text_tokens) : 0.0;
+    return text_tokens ? static_cast<double>(oov_to_unk + oov_dropped - oov_with_subwords) / static_cast<double>(text_tokens)
+                       : 0.0;
   }
 
   int64_t size() const { return static_cast<int64_t>(labels.size()); }
