@@ -52,6 +52,7 @@ struct RunOptions {
   bool resume = false;     // continue the run in output_dir from its checkpoint.pt
   WorkerSetup workers;     // a single process unless started by --nproc or torchrun
   TestSignal test_signal;  // tests only
+  bool test_split_always = false;  // tests only: every threaded kernel splits, however small
   std::string profile;     // a Chrome trace of every LibTorch op to this file ("": none)
 };
 

@@ -45,6 +45,9 @@ std::string resolve_run_and_config(const TrainOptions& options, RunOptions& run)
     }
     run.output_dir = options.resume_dir;
     run.resume = true;
+    // Rank 0 vets the folder (and may already hold it, in_progress.json naming it): the other
+    // workers only read its config.
+    if (!run.workers.writes()) return RunDir::at(options.resume_dir).file(run_file::config);
     return RunDir::open_resumable(options.resume_dir).file(run_file::config);
   }
   if (config_path.empty()) {
@@ -74,7 +77,8 @@ std::string resolve_run_and_config(const TrainOptions& options, RunOptions& run)
 //   EMBTRAIN_TEST_SIGNAL_AT=EPOCH:STEP:SIGNAL[:TIMES]  raise SIGNAL right after that step;
 //   EMBTRAIN_TEST_SIGNAL_RANK=R                         ... in worker R only;
 //   EMBTRAIN_TEST_KILL_AT=FILE:N:before|after           SIGKILL at the Nth atomic write of a file
-//                                                       named FILE, before or after its rename.
+//                                                       named FILE, before or after its rename;
+//   EMBTRAIN_TEST_SPLIT=1                               every threaded kernel splits, however small.
 // EMBTRAIN_PROFILE=FILE writes a Chrome trace of every LibTorch op (for people, not tests).
 void read_test_hooks(RunOptions& run) {
   if (const char* text = std::getenv("EMBTRAIN_TEST_SIGNAL_AT")) {
@@ -85,6 +89,7 @@ void read_test_hooks(RunOptions& run) {
   }
   if (const char* rank = std::getenv("EMBTRAIN_TEST_SIGNAL_RANK")) run.test_signal.rank = std::atoll(rank);
   if (const char* profile = std::getenv("EMBTRAIN_PROFILE")) run.profile = profile;
+  run.test_split_always = std::getenv("EMBTRAIN_TEST_SPLIT") != nullptr;
   static std::string kill_file;
   static long long kill_nth = 0, seen = 0;
   static bool kill_after = false;

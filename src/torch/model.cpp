@@ -3,6 +3,7 @@
 
 #include "embtrain/text/error.h"
 #include "embtrain/text/ngrams.h"
+#include "embtrain/text/threads.h"
 #include "embtrain/text/vectors.h"
 #include "embtrain/text/vocab.h"
 
@@ -66,8 +67,15 @@ torch::autograd::tensor_list PooledEmbedding::backward(torch::autograd::Autograd
 
   const auto [sorted, order] = ids.sort(0);  // [T] each
   const int64_t* sorted_ids = sorted.data_ptr<int64_t>();
-  int64_t distinct = 0;
-  for (int64_t k = 0; k < tokens; ++k) distinct += k == 0 || sorted_ids[k] != sorted_ids[k - 1];
+  // first[s]: where distinct row s starts in the sorted order ([K + 1]); a thread sums whole
+  // rows, each in the sorted order, so the split changes no bit.
+  std::vector<int64_t> first;
+  first.reserve(static_cast<size_t>(tokens) + 1);
+  for (int64_t k = 0; k < tokens; ++k) {
+    if (k == 0 || sorted_ids[k] != sorted_ids[k - 1]) first.push_back(k);
+  }
+  const auto distinct = static_cast<int64_t>(first.size());
+  first.push_back(tokens);
 
   std::vector<int64_t> bag_of(static_cast<size_t>(tokens));  // bag_of[t]: the bag of token t
   std::vector<float> scale(static_cast<size_t>(bags));       // 1 / bag size (mean) or 1 (sum)
@@ -80,9 +88,22 @@ torch::autograd::tensor_list PooledEmbedding::backward(torch::autograd::Autograd
 
   auto values = torch::empty({distinct, dim}, grad_out.options());  // [K, D]
   auto indices = torch::empty({1, distinct}, torch::kInt64);         // [1, K], sorted, unique
-  accumulate_bag_grads(values.data_ptr<float>(), grad_out.data_ptr<float>(), id,
-                       order.data_ptr<int64_t>(), bag_of.data(), scale.data(), tokens, dim,
-                       indices.data_ptr<int64_t>());
+  float* value_rows = values.data_ptr<float>();
+  int64_t* row_ids = indices.data_ptr<int64_t>();
+  const int64_t* sorted_order = order.data_ptr<int64_t>();
+  const float* grads = grad_out.data_ptr<float>();
+  ThreadPool& pool = shared_pool();
+  const int64_t per_row = dim * std::max<int64_t>(1, tokens / std::max<int64_t>(distinct, 1));
+  const auto rows_from = [&](int64_t s0, int64_t s1) {  // rows [s0, s1): tokens first[s0]..first[s1]
+    accumulate_bag_grads(value_rows + s0 * dim, grads, id, sorted_order + first[static_cast<size_t>(s0)],
+                         bag_of.data(), scale.data(), first[static_cast<size_t>(s1)] - first[static_cast<size_t>(s0)],
+                         dim, row_ids + s0);
+  };
+  if (pool.worth_splitting(tokens * dim)) {
+    pool.run(distinct, pool.grain_for(per_row), rows_from);
+  } else {
+    rows_from(0, distinct);
+  }
   // Indices are in range, sorted and unique by construction: skip the checks.
   auto grad_weight = at::_sparse_coo_tensor_unsafe(indices, values, {vocab_rows, dim});
   grad_weight._coalesced_(true);

@@ -4,6 +4,9 @@
 #include <sys/mman.h>
 
 #include <cmath>
+#include <numeric>
+
+#include "embtrain/text/threads.h"
 
 namespace embtrain {
 
@@ -52,18 +55,35 @@ __attribute__((target_clones("avx2", "default"))) void update_rows(
   }
 }
 
+// Rows a range of a split holds: a multiple of kVectorFloats / gcd(D, kVectorFloats), so that
+// every range but the last starts and ends at a multiple of kVectorFloats elements. ATen's
+// vectorised loops handle a tensor's tail apart from its body; with ranges so aligned each
+// element is computed by the same path as when the whole tensor is one range.
+constexpr int64_t kVectorFloats = 64;  // two AVX-512 vectors: more than any unrolled width
+int64_t aligned_rows(int64_t dim) { return kVectorFloats / std::gcd(dim, kVectorFloats); }
+
 void sparse_update_cpu(torch::Tensor& param, torch::Tensor& exp_avg, torch::Tensor& exp_avg_sq,
                        const torch::Tensor& rows, const torch::Tensor& values, double beta1,
                        double beta2, double eps, double step_size) {
   const int64_t k_rows = rows.size(0), dim = values.size(1);
   const int64_t* row = rows.data_ptr<int64_t>();
   auto root = torch::empty({k_rows, dim}, values.options());  // [K, D]
-  update_moments(exp_avg.data_ptr<float>(), exp_avg_sq.data_ptr<float>(), root.data_ptr<float>(),
-                 row, values.data_ptr<float>(), k_rows, dim, static_cast<float>(1 - beta1),
-                 static_cast<float>(1 - beta2));
-  root.sqrt_();
-  update_rows(param.data_ptr<float>(), exp_avg.data_ptr<float>(), root.data_ptr<float>(), row,
-              k_rows, dim, static_cast<float>(eps), static_cast<float>(-step_size));
+  // Each row's elements are updated by one thread, in order: the split changes no bit.
+  const auto rows_from = [&](int64_t k0, int64_t k1) {
+    torch::NoGradGuard no_grad;  // thread-local: each thread of the pool needs its own
+    update_moments(exp_avg.data_ptr<float>(), exp_avg_sq.data_ptr<float>(), root.data_ptr<float>() + k0 * dim,
+                   row + k0, values.data_ptr<float>() + k0 * dim, k1 - k0, dim, static_cast<float>(1 - beta1),
+                   static_cast<float>(1 - beta2));
+    root.narrow(0, k0, k1 - k0).sqrt_();
+    update_rows(param.data_ptr<float>(), exp_avg.data_ptr<float>(), root.data_ptr<float>() + k0 * dim, row + k0,
+                k1 - k0, dim, static_cast<float>(eps), static_cast<float>(-step_size));
+  };
+  ThreadPool& pool = shared_pool();
+  if (pool.worth_splitting(4 * k_rows * dim)) {
+    pool.run(k_rows, std::max(pool.grain_for(4 * dim), aligned_rows(dim)), rows_from, aligned_rows(dim));
+  } else {
+    rows_from(0, k_rows);
+  }
 }
 
 // A zero tensor shaped like `param`. On the CPU the moments of a large
@@ -78,6 +98,35 @@ torch::Tensor zero_moment(const torch::Tensor& param) {
   if (memory == MAP_FAILED) return torch::zeros_like(param, torch::MemoryFormat::Preserve);
   return torch::from_blob(
       memory, param.sizes(), [bytes](void* data) { ::munmap(data, bytes); }, param.options());
+}
+
+// torch.optim.Adam's single-tensor CPU update (PyTorch 2.x), operation for operation, on the
+// elements [e0, e1) of flat views. Every op is elementwise: a large table (dense Adam moves
+// every row of it every step) is split over the pool at multiples of kVectorFloats elements.
+void dense_update(torch::Tensor& p, const torch::Tensor& grad, torch::Tensor& exp_avg, torch::Tensor& exp_avg_sq,
+                  double beta1, double beta2, double bias_correction1, double bias_correction2,
+                  const AdamOptions& options) {
+  const auto elements = [&](int64_t e0, int64_t e1) {
+    torch::NoGradGuard no_grad;  // thread-local: each thread of the pool needs its own
+    auto slice = [&](const torch::Tensor& t) { return e0 == 0 && e1 == t.numel() ? t : t.view(-1).narrow(0, e0, e1 - e0); };
+    auto m = slice(exp_avg), v = slice(exp_avg_sq), param = slice(p);
+    const auto g = slice(grad);
+    // 2.x moves the first moment with lerp_ where 1.13 had mul_(beta1).add_(grad, 1 - beta1):
+    // the same value up to one rounding, which parity needs to the bit.
+    m.lerp_(g, 1 - beta1);
+    v.mul_(beta2).addcmul_(g, g, 1 - beta2);
+    // bias_correction2 ** 0.5 (2.x) rather than math.sqrt (1.13): glibc pow, not sqrt.
+    const auto denom = (v.sqrt() / std::pow(bias_correction2, 0.5)).add_(options.eps());
+    param.addcdiv_(m, denom, -options.lr() / bias_correction1);
+  };
+  const bool flat = p.is_cpu() && p.is_contiguous() && grad.is_contiguous() && exp_avg.is_contiguous() &&
+                    exp_avg_sq.is_contiguous() && grad.device() == p.device();
+  ThreadPool& pool = shared_pool();
+  if (flat && pool.worth_splitting(8 * p.numel())) {
+    pool.run(p.numel(), std::max(pool.grain_for(8), kVectorFloats), elements, kVectorFloats);
+  } else {
+    elements(0, p.numel());
+  }
 }
 
 }  // namespace
@@ -120,11 +169,7 @@ torch::Tensor Adam::step(LossClosure closure) {
         // torch.optim.Adam's single-tensor CPU update (PyTorch 2.x), operation for operation.
         // 2.x moves the first moment with lerp_ where 1.13 had mul_(beta1).add_(grad, 1 - beta1):
         // the same value up to one rounding, which parity needs to the bit.
-        exp_avg.lerp_(grad, 1 - beta1);
-        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
-        // bias_correction2 ** 0.5 (2.x) rather than math.sqrt (1.13): glibc pow, not sqrt.
-        const auto denom = (exp_avg_sq.sqrt() / std::pow(bias_correction2, 0.5)).add_(options.eps());
-        p.addcdiv_(exp_avg, denom, -options.lr() / bias_correction1);
+        dense_update(p, grad, exp_avg, exp_avg_sq, beta1, beta2, bias_correction1, bias_correction2, options);
         continue;
       }
       // torch.optim.SparseAdam's update on the K rows present in the gradient.

@@ -42,6 +42,7 @@
 #include "embtrain/text/run_state.h"
 #include "embtrain/text/signals.h"
 #include "embtrain/text/tokenizer.h"
+#include "embtrain/torch/threads.h"
 #include "embtrain/torch/trainer.h"
 #include "embtrain/text/vectors.h"
 #include "embtrain/text/vocab.h"
@@ -183,7 +184,7 @@ void join_workers(Session& session) {
 // Threads, device, the model (from pretrained vectors if asked) and its optimizer; config.json
 // and vocab.txt first, so that an interrupted run can resume; then the checkpoint of a resume.
 Session set_up(const Config& config, const RunOptions& options, PreparedData& data) {
-  if (config.train.threads > 0) at::set_num_threads(static_cast<int>(config.train.threads));
+  use_threads(config.train.threads, options.test_split_always);
   Session session(config, options, data);
   session.started = session.phase_started = Clock::now();
   spdlog::info("{} training examples, {} tokens, vocabulary of {}, device {}", data.train.size(),

@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "embtrain/text/error.h"
+#include "embtrain/text/threads.h"
 
 namespace embtrain {
 namespace F = torch::nn::functional;
@@ -257,28 +258,56 @@ Tally evaluate_tally(Classifier& model, const Corpus& data, const ModelConfig& c
   return evaluate_range(model, data, config, device, 0, data.size(), probabilities);
 }
 
+namespace {
+
+// One evaluation batch's tally (its BCE sum and counts) and, when asked, its probabilities
+// written at their place in `probabilities` (indexed from `begin`).
+Tally evaluate_batch(Classifier& model, const Corpus& data, const ModelConfig& config, torch::Device device,
+                     const int64_t* indices, int64_t count, int64_t outputs, float* probabilities) {
+  torch::NoGradGuard no_grad;  // per thread: the guard is thread-local
+  const Batch batch = make_batch(data, indices, count, config, device, outputs);
+  const auto probs = model->forward(batch);  // [B] or [B, C]
+  auto losses = F::binary_cross_entropy(probs, batch.labels,
+                                        F::BinaryCrossEntropyFuncOptions().reduction(torch::kNone));
+  if (losses.dim() == 2) losses = losses.mean(1);  // per example: the mean over its outputs
+  Tally tally;
+  tally.loss_sum = losses.sum().item<double>();
+  const auto p = probs.to(torch::kCPU).contiguous();  // one copy from the device, for both
+  tally_batch(tally, p, data, indices, count);
+  if (probabilities && p.dim() == 1) std::copy_n(p.data_ptr<float>(), count, probabilities);
+  return tally;
+}
+
+}  // namespace
+
+// Batches of kEvalBatch sentences, each evaluated whole by one thread of the pool (on the CPU);
+// their tallies are summed in batch order, so the loss is the same double for any thread count.
 Tally evaluate_range(Classifier& model, const Corpus& data, const ModelConfig& config, torch::Device device,
                      int64_t begin, int64_t end, std::vector<float>* probabilities) {
   torch::NoGradGuard no_grad;
   if (probabilities) probabilities->resize(static_cast<size_t>(end - begin));
   model->eval();
   const int64_t outputs = model->linear_1->weight.size(0);
-  Tally tally;
   constexpr int64_t kEvalBatch = 1024;
   std::vector<int64_t> order(static_cast<size_t>(end - begin));
   std::iota(order.begin(), order.end(), begin);
-  for (int64_t start = 0; start < end - begin; start += kEvalBatch) {
-    const int64_t count = std::min(kEvalBatch, end - begin - start);
-    const Batch batch = make_batch(data, order.data() + start, count, config, device, outputs);
-    const auto probs = model->forward(batch);  // [B] or [B, C]
-    auto losses = F::binary_cross_entropy(probs, batch.labels,
-                                          F::BinaryCrossEntropyFuncOptions().reduction(torch::kNone));
-    if (losses.dim() == 2) losses = losses.mean(1);  // per example: the mean over its outputs
-    tally.loss_sum += losses.sum().item<double>();
-    const auto p = probs.to(torch::kCPU).contiguous();  // one copy from the device, for both
-    tally_batch(tally, p, data, order.data() + start, count);
-    if (probabilities && p.dim() == 1) std::copy_n(p.data_ptr<float>(), count, probabilities->begin() + start);
+  const int64_t batches = (end - begin + kEvalBatch - 1) / kEvalBatch;
+  std::vector<Tally> tallies(static_cast<size_t>(batches));
+  const auto batches_from = [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t start = b * kEvalBatch, count = std::min(kEvalBatch, end - begin - start);
+      tallies[static_cast<size_t>(b)] =
+          evaluate_batch(model, data, config, device, order.data() + start, count, outputs,
+                         probabilities ? probabilities->data() + start : nullptr);
+    }
+  };
+  if (device.is_cpu() && batches > 1) {
+    shared_pool().run(batches, 1, batches_from);
+  } else {
+    batches_from(0, batches);
   }
+  Tally tally;
+  for (const Tally& batch : tallies) tally += batch;
   model->train();
   return tally;
 }
@@ -348,7 +377,6 @@ class StepLoop {
     }
     model->train();
   }
-  ~StepLoop() { use_threads(configured_threads_); }
   StepLoop(const StepLoop&) = delete;
   StepLoop& operator=(const StepLoop&) = delete;
 
@@ -407,7 +435,6 @@ class StepLoop {
 
   // The epoch's tally made whole: device counts read back, and every worker's summed.
   void finish_tally(const std::string& where) {
-    use_threads(configured_threads_);
     if (!device_.is_cpu()) {
       progress_.tally += device_tally_.read();
       device_tally_ = DeviceTally(device_);
@@ -429,7 +456,6 @@ class StepLoop {
     Slice slice;
     if (count > 0) {
       slice.batch = make_batch(data_, indices, count, config_.model, device_, outputs_);
-      use_threads(slice.batch.ids.numel() * config_.model.embedding_dim < kParallelStepElements ? 1 : configured_threads_);
       slice.probs = model_->forward(slice.batch);
       slice.loss = batch_loss(slice.probs, slice.batch.labels, global_count, workers_ != nullptr, epoch, step);
       slice.loss.backward();
@@ -468,17 +494,6 @@ class StepLoop {
     }
   }
 
-  // Intra-op threads pay off only on large tensors. A step over a batch of a few
-  // thousand ids is a chain of small ops, and OpenMP's hand-off per op made the
-  // spam benchmark's training 2x slower on 2 threads than on 1 (6.2 s vs 3.0 s).
-  // Steps below kParallelStepElements (ids x dim) run on one thread; evaluation
-  // keeps all of train.threads.
-  static constexpr int64_t kParallelStepElements = int64_t{1} << 22;
-  void use_threads(int threads) {
-    if (threads != current_threads_) at::set_num_threads(threads);
-    current_threads_ = threads;
-  }
-
   Classifier& model_;
   torch::optim::Optimizer& optimizer_;
   const Corpus& data_;
@@ -495,8 +510,6 @@ class StepLoop {
   std::vector<bool> sparse_grads_;
   std::vector<int64_t> stamp_, unique_rows_;  // count_rows' scratch
   bool stop_agreed_ = false;
-  const int configured_threads_ = at::get_num_threads();
-  int current_threads_ = configured_threads_;
 };
 
 // After an epoch's steps: its record (train metrics, valid/test scored), the best epoch so far,

@@ -9,6 +9,7 @@ sides run the same LibTorch (the torch in .venv). Prints each case's largest dif
 non-zero on any mismatch and ends with the line 'N passed, N failed'.
 """
 import json
+import re
 import os
 import subprocess
 import sys
@@ -81,6 +82,28 @@ def max_difference(a, b):
     return max(abs(x - y) for row_a, row_b in zip(a, b) for x, y in zip(row_a, row_b))
 
 
+THREADS = (2, 3)
+
+
+def same_bits_on_threads(command, out_dir):
+    """The same run on 2 and 3 threads, every threaded kernel split however small the data
+    (EMBTRAIN_TEST_SPLIT): model.pt, embeddings.pt and metrics.jsonl (timings aside) must be the
+    same bytes as on one thread."""
+    problems = []
+    for threads in THREADS:
+        other = f"{out_dir}-threads-{threads}"
+        subprocess.run([other if arg == out_dir else "train.threads=%d" % threads if arg == "train.threads=1" else arg
+                        for arg in command], check=True, env=dict(os.environ, EMBTRAIN_TEST_SPLIT="1"))
+        for name in ("model.pt", "embeddings.pt"):
+            if open(os.path.join(out_dir, name), "rb").read() != open(os.path.join(other, name), "rb").read():
+                problems.append(f"{name} differs on {threads} threads")
+        metrics = [open(os.path.join(folder, "metrics.jsonl")).read() for folder in (out_dir, other)]
+        untimed = [re.sub(r'"seconds":[-0-9.e]+', "", text) for text in metrics]
+        if untimed[0] != untimed[1]:
+            problems.append(f"metrics.jsonl differs on {threads} threads")
+    return problems
+
+
 def run_case(binary, work, index, name, overrides, flags):
     vocab_file = os.path.join(work, "reverse-vocab.txt")
     tokens = list(dict.fromkeys(open(TRAIN, encoding="utf-8").read().split()))
@@ -96,12 +119,13 @@ def run_case(binary, work, index, name, overrides, flags):
         command += ["--set", f"{key}={json.dumps(value) if not isinstance(value, str) else value}"]
     subprocess.run(command, check=True)
     report = json.load(open(os.path.join(out_dir, "report.json"), encoding="utf-8"))
+    problems = same_bits_on_threads(command, out_dir)
     reference_command = [sys.executable, os.path.join(HERE, "reference.py"), "--train", TRAIN]
     for key, value in flags.items():
         reference_command += [f"--{key}", files.get(value, value) if isinstance(value, str) else str(value)]
     reference = json.loads(subprocess.run(reference_command, check=True, capture_output=True,
                                           text=True).stdout)
-    problems, largest = [], 0.0
+    largest = 0.0
     if report["vocab"] != reference["vocab"]:
         problems.append("vocabularies differ")
     else:

@@ -86,6 +86,16 @@ for optimizer, sig, code, epoch, step in (("adam", signal.SIGINT, 130, 3, 500),
     again = subprocess.run([binary, "train", "--resume", cut], cwd=ROOT, capture_output=True, text=True)
     check(f"{optimizer}: resuming a finished run is a usage error",
           again.returncode == 2 and "already finished" in again.stderr, again.stderr)
+    # The same stop resumed on 3 threads (every threaded kernel split: EMBTRAIN_TEST_SPLIT):
+    # the weights are the same bytes as the uninterrupted one-thread run's.
+    threaded = os.path.join(work, f"cut-{optimizer}-threads")
+    shutil.rmtree(threaded, ignore_errors=True)
+    train(threaded, *LONG, *extra, env={"EMBTRAIN_TEST_SIGNAL_AT": f"{epoch}:{step}:{sig.value}"})
+    resumed = subprocess.run([binary, "train", "--resume", threaded, "--quiet", "--set", "train.threads=3"],
+                             cwd=ROOT, capture_output=True, text=True, env=dict(os.environ, EMBTRAIN_TEST_SPLIT="1"))
+    check(f"{optimizer}: resumed on 3 threads -> model.pt and embeddings.pt byte-identical to one thread's",
+          resumed.returncode == 0 and all(read(f"{threaded}/{name}") == read(f"{full}/{name}")
+                                          for name in ("model.pt", "embeddings.pt")), resumed.stderr)
 
 # One writer per run folder: a train stopped (SIGSTOP, raised by itself at a step known in
 # advance) while it writes its folder; a second train into it is refused at once (exit 2), and

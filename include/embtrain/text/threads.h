@@ -1,0 +1,71 @@
+// threads.h — ThreadPool: the threads a process splits whole kernels over (torch-free).
+//
+// The contract that makes results independent of the thread count: run() hands out disjoint
+// ranges of an index space, and a kernel given to it computes each output element (a gradient
+// row, an optimizer's element, an evaluation batch, a token's neighbours) on one thread, in the
+// same order as a single thread would. Where the ranges fall then changes no bit; `align` keeps
+// range boundaries at multiples of a width for kernels whose per-element arithmetic depends on
+// an element's position (ATen's vectorised loops treat a range's tail differently).
+//
+// The pool of a process is set once (torch/threads.h: use_threads) and read by the kernels
+// through shared_pool(). Splitting is skipped when a region is too small to pay for the hand-off:
+// the pool measures its own hand-off at start-up (worth_splitting).
+//
+// Thread-safety: run() is called by one thread at a time (the training thread); the kernel runs
+// on every thread of the pool at once, on disjoint ranges, and must not throw across threads
+// (the first exception is rethrown by run() after every range has finished).
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace embtrain {
+
+class ThreadPool {
+ public:
+  // >= 1 threads (1 runs everything on the caller); each worker calls `on_start` first (the
+  // torch side sets ATen to one thread there: OpenMP's thread count is per thread).
+  // `always_split` (tests only): every region is split, however small, so that tiny fixtures
+  // exercise the split kernels.
+  explicit ThreadPool(int64_t threads, const std::function<void()>& on_start = {}, bool always_split = false);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int64_t size() const { return static_cast<int64_t>(workers_.size()) + 1; }
+  // fn(begin, end) over disjoint ranges that cover [0, n): at most size() of them, none shorter
+  // than `grain` (but the last), boundaries multiples of `align`. The caller runs the first.
+  void run(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn, int64_t align = 1);
+  // True when `work` units (about a nanosecond each: a float multiply-add) pay for splitting.
+  bool worth_splitting(int64_t work) const { return size() > 1 && work >= min_work_; }
+  // The grain, in items of `work_per_item` units, below which a range does not pay.
+  int64_t grain_for(int64_t work_per_item) const;
+
+ private:
+  void work(size_t index);
+  void measure_handoff();
+
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable start_, done_;
+  uint64_t generation_ = 0;
+  bool stopping_ = false;
+  const std::function<void(int64_t, int64_t)>* job_ = nullptr;
+  std::vector<std::pair<int64_t, int64_t>> ranges_;  // [size()] this job's ranges (empty ones idle)
+  int64_t pending_ = 0;
+  std::exception_ptr failure_;
+  int64_t min_work_ = 1 << 16;
+};
+
+// The process's pool (one thread until set_shared_threads says otherwise).
+ThreadPool& shared_pool();
+// Replaces the process's pool with one of `threads` threads (0: one per core), each worker
+// calling `on_start` first.
+void set_shared_threads(int64_t threads, const std::function<void()>& on_start = {}, bool always_split = false);
+
+}  // namespace embtrain

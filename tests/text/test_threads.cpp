@@ -1,0 +1,97 @@
+// test_threads.cpp — ThreadPool: ranges that cover the index space once, aligned, on up to N
+// threads; a failure in any range reaches the caller; bad usage (no work) is no work.
+#include "embtrain/text/threads.h"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "../catch.h"
+
+using namespace embtrain;
+
+namespace {
+
+// The ranges one run() hands out, sorted.
+std::vector<std::pair<int64_t, int64_t>> ranges_of(ThreadPool& pool, int64_t n, int64_t grain, int64_t align) {
+  std::mutex mutex;
+  std::vector<std::pair<int64_t, int64_t>> ranges;
+  pool.run(
+      n, grain,
+      [&](int64_t begin, int64_t end) {
+        std::lock_guard<std::mutex> lock(mutex);
+        ranges.emplace_back(begin, end);
+      },
+      align);
+  std::sort(ranges.begin(), ranges.end());
+  return ranges;
+}
+
+}  // namespace
+
+TEST_CASE("run covers [0, n) once, in at most size() ranges, boundaries aligned") {
+  ThreadPool pool(3);
+  REQUIRE(pool.size() == 3);
+  const auto ranges = ranges_of(pool, 1000, 1, 64);
+  // 1000 / 3 = 333 -> 320 (a multiple of 64), 666 -> 640, then the rest.
+  CHECK(ranges == std::vector<std::pair<int64_t, int64_t>>{{0, 320}, {320, 640}, {640, 1000}});
+  CHECK(ranges_of(pool, 10, 1, 1) == std::vector<std::pair<int64_t, int64_t>>{{0, 3}, {3, 6}, {6, 10}});
+  // A grain larger than half the work: one range, on the caller.
+  CHECK(ranges_of(pool, 100, 60, 1) == std::vector<std::pair<int64_t, int64_t>>{{0, 100}});
+  CHECK(ranges_of(pool, 0, 1, 1).empty());
+}
+
+TEST_CASE("every element is written once, whatever the thread count") {
+  for (const int64_t threads : {1, 2, 3, 7}) {
+    ThreadPool pool(threads);
+    std::vector<std::atomic<int>> hits(12345);
+    pool.run(static_cast<int64_t>(hits.size()), 1, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) hits[static_cast<size_t>(i)]++;
+    });
+    bool once = true;
+    for (const auto& hit : hits) once = once && hit == 1;
+    CHECK(once);
+  }
+}
+
+TEST_CASE("the ranges run on more than one thread, and the caller is one of them") {
+  ThreadPool pool(2);
+  std::mutex mutex;
+  std::set<std::thread::id> seen;
+  pool.run(2, 1, [&](int64_t, int64_t) {
+    std::lock_guard<std::mutex> lock(mutex);
+    seen.insert(std::this_thread::get_id());
+  });
+  CHECK(seen.size() == 2);
+  CHECK(seen.count(std::this_thread::get_id()) == 1);
+}
+
+TEST_CASE("a failure in a worker's range is rethrown once every range has finished") {
+  ThreadPool pool(3);
+  std::atomic<int> finished{0};
+  CHECK_THROWS_WITH(pool.run(3, 1,
+                             [&](int64_t begin, int64_t) {
+                               if (begin > 0 && begin < 2) throw std::runtime_error("range 1 failed");
+                               ++finished;
+                             }),
+                    "range 1 failed");
+  CHECK(finished == 2);
+  // The pool is usable afterwards.
+  std::atomic<int64_t> sum{0};
+  pool.run(100, 1, [&](int64_t begin, int64_t end) { sum += end - begin; });
+  CHECK(sum == 100);
+}
+
+TEST_CASE("worth_splitting: one thread never splits; the measured hand-off sets the threshold") {
+  ThreadPool one(1);
+  CHECK_FALSE(one.worth_splitting(int64_t{1} << 40));
+  ThreadPool two(2);
+  CHECK(two.worth_splitting(int64_t{1} << 30));
+  CHECK_FALSE(two.worth_splitting(1));
+  ThreadPool forced(2, {}, /*always_split=*/true);
+  CHECK(forced.worth_splitting(1));
+}
