@@ -27,30 +27,59 @@ ThreadPool::~ThreadPool() {
   for (auto& worker : workers_) worker.join();
 }
 
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kSpin = std::chrono::microseconds(200);
+
+inline void pause() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+// Spins until `done()` or kSpin has passed; true when done.
+template <typename Done>
+bool spin_until(Done done) {
+  const auto deadline = Clock::now() + kSpin;
+  for (int i = 0;; ++i) {
+    if (done()) return true;
+    pause();
+    if ((i & 63) == 63 && Clock::now() > deadline) return false;
+  }
+}
+
+}  // namespace
+
 void ThreadPool::work(size_t index) {
   uint64_t seen = 0;
   for (;;) {
-    std::pair<int64_t, int64_t> range;
-    const std::function<void(int64_t, int64_t)>* job = nullptr;
-    {
+    auto published = [&] { return stopping_.load() || generation_.load(std::memory_order_acquire) != seen; };
+    if (!spin_until(published)) {
       std::unique_lock<std::mutex> lock(mutex_);
-      start_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-      if (stopping_) return;
-      seen = generation_;
-      range = ranges_[index];
-      job = job_;
+      ++sleeping_;
+      start_.wait(lock, published);
+      --sleeping_;
     }
+    if (stopping_) return;
+    seen = generation_.load(std::memory_order_acquire);
+    const auto range = ranges_[index];
     std::exception_ptr failure;
     if (range.first < range.second) {
       try {
-        (*job)(range.first, range.second);
+        (*job_)(range.first, range.second);
       } catch (...) {
         failure = std::current_exception();
       }
     }
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (failure && !failure_) failure_ = failure;
-    if (--pending_ == 0) done_.notify_one();
+    if (failure) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!failure_) failure_ = failure;
+    }
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard<std::mutex> lock(mutex_);  // the caller may be about to sleep on done_
+      done_.notify_one();
+    }
   }
 }
 
@@ -62,33 +91,36 @@ void ThreadPool::run(int64_t n, int64_t grain, const std::function<void(int64_t,
     fn(0, n);
     return;
   }
-  std::vector<std::pair<int64_t, int64_t>> ranges(static_cast<size_t>(size()), {0, 0});
+  ranges_.assign(static_cast<size_t>(size()), {0, 0});
   int64_t begin = 0;
   for (int64_t p = 0; p < pieces; ++p) {
     int64_t end = p + 1 == pieces ? n : (n * (p + 1) / pieces) / align * align;
     end = std::max(begin, std::min(end, n));
-    ranges[static_cast<size_t>(p)] = {begin, end};
+    ranges_[static_cast<size_t>(p)] = {begin, end};
     begin = end;
   }
+  job_ = &fn;
+  failure_ = nullptr;
+  pending_.store(size() - 1, std::memory_order_relaxed);
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    ranges_ = ranges;
-    job_ = &fn;
-    pending_ = size() - 1;
-    failure_ = nullptr;
-    ++generation_;
+    std::lock_guard<std::mutex> lock(mutex_);  // a worker about to sleep sees the new generation
+    generation_.fetch_add(1, std::memory_order_release);
   }
-  start_.notify_all();
+  if (sleeping_.load() > 0) start_.notify_all();
   std::exception_ptr own;
   try {
-    if (ranges[0].first < ranges[0].second) fn(ranges[0].first, ranges[0].second);
+    if (ranges_[0].first < ranges_[0].second) fn(ranges_[0].first, ranges_[0].second);
   } catch (...) {
     own = std::current_exception();
   }
-  std::unique_lock<std::mutex> lock(mutex_);
-  done_.wait(lock, [&] { return pending_ == 0; });
+  auto finished = [&] { return pending_.load(std::memory_order_acquire) == 0; };
+  if (!spin_until(finished)) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, finished);
+  }
   job_ = nullptr;
   if (own) std::rethrow_exception(own);
+  std::lock_guard<std::mutex> lock(mutex_);
   if (failure_) std::rethrow_exception(failure_);
 }
 

@@ -16,6 +16,7 @@
 // (the first exception is rethrown by run() after every range has finished).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -51,14 +52,18 @@ class ThreadPool {
   void measure_handoff();
 
   std::vector<std::thread> workers_;
+  // A job is published by bumping generation_ (release); workers spin on it for a while
+  // (kSpin) before sleeping on start_, since a step's regions come a few hundred microseconds
+  // apart and waking a sleeping thread costs tens of microseconds.
   std::mutex mutex_;
   std::condition_variable start_, done_;
-  uint64_t generation_ = 0;
-  bool stopping_ = false;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int64_t> pending_{0};   // workers still on the current job
+  std::atomic<int64_t> sleeping_{0};  // workers waiting on start_
+  std::atomic<bool> stopping_{false};
   const std::function<void(int64_t, int64_t)>* job_ = nullptr;
   std::vector<std::pair<int64_t, int64_t>> ranges_;  // [size()] this job's ranges (empty ones idle)
-  int64_t pending_ = 0;
-  std::exception_ptr failure_;
+  std::exception_ptr failure_;                        // guarded by mutex_
   int64_t min_work_ = 1 << 16;
 };
 
