@@ -244,8 +244,9 @@ const std::vector<Key>& keys() {
       text("train.device", &C::train, &TrainConfig::device, KeyKind::text,
            "`auto` (CUDA when available), `cpu`, `cuda`, `cuda:N`"),
       integer("train.threads", &C::train, &TrainConfig::threads, 0, 4096,
-              "intra-op threads (`at::set_num_threads`); 0 = LibTorch's default. Steps over small "
-              "batches run on one thread (see \"Real data and speed\")"),
+              "threads that the sparse backward, the optimizer and evaluation are split over "
+              "(0 = one per core); ATen itself runs on one. The results are the same bits for any "
+              "count (see \"Real data and speed\")"),
       integer("train.checkpoint_every", &C::train, &TrainConfig::checkpoint_every, 0, kMaxEpochs,
               "write `checkpoint.pt` every N epochs and at the end (0: only when a signal stops "
               "the run)"),
