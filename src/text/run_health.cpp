@@ -83,10 +83,13 @@ void RunHealth::epoch_done(int64_t epoch, int64_t gradient_steps, double train_l
 const std::vector<std::string>& RunHealth::finish() {
   if (losses_.size() >= 2) {
     const double first = losses_.front(), last = losses_.back();
-    if (std::isfinite(first) && std::abs(first - last) <= 1e-4 * std::max(1.0, std::abs(first))) {
-      warn(fmt::format("the train loss did not move over {} epochs ({:.4f} to {:.4f}): the model learned "
-                       "nothing; try a larger train.lr (now {}) or more train.epochs", losses_.size(),
-                       first, last, config_.train.lr));
+    // Unchanged to about single precision: a loss that moves slowly (a small train.lr) is no alarm.
+    if (std::isfinite(first) && std::abs(first - last) <= 1e-6 * std::max(1.0, std::abs(first))) {
+      warn(fmt::format("the train loss did not move over {} epochs ({:.6f} to {:.6f}): the model learned "
+                       "nothing; {}", losses_.size(), first, last,
+                       warned_gradient_ ? "the no-gradient warning above names the likely cause"
+                                        : fmt::format("try a larger train.lr (now {}) or more train.epochs",
+                                                      config_.train.lr)));
     }
   }
   if (!losses_.empty() && losses_.back() > constant_loss_ * 1.05 + 1e-3 && constant_loss_ > 0) {
