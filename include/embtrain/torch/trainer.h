@@ -15,6 +15,7 @@
 #include "embtrain/text/config.h"
 #include "embtrain/text/dataset.h"
 #include "embtrain/text/metrics.h"
+#include "embtrain/torch/batches.h"
 #include "embtrain/torch/distributed.h"
 #include "embtrain/torch/model.h"
 
@@ -70,16 +71,6 @@ struct TrainHooks {
   // Checked before each step; true stops training at a step boundary.
   std::function<bool()> stop_requested;
 };
-
-// Sentences `indices[0..count)` of `corpus` as a batch on `device`; a multi-label corpus gets
-// [B, outputs] multi-hot targets.
-Batch make_batch(const Corpus& corpus, const int64_t* indices, int64_t count,
-                 const ModelConfig& model, torch::Device device, int64_t outputs = 1);
-
-// Adds a batch's probabilities ([B] or [B, C], any device) for examples indices[0..count) of
-// `corpus` to `tally` (the loss is added by the caller).
-void tally_batch(Tally& tally, const torch::Tensor& probabilities, const Corpus& corpus,
-                 const int64_t* indices, int64_t count);
 
 // Trains from `progress` (fresh, or loaded from a checkpoint) to the last
 // epoch, or until hooks.stop_requested(), or until train.early_stopping's patience runs out.
