@@ -173,6 +173,10 @@ RunLock::~RunLock() {
 }
 
 RunLock RunDir::lock(bool announce) const {
+  // A replacement's folder that the lock of its target just cleaned away (a swap that a crash
+  // cut short left the old run in it) is made again.
+  std::error_code missing;
+  if (!fs::exists(path_, missing)) ensure_writable_dir(path_);
   // The lock is on the folder itself, so that taking it needs no file in the folder.
   const int fd = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) throw Error::runtime("cannot lock '" + path_ + "': " + std::strerror(errno));

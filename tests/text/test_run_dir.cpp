@@ -102,6 +102,17 @@ TEST_CASE("a crash between the swap and the old run's removal is finished by the
   CHECK_FALSE(fs::exists(run + ".new"));
   CHECK_FALSE(fs::exists(run + "/replaces.json"));
   CHECK_FALSE(fs::exists(run + "/in_progress.json"));  // the lock took it with it
+  // The same crash, then `train --force`: the target's lock cleans DIR.new away, and the
+  // replacement's lock makes it again.
+  spit(run + "/replaces.json", "{\"replaces\": \"" + absolute + "\"}");
+  fs::create_directories(run + ".new");
+  spit(run + ".new/report.json", "old");
+  const RunDir replacing = RunDir::prepare_new(run, true);
+  REQUIRE(replacing.path() == run + ".new");
+  const RunLock target = RunDir::at(run).lock(/*announce=*/false);
+  CHECK_FALSE(fs::exists(run + ".new/report.json"));
+  const RunLock own = replacing.lock();
+  CHECK(fs::exists(run + ".new/in_progress.json"));
 }
 
 TEST_CASE("a dead writer's in_progress.json is no writer; a live one stops open_finished and open_resumable") {
