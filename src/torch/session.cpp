@@ -172,6 +172,7 @@ void join_workers(Session& session) {
                                                                 session.progress.step + 1)
                                                   : "a new run";
   const auto timeout = std::chrono::seconds(train.dist_timeout);
+  ignore_broken_pipes();  // a dead peer is an error to report, not a signal to die of
   session.workers = std::make_unique<Workers>(setup, run, timeout, std::max(timeout, kWorkerSetupTimeout));
   session.writes = setup.writes();
   if (!session.writes) session.progress.tally = {};

@@ -1,7 +1,8 @@
 // signals.h — SignalScope: SIGINT and SIGTERM go to a handler while it lives.
 //
 // The one place that installs and restores them: `train` (stop at the next step, see run.cpp)
-// and `train --nproc`'s launcher (forward to the workers, see cli/workers.cpp).
+// and `train --nproc`'s launcher (forward to the workers, see cli/workers.cpp). Also
+// ignore_broken_pipes(), for the workers of a data-parallel run.
 #pragma once
 
 #include <csignal>
@@ -27,5 +28,16 @@ class SignalScope {
  private:
   struct sigaction old_int_ {}, old_term_ {};
 };
+
+// For the rest of the process, a write to a socket whose peer is gone fails with EPIPE instead
+// of killing the process with SIGPIPE: a worker whose peer died then reports the lost contact
+// (distributed.h), rather than dying of SIGPIPE first, which the launcher would take for the
+// worker that failed.
+inline void ignore_broken_pipes() {
+  struct sigaction action {};
+  action.sa_handler = SIG_IGN;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGPIPE, &action, nullptr);
+}
 
 }  // namespace embtrain
