@@ -114,11 +114,16 @@ std::optional<RunWriter> RunDir::writer() const {
   return writer;
 }
 
-std::string RunDir::replaces() const {
-  if (!replaces_.empty()) return replaces_;
+// The folder replaces.json names, or "" when there is none.
+std::string RunDir::marked_target() const {
   const json marker = read_json_or_null(file(run_file::replaces));
   if (!marker.is_object() || !marker.contains("replaces") || !marker["replaces"].is_string()) return "";
-  const std::string target = marker["replaces"].get<std::string>();
+  return marker["replaces"].get<std::string>();
+}
+
+std::string RunDir::replaces() const {
+  if (!replaces_.empty()) return replaces_;
+  const std::string target = marked_target();
   return target == absolute_text(path_) ? "" : target;  // naming itself: the swap is done
 }
 
@@ -184,7 +189,8 @@ RunLock RunDir::lock(bool announce) const {
     const int reason = errno;
     ::close(fd);
     if (reason == EWOULDBLOCK) {
-      const auto writer = this->writer() ? this->writer() : RunDir(replacement_path(path_)).writer();
+      auto writer = this->writer();
+      if (!writer) writer = RunDir(replacement_path(path_)).writer();
       throw Error::usage((writer ? writer->describe(path_) : "another embtrain is writing '" + path_ + "' right now") +
                          "; wait for it to finish, or choose another --output-dir");
     }
@@ -201,8 +207,7 @@ RunLock RunDir::lock(bool announce) const {
   }
   // A replaces.json naming this folder itself: a crash came between the swap and the removal
   // of the old run, which is in DIR.new.
-  const json marker = read_json_or_null(file(run_file::replaces));
-  if (marker.is_object() && marker.value("replaces", std::string()) == absolute_text(path_)) {
+  if (marked_target() == absolute_text(path_)) {
     carry_over_and_remove(replacement_path(path_), path_);
     fs::remove(file(run_file::replaces), error);
   }

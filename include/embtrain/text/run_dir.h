@@ -118,6 +118,7 @@ class RunDir {
   std::string require(const char* name) const;
 
  private:
+  std::string marked_target() const;  // what replaces.json names, or ""
   explicit RunDir(std::string path, std::string replaces = "")
       : path_(std::move(path)), replaces_(std::move(replaces)) {}
   std::string path_;
