@@ -36,20 +36,19 @@ void run_encode(const EncodeOptions& options) {
   std::optional<Ngrams> ngrams;
   if (Ngrams::enabled(config.vocab)) ngrams.emplace(config.vocab, vocab.size());
   int64_t unknown = 0, total = 0, line_number = 0, unk_mapped = 0, dropped = 0;
-  std::vector<std::string_view> tokens;
   auto encode_line = [&](const std::string& text) {
-    tokenizer.split(text, tokens);
     ++line_number;
-    const int64_t missing = count_unknown(vocab, tokens, ngrams ? &*ngrams : nullptr);
-    unknown += missing;
-    total += static_cast<int64_t>(tokens.size());
-    if (!tokens.empty() && static_cast<double>(missing) > kUnknownWarnShare * static_cast<double>(tokens.size())) {
-      spdlog::warn("input {}: {} of {} tokens have no row (not in the vocabulary{})", line_number, missing,
-                   tokens.size(), ngrams && ngrams->subwords() ? ", no character n-gram" : "");
-    }
     TextDataset one;
     one.rows.push_back({0, text, {}, line_number});
     const Corpus corpus = encode(one, tokenizer, vocab, ngrams ? &*ngrams : nullptr);
+    // Tokens with no row at all: encode counted them (unknown_share's numerator).
+    const int64_t missing = corpus.oov_to_unk + corpus.oov_dropped - corpus.oov_with_subwords;
+    unknown += missing;
+    total += corpus.text_tokens;
+    if (corpus.unknown_share() > kUnknownWarnShare) {
+      spdlog::warn("input {}: {} of {} tokens have no row (not in the vocabulary{})", line_number, missing,
+                   corpus.text_tokens, ngrams && ngrams->subwords() ? ", no character n-gram" : "");
+    }
     unk_mapped += corpus.oov_to_unk;
     dropped += corpus.oov_dropped;
     nlohmann::json ids = nlohmann::json::array();
