@@ -17,12 +17,12 @@ std::string loss_text(double loss) { return std::isnan(loss) ? "-" : fmt::format
 
 }  // namespace
 
-void Progress::log_line(int64_t epoch, int64_t step, int64_t steps, double loss, Clock::time_point now) const {
+Progress::Pace Progress::pace(int64_t epoch, int64_t step, int64_t steps, Clock::time_point now) const {
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   const double done = static_cast<double>((epoch - 1) * steps + step);
-  const double eta = done > 0 ? elapsed * (static_cast<double>(epochs_ * steps) - done) / done : 0;
-  spdlog::info("epoch {}/{}, step {}/{}: loss {}, {:.0f} examples/s, about {:.0f} s left", epoch, epochs_, step,
-               steps, loss_text(loss), elapsed > 0 ? done * static_cast<double>(batch_size_) / elapsed : 0.0, eta);
+  const double total = static_cast<double>(epochs_ * steps);
+  return {elapsed > 0 ? done * static_cast<double>(batch_size_) / elapsed : 0.0,
+          done > 0 ? elapsed * (total - done) / done : 0.0};
 }
 
 void Progress::step(int64_t epoch, int64_t step, int64_t steps, double loss) {
@@ -32,19 +32,19 @@ void Progress::step(int64_t epoch, int64_t step, int64_t steps, double loss) {
     if (now - last_ < kLogEvery) return;
     const bool first = last_ == Clock::time_point{};  // the first step only starts the clock
     last_ = now;
-    if (!first) log_line(epoch, step, steps, loss, now);
+    if (first) return;
+    const Pace p = pace(epoch, step, steps, now);
+    spdlog::info("epoch {}/{}, step {}/{}: loss {}, {:.0f} examples/s, about {:.0f} s left", epoch, epochs_, step,
+                 steps, loss_text(loss), p.examples_per_second, p.seconds_left);
     return;
   }
   if (now - last_ < std::chrono::milliseconds(100) && !(epoch == epochs_ && step == steps)) return;
   last_ = now;
-  const double elapsed = std::chrono::duration<double>(now - start_).count();
-  const double done = static_cast<double>((epoch - 1) * steps + step);
-  const double total = static_cast<double>(epochs_ * steps);
-  const double rate = elapsed > 0 ? done * static_cast<double>(batch_size_) / elapsed : 0;
-  const double eta = done > 0 ? elapsed * (total - done) / done : 0;
+  const Pace p = pace(epoch, step, steps, now);
   // The loss is NaN on GPU runs, where reading it every step would stall them.
   std::fprintf(stderr, "\r\033[Kepoch %lld/%lld  loss %s  %.0f examples/s  ETA %.0fs",
-               static_cast<long long>(epoch), static_cast<long long>(epochs_), loss_text(loss).c_str(), rate, eta);
+               static_cast<long long>(epoch), static_cast<long long>(epochs_), loss_text(loss).c_str(),
+               p.examples_per_second, p.seconds_left);
   std::fflush(stderr);
   shown_ = true;
 }

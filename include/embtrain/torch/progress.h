@@ -23,7 +23,10 @@ class Progress {
  private:
   using Clock = std::chrono::steady_clock;
   static constexpr std::chrono::seconds kLogEvery{10};
-  void log_line(int64_t epoch, int64_t step, int64_t steps, double loss, Clock::time_point now) const;
+  struct Pace {
+    double examples_per_second, seconds_left;
+  };
+  Pace pace(int64_t epoch, int64_t step, int64_t steps, Clock::time_point now) const;
   Mode mode_;
   int64_t epochs_, batch_size_;
   Clock::time_point start_ = Clock::now(), last_{};
