@@ -190,6 +190,11 @@ void print_text(const json& result, const std::vector<std::string>& requested, c
   }
 }
 
+// The run folder of `path`: the folder itself, or the one holding the report.json given.
+std::string run_folder_of(const std::string& path) {
+  return std::filesystem::is_directory(path) ? path : std::filesystem::path(path).parent_path().string();
+}
+
 // Tokens a bounded report.json does not hold are looked up in the run's embeddings.pt (every
 // row), through the torch library, loaded only then: their change, cosine and neighbours.
 void add_rows_from_embeddings(const std::string& path, const json& report, json& result) {
@@ -197,8 +202,7 @@ void add_rows_from_embeddings(const std::string& path, const json& report, json&
   for (const auto& [name, detail] : result["tokens"].items()) {
     if (!detail["found"].get<bool>() && !result["complete"].get<bool>()) missing.push_back(name);
   }
-  const std::filesystem::path dir = std::filesystem::is_directory(path) ? std::filesystem::path(path)
-                                                                        : std::filesystem::path(path).parent_path();
+  const std::filesystem::path dir = run_folder_of(path);
   if (missing.empty() || !std::filesystem::exists(dir / "embeddings.pt")) return;
   const json found = rows_from_embeddings(dir.string(), report, missing);
   for (const auto& name : missing) result["tokens"][name] = found.at(name);
@@ -211,9 +215,7 @@ void run_inspect(const InspectCliOptions& options) {
   if (options.json) {
     std::cout << result.dump() << '\n';
   } else {
-    const std::filesystem::path path(options.path);
-    print_text(result, options.inspect.tokens,
-               std::filesystem::is_directory(path) ? options.path : path.parent_path().string());
+    print_text(result, options.inspect.tokens, run_folder_of(options.path));
   }
 }
 

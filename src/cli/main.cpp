@@ -26,12 +26,18 @@ std::string closest(const std::string& typed, const std::vector<std::string>& na
   return best_distance <= std::max<size_t>(2, typed.size() / 3) ? best : std::string();
 }
 
+// The subcommands' names, in the order they were added.
+std::vector<std::string> command_names(const CLI::App& app) {
+  std::vector<std::string> names;
+  for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) names.push_back(sub->get_name());
+  return names;
+}
+
 // "did you mean" for a mistyped subcommand or option: the first word that is neither a known
 // subcommand nor an option of the command given.
 std::string suggestion(const CLI::App& app, int argc, char** argv) {
   const CLI::App* command = nullptr;
-  std::vector<std::string> subcommands;
-  for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) subcommands.push_back(sub->get_name());
+  const std::vector<std::string> subcommands = command_names(app);
   for (int i = 1; i < argc; ++i) {
     const std::string word = argv[i];
     if (!command) {
@@ -78,8 +84,7 @@ std::string suggestion(const CLI::App& app, int argc, char** argv) {
 int help_or_unknown_command(const CLI::App& app, int argc, char** argv) {
   if (argc < 2 || argv[1][0] == '-') return -1;
   const std::string first = argv[1];
-  std::vector<std::string> names;
-  for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) names.push_back(sub->get_name());
+  const std::vector<std::string> names = command_names(app);
   auto known = [&](const std::string& name) { return std::find(names.begin(), names.end(), name) != names.end(); };
   if (first == "help") {
     if (argc == 2) {
