@@ -3,50 +3,29 @@
 
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
-#include <torch/version.h>
-#include <unistd.h>
-
-#include <array>
-#include <csignal>
 
 #include <chrono>
-#include <cmath>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <future>
-#include <iostream>
-#include <numeric>
-#include <optional>
 
-#include "embtrain/backend.h"
-#include "embtrain/torch/checkpoint.h"
-#include "embtrain/torch/distributed.h"
 #include "embtrain/text/config.h"
 #include "embtrain/text/dataset.h"
 #include "embtrain/text/error.h"
 #include "embtrain/text/fingerprint.h"
-#include "embtrain/text/html_report.h"
 #include "embtrain/text/io.h"
-#include "embtrain/torch/matrix_view.h"
-#include "embtrain/torch/model.h"
-#include "embtrain/torch/optimizer.h"
-#include "embtrain/torch/progress.h"
 #include "embtrain/text/prepare.h"
-#include "embtrain/torch/python_file.h"
-#include "embtrain/saved_run.h"
-#include "embtrain/text/report.h"
 #include "embtrain/text/run_dir.h"
 #include "embtrain/text/run_health.h"
-#include "embtrain/text/run_state.h"
 #include "embtrain/text/signals.h"
-#include "embtrain/text/tokenizer.h"
-#include "embtrain/torch/threads.h"
-#include "embtrain/torch/trainer.h"
 #include "embtrain/text/vectors.h"
 #include "embtrain/text/vocab.h"
-
+#include "embtrain/torch/checkpoint.h"
+#include "embtrain/torch/distributed.h"
+#include "embtrain/torch/model.h"
+#include "embtrain/torch/optimizer.h"
+#include "embtrain/torch/threads.h"
+#include "embtrain/torch/trainer.h"
 
 namespace embtrain {
 
