@@ -92,8 +92,12 @@ def same_bits_on_threads(command, out_dir):
     problems = []
     for threads in THREADS:
         other = f"{out_dir}-threads-{threads}"
-        subprocess.run([other if arg == out_dir else "train.threads=%d" % threads if arg == "train.threads=1" else arg
-                        for arg in command], check=True, env=dict(os.environ, EMBTRAIN_TEST_SPLIT="1"))
+        done = subprocess.run([other if arg == out_dir else "train.threads=%d" % threads if arg == "train.threads=1"
+                               else arg for arg in command], capture_output=True, text=True,
+                              env=dict(os.environ, EMBTRAIN_TEST_SPLIT="1"))
+        if done.returncode != 0:
+            problems.append(f"exit {done.returncode} on {threads} threads: {done.stderr.strip()[-200:]}")
+            continue
         for name in ("model.pt", "embeddings.pt"):
             if open(os.path.join(out_dir, name), "rb").read() != open(os.path.join(other, name), "rb").read():
                 problems.append(f"{name} differs on {threads} threads")
