@@ -78,13 +78,26 @@ float cosine(const float* a, const float* b, int64_t dim) {
   return na > 0 && nb > 0 ? static_cast<float>(dot / std::sqrt(na * nb)) : 0.0f;
 }
 
+namespace {
+
+double row_norm(const Matrix& m, int64_t r) {
+  double sum = 0;
+  const float* row = m.row(r);
+  for (int64_t d = 0; d < m.dim; ++d) sum += static_cast<double>(row[d]) * row[d];
+  return std::sqrt(sum);
+}
+
+}  // namespace
+
 std::vector<double> row_norms(const Matrix& m) {
   std::vector<double> norms(static_cast<size_t>(m.rows));
-  for (int64_t r = 0; r < m.rows; ++r) {
-    double sum = 0;
-    for (int64_t d = 0; d < m.dim; ++d) sum += static_cast<double>(m.row(r)[d]) * m.row(r)[d];
-    norms[static_cast<size_t>(r)] = std::sqrt(sum);
-  }
+  for (int64_t r = 0; r < m.rows; ++r) norms[static_cast<size_t>(r)] = row_norm(m, r);
+  return norms;
+}
+
+std::vector<double> row_norms(const Matrix& m, const std::vector<int64_t>& only) {
+  std::vector<double> norms(static_cast<size_t>(m.rows), 0.0);
+  for (const int64_t r : only) norms[static_cast<size_t>(r)] = row_norm(m, r);
   return norms;
 }
 
@@ -141,32 +154,50 @@ struct RowChanges {
   std::vector<int64_t> by_change;  // row ids, the first top_changed sorted by norm, largest first
 };
 
+// Each movable row's change; the rows by change, largest first, as far as the report needs
+// them (rows that cannot have moved come after, in index order, with change 0).
 RowChanges measure_changes(const ReportInput& in, const ReportConfig& config) {
   const int64_t rows = in.before.rows, dim = in.before.dim;
   RowChanges out;
-  out.norm.resize(static_cast<size_t>(rows));
-  out.changed.resize(static_cast<size_t>(rows));
-  for (int64_t r = 0; r < rows; ++r) {
+  out.norm.assign(static_cast<size_t>(rows), 0.0);
+  out.changed.assign(static_cast<size_t>(rows), 0);
+  std::vector<int64_t> all;
+  if (in.movable == nullptr) {
+    all.resize(static_cast<size_t>(rows));
+    std::iota(all.begin(), all.end(), 0);
+  }
+  const std::vector<int64_t>& movable = in.movable ? *in.movable : all;
+  for (const int64_t r : movable) {
     double sum = 0;
     bool moved = false;
+    const float *a = in.after.row(r), *b = in.before.row(r);
     for (int64_t d = 0; d < dim; ++d) {
-      const float delta = in.after.row(r)[d] - in.before.row(r)[d];
-      moved = moved || in.after.row(r)[d] != in.before.row(r)[d];
+      const float delta = a[d] - b[d];
+      moved = moved || a[d] != b[d];
       sum += static_cast<double>(delta) * delta;
     }
     at(out.norm, r) = std::sqrt(sum);
     at(out.changed, r) = moved;
     out.changed_rows += moved;
-    out.never_in_batch += at(in.batch_steps, r) == 0;
   }
-  out.by_change.resize(static_cast<size_t>(rows));
-  std::iota(out.by_change.begin(), out.by_change.end(), 0);
+  for (int64_t r = 0; r < rows; ++r) out.never_in_batch += at(in.batch_steps, r) == 0;
+  // The moved rows sorted by change (ties to the lower index), then every row with change 0 in
+  // index order, up to top_changed: what a partial sort of all rows gives.
   const auto top_changed = std::min<int64_t>(rows, std::max<int64_t>(config.max_rows, 20));
   const auto& norm = out.norm;
-  std::partial_sort(out.by_change.begin(), out.by_change.begin() + top_changed, out.by_change.end(),
-                    [&](int64_t a, int64_t b) {
-                      return at(norm, a) > at(norm, b) || (at(norm, a) == at(norm, b) && a < b);
-                    });
+  for (const int64_t r : movable) {
+    if (!(at(norm, r) == 0)) out.by_change.push_back(r);  // NaN included: a row that moved
+  }
+  const auto by_norm = [&](int64_t a, int64_t b) {
+    return at(norm, a) > at(norm, b) || (at(norm, a) == at(norm, b) && a < b);
+  };
+  const auto sorted = std::min<size_t>(out.by_change.size(), static_cast<size_t>(top_changed));
+  std::partial_sort(out.by_change.begin(), out.by_change.begin() + static_cast<std::ptrdiff_t>(sorted),
+                    out.by_change.end(), by_norm);
+  out.by_change.resize(sorted);
+  for (int64_t r = 0; r < rows && static_cast<int64_t>(out.by_change.size()) < top_changed; ++r) {
+    if (at(norm, r) == 0) out.by_change.push_back(r);
+  }
   return out;
 }
 
@@ -313,8 +344,19 @@ json neighbour_lists(const ReportInput& in, const ReportConfig& config, const st
     }
   }
   const auto* candidates = filtered ? &touched : nullptr;
-  const auto norms_before = row_norms(in.before);
-  const auto norms_after = row_norms(in.after);
+  // The norms of the rows a search reads: the candidates and the subjects.
+  std::vector<double> norms_before, norms_after;
+  if (candidates == nullptr) {
+    norms_before = row_norms(in.before);
+    norms_after = row_norms(in.after);
+  } else {
+    std::vector<int64_t> read = touched;
+    read.insert(read.end(), subjects.begin(), subjects.end());
+    std::sort(read.begin(), read.end());
+    read.erase(std::unique(read.begin(), read.end()), read.end());
+    norms_before = row_norms(in.before, read);
+    norms_after = row_norms(in.after, read);
+  }
   for (const int64_t r : subjects) {
     neighbors[in.vocab->token(r)] = {
         {"before", nearest(in.before, norms_before, *in.vocab, r, config.neighbors, candidates)},

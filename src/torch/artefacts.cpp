@@ -6,6 +6,7 @@
 #include <torch/version.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <future>
 #include <optional>
@@ -18,6 +19,7 @@
 #include "embtrain/text/run_dir.h"
 #include "embtrain/text/run_state.h"
 #include "embtrain/text/vocab.h"
+#include "embtrain/torch/embeddings_file.h"
 #include "embtrain/torch/matrix_view.h"
 #include "embtrain/torch/python_file.h"
 
@@ -115,15 +117,29 @@ RunState run_state_of(const Session& session) {
 }
 
 // report.json's content: the weights before and after with what moved and why.
-json build_run_report(const Session& session, const torch::Tensor& before, const torch::Tensor& after) {
+json build_run_report(const Session& session, const torch::Tensor& moved_before, const torch::Tensor& after) {
   const auto& state = session.progress;
   const PreparedData& data = session.data;
   ReportInput input;
   std::optional<ReportRows> buckets;  // the rows kept when the table has bucket rows
-  torch::Tensor kept_before = before, kept_after = after;
+  // before [V, D]: `after` with the movable rows' initial values over it (no copy of the table).
+  const std::vector<int64_t> movable = int64_values(session.initial_rows);
+  std::vector<int32_t> slot(static_cast<size_t>(after.size(0)), -1);
+  for (size_t i = 0; i < movable.size(); ++i) slot[static_cast<size_t>(movable[i])] = static_cast<int32_t>(i);
+  Matrix before = matrix_view(after);
+  before.overlay = moved_before.data_ptr<float>();
+  before.slot = slot.data();
+  torch::Tensor kept_before_rows, kept_after = after;
+  std::vector<int64_t> kept_movable;  // the movable rows, as indices of the kept rows
   if (data.rows > data.vocab.size()) {
     buckets = bucket_report_rows(data);
-    kept_before = before.index_select(0, buckets->rows).contiguous();  // [K, D]
+    kept_before_rows = torch::empty({static_cast<int64_t>(buckets->kept.size()), after.size(1)});  // [K, D]
+    for (size_t k = 0; k < buckets->kept.size(); ++k) {
+      std::memcpy(kept_before_rows[static_cast<int64_t>(k)].data_ptr<float>(), before.row(buckets->kept[k]),
+                  sizeof(float) * static_cast<size_t>(after.size(1)));
+      if (slot[static_cast<size_t>(buckets->kept[k])] >= 0) kept_movable.push_back(static_cast<int64_t>(k));
+    }
+    before = matrix_view(kept_before_rows);
     kept_after = after.index_select(0, buckets->rows).contiguous();    // [K, D]
     input.vocab = &buckets->names;
     input.counts = buckets->gather(data.counts);
@@ -139,8 +155,9 @@ json build_run_report(const Session& session, const torch::Tensor& before, const
     input.batch_steps = state.stats.batch_steps;
     input.grad_steps = state.stats.grad_steps;
   }
-  input.before = matrix_view(kept_before);
+  input.before = before;
   input.after = matrix_view(kept_after);
+  input.movable = buckets ? &kept_movable : &movable;
   input.label_names = data.labels;
   input.total_steps = state.stats.total_steps;
   input.metrics = state.best_epoch > 0 ? epoch_metrics(session.epochs, state.best_epoch) : last_metrics(session.epochs);
@@ -218,30 +235,22 @@ json write_artefacts(Session& session) {
       archive.save_to(sink);
     });
   });
-  // Only the rows of the training data (and the padding row) can have moved: `before` is
-  // `after` with their initial values put back. Bit for bit what drawing the table again gives,
-  // at the cost of a copy (the parity tests compare `before` with Python's draw).
-  torch::Tensor before = after.clone();  // [V, D]
-  before.index_copy_(0, session.initial_rows, session.initial_values.to(torch::kCPU));
+  // Only the rows of the training data (and the padding row) can have moved: embeddings.pt
+  // holds those rows' initial values, and `after` is model.pt's table (format in python_file.h).
+  const torch::Tensor moved_before = session.initial_values.to(torch::kCPU).contiguous();  // [M, D]
   auto tensors_written = std::async(std::launch::async, [&] {
-    // Full weights for Python: torch.load("embeddings.pt") -> {"before", "after"}, [V, D] each;
-    // row i is line i of vocab.txt. (A list of V strings in the pickle cost 1.6 s for a
-    // 1M-token vocabulary, more than the tensors.)
-    c10::impl::GenericDict weights(c10::StringType::get(), c10::AnyType::get());
-    weights.insert("before", before);
-    weights.insert("after", after);
-    write_for_python(run_dir.file(run_file::embeddings), weights);
+    write_for_python(run_dir.file(run_file::embeddings), embeddings_file(session.initial_rows, moved_before));
     model_written.get();
     spdlog::debug("model.pt and embeddings.pt written in {:.3f} s",
                   std::chrono::duration<double>(Clock::now() - tensors_started).count());
   });
   json report;
   try {
-    report = build_run_report(session, before, after);
+    report = build_run_report(session, moved_before, after);
     phase_done(session, "report");
     write_file_atomic(run_dir.file(run_file::report_html), render_html_report(report, session.epochs));
   } catch (...) {
-    tensors_written.wait();  // it uses `before`, `after` and the model: let it finish first
+    tensors_written.wait();  // it uses `moved_before` and the model: let it finish first
     throw;
   }
   const std::string report_text = report.dump(1) + "\n";

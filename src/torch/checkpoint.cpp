@@ -4,6 +4,7 @@
 #include "embtrain/text/error.h"
 #include "embtrain/text/io.h"
 #include "embtrain/torch/archive_check.h"
+#include "embtrain/torch/matrix_view.h"
 #include "embtrain/torch/torch_error.h"
 
 namespace embtrain {
@@ -11,11 +12,6 @@ namespace {
 
 torch::Tensor to_tensor(const std::vector<int64_t>& values) {
   return torch::tensor(at::ArrayRef<int64_t>(values), torch::kInt64);
-}
-
-std::vector<int64_t> to_vector(const torch::Tensor& tensor) {
-  const auto t = tensor.to(torch::kInt64).contiguous();
-  return {t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + t.numel()};
 }
 
 constexpr int64_t kFormat = 1;
@@ -148,8 +144,8 @@ void load_checkpoint(const std::string& path, Classifier& model, torch::optim::O
       archive.read(key, tensor);
       return tensor;
     };
-    progress.order = to_vector(read_tensor("order"));
-    const auto tally = to_vector(read_tensor("tally"));
+    progress.order = int64_values(read_tensor("order"));
+    const auto tally = int64_values(read_tensor("tally"));
     progress.tally.true_pos = tally.at(0);
     progress.tally.false_pos = tally.at(1);
     progress.tally.true_neg = tally.at(2);
@@ -157,8 +153,8 @@ void load_checkpoint(const std::string& path, Classifier& model, torch::optim::O
     progress.tally.loss_sum = read_tensor("loss_sum").item<double>();
     torch::Tensor label_tally;
     if (archive.try_read("label_tally", label_tally)) {
-      const auto per_label = to_vector(label_tally);
-      const auto top1 = to_vector(read_tensor("top1_tally"));
+      const auto per_label = int64_values(label_tally);
+      const auto top1 = int64_values(read_tensor("top1_tally"));
       const size_t classes = per_label.size() / 3;
       if (per_label.size() != 3 * classes || classes == 0 || top1.size() != 3) {
         throw Error::runtime("cannot resume from '" + path + "': its label counts are damaged");
@@ -173,8 +169,8 @@ void load_checkpoint(const std::string& path, Classifier& model, torch::optim::O
     }
     torch::Tensor shuffle_state;
     if (archive.try_read("shuffle_state", shuffle_state)) progress.shuffle_state = shuffle_state;
-    progress.stats.batch_steps = to_vector(read_tensor("batch_steps"));
-    progress.stats.grad_steps = to_vector(read_tensor("grad_steps"));
+    progress.stats.batch_steps = int64_values(read_tensor("batch_steps"));
+    progress.stats.grad_steps = int64_values(read_tensor("grad_steps"));
     progress.stats.total_steps = read_value(archive, "total_steps").toInt();
     metrics_lines = read_value(archive, "metrics_lines").toStringRef();
     read_best(archive, model, progress, path);

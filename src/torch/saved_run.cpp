@@ -22,6 +22,7 @@
 #include "embtrain/text/run_state.h"
 #include "embtrain/text/utf8.h"
 #include "embtrain/torch/archive_check.h"
+#include "embtrain/torch/embeddings_file.h"
 #include "embtrain/torch/python_file.h"
 #include "embtrain/torch/torch_error.h"
 #include "embtrain/text/metrics.h"
@@ -82,35 +83,12 @@ LoadedRun load_run(const std::string& dir, bool with_model) {
   return run;
 }
 
-// before and after [V, D] from embeddings.pt: the word rows (the table's [R, D] holds any
-// bucket rows after them, which have no token to name them here).
+// before and after [V, D] from embeddings.pt and model.pt: the word rows (the table's [R, D]
+// holds any bucket rows after them, which have no token to name them here).
 std::pair<torch::Tensor, torch::Tensor> load_embeddings(const std::string& dir, const LoadedRun& run) {
-  const int64_t rows = table_rows(run.config.vocab, run.vocab.size());
-  const std::string path = in_run(dir, run_file::embeddings);
-  const std::string bytes = read_file(path);
-  if (const std::string problem = archive_problem_in(bytes); !problem.empty()) {
-    throw Error::runtime(path + " is not a readable embeddings file: " + problem);
-  }
-  torch::IValue value;
-  try {
-    value = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end()));
-  } catch (const std::exception& e) {  // c10::Error, or a corrupted archive's ErrorReport
-    throw Error::runtime(path + " is not a readable embeddings file: " + torch_error_text(e));
-  }
-  if (!value.isGenericDict()) throw Error::runtime(path + " does not hold a dict of tensors");
-  const auto dict = value.toGenericDict();
-  auto get = [&](const char* key) {
-    if (!dict.contains(key) || !dict.at(key).isTensor()) {
-      throw Error::runtime(path + " has no '" + std::string(key) + "' tensor");
-    }
-    auto tensor = cpu_weights(dict.at(key).toTensor());
-    if (tensor.dim() != 2 || tensor.size(0) != rows) {
-      throw Error::runtime(path + ": '" + key + "' does not have one row per vocabulary token" +
-                           (rows > run.vocab.size() ? " and bucket row" : ""));
-    }
-    return tensor.narrow(0, 0, run.vocab.size());
-  };
-  return {get("before"), get("after")};
+  const auto [before, after] = read_tables(in_run(dir, run_file::embeddings), in_run(dir, run_file::model),
+                                           table_rows(run.config.vocab, run.vocab.size()));
+  return {before.narrow(0, 0, run.vocab.size()), after.narrow(0, 0, run.vocab.size())};
 }
 
 // Sentences -> probabilities [N, C] (row-major; C = 1 for a binary run), in batches.

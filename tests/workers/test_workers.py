@@ -19,6 +19,9 @@ import time
 
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from run_tables import tables  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 binary, torchrun, work = sys.argv[1], sys.argv[2], sys.argv[3]
 os.makedirs(work, exist_ok=True)
@@ -79,14 +82,14 @@ def wait_until_stopped(launcher, count):
 
 def difference(a, b):
     """(max |before| difference, max |after| difference, max metric difference) of two runs."""
-    ea, eb = torch.load(f"{a}/embeddings.pt"), torch.load(f"{b}/embeddings.pt")
+    (before_a, after_a), (before_b, after_b) = tables(a), tables(b)
     with open(f"{a}/report.json") as f:
         ma = json.load(f)["metrics"]
     with open(f"{b}/report.json") as f:
         mb = json.load(f)["metrics"]
     metric = max(abs(ma[split][key] - mb[split][key]) for split in ma for key in ma[split]
                  if isinstance(ma[split][key], (int, float)))
-    return ((ea["before"] - eb["before"]).abs().max().item(), (ea["after"] - eb["after"]).abs().max().item(),
+    return ((before_a - before_b).abs().max().item(), (after_a - after_b).abs().max().item(),
             metric)
 
 
@@ -95,7 +98,8 @@ def same_as(name, reference, run, tolerance=TOLERANCE):
         check(name, False, f"{run} has no report.json")
         return
     before, after, metric = difference(reference, run)
-    moved = (torch.load(f"{run}/embeddings.pt")["after"] - torch.load(f"{run}/embeddings.pt")["before"]).abs().max().item()
+    run_before, run_after = tables(run)
+    moved = (run_after - run_before).abs().max().item()
     check(name, before == 0 and after <= tolerance and metric <= tolerance and moved > 1e-4,
           f"before {before}, after {after}, metrics {metric}, rows moved at most {moved}")
     print(f"     max |after - after(1 worker)| = {after:.3g}, metrics {metric:.3g}")

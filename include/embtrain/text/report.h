@@ -26,6 +26,10 @@ struct ReportInput {
   std::vector<std::string> label_names;  // [C] multi-label runs: the labels in output order
   std::vector<int64_t> label_counts;     // [V, C] multi-label runs: occurrences per label
   Matrix before, after;                  // [V, D]
+  // The rows that can differ between before and after, ascending (nullptr: any row). Every other
+  // row is left out of the loops over rows, so that the report's cost follows the rows training
+  // touched, not the table's size.
+  const std::vector<int64_t>* movable = nullptr;
   std::vector<int64_t> batch_steps;      // [V] optimizer steps whose batch held the token
   std::vector<int64_t> grad_steps;       // [V] steps in which its gradient row was non-zero
   int64_t total_steps = 0;
@@ -67,5 +71,7 @@ std::vector<std::pair<int64_t, float>> nearest_rows(
 nlohmann::json nearest(const Matrix& m, const std::vector<double>& norms, const Vocab& vocab,
                        int64_t row, int64_t k, const std::vector<int64_t>* candidates = nullptr);
 std::vector<double> row_norms(const Matrix& m);
+// The same for `only` (ascending rows); every other entry is 0.
+std::vector<double> row_norms(const Matrix& m, const std::vector<int64_t>& only);
 
 }  // namespace embtrain

@@ -4,6 +4,8 @@
 
 #include <torch/torch.h>
 
+#include <vector>
+
 #include "embtrain/text/matrix.h"
 
 namespace embtrain {
@@ -19,6 +21,12 @@ inline Matrix matrix_view(const torch::Tensor& cpu) {
   TORCH_CHECK(cpu.dim() == 2 && cpu.is_cpu() && cpu.scalar_type() == torch::kFloat32 && cpu.is_contiguous(),
               "matrix_view needs a contiguous [rows, dim] float32 CPU tensor");
   return {cpu.size(0), cpu.size(1), cpu.data_ptr<float>()};
+}
+
+// An integer tensor's values, as int64 ([N] -> N values).
+inline std::vector<int64_t> int64_values(const torch::Tensor& tensor) {
+  const auto t = tensor.to(torch::kCPU, torch::kInt64).contiguous();
+  return {t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + t.numel()};
 }
 
 }  // namespace embtrain

@@ -1,0 +1,32 @@
+// embeddings_file.h — embeddings.pt, the table's rows before training, and reading a finished
+// run's table before and after.
+//
+// Format 2 (this version writes it), what torch.load(weights_only=True) gives:
+//   {"format_version": 2,
+//    "rows":   int64 [M]    the rows training could move (every row the training data holds,
+//                           and row 0), ascending,
+//    "before": float32 [M, D] their values before training}
+// The trained table, `after` [V, D], is model.pt's `embedding.weight`; every row not in `rows`
+// is the same before and after. So the run folder holds the table once, plus the rows that
+// moved. Format 1 (earlier versions) held {"before", "after"}, [V, D] each; it is still read.
+//
+// Thread-safety: free functions over their arguments.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+#include <utility>
+
+namespace embtrain {
+
+// The dict embeddings.pt holds: `rows` [M] int64, `before` [M, D] float32 on the CPU.
+c10::impl::GenericDict embeddings_file(const torch::Tensor& rows, const torch::Tensor& before);
+
+// The whole table before and after training, [R, D] each (R = the table's rows), from the run
+// folder's embeddings.pt (`path`) and model.pt (`model_path`). An Error naming the file when
+// either is unreadable or does not have `rows` rows.
+std::pair<torch::Tensor, torch::Tensor> read_tables(const std::string& path, const std::string& model_path,
+                                                    int64_t rows);
+
+}  // namespace embtrain
