@@ -57,7 +57,7 @@ void export_embeddings(const ExportOptions& options);
 // Two runs' embeddings side by side: per-token cosine between the runs, tokens
 // that moved differently, metric differences.
 void compare_runs(const CompareOptions& options);
-// The rows of `tokens` from RUN_DIR/embeddings.pt, which holds every row even when report.json
+// The rows of `tokens` from RUN_DIR/model.pt and embeddings.pt, which hold every row even when report.json
 // is bounded: per token {"found", "index", "change_norm", "cosine", "neighbors": {"before",
 // "after"} (k nearest word rows by cosine), "source": "embeddings.pt"}, or {"found": false,
 // "reason"}; as JSON text, so that the interface stays torch-free.

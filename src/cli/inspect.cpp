@@ -169,7 +169,7 @@ void print_text(const json& result, const std::vector<std::string>& requested, c
       continue;
     }
     if (t.value("source", "") == "embeddings.pt") {  // a row the bounded report did not keep
-      std::cout << "  index " << t["index"].get<int64_t>() << " (from embeddings.pt: report.json keeps "
+      std::cout << "  index " << t["index"].get<int64_t>() << " (from model.pt and embeddings.pt: report.json keeps "
                 << "only the rows that moved most, so no step counts)\n  change " << fixed(t["change_norm"], 4)
                 << " (cosine before/after " << fixed(t["cosine"], 5) << ")\n"
                 << "  nearest before: " << neighbor_list(t["neighbors"]["before"]) << '\n'

@@ -55,7 +55,7 @@ void setup_report(CLI::App& app) {
       "curves, a heatmap of the change and the tables of `embtrain inspect`");
   add_run_argument(*command, *run, nullptr, nullptr);
   command->add_option("-t,--token", options->tokens,
-                      "Add a table of these tokens read from embeddings.pt (every row, also those a "
+                      "Add a table of these tokens read from model.pt and embeddings.pt (every row, also those a "
                       "bounded report.json did not keep): change, cosine, neighbours (repeatable)");
   command->footer(
       "Examples:\n"

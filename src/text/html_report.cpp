@@ -112,7 +112,7 @@ std::string render_html_report(const json& report_json, const std::vector<json>&
         " rows that changed most (and the tracked pairs' rows), and the plots and tables "
         "below cover those. <code>embtrain inspect RUN --token T</code> and <code>embtrain report "
         "RUN --token T</code> (which adds a table to this page) read any token's row from "
-        "embeddings.pt.</p>\n";
+        "model.pt and embeddings.pt.</p>\n";
   }
 
   html +=

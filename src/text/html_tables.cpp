@@ -104,7 +104,7 @@ std::string looked_up_html(const json& looked_up) {
     return text.empty() ? std::string("(none)") : text;
   };
   std::string html =
-      "<h3>Tokens looked up in embeddings.pt</h3>\n<p>Every row of the run, whether or not "
+      "<h3>Tokens looked up in the run's tables</h3>\n<p>Any row of model.pt and embeddings.pt, whether or not "
       "report.json kept it (<code>embtrain report RUN --token T</code>).</p>\n<table class=\"looked-up\">"
       "<tr><th>token</th><th>row</th><th>change</th><th>cosine before/after</th><th>nearest before</th>"
       "<th>nearest after</th></tr>\n";

@@ -408,7 +408,7 @@ TEST_CASE("inspect answers from embeddings.pt for rows a bounded report did not 
   // report --token puts the same rows on the page.
   REQUIRE(run_cli("report " + bounded + " --token Feeling --token nope").code == 0);
   const std::string html = slurp(bounded + "/report.html");
-  CHECK(html.find("Tokens looked up in embeddings.pt") != std::string::npos);
+  CHECK(html.find("Tokens looked up in the run's tables") != std::string::npos);
   char change[32];
   std::snprintf(change, sizeof change, "%.4f", kept["tokens"]["happy"]["change_norm"].get<double>());
   REQUIRE(run_cli("report " + bounded + " --token happy").code == 0);
