@@ -10,6 +10,9 @@
 #   1c. Workers: SpamAssassin with 1 process and with --nproc 2 (one intra-op thread each), at
 #      train.batch_size 32 (the config's) and 256; wall time and the speed-up.
 #   2. Vocabulary scale: the same 20k sentences with a 10k-row and a 1M-row vocabulary file.
+#   2b. Threads: the spam run and the 1M-row run with train.threads 1 and 2: wall, training
+#      phase (metrics.jsonl's epoch seconds), the speed-up, and the largest |difference| of the
+#      trained tables between thread counts (must be 0), beside fastText with 2 threads.
 #   3. The article's run (configs/seed.json) against the article's Python code.
 #   4. Start-up: a command that loads LibTorch and does almost nothing (--version, predict).
 # Runs alternate between tools, BENCH_RUNS times each (default 3); the table gives medians
@@ -144,6 +147,42 @@ for ((i = 0; i < runs; i++)); do
   measure "embtrain, 1M-row vocabulary" embtrain_scale "$work/vocab-1m.txt"
 done
 
+# Threads: each run's training phase is the sum of metrics.jsonl's epoch seconds; the trained
+# tables of the two thread counts are compared in the summary below.
+embtrain_threads() {  # $1 = spam | scale, $2 = threads
+  local dir="$work/threads-$1-$2"
+  if [ "$1" = spam ]; then
+    build/embtrain train --config configs/spam.json --output-dir "$dir" --force --quiet \
+      --set train.threads="$2" >/dev/null
+  else
+    build/embtrain train --config configs/spam.json --output-dir "$dir" --force --quiet \
+      --set data.train="$work/scale.tsv" --set data.test= --set data.format=tsv \
+      --set vocab.file="$work/vocab-1m.txt" --set train.epochs=2 --set model.embedding_dim=64 \
+      --set train.threads="$2" >/dev/null
+  fi
+  $py -c 'import json,sys; print(sum(json.loads(l)["seconds"] for l in open(sys.argv[1])))' "$dir/metrics.jsonl"
+}
+export -f embtrain_threads
+echo "bench: threads" >&2
+for ((i = 0; i < runs; i++)); do
+  for run in spam scale; do
+    measure "threads: $run, 1 thread" embtrain_threads "$run" 1
+    measure "threads: $run, 2 threads" embtrain_threads "$run" 2
+  done
+done
+for run in spam scale; do
+  $py - "$work/threads-$run-1" "$work/threads-$run-2" "$run" >>"$work/threads-diff.txt" <<'PY'
+import sys, torch
+a, b, name = sys.argv[1:]
+ta = torch.jit.load(f"{a}/model.pt").state_dict()
+tb = torch.jit.load(f"{b}/model.pt").state_dict()
+moved_a = torch.load(f"{a}/embeddings.pt", weights_only=True)
+moved_b = torch.load(f"{b}/embeddings.pt", weights_only=True)
+worst = max([(ta[k] - tb[k]).abs().max().item() for k in ta] + [(moved_a["before"] - moved_b["before"]).abs().max().item()])
+print(f"{name}\t{worst}")
+PY
+done
+
 # The article's run: 10 sentences, 100 epochs, batch 1 (1,000 steps), whole process.
 echo "bench: the article's run" >&2
 for ((i = 0; i < runs; i++)); do
@@ -159,7 +198,7 @@ for ((i = 0; i < runs; i++)); do
   measure "embtrain predict, one sentence" build/embtrain predict --run "$work/seed" "I am happy"
 done
 
-$py - "$results" <<'PY'
+$py - "$results" "$work/threads-diff.txt" <<'PY'
 import collections, statistics, sys
 rows = collections.OrderedDict()
 for line in open(sys.argv[1]):
@@ -185,6 +224,8 @@ baseline = {"embtrain (sparse_adam)": "embtrain (sparse_adam)", "fastText": "emb
 print("| run | runs | wall s (median) | peak RSS MiB | test accuracy: mean (worst) | wall / embtrain | RSS / embtrain |")
 print("|---|---:|---:|---:|---:|---:|---:|")
 for name in rows:
+    if name.startswith("threads:"):
+        continue  # their own table below
     base = baseline.get(name, name)
     s, kib = med(name, "s"), med(name, "kib")
     accs = rows[name]["acc"]
@@ -208,4 +249,22 @@ for batch in (32, 256):
           f"(speed-up {med(one, 's') / med(two, 's'):.2f})")
 tenk, onem = "embtrain, 10k-row vocabulary", "embtrain, 1M-row vocabulary"
 print(f"Vocabulary scale goal (1M rows <= 1.5x 10k rows): {med(onem, 's') / med(tenk, 's'):.2f}x")
+# The threads rows: the "accuracy" column of these holds the training phase's seconds.
+diffs = dict(line.rstrip("\n").split("\t") for line in open(sys.argv[2]))
+print("\n| threads run | wall 1 thread | wall 2 threads | whole-run speed-up | training 1 | training 2 | training speed-up | peak RSS MiB 1 / 2 | max abs difference |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+for run in ("spam", "scale"):
+    one, two = f"threads: {run}, 1 thread", f"threads: {run}, 2 threads"
+    t1, t2 = statistics.median(rows[one]["acc"]), statistics.median(rows[two]["acc"])
+    print(f"| {run} | {med(one, 's'):.2f} | {med(two, 's'):.2f} | {med(one, 's') / med(two, 's'):.2f} | {t1:.3f} | {t2:.3f} "
+          f"| {t1 / t2:.2f} | {med(one, 'kib') / 1024:.0f} / {med(two, 'kib') / 1024:.0f} | {diffs[run]} |")
+one, two = "threads: spam, 1 thread", "threads: spam, 2 threads"
+t1, t2 = statistics.median(rows[one]["acc"]), statistics.median(rows[two]["acc"])
+print(f"Threads goal, spam (training >= 1.8x, whole run >= 1.6x on 2 threads): "
+      f"{'met' if t1 / t2 >= 1.8 and med(one, 's') / med(two, 's') >= 1.6 else 'NOT met'} "
+      f"(training {t1 / t2:.2f}x, whole run {med(one, 's') / med(two, 's'):.2f}x)")
+print(f"Threads goal, spam vs fastText 2 threads (whole run <= 0.25x): "
+      f"{'met' if med(two, 's') <= 0.25 * med('fastText', 's') else 'NOT met'} ({med(two, 's') / med('fastText', 's'):.2f}x)")
+print(f"Thread identity (max abs difference 1 vs 2 threads must be 0): "
+      f"{'met' if all(float(v) == 0 for v in diffs.values()) else 'NOT met'} ({', '.join(f'{k} {v}' for k, v in diffs.items())})")
 PY

@@ -129,6 +129,14 @@ for label, sets in (("article, batch 2, adam", ARTICLE), ("mean pooling, sparse_
     check(f"{label}: torchrun --nproc_per_node 2 exits 0", code == 0, err[-2000:])
     same_as(f"{label}: torchrun 2 workers == one process", one, run)
 
+# Workers use their threads: --nproc 2 with train.threads=2 (every kernel split, however small)
+# gives the same bits as --nproc 2 with one thread each.
+threaded = path("mean-pooling-2-threads-2")
+code, err, _ = train(threaded, *SPARSE, "train.threads=2", nproc=2, env={"EMBTRAIN_TEST_SPLIT": "1"})
+check("--nproc 2 with train.threads=2 exits 0", code == 0, err)
+same_as("--nproc 2 with train.threads=2 == --nproc 2 with one thread, bit for bit", path("mean-pooling-2"),
+        threaded, tolerance=0)
+
 # Two "nodes" on this machine: two torchrun agents meeting at a c10d rendezvous endpoint
 # (--nnodes 2 --rdzv_backend c10d), one worker each, as a multi-node launch does.
 def free_port():
