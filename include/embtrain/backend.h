@@ -15,6 +15,7 @@ namespace embtrain {
 struct Config;
 struct RunOptions;
 struct PreparedData;
+struct WordVectors;
 
 struct PredictOptions;
 struct EvalOptions;
@@ -26,7 +27,7 @@ struct CompareOptions;
 // take, changes: the binary checks the library's version before the first call, so a stale
 // libembtrain_torch.so (an old build beside a new binary, or EMBTRAIN_TORCH_LIB) is a clear
 // error instead of a call through mismatched pointers.
-inline constexpr int kTorchBackendVersion = 4;
+inline constexpr int kTorchBackendVersion = 5;
 
 struct TorchBackend {
   int (*run_training)(const Config&, const RunOptions&, PreparedData&);
@@ -39,6 +40,8 @@ struct TorchBackend {
   // `inspect --token` on a bounded report: each token's rows from embeddings.pt, as JSON text
   // {token: {found, change_norm, cosine, neighbors: {before, after}}} (saved_run.h).
   std::string (*describe_tokens)(const std::string& run_dir, const std::vector<std::string>& tokens, int64_t k);
+  // The run's word rows before or after training, in vocab.txt's order (`similarity`, `analogy`).
+  void (*run_word_vectors)(const std::string& run_dir, const std::string& when, WordVectors& out);
 };
 
 // Loads the torch library on first use. Throws Error when it cannot.

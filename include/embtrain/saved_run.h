@@ -12,6 +12,8 @@
 
 namespace embtrain {
 
+struct WordVectors;
+
 struct PredictOptions {
   std::string run_dir;
   std::vector<std::string> texts;  // empty: read stdin lines, streaming
@@ -62,5 +64,7 @@ void compare_runs(const CompareOptions& options);
 // "after"} (k nearest word rows by cosine), "source": "embeddings.pt"}, or {"found": false,
 // "reason"}; as JSON text, so that the interface stays torch-free.
 std::string describe_tokens(const std::string& run_dir, const std::vector<std::string>& tokens, int64_t k);
+// The word rows of RUN_DIR's table `when` ("before" or "after"), row i = line i of vocab.txt.
+void run_word_vectors(const std::string& run_dir, const std::string& when, WordVectors& out);
 
 }  // namespace embtrain

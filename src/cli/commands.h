@@ -58,5 +58,7 @@ void setup_neighbors(CLI::App& app);
 void setup_export(CLI::App& app);
 void setup_compare(CLI::App& app);
 void setup_keys(CLI::App& app);
+void setup_similarity(CLI::App& app);
+void setup_analogy(CLI::App& app);
 
 }  // namespace embtrain::cli

@@ -144,6 +144,8 @@ int main(int argc, char** argv) {
   embtrain::cli::setup_neighbors(app);
   embtrain::cli::setup_export(app);
   embtrain::cli::setup_compare(app);
+  embtrain::cli::setup_similarity(app);
+  embtrain::cli::setup_analogy(app);
   embtrain::cli::setup_keys(app);
 
   try {

@@ -210,7 +210,8 @@ std::string torch_version() {
 const embtrain::TorchBackend kBackend{&embtrain::run_training,      &embtrain::predict,
                                       &embtrain::evaluate_run,      &embtrain::nearest_tokens,
                                       &embtrain::export_embeddings, &embtrain::compare_runs,
-                                      &torch_version,               &embtrain::describe_tokens};
+                                      &torch_version,               &embtrain::describe_tokens,
+                                      &embtrain::run_word_vectors};
 }  // namespace
 
 extern "C" int embtrain_torch_backend_version() { return embtrain::kTorchBackendVersion; }

@@ -247,6 +247,16 @@ std::string describe_tokens(const std::string& run_dir, const std::vector<std::s
   return out.dump();
 }
 
+void run_word_vectors(const std::string& run_dir, const std::string& when, WordVectors& out) {
+  if (when != "before" && when != "after") throw Error::usage("--when must be before or after, got '" + when + "'");
+  LoadedRun run = load_run(run_dir, false);
+  const auto [before, after] = load_embeddings(run_dir, run);
+  const torch::Tensor table = (when == "before" ? before : after).contiguous();  // [V, D]
+  out.vocab = std::move(run.vocab);
+  out.dim = table.size(1);
+  out.values.assign(table.data_ptr<float>(), table.data_ptr<float>() + table.numel());
+}
+
 void nearest_tokens(const NeighborsOptions& options) {
   if (options.when != "before" && options.when != "after") {
     throw Error::usage("--when must be before or after, got '" + options.when + "'");
