@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "embtrain/backend.h"
 #include "embtrain/text/error.h"
+#include "embtrain/text/threads.h"
 #include "embtrain/text/vectors.h"
 #include "embtrain/text/word_eval.h"
 
@@ -21,6 +22,7 @@ struct ScoreOptions {
   std::string file;     // the pairs or the questions
   std::string when = "after";
   int64_t restrict = kEvalVocabulary;
+  int64_t threads = 0;
   bool json = false;
 };
 
@@ -50,6 +52,9 @@ void add_common(CLI::App& command, ScoreOptions& options, const char* file_name,
       ->capture_default_str();
   command.add_option("--restrict", options.restrict, "Only the first N rows of the vectors are looked at (gensim's restrict_vocab)")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command.add_option("--threads", options.threads, "Threads to score on (0: one per core); any count gives the same figures")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   command.add_flag("--json", options.json, "One JSON object");
 }
@@ -118,7 +123,10 @@ void setup_analogy(CLI::App& app) {
       "The answer is the row nearest to b - a + c by cosine, a, b and c excluded; questions with a word\n"
       "outside the first --restrict rows are skipped and counted.\n"
       "Example:\n  embtrain analogy runs/words questions-words.txt --json");
-  command->callback([options] { print_analogies(*options, score_analogies(load_vectors(*options), options->file, options->restrict)); });
+  command->callback([options] {
+    set_shared_threads(options->threads);
+    print_analogies(*options, score_analogies(load_vectors(*options), options->file, options->restrict));
+  });
 }
 
 }  // namespace embtrain::cli

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "embtrain/text/error.h"
+#include "embtrain/text/threads.h"
 
 namespace embtrain {
 namespace {
@@ -140,37 +141,85 @@ SimilarityScore score_similarity(const WordVectors& vectors, const std::string& 
 
 namespace {
 
-// 3CosAdd's answer to a:b :: c:?, as gensim's most_similar(positive=[b, c], negative=[a], topn=5).
-int64_t answer(const EvalTable& t, int64_t a, int64_t b, int64_t c, std::vector<double>& query) {
-  for (int64_t d = 0; d < t.dim; ++d) query[static_cast<size_t>(d)] = (t.row(b)[d] + t.row(c)[d] - t.row(a)[d]) / 3.0;
-  // Cosine against unit rows: the query's norm does not change the order.
-  std::vector<std::pair<double, int64_t>> top;  // the best 5 rows other than a, b, c
-  for (int64_t r = 0; r < t.rows; ++r) {
-    if (r == a || r == b || r == c) continue;
-    const double score = dot(t.row(r), query.data(), t.dim);
-    const std::pair<double, int64_t> entry{score, r};
-    const auto better = [](const auto& x, const auto& y) { return x.first > y.first || (x.first == y.first && x.second < y.second); };
-    if (top.size() < 5 || better(entry, top.back())) {
-      top.insert(std::upper_bound(top.begin(), top.end(), entry, better), entry);
-      if (top.size() > 5) top.pop_back();
+// Questions scored a block at a time: each pass over the rows serves kBlock queries, which stay
+// in the cache while the table streams past.
+constexpr int64_t kBlock = 32;
+
+struct Question {
+  int64_t ids[4];
+  size_t section;
+};
+
+// The five best rows other than a, b, c for one query, best first (ties to the lower row).
+struct TopFive {
+  std::pair<float, int64_t> best[5];
+  int count = 0;
+  static bool better(const std::pair<float, int64_t>& x, const std::pair<float, int64_t>& y) {
+    return x.first > y.first || (x.first == y.first && x.second < y.second);
+  }
+  void offer(float score, int64_t row) {
+    const std::pair<float, int64_t> entry{score, row};
+    if (count == 5 && !better(entry, best[4])) return;
+    int i = count < 5 ? count++ : 4;
+    while (i > 0 && better(entry, best[i - 1])) {
+      best[i] = best[i - 1];
+      --i;
+    }
+    best[i] = entry;
+  }
+};
+
+// 3CosAdd's answers to questions [begin, end), as gensim's most_similar(positive=[b, c],
+// negative=[a], topn=5): among the five rows nearest to b + c - a (a, b and c excluded), the
+// first whose word is none of a, b, c; else the fifth.
+void answer_block(const EvalTable& t, const std::vector<float>& unit, const std::vector<Question>& questions,
+                  int64_t begin, int64_t end, std::vector<int64_t>& answers) {
+  const int64_t n = end - begin, dim = t.dim;
+  // query [dim, kBlock], transposed so that the inner loop runs over questions (independent
+  // sums, which the compiler vectorises; each question's sum keeps the order of d).
+  std::vector<float> query(static_cast<size_t>(dim * kBlock), 0.0f);
+  for (int64_t q = 0; q < n; ++q) {
+    const auto& ids = questions[static_cast<size_t>(begin + q)].ids;
+    for (int64_t d = 0; d < dim; ++d) {
+      query[static_cast<size_t>(d * kBlock + q)] =
+          static_cast<float>(t.row(ids[1])[d] + t.row(ids[2])[d] - t.row(ids[0])[d]);
     }
   }
-  int64_t predicted = -1;
-  for (const auto& [score, r] : top) {
-    predicted = r;
-    const std::string& w = t.words[static_cast<size_t>(r)];
-    if (w != t.words[static_cast<size_t>(a)] && w != t.words[static_cast<size_t>(b)] && w != t.words[static_cast<size_t>(c)]) break;
+  std::vector<TopFive> top(static_cast<size_t>(n));
+  float scores[kBlock];
+  for (int64_t r = 0; r < t.rows; ++r) {
+    const float* row = unit.data() + r * dim;
+    for (int64_t q = 0; q < kBlock; ++q) scores[q] = 0.0f;
+    for (int64_t d = 0; d < dim; ++d) {
+      const float x = row[d];
+      const float* column = query.data() + d * kBlock;
+      for (int64_t q = 0; q < kBlock; ++q) scores[q] += x * column[q];
+    }
+    for (int64_t q = 0; q < n; ++q) {
+      const auto& ids = questions[static_cast<size_t>(begin + q)].ids;
+      if (r != ids[0] && r != ids[1] && r != ids[2]) top[static_cast<size_t>(q)].offer(scores[q], r);
+    }
   }
-  return predicted;
+  for (int64_t q = 0; q < n; ++q) {
+    const auto& ids = questions[static_cast<size_t>(begin + q)].ids;
+    const TopFive& five = top[static_cast<size_t>(q)];
+    int64_t predicted = -1;
+    for (int i = 0; i < five.count; ++i) {
+      predicted = five.best[i].second;
+      const std::string& w = t.words[static_cast<size_t>(predicted)];
+      if (w != t.words[static_cast<size_t>(ids[0])] && w != t.words[static_cast<size_t>(ids[1])] &&
+          w != t.words[static_cast<size_t>(ids[2])]) {
+        break;
+      }
+    }
+    answers[static_cast<size_t>(begin + q)] = predicted;
+  }
 }
 
-}  // namespace
-
-AnalogyScore score_analogies(const WordVectors& vectors, const std::string& questions_path, int64_t restrict) {
-  const EvalTable table = eval_table(vectors, restrict);
-  std::ifstream in = open_eval_file(questions_path);
-  AnalogyScore score;
-  std::vector<double> query(static_cast<size_t>(table.dim));
+// The questions of `path` whose four words are known; sections and counts into `score`.
+std::vector<Question> read_questions(const EvalTable& table, const std::string& path, AnalogyScore& score) {
+  std::ifstream in = open_eval_file(path);
+  std::vector<Question> questions;
   std::string line;
   for (int64_t number = 1; std::getline(in, line); ++number) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -184,28 +233,50 @@ AnalogyScore score_analogies(const WordVectors& vectors, const std::string& ques
     std::vector<std::string> words;
     for (std::string w; split >> w;) words.push_back(folded(w));
     if (words.size() != 4) {
-      throw Error::usage(questions_path + ":" + std::to_string(number) + ": not a question 'a b c d' (four words): '" +
+      throw Error::usage(path + ":" + std::to_string(number) + ": not a question 'a b c d' (four words): '" +
                          line.substr(0, 80) + "'");
     }
     if (score.sections.empty()) {
-      throw Error::usage(questions_path + ":" + std::to_string(number) + ": a question before the first ': section' line");
+      throw Error::usage(path + ":" + std::to_string(number) + ": a question before the first ': section' line");
     }
     ++score.questions;
-    int64_t ids[4];
-    for (int i = 0; i < 4; ++i) ids[i] = table.find(words[static_cast<size_t>(i)]);
-    if (std::any_of(ids, ids + 4, [](int64_t id) { return id < 0; })) {
+    Question question{{}, score.sections.size() - 1};
+    for (int i = 0; i < 4; ++i) question.ids[i] = table.find(words[static_cast<size_t>(i)]);
+    if (std::any_of(question.ids, question.ids + 4, [](int64_t id) { return id < 0; })) {
       ++score.oov;
       continue;
     }
-    const int64_t predicted = answer(table, ids[0], ids[1], ids[2], query);
-    const bool right = predicted >= 0 && table.words[static_cast<size_t>(predicted)] == words[3];
-    AnalogySection& section = score.sections.back();
+    questions.push_back(question);
+  }
+  if (score.questions == 0) throw Error::usage(path + " holds no analogy question");
+  return questions;
+}
+
+}  // namespace
+
+AnalogyScore score_analogies(const WordVectors& vectors, const std::string& questions_path, int64_t restrict) {
+  const EvalTable table = eval_table(vectors, restrict);
+  AnalogyScore score;
+  const std::vector<Question> questions = read_questions(table, questions_path, score);
+  std::vector<float> unit(table.unit.begin(), table.unit.end());  // [rows, dim] float32, as gensim scores
+  std::vector<int64_t> answers(questions.size(), -1);
+  const auto blocks = static_cast<int64_t>((questions.size() + kBlock - 1) / kBlock);
+  // Each question is answered by one thread, whatever the split: the same answers on any count.
+  shared_pool().run(blocks, 1, [&](int64_t first, int64_t last) {
+    for (int64_t block = first; block < last; ++block) {
+      answer_block(table, unit, questions, block * kBlock,
+                   std::min<int64_t>(static_cast<int64_t>(questions.size()), (block + 1) * kBlock), answers);
+    }
+  });
+  for (size_t i = 0; i < questions.size(); ++i) {
+    const bool right = answers[i] >= 0 && table.words[static_cast<size_t>(answers[i])] ==
+                                              table.words[static_cast<size_t>(questions[i].ids[3])];
+    AnalogySection& section = score.sections[questions[i].section];
     section.answered += 1;
     section.correct += right;
     score.total.answered += 1;
     score.total.correct += right;
   }
-  if (score.questions == 0) throw Error::usage(questions_path + " holds no analogy question");
   return score;
 }
 
