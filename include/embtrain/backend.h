@@ -16,6 +16,7 @@ struct Config;
 struct RunOptions;
 struct PreparedData;
 struct WordVectors;
+struct WordCorpus;
 
 struct PredictOptions;
 struct EvalOptions;
@@ -42,6 +43,8 @@ struct TorchBackend {
   std::string (*describe_tokens)(const std::string& run_dir, const std::vector<std::string>& tokens, int64_t k);
   // The run's word rows before or after training, in vocab.txt's order (`similarity`, `analogy`).
   void (*run_word_vectors)(const std::string& run_dir, const std::string& when, WordVectors& out);
+  // model.objective skipgram | cbow (word_objective.h).
+  int (*run_word_training)(const Config&, const RunOptions&, const WordCorpus&);
 };
 
 // Loads the torch library on first use. Throws Error when it cannot.

@@ -19,6 +19,7 @@
 #include "embtrain/text/io.h"
 #include "embtrain/text/prepare.h"
 #include "embtrain/text/run_dir.h"
+#include "embtrain/text/word_corpus.h"
 #include "embtrain/run.h"
 
 namespace embtrain::cli {
@@ -107,6 +108,18 @@ void read_test_hooks(RunOptions& run) {
   }
 }
 
+// What a word objective's run cannot do yet: one clear error each, before anything is written.
+void refuse_for_word_runs(const TrainOptions& options, const RunOptions& run, const Config& config) {
+  const std::string objective = to_string(config.model.objective);
+  if (options.nproc > 1 || run.workers.distributed()) {
+    throw Error::usage("model.objective '" + objective + "' trains in one process; drop --nproc (or torchrun)");
+  }
+  if (run.resume) throw Error::usage("model.objective '" + objective + "' runs do not resume yet; train again with --force");
+  if (config.train.checkpoint_every > 0) {
+    throw Error::usage("train.checkpoint_every: model.objective '" + objective + "' runs write no checkpoint yet; set it to 0");
+  }
+}
+
 void run_train(const TrainOptions& options) {
   apply_logging(options.config);
   RunOptions run = options.run;
@@ -118,6 +131,7 @@ void run_train(const TrainOptions& options) {
   const std::string config_path = resolve_run_and_config(options, run);
   // Config mistakes are reported before LibTorch is loaded.
   const Config config = load_config(config_path, options.config.overrides);
+  if (is_word_objective(config.model.objective)) refuse_for_word_runs(options, run, config);
   if (options.nproc > 1 && !launched_by_nproc()) {
     if (run.workers.distributed()) {
       throw Error::usage("--nproc starts workers itself; under torchrun (WORLD_SIZE is set) drop it");
@@ -145,6 +159,12 @@ void run_train(const TrainOptions& options) {
   run.output_dir = folder.path();
   // Loading LibTorch takes ~0.2 s; read and encode the data meanwhile.
   auto backend = std::async(std::launch::async, [] { return &torch_backend(); });
+  if (is_word_objective(config.model.objective)) {
+    const WordCorpus corpus = read_word_corpus(config);
+    if (fresh) fresh->remove_previous_run();
+    exit_code() = backend.get()->run_word_training(config, run, corpus);
+    return;
+  }
   PreparedData data = prepare_data(config);
   // The new run is known to start: only now does a run that --force replaces go.
   if (fresh) fresh->remove_previous_run();

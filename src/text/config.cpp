@@ -190,6 +190,36 @@ void apply_override(json& merged, const std::string& assignment) {
 }
 
 
+// The keys a word objective cannot take, and the one format only it reads.
+void check_objective(const Config& c, const std::string& origin) {
+  if (!is_word_objective(c.model.objective)) {
+    if (c.data.format == DataFormat::text) {
+      throw Error::usage("config " + origin + ": data.format 'text' is raw text without labels, which "
+                         "model.objective 'classify' cannot learn from; set model.objective to skipgram or "
+                         "cbow, or give labelled data (tsv, jsonl, fasttext)");
+    }
+    return;
+  }
+  const std::string objective = to_string(c.model.objective);
+  const auto refuse = [&](const std::string& key, const std::string& why) {
+    throw Error::usage("config " + origin + ": " + key + " does not apply to model.objective '" + objective +
+                       "': " + why);
+  };
+  if (!c.data.labels.empty()) refuse("data.labels", "word objectives read raw text and learn no labels; remove it");
+  if (!c.data.label_names.empty()) refuse("data.label_names", "word objectives learn no labels; remove it");
+  if (!c.vocab.specials.empty()) refuse("vocab.specials", "a word run has a row per word of the text and drops the rest; remove them");
+  if (c.vocab.word_ngrams > 1) refuse("vocab.word_ngrams", "word objectives train one row per word; set it to 1");
+  if (c.vocab.subwords) refuse("vocab.subwords", "subword skip-gram is not built yet; set it to false");
+  if (c.train.optimizer == OptimizerKind::adam) {
+    refuse("train.optimizer 'adam'", "dense Adam would update every row of both tables each step; use sgd or sparse_adam");
+  }
+  if (c.train.early_stopping != EarlyStopping::off) {
+    refuse("train.early_stopping", "a word run's metric is its loss on the training text; set it to off");
+  }
+  if (c.train.warmup_steps > 0) refuse("train.warmup_steps", "word runs decay from train.lr at once; set it to 0");
+  if (!c.model.pretrained.empty()) refuse("model.pretrained", "not built for word objectives yet; remove it");
+}
+
 // What no single key can check: a required key, and checks across keys or inside lists.
 void validate(const Config& c, const std::string& origin) {
   if (c.data.train.empty()) {
@@ -227,6 +257,7 @@ void validate(const Config& c, const std::string& origin) {
                        "to a sentence's bag of ids, which model.pooling 'flatten' (a fixed row per "
                        "position) cannot take; set model.pooling to mean, sum or max");
   }
+  check_objective(c, origin);
   const std::string& device = c.train.device;
   const bool cuda_n = device.rfind("cuda:", 0) == 0 && device.size() > 5 && device.size() < 9 &&
                       std::all_of(device.begin() + 5, device.end(), ::isdigit);
@@ -266,7 +297,7 @@ DataFormat parse_data_format(const std::string& name, const std::string& what) {
   for (size_t i = 0; i < kDataFormatNames.size(); ++i) {
     if (name == kDataFormatNames[i]) return static_cast<DataFormat>(i);
   }
-  throw Error::usage(what + " must be auto, tsv, jsonl or fasttext, got '" + name + "'");
+  throw Error::usage(what + " must be auto, tsv, jsonl, fasttext or text, got '" + name + "'");
 }
 
 namespace {

@@ -71,6 +71,19 @@ Key positive(const char* name, Section<S> section, double S::*field, const char*
           }};
 }
 
+// A finite number >= `min`.
+template <typename S>
+Key number_at_least(const char* name, Section<S> section, double S::*field, double min, const char* meaning) {
+  return {name, KeyKind::number, meaning, [=](const Config& c) { return json((c.*section).*field); },
+          [=](Config& c, const json& v, const std::string& origin) {
+            const double value = v.get<double>();
+            if (!std::isfinite(value) || value < min) {
+              throw bad_value(name, origin, "must be a number >= " + json(min).dump(), v);
+            }
+            (c.*section).*field = value;
+          }};
+}
+
 // A string; `kind` path: relative paths in a file are relative to the file's folder, and null
 // clears it.
 template <typename S>
@@ -157,7 +170,9 @@ const std::vector<Key>& keys() {
            "keys; later runs with the same inputs (sweeps over other keys, every worker) map it "
            "instead of reading and tokenising. Empty: no cache"),
       choice("data.format", &C::data, &DataConfig::format, kDataFormatNames,
-             "`auto` (by extension: `.tsv`, `.jsonl`, `.txt`/`.ft` = fastText), `tsv`, `jsonl`, `fasttext`"),
+             "`auto` (by extension: `.tsv`, `.jsonl`, `.txt`/`.ft` = fastText), `tsv`, `jsonl`, `fasttext`, or "
+             "`text` (raw text, one sentence or paragraph a line, for the word objectives; they read "
+             "the other formats with their labels ignored)"),
       boolean("data.skip_bad_lines", &C::data, &DataConfig::skip_bad_lines,
               "skip malformed lines and count them (logged) instead of failing"),
       text_list("data.labels", &C::data, &DataConfig::labels,
@@ -175,6 +190,10 @@ const std::vector<Key>& keys() {
              "`whitespace` (the article's `str.split()`) or `char` (each UTF-8 code point is a "
              "token, spaces included)"),
       boolean("vocab.lowercase", &C::vocab, &VocabConfig::lowercase, "fold ASCII letters to lower case"),
+      number_at_least("vocab.sample", &C::vocab, &VocabConfig::sample, 0.0,
+                      "word objectives: subsampling of frequent words: a token of a word with "
+                      "frequency f (its share of the training tokens) is kept each epoch with "
+                      "probability min(1, √(t/f) + t/f) (word2vec's and gensim's formula; 0: keep all)"),
       integer("vocab.min_count", &C::vocab, &VocabConfig::min_count, 1, kMaxSize,
               "drop tokens seen fewer times in the training data"),
       integer("vocab.max_size", &C::vocab, &VocabConfig::max_size, 0, kMaxSize,
@@ -198,6 +217,21 @@ const std::vector<Key>& keys() {
               "D, the embedding width"),
       integer("model.hidden_dim", &C::model, &ModelConfig::hidden_dim, 1, kMaxWidth,
               "H, the hidden layer width"),
+      choice("model.objective", &C::model, &ModelConfig::objective, kObjectiveNames,
+             "`classify` (the article: sentences and their labels, pooled embeddings, linear layers, "
+             "a Sigmoid) or the word objectives on raw text (`data.format: text`): `skipgram` "
+             "(each word predicts the words around it, word2vec's and fastText's skip-gram) or "
+             "`cbow` (the mean of the context's input vectors predicts the word), both with "
+             "negative sampling: BCE on the true (word, context) pair and `model.negative` "
+             "sampled words"),
+      integer("model.window", &C::model, &ModelConfig::window, 1, 1000,
+              "word objectives: each centre word's window is drawn uniformly from 1..window "
+              "(word2vec's reduced window) and never crosses a line"),
+      integer("model.negative", &C::model, &ModelConfig::negative, 1, 1000,
+              "word objectives: negative samples per (word, context) pair"),
+      number_at_least("model.ns_exponent", &C::model, &ModelConfig::ns_exponent, 0.0,
+                      "word objectives: negatives are drawn with probability ∝ count^exponent "
+                      "(word2vec's 0.75; 0: uniform, 1: by frequency)"),
       choice("model.pooling", &C::model, &ModelConfig::pooling, kPoolingNames,
              "`flatten` (the article: pad/truncate to `max_length` tokens and concatenate, in = "
              "L·D; padding is a zero vector) or `mean`, `sum`, `max` (embedding_bag, in = D)"),
@@ -232,9 +266,10 @@ const std::vector<Key>& keys() {
       integer("train.warmup_steps", &C::train, &TrainConfig::warmup_steps, 0, kMaxSize,
               "steps whose lr rises linearly to `train.lr` before the schedule starts"),
       choice("train.optimizer", &C::train, &TrainConfig::optimizer, kOptimizerNames,
-             "`adam` (PyTorch defaults: betas 0.9/0.999, eps 1e-8) or `sparse_adam` (sparse "
+             "`adam` (PyTorch defaults: betas 0.9/0.999, eps 1e-8), `sparse_adam` (sparse "
              "embedding gradients; the embedding follows `torch.optim.SparseAdam`, the linear "
-             "layers follow Adam); both round as Python's `torch.optim` does"),
+             "layers follow Adam) or `sgd` (plain `torch.optim.SGD`, no momentum; with "
+             "`train.lr_schedule: linear`, word2vec's decay); all round as Python's `torch.optim` does"),
       integer("train.seed", &C::train, &TrainConfig::seed, 0, std::numeric_limits<int64_t>::max(),
               "seeds `torch::manual_seed`. The model is the first thing drawn from that "
               "generator, so the initial weights equal Python's. Shuffling draws from its own CPU "

@@ -146,6 +146,7 @@ Parser parser_for(const std::string& path, DataFormat format) {
     case DataFormat::tsv: return parse_tsv;
     case DataFormat::jsonl: return parse_jsonl;
     case DataFormat::fasttext: return parse_fasttext;
+    case DataFormat::text:  // config validation leaves it to the word objectives
     case DataFormat::auto_detect: break;  // resolve_format never returns it
   }
   return parse_tsv;

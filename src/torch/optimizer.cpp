@@ -212,6 +212,9 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(Classifier& model,
   for (const auto& parameter : model->parameters()) {
     if (parameter.requires_grad()) trained.push_back(parameter);
   }
+  if (config.optimizer == OptimizerKind::sgd) {
+    return std::make_unique<torch::optim::SGD>(trained, torch::optim::SGDOptions(config.lr));
+  }
   return std::make_unique<Adam>(trained, options);
 }
 

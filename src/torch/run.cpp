@@ -26,6 +26,7 @@
 #include "embtrain/torch/progress.h"
 #include "embtrain/torch/session.h"
 #include "embtrain/torch/trainer.h"
+#include "embtrain/torch/word_objective.h"
 
 namespace embtrain {
 
@@ -33,29 +34,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-// Catches SIGINT and SIGTERM while it lives. The first sets received(); a second exits at
-// once, after unlinking the temp files being written (files are only ever renamed into place,
-// so none is left half-written).
-class SignalGuard {
- public:
-  // received_ is cleared before the handler goes in, so no signal of this run is lost.
-  SignalGuard() : scope_((received_ = 0, &SignalGuard::handle)) {}
-  SignalGuard(const SignalGuard&) = delete;
-  SignalGuard& operator=(const SignalGuard&) = delete;
-  static int received() { return received_; }
-
- private:
-  static void handle(int signal_number) {
-    if (received_ != 0) {
-      remove_temp_files_in_flight();  // nothing half-written stays behind
-      ::_exit(128 + signal_number);
-    }
-    received_ = signal_number;
-  }
-  static inline volatile std::sig_atomic_t received_ = 0;
-  const SignalScope scope_;
-};
 
 // `labels`: a multi-label run's label names, which key its per-label metrics.
 json epoch_json(const EpochRecord& record, const std::vector<std::string>& labels) {
@@ -211,7 +189,7 @@ const embtrain::TorchBackend kBackend{&embtrain::run_training,      &embtrain::p
                                       &embtrain::evaluate_run,      &embtrain::nearest_tokens,
                                       &embtrain::export_embeddings, &embtrain::compare_runs,
                                       &torch_version,               &embtrain::describe_tokens,
-                                      &embtrain::run_word_vectors};
+                                      &embtrain::run_word_vectors,  &embtrain::run_word_training};
 }  // namespace
 
 extern "C" int embtrain_torch_backend_version() { return embtrain::kTorchBackendVersion; }

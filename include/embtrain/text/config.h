@@ -20,21 +20,23 @@
 namespace embtrain {
 
 // The enumerated options, parsed from their names once, when the config is read.
-enum class DataFormat { auto_detect, tsv, jsonl, fasttext };
+enum class DataFormat { auto_detect, tsv, jsonl, fasttext, text };
 enum class TokenizerKind { whitespace, chars };
 enum class VocabOrder { first_seen, frequency };
 enum class Pooling { flatten, mean, sum, max };
-enum class OptimizerKind { adam, sparse_adam };
+enum class OptimizerKind { adam, sparse_adam, sgd };
+enum class Objective { classify, skipgram, cbow };
 enum class EmbeddingInit { normal, uniform, xavier_uniform };
 enum class LrSchedule { constant, linear, cosine };
 enum class EarlyStopping { off, loss, accuracy, f1 };
 
 // Each enum's names as configs spell them, in enum order.
-inline constexpr std::array<const char*, 4> kDataFormatNames = {"auto", "tsv", "jsonl", "fasttext"};
+inline constexpr std::array<const char*, 5> kDataFormatNames = {"auto", "tsv", "jsonl", "fasttext", "text"};
 inline constexpr std::array<const char*, 2> kTokenizerNames = {"whitespace", "char"};
 inline constexpr std::array<const char*, 2> kVocabOrderNames = {"first_seen", "frequency"};
 inline constexpr std::array<const char*, 4> kPoolingNames = {"flatten", "mean", "sum", "max"};
-inline constexpr std::array<const char*, 2> kOptimizerNames = {"adam", "sparse_adam"};
+inline constexpr std::array<const char*, 3> kOptimizerNames = {"adam", "sparse_adam", "sgd"};
+inline constexpr std::array<const char*, 3> kObjectiveNames = {"classify", "skipgram", "cbow"};
 inline constexpr std::array<const char*, 3> kEmbeddingInitNames = {"normal", "uniform", "xavier_uniform"};
 inline constexpr std::array<const char*, 3> kLrScheduleNames = {"constant", "linear", "cosine"};
 inline constexpr std::array<const char*, 4> kEarlyStoppingNames = {"off", "loss", "accuracy", "f1"};
@@ -44,9 +46,13 @@ inline const char* to_string(TokenizerKind v) { return kTokenizerNames[static_ca
 inline const char* to_string(VocabOrder v) { return kVocabOrderNames[static_cast<size_t>(v)]; }
 inline const char* to_string(Pooling v) { return kPoolingNames[static_cast<size_t>(v)]; }
 inline const char* to_string(OptimizerKind v) { return kOptimizerNames[static_cast<size_t>(v)]; }
+inline const char* to_string(Objective v) { return kObjectiveNames[static_cast<size_t>(v)]; }
 inline const char* to_string(EmbeddingInit v) { return kEmbeddingInitNames[static_cast<size_t>(v)]; }
 inline const char* to_string(LrSchedule v) { return kLrScheduleNames[static_cast<size_t>(v)]; }
 inline const char* to_string(EarlyStopping v) { return kEarlyStoppingNames[static_cast<size_t>(v)]; }
+
+// True for skipgram and cbow: raw text, no labels, input and output vectors (word_objective.h).
+inline bool is_word_objective(Objective o) { return o != Objective::classify; }
 
 // A data format named outside a config (`eval --format`): Error::usage naming `what` otherwise.
 DataFormat parse_data_format(const std::string& name, const std::string& what);
@@ -74,9 +80,14 @@ struct VocabConfig {
   bool subwords = false;        // hashed rows for each token's character n-grams
   int64_t minn = 3, maxn = 6;   // character n-gram lengths, in code points
   int64_t buckets = 2000000;    // hashed rows after the word rows (fastText's default)
+  double sample = 1e-3;         // word objectives: word2vec's subsampling threshold t (0: off)
 };
 
 struct ModelConfig {
+  Objective objective = Objective::classify;  // what the embedding is trained to do
+  int64_t window = 5;               // word objectives: the largest context window
+  int64_t negative = 5;             // word objectives: negative samples per positive
+  double ns_exponent = 0.75;        // word objectives: negatives drawn ∝ count^exponent
   int64_t embedding_dim = 4;
   int64_t hidden_dim = 8;
   Pooling pooling = Pooling::flatten;

@@ -5,6 +5,12 @@
 // ignore_broken_pipes(), for the workers of a data-parallel run.
 #pragma once
 
+#include <unistd.h>
+
+#include <csignal>
+
+#include "embtrain/text/io.h"
+
 #include <csignal>
 
 namespace embtrain {
@@ -39,5 +45,28 @@ inline void ignore_broken_pipes() {
   sigemptyset(&action.sa_mask);
   ::sigaction(SIGPIPE, &action, nullptr);
 }
+
+// Catches SIGINT and SIGTERM while it lives. The first sets received(); a second exits at
+// once, after unlinking the temp files being written (files are only ever renamed into place,
+// so none is left half-written).
+class SignalGuard {
+ public:
+  // received_ is cleared before the handler goes in, so no signal of this run is lost.
+  SignalGuard() : scope_((received_ = 0, &SignalGuard::handle)) {}
+  SignalGuard(const SignalGuard&) = delete;
+  SignalGuard& operator=(const SignalGuard&) = delete;
+  static int received() { return received_; }
+
+ private:
+  static void handle(int signal_number) {
+    if (received_ != 0) {
+      remove_temp_files_in_flight();  // nothing half-written stays behind
+      ::_exit(128 + signal_number);
+    }
+    received_ = signal_number;
+  }
+  static inline volatile std::sig_atomic_t received_ = 0;
+  const SignalScope scope_;
+};
 
 }  // namespace embtrain

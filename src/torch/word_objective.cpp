@@ -1,0 +1,374 @@
+// word_objective.cpp — skip-gram and CBOW training and their run folder (word_objective.h).
+#include "embtrain/torch/word_objective.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+#include <torch/version.h>
+
+#include <chrono>
+#include <cmath>
+#include <iostream>
+
+#include "embtrain/text/error.h"
+#include "embtrain/text/html_report.h"
+#include "embtrain/text/io.h"
+#include "embtrain/text/report.h"
+#include "embtrain/text/run_dir.h"
+#include "embtrain/text/run_state.h"
+#include "embtrain/text/signals.h"
+#include "embtrain/text/vectors.h"
+#include "embtrain/text/word_eval.h"
+#include "embtrain/torch/embeddings_file.h"
+#include "embtrain/torch/matrix_view.h"
+#include "embtrain/torch/optimizer.h"
+#include "embtrain/torch/python_file.h"
+#include "embtrain/torch/threads.h"
+
+namespace embtrain {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+// Input vectors `embedding` [V, D] and output vectors `output` [V, D].
+struct WordModelImpl : torch::nn::Module {
+  WordModelImpl(int64_t rows, int64_t dim)
+      : embedding(register_module("embedding", torch::nn::Embedding(rows, dim))),
+        output(register_module("output", torch::nn::Embedding(rows, dim))) {
+    torch::NoGradGuard no_grad;
+    embedding->weight.uniform_(-0.5 / static_cast<double>(dim), 0.5 / static_cast<double>(dim));
+    output->weight.zero_();
+  }
+  torch::nn::Embedding embedding, output;
+};
+TORCH_MODULE(WordModel);
+
+// One epoch's centres: the kept tokens (as positions into corpus.ids), each one's line and
+// window, in the order they are trained.
+struct EpochPlan {
+  std::vector<int64_t> position;  // [K] kept token -> its position in corpus.ids
+  std::vector<int64_t> line;      // [K] its line
+  std::vector<int64_t> window;    // [K] its reduced window b in 1..model.window
+  std::vector<int64_t> order;     // [K] the training order of the kept tokens
+  std::vector<int64_t> first_kept;  // [L + 1] kept tokens of line l: first_kept[l] .. first_kept[l+1]
+};
+
+EpochPlan plan_epoch(const WordCorpus& corpus, const Config& config, torch::Generator& generator) {
+  EpochPlan plan;
+  const int64_t total = corpus.tokens();
+  std::vector<double> keep(static_cast<size_t>(corpus.vocab.size()), 1.0);
+  const double sample = config.vocab.sample;
+  double sum = 0;
+  for (const int64_t c : corpus.counts) sum += static_cast<double>(c);
+  if (sample > 0) {
+    for (size_t w = 0; w < keep.size(); ++w) {
+      const double f = static_cast<double>(corpus.counts[w]) / sum;
+      keep[w] = f > 0 ? std::min(1.0, std::sqrt(sample / f) + sample / f) : 1.0;
+    }
+  }
+  torch::Tensor u;
+  if (sample > 0) u = torch::rand({total}, generator, torch::kFloat64);  // [T]
+  const double* draw = sample > 0 ? u.data_ptr<double>() : nullptr;
+  plan.first_kept.push_back(0);
+  for (int64_t l = 0; l < corpus.lines(); ++l) {
+    for (int64_t t = corpus.line_offsets[static_cast<size_t>(l)]; t < corpus.line_offsets[static_cast<size_t>(l + 1)]; ++t) {
+      if (draw != nullptr && !(draw[t] < keep[static_cast<size_t>(corpus.ids[static_cast<size_t>(t)])])) continue;
+      plan.position.push_back(t);
+      plan.line.push_back(l);
+    }
+    plan.first_kept.push_back(static_cast<int64_t>(plan.position.size()));
+  }
+  const auto kept = static_cast<int64_t>(plan.position.size());
+  plan.window = int64_values(torch::randint(1, config.model.window + 1, {kept}, generator, torch::kInt64));
+  if (config.train.shuffle) {
+    plan.order = int64_values(torch::randperm(kept, generator, torch::kInt64));
+  } else {
+    plan.order.resize(static_cast<size_t>(kept));
+    for (int64_t k = 0; k < kept; ++k) plan.order[static_cast<size_t>(k)] = k;
+  }
+  return plan;
+}
+
+// A batch's examples: skip-gram (centre -> context) pairs, or CBOW bags (contexts -> centre).
+struct WordBatch {
+  std::vector<int64_t> inputs;        // skip-gram: [P] centre words; CBOW: the bags' words, back to back
+  std::vector<int64_t> bag_offsets;   // CBOW: [P] where each bag starts in `inputs`
+  std::vector<int64_t> targets;       // [P] the word each example predicts
+  int64_t centres = 0;                // centres in the batch (with or without a context)
+};
+
+WordBatch make_word_batch(const WordCorpus& corpus, const EpochPlan& plan, int64_t begin, int64_t end, bool cbow) {
+  WordBatch batch;
+  batch.centres = end - begin;
+  for (int64_t i = begin; i < end; ++i) {
+    const int64_t k = plan.order[static_cast<size_t>(i)];
+    const int64_t line = plan.line[static_cast<size_t>(k)], b = plan.window[static_cast<size_t>(k)];
+    const int64_t first = std::max(plan.first_kept[static_cast<size_t>(line)], k - b);
+    const int64_t last = std::min(plan.first_kept[static_cast<size_t>(line + 1)] - 1, k + b);
+    const int64_t centre = corpus.ids[static_cast<size_t>(plan.position[static_cast<size_t>(k)])];
+    if (last <= first) continue;  // alone on its line
+    if (cbow) batch.bag_offsets.push_back(static_cast<int64_t>(batch.inputs.size()));
+    for (int64_t j = first; j <= last; ++j) {
+      if (j == k) continue;
+      const int64_t context = corpus.ids[static_cast<size_t>(plan.position[static_cast<size_t>(j)])];
+      if (cbow) {
+        batch.inputs.push_back(context);
+      } else {
+        batch.inputs.push_back(centre);
+        batch.targets.push_back(context);
+      }
+    }
+    if (cbow) batch.targets.push_back(centre);
+  }
+  return batch;
+}
+
+torch::Tensor ids_tensor(const std::vector<int64_t>& values) {
+  return torch::tensor(at::ArrayRef<int64_t>(values), torch::kInt64);
+}
+
+// Per row: how often it was a centre's input, a target, a negative sample (report.json's why).
+struct RowUse {
+  std::vector<int64_t> input, target, negative;
+};
+
+// The summed BCE of one batch; its gradients are left on the model's weights.
+double batch_loss(WordModel& model, const WordBatch& batch, const torch::Tensor& negatives, bool cbow) {
+  namespace F = torch::nn::functional;
+  const auto examples = static_cast<int64_t>(batch.targets.size());
+  torch::Tensor hidden;  // [P, D]
+  if (cbow) {
+    hidden = F::embedding_bag(ids_tensor(batch.inputs), model->embedding->weight,
+                              F::EmbeddingBagFuncOptions().offsets(ids_tensor(batch.bag_offsets)).mode(torch::kMean).sparse(true));
+  } else {
+    hidden = F::embedding(ids_tensor(batch.inputs), model->embedding->weight, F::EmbeddingFuncOptions().sparse(true));
+  }
+  const torch::Tensor words = torch::cat({ids_tensor(batch.targets).unsqueeze(1), negatives}, 1);  // [P, 1 + N]
+  const torch::Tensor out = F::embedding(words, model->output->weight, F::EmbeddingFuncOptions().sparse(true));  // [P, 1 + N, D]
+  const torch::Tensor logits = (out * hidden.unsqueeze(1)).sum(-1);  // [P, 1 + N]
+  torch::Tensor labels = torch::zeros_like(logits);
+  labels.select(1, 0).fill_(1.0);
+  const torch::Tensor loss = F::binary_cross_entropy_with_logits(
+      logits, labels, F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kSum));
+  loss.backward();
+  (void)examples;
+  return loss.item<double>();
+}
+
+double lr_factor_at(const TrainConfig& train, int64_t epoch, int64_t batch, int64_t batches) {
+  const double p = static_cast<double>((epoch - 1) * batches + batch) / static_cast<double>(train.epochs * batches);
+  switch (train.lr_schedule) {
+    case LrSchedule::constant: return 1.0;
+    case LrSchedule::linear: return std::max(1.0 - p, 1e-4);
+    case LrSchedule::cosine: return std::max((1.0 + std::cos(M_PI * p)) / 2.0, 1e-4);
+  }
+  return 1.0;
+}
+
+std::unique_ptr<torch::optim::Optimizer> word_optimizer(WordModel& model, const TrainConfig& train) {
+  if (train.optimizer == OptimizerKind::sgd) {
+    return std::make_unique<torch::optim::SGD>(model->parameters(), torch::optim::SGDOptions(train.lr));
+  }
+  return std::make_unique<Adam>(model->parameters(), torch::optim::AdamOptions(train.lr));  // sparse rows: SparseAdam
+}
+
+// The input vectors as WordVectors (data.valid's similarity each epoch).
+WordVectors input_vectors(const WordModel& model, const Vocab& vocab) {
+  WordVectors out;
+  for (int64_t i = 0; i < vocab.size(); ++i) out.vocab.add(vocab.token(i));
+  const torch::Tensor w = cpu_weights(model->embedding->weight);
+  out.dim = w.size(1);
+  out.values.assign(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
+  return out;
+}
+
+struct WordRun {
+  const Config& config;
+  const RunOptions& options;
+  const WordCorpus& corpus;
+  RunDir run_dir;
+  WordModel model{nullptr};
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
+  torch::Generator generator = at::detail::createCPUGenerator();
+  RowUse use;
+  std::vector<json> epochs;
+  int64_t steps = 0, signal = 0, stopped_epoch = 0, stopped_step = 0;
+};
+
+// One epoch; false when a signal stopped it (at a step boundary).
+bool train_epoch(WordRun& run, int64_t epoch) {
+  const Config& config = run.config;
+  const bool cbow = config.model.objective == Objective::cbow;
+  const auto started = Clock::now();
+  const EpochPlan plan = plan_epoch(run.corpus, config, run.generator);
+  const auto kept = static_cast<int64_t>(plan.order.size());
+  const int64_t batches = (kept + config.train.batch_size - 1) / config.train.batch_size;
+  torch::Tensor weights = torch::pow(torch::tensor(at::ArrayRef<int64_t>(run.corpus.counts), torch::kInt64).to(torch::kFloat64),
+                                     config.model.ns_exponent);  // [V]
+  double loss = 0;
+  int64_t pairs = 0;
+  for (int64_t i = 0; i < batches; ++i) {
+    if (SignalGuard::received() != 0) {
+      run.signal = SignalGuard::received();
+      run.stopped_epoch = epoch;
+      run.stopped_step = i + 1;
+      return false;
+    }
+    const int64_t begin = i * config.train.batch_size, end = std::min(kept, begin + config.train.batch_size);
+    const WordBatch batch = make_word_batch(run.corpus, plan, begin, end, cbow);
+    const auto examples = static_cast<int64_t>(batch.targets.size());
+    if (examples == 0) continue;
+    const torch::Tensor negatives = torch::multinomial(weights, examples * config.model.negative, true, run.generator)
+                                        .view({examples, config.model.negative});  // [P, N]
+    for (auto& group : run.optimizer->param_groups()) {
+      group.options().set_lr(config.train.lr * lr_factor_at(config.train, epoch, i, batches));
+    }
+    run.optimizer->zero_grad();
+    const double batch_sum = batch_loss(run.model, batch, negatives, cbow);
+    if (!std::isfinite(batch_sum)) {
+      throw Error::runtime(fmt::format("training diverged at epoch {}, step {}: the loss is {}; lower train.lr",
+                                       epoch, i + 1, batch_sum));
+    }
+    run.optimizer->step();
+    loss += batch_sum;
+    pairs += examples;
+    ++run.steps;
+    for (const int64_t w : batch.inputs) ++run.use.input[static_cast<size_t>(w)];
+    for (const int64_t w : batch.targets) ++run.use.target[static_cast<size_t>(w)];
+    const auto* n = negatives.data_ptr<int64_t>();
+    for (int64_t k = 0; k < negatives.numel(); ++k) ++run.use.negative[static_cast<size_t>(n[k])];
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  json train = {{"loss", pairs ? loss / static_cast<double>(pairs * (1 + config.model.negative)) : 0.0},
+                {"examples", pairs},
+                {"words", kept},
+                {"pairs_per_s", seconds > 0 ? static_cast<double>(pairs) / seconds : 0.0},
+                {"words_per_s", seconds > 0 ? static_cast<double>(kept) / seconds : 0.0}};
+  json line = {{"epoch", epoch}, {"seconds", seconds}, {"train", train}};
+  std::string log = fmt::format("epoch {}/{}: train loss {:.4f} over {} examples ({:.0f} words/s)", epoch,
+                                config.train.epochs, train["loss"].get<double>(), pairs, train["words_per_s"].get<double>());
+  if (!config.data.valid.empty()) {
+    const SimilarityScore score = score_similarity(input_vectors(run.model, run.corpus.vocab), config.data.valid);
+    line["valid"] = {{"spearman", score.spearman}, {"pearson", score.pearson}, {"pairs", score.pairs}, {"oov", score.oov}};
+    log += fmt::format(", valid Spearman {:.4f} ({} pairs)", score.spearman, score.pairs);
+  }
+  run.epochs.push_back(line);
+  append_line(run.run_dir.file(run_file::metrics), line.dump());
+  spdlog::info("{}", log);
+  return true;
+}
+
+// report.json: the classification report's sections over the input vectors, with each row's
+// use as a centre (input), a target and a negative sample.
+json word_report(const WordRun& run, const torch::Tensor& before, const torch::Tensor& after) {
+  const Config& config = run.config;
+  const bool cbow = config.model.objective == Objective::cbow;
+  ReportInput input;
+  input.vocab = &run.corpus.vocab;
+  input.counts = run.corpus.counts;
+  input.positive_counts.assign(run.corpus.counts.size(), 0);
+  input.before = matrix_view(before);
+  input.after = matrix_view(after);
+  input.batch_steps = run.use.input;
+  input.grad_steps = run.use.input;
+  input.total_steps = run.steps;
+  input.metrics = run.epochs.empty() ? json::object() : json{{"train", run.epochs.back()["train"]}};
+  if (!run.epochs.empty() && run.epochs.back().contains("valid")) input.metrics["valid"] = run.epochs.back()["valid"];
+  input.config = to_json(with_absolute_paths(config));
+  input.device = "cpu";
+  input.torch_version = TORCH_VERSION;
+  input.optimizer = to_string(config.train.optimizer);
+  input.seed = config.train.seed;
+  json report = build_report(input, config.report);
+  for (auto& token : report["tokens"]) {
+    const auto row = static_cast<size_t>(token["index"].get<int64_t>());
+    const int64_t as_input = run.use.input[row], as_target = run.use.target[row], as_negative = run.use.negative[row];
+    token["as_input"] = as_input;
+    token["as_target"] = as_target;
+    token["as_negative"] = as_negative;
+    token.erase("positive_count");
+    const char* input_role = cbow ? "a context word" : "a centre word";
+    const char* target_role = cbow ? "a centre word" : "a context word";
+    token["why"] = as_input > 0
+                       ? fmt::format("its input vector moved as {} {} times (its output vector was also {} {} "
+                                     "times and a negative sample {} times)",
+                                     input_role, as_input, target_role, as_target, as_negative)
+                       : fmt::format("never {} after subsampling: its input vector is its initial draw (its output "
+                                     "vector was {} {} times and a negative sample {} times)",
+                                     input_role, target_role, as_target, as_negative);
+  }
+  report["objective"] = to_string(config.model.objective);
+  RunState state;
+  state.epochs = config.train.epochs;
+  state.epochs_completed = static_cast<int64_t>(run.epochs.size());
+  if (run.signal != 0) {
+    state.status = RunState::Status::interrupted;
+    state.signal = run.signal;
+    state.at_epoch = run.stopped_epoch;
+    state.at_step = run.stopped_step;
+  }
+  report["state"] = to_json(state);
+  report["interrupted"] = nullptr;
+  return report;
+}
+
+void write_word_artefacts(WordRun& run, const torch::Tensor& initial) {
+  const RunDir& dir = run.run_dir;
+  write_atomically(dir.file(run_file::model), [&](const Sink& sink) {
+    torch::serialize::OutputArchive archive;
+    run.model->save(archive);
+    archive.save_to(sink);
+  });
+  const auto rows = torch::arange(run.corpus.vocab.size(), torch::kInt64);
+  write_for_python(dir.file(run_file::embeddings), embeddings_file(rows, initial));
+  const torch::Tensor after = cpu_weights(run.model->embedding->weight);
+  const json report = word_report(run, initial, after);
+  write_file_atomic(dir.file(run_file::report_html), render_html_report(report, run.epochs));
+  write_file_atomic(dir.file(run_file::state), report["state"].dump(1) + "\n");
+  write_file_atomic(dir.file(run_file::report), report.dump(1) + "\n");
+}
+
+}  // namespace
+
+int run_word_training(const Config& config, const RunOptions& options, const WordCorpus& corpus) {
+  use_threads(config.train.threads, options.test_split_always);
+  const auto started = Clock::now();
+  torch::manual_seed(static_cast<uint64_t>(config.train.seed));
+  WordRun run{config, options, corpus, RunDir::at(options.output_dir)};
+  run.model = WordModel(corpus.vocab.size(), config.model.embedding_dim);
+  run.optimizer = word_optimizer(run.model, config.train);
+  run.generator.set_current_seed(static_cast<uint64_t>(config.train.seed));
+  const auto rows = static_cast<size_t>(corpus.vocab.size());
+  run.use = {std::vector<int64_t>(rows, 0), std::vector<int64_t>(rows, 0), std::vector<int64_t>(rows, 0)};
+  const torch::Tensor initial = cpu_weights(run.model->embedding->weight).clone();  // [V, D]
+  spdlog::info("{}: {} lines, {} tokens ({} outside the vocabulary, dropped), vocabulary of {}",
+               to_string(config.model.objective), corpus.lines(), corpus.tokens(), corpus.dropped, corpus.vocab.size());
+  write_file_atomic(run.run_dir.file(run_file::config), to_json(with_absolute_paths(config)).dump(2) + "\n");
+  write_file_atomic(run.run_dir.file(run_file::vocab), corpus.vocab.to_text());
+  write_file_atomic(run.run_dir.file(run_file::metrics), "", /*durable=*/false);
+  {
+    const SignalGuard signals;
+    for (int64_t epoch = 1; epoch <= config.train.epochs; ++epoch) {
+      if (!train_epoch(run, epoch)) break;
+    }
+  }
+  if (run.signal != 0) {
+    spdlog::warn("interrupted by signal {} at epoch {}, step {}: writing the report so far (word runs do not "
+                 "resume yet)", run.signal, run.stopped_epoch, run.stopped_step);
+  }
+  write_word_artefacts(run, initial);
+  if (!run.run_dir.replaces().empty() && run.signal == 0) run.run_dir = run.run_dir.put_in_place();
+  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  spdlog::info("{} in {:.2f} s; report: {} (and report.html)", run.signal ? "stopped" : "done", seconds,
+               run.run_dir.file(run_file::report));
+  if (options.json) {
+    std::cout << json{{"output_dir", run.run_dir.path()}, {"seconds", seconds}, {"vocab_size", corpus.vocab.size()},
+                      {"metrics", run.epochs.empty() ? json::object() : run.epochs.back()}}
+                     .dump()
+              << std::endl;
+  }
+  return run.signal ? 128 + static_cast<int>(run.signal) : 0;
+}
+
+}  // namespace embtrain

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""Word objectives (skipgram, cbow) against tests/parity/word_reference.py, bit for bit.
+
+usage: test_word_parity.py EMBTRAIN_BINARY WORK_DIR
+
+A small text with empty and one-word lines; each case trains embtrain and the Python reference
+with the same keys and requires the input vectors before and after, and the output vectors, to
+be equal (tolerance 0). Then: 1 and 2 threads give the same bytes; the run folder's commands
+work (neighbors, similarity, export); and the bad inputs each give one clear error.
+Ends with 'N passed, N failed'.
+"""
+import os
+import random
+import subprocess
+import sys
+
+import torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+from run_tables import tables  # noqa: E402
+
+binary, work = sys.argv[1], sys.argv[2]
+os.makedirs(work, exist_ok=True)
+results = []
+
+
+def check(name, condition, detail=""):
+    results.append(bool(condition))
+    print(("ok   " if condition else "FAIL ") + name)
+    if not condition and detail:
+        print(f"     {str(detail)[-1500:]}")
+
+
+rng = random.Random(5)
+groups = {"animal": ["cat", "dog", "horse", "cow", "goat"], "food": ["bread", "apple", "rice", "cheese"],
+          "verb": ["eats", "likes", "wants", "sees"]}
+text = os.path.join(work, "text.txt")
+with open(text, "w", encoding="utf-8") as f:
+    for i in range(400):
+        words = ["the", rng.choice(groups["animal"]), rng.choice(groups["verb"]), "the", rng.choice(groups["food"])]
+        if i % 7 == 0:
+            words += ["and", "the", rng.choice(groups["animal"]), "rare" + str(i % 3)]
+        f.write(" ".join(words) + "\n")
+        if i % 50 == 0:
+            f.write("\n" + "alone\n")
+
+CASES = [
+    ("skipgram, sgd, linear decay", {"objective": "skipgram"}, []),
+    ("cbow, sgd, linear decay, shuffled, window 3", {"objective": "cbow", "window": 3, "shuffle": True}, []),
+    ("skipgram, sparse_adam, constant lr, frequency order, min_count 2",
+     {"objective": "skipgram", "optimizer": "sparse_adam", "lr": 0.01, "schedule": "constant",
+      "order": "frequency", "min_count": 2}, []),
+    ("cbow, no subsampling, 2 negatives, exponent 1", {"objective": "cbow", "sample": 0.0, "negative": 2,
+                                                        "ns_exponent": 1.0}, []),
+]
+KEYS = {"objective": "model.objective", "window": "model.window", "negative": "model.negative",
+        "ns_exponent": "model.ns_exponent", "sample": "vocab.sample", "min_count": "vocab.min_count",
+        "order": "vocab.order", "optimizer": "train.optimizer", "lr": "train.lr", "schedule": "train.lr_schedule",
+        "shuffle": "train.shuffle"}
+DEFAULTS = {"window": 5, "negative": 5, "ns_exponent": 0.75, "sample": 0.01, "min_count": 1, "order": "first_seen",
+            "optimizer": "sgd", "lr": 0.025, "schedule": "linear", "shuffle": False}
+
+
+def train(out, case, extra=(), env=None):
+    keys = dict(DEFAULTS, **case)
+    args = [binary, "train", "--config", "configs/seed.json", "--output-dir", out, "--force", "--quiet",
+            "--set", f"data.train={text}", "--set", "data.format=text", "--set", "model.embedding_dim=8",
+            "--set", "train.epochs=4", "--set", "train.batch_size=16", "--set", "train.seed=7"]
+    for key, value in keys.items():
+        args += ["--set", f"{KEYS[key]}={str(value).lower() if isinstance(value, bool) else value}"]
+    for s in extra:
+        args += ["--set", s]
+    return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, env=dict(os.environ, **(env or {})))
+
+
+def reference(out, case):
+    keys = dict(DEFAULTS, **case)
+    args = [sys.executable, os.path.join(ROOT, "tests", "parity", "word_reference.py"), text, out,
+            "--dim", "8", "--epochs", "4", "--batch-size", "16", "--seed", "7"]
+    for key, value in keys.items():
+        flag = {"ns_exponent": "--ns-exponent", "min_count": "--min-count", "schedule": "--schedule"}.get(
+            key, "--" + key.replace("_", "-"))
+        if key == "shuffle":
+            args += ["--shuffle"] if value else []
+        else:
+            args += [flag, str(value)]
+    subprocess.run(args, check=True)
+    return torch.load(out)
+
+
+for n, (name, case, extra) in enumerate(CASES):
+    run = os.path.join(work, f"case-{n}")
+    done = train(run, case, extra)
+    if done.returncode != 0:
+        check(f"{name}: embtrain trains", False, done.stderr)
+        continue
+    ref = reference(os.path.join(work, f"ref-{n}.pt"), case)
+    before, after = tables(run)
+    output = torch.jit.load(f"{run}/model.pt").state_dict()["output.weight"]
+    vocab = open(f"{run}/vocab.txt", encoding="utf-8").read().split("\n")[:-1]
+    moved = (after - before).abs().max().item()
+    check(f"{name}: vocabulary, input vectors before/after and output vectors equal PyTorch's bit for bit",
+          vocab == ref["vocab"] and before.equal(ref["before"]) and after.equal(ref["after"])
+          and output.equal(ref["output"]) and moved > 1e-3,
+          f"before {(before - ref['before']).abs().max().item()}, after {(after - ref['after']).abs().max().item()}, "
+          f"output {(output - ref['output']).abs().max().item()}, moved {moved}")
+
+# Threads: the same bytes on 1 and 2 threads (every kernel split, however small).
+one, two = os.path.join(work, "threads-1"), os.path.join(work, "threads-2")
+train(one, CASES[1][1], ["train.threads=1"])
+train(two, CASES[1][1], ["train.threads=2"], env={"EMBTRAIN_TEST_SPLIT": "1"})
+check("cbow on 1 and 2 threads: model.pt and embeddings.pt byte-identical",
+      all(open(f"{one}/{f}", "rb").read() == open(f"{two}/{f}", "rb").read() for f in ("model.pt", "embeddings.pt")))
+
+# The run folder works with the commands that read runs.
+run = os.path.join(work, "case-0")
+near = subprocess.run([binary, "neighbors", run, "cat", "-k", "3"], capture_output=True, text=True)
+check("neighbors on a word run", near.returncode == 0 and "cat (after)" in near.stdout, near.stderr)
+pairs = os.path.join(work, "pairs.tsv")
+with open(pairs, "w") as f:
+    f.write("cat\tdog\t9\ncat\tbread\t1\nrice\tbread\t8\ndog\teats\t2\nnever\tseen\t5\n")
+score = subprocess.run([binary, "similarity", run, pairs, "--json"], capture_output=True, text=True)
+check("similarity on a word run: 4 pairs scored, 1 out of vocabulary",
+      score.returncode == 0 and '"pairs":4' in score.stdout and '"oov":1' in score.stdout, score.stderr)
+valid = train(os.path.join(work, "valid"), CASES[0][1], [f"data.valid={pairs}"])
+metrics = open(os.path.join(work, "valid", "metrics.jsonl")).read() if valid.returncode == 0 else ""
+check("data.valid as a pairs file: its Spearman is in every epoch's metrics",
+      valid.returncode == 0 and metrics.count('"spearman"') == 4, valid.stderr)
+report = open(os.path.join(run, "report.json")).read()
+check("report.json says how each row was used (centre, context, negative)",
+      '"as_negative"' in report and "a centre word" in report)
+
+# Bad input: one clear error each.
+BAD = [
+    ("every word below min_count", CASES[0][1], ["vocab.min_count=100000"], "min_count"),
+    ("labels given to skipgram", CASES[0][1], ["data.label_names=[\"a\",\"b\"]"], "data.label_names"),
+    ("raw text with the classify objective", {"objective": "classify"}, [], "data.format 'text'"),
+    ("checkpoints asked of a word run", CASES[0][1], ["train.checkpoint_every=1"], "checkpoint"),
+    ("dense adam for a word run", CASES[0][1], ["train.optimizer=adam"], "adam"),
+]
+for name, case, extra, expect in BAD:
+    done = train(os.path.join(work, "bad"), case, extra)
+    check(f"bad input, {name}: exit 2 saying '{expect}'", done.returncode == 2 and expect in done.stderr, done.stderr)
+small = os.path.join(work, "small.txt")
+with open(small, "w") as f:
+    f.write("a b\n\nc\n")
+done = subprocess.run([binary, "train", "--config", "configs/seed.json", "--output-dir", os.path.join(work, "small"),
+                       "--force", "--quiet", "--set", f"data.train={small}", "--set", "data.format=text",
+                       "--set", "model.objective=skipgram", "--set", "train.optimizer=sgd", "--set", "model.window=10",
+                       "--set", "train.epochs=2"], cwd=ROOT, capture_output=True, text=True)
+check("a vocabulary smaller than the window trains", done.returncode == 0, done.stderr)
+
+passed = sum(results)
+print(f"{passed} passed, {len(results) - passed} failed")
+sys.exit(0 if passed == len(results) else 1)
