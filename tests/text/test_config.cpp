@@ -127,7 +127,7 @@ TEST_CASE("to_json round-trips and lists every key") {
   c.report.pairs.push_back({"a", "b"});
   const Config back = config_from_json(to_json(c), "test");
   CHECK(to_json(back) == to_json(c));
-  CHECK(config_keys().size() == 47);
+  CHECK(config_keys().size() == 52);
   CHECK(edit_distance("kitten", "sitting") == 3);
 }
 
@@ -142,11 +142,11 @@ TEST_CASE("every key round-trips at a non-default value through the file, config
       {"vocab",
        {{"file", "/data/vocab.txt"}, {"tokenizer", "char"}, {"lowercase", true}, {"min_count", 3},
         {"max_size", 500}, {"specials", {"<pad>", "<unk>"}}, {"order", "frequency"},
-        {"word_ngrams", 3}, {"subwords", true}, {"minn", 2}, {"maxn", 5}, {"buckets", 1000}}},
+        {"word_ngrams", 3}, {"subwords", true}, {"minn", 2}, {"maxn", 5}, {"buckets", 1000}, {"sample", 1e-4}}},
       {"model",
        {{"embedding_dim", 16}, {"hidden_dim", 5}, {"pooling", "max"}, {"max_length", 7},
         {"final_relu", false}, {"init", "xavier_uniform"}, {"pretrained", "/data/start.vec"},
-        {"freeze_embedding", true}}},
+        {"freeze_embedding", true}, {"objective", "classify"}, {"window", 3}, {"negative", 7}, {"ns_exponent", 0.5}}},
       {"train",
        {{"epochs", 12}, {"batch_size", 9}, {"lr", 0.25}, {"lr_schedule", "cosine"}, {"warmup_steps", 11},
         {"optimizer", "sparse_adam"}, {"seed", 4},
@@ -177,6 +177,10 @@ TEST_CASE("every key round-trips at a non-default value through the file, config
   CHECK(c.model.init == EmbeddingInit::xavier_uniform);
   CHECK(c.train.lr_schedule == LrSchedule::cosine);
   CHECK(c.report.pairs.size() == 2);
+  // model.objective's other values (this config's specials and subwords refuse a word objective).
+  const Config words = load_config("", {"data.train=x.txt", "model.objective=cbow", "train.optimizer=sgd"});
+  CHECK(words.model.objective == Objective::cbow);
+  CHECK(to_json(config_from_json(to_json(words), "test"))["model"]["objective"] == "cbow");
   nlohmann::json with_default_names = everything;
   with_default_names["data"]["label_names"] = nlohmann::json::array();
   CHECK(to_json(c) == with_default_names);
