@@ -146,7 +146,7 @@ double batch_loss(WordModel& model, const WordBatch& batch, const torch::Tensor&
   }
   const torch::Tensor words = torch::cat({ids_tensor(batch.targets).unsqueeze(1), negatives}, 1);  // [P, 1 + N]
   const torch::Tensor out = F::embedding(words, model->output->weight, F::EmbeddingFuncOptions().sparse(true));  // [P, 1 + N, D]
-  const torch::Tensor logits = (out * hidden.unsqueeze(1)).sum(-1);  // [P, 1 + N]
+  const torch::Tensor logits = torch::bmm(out, hidden.unsqueeze(2)).squeeze(2);  // [P, 1 + N]
   torch::Tensor labels = torch::zeros_like(logits);
   labels.select(1, 0).fill_(1.0);
   const torch::Tensor loss = F::binary_cross_entropy_with_logits(
@@ -154,6 +154,22 @@ double batch_loss(WordModel& model, const WordBatch& batch, const torch::Tensor&
   loss.backward();
   (void)examples;
   return loss.item<double>();
+}
+
+// The cumulative distribution of the negatives, count^exponent normalised, float64 [V].
+torch::Tensor negative_cdf(const WordCorpus& corpus, double exponent) {
+  const torch::Tensor weights =
+      torch::pow(torch::tensor(at::ArrayRef<int64_t>(corpus.counts), torch::kInt64).to(torch::kFloat64), exponent);
+  const torch::Tensor cdf = torch::cumsum(weights, 0);
+  return cdf / cdf[-1];
+}
+
+// `n` words drawn from `cdf` by inverse transform: u = rand(n, float64), the first row whose
+// cumulative share exceeds u (one O(log V) search each, where torch.multinomial rebuilds the
+// distribution, O(V), on every call).
+torch::Tensor draw_negatives(const torch::Tensor& cdf, int64_t n, torch::Generator& generator) {
+  const torch::Tensor u = torch::rand({n}, generator, torch::kFloat64);
+  return torch::searchsorted(cdf, u, /*out_int32=*/false, /*right=*/true).clamp_max_(cdf.size(0) - 1);
 }
 
 double lr_factor_at(const TrainConfig& train, int64_t epoch, int64_t batch, int64_t batches) {
@@ -204,8 +220,7 @@ bool train_epoch(WordRun& run, int64_t epoch) {
   const EpochPlan plan = plan_epoch(run.corpus, config, run.generator);
   const auto kept = static_cast<int64_t>(plan.order.size());
   const int64_t batches = (kept + config.train.batch_size - 1) / config.train.batch_size;
-  torch::Tensor weights = torch::pow(torch::tensor(at::ArrayRef<int64_t>(run.corpus.counts), torch::kInt64).to(torch::kFloat64),
-                                     config.model.ns_exponent);  // [V]
+  const torch::Tensor cdf = negative_cdf(run.corpus, config.model.ns_exponent);  // [V]
   double loss = 0;
   int64_t pairs = 0;
   for (int64_t i = 0; i < batches; ++i) {
@@ -219,7 +234,7 @@ bool train_epoch(WordRun& run, int64_t epoch) {
     const WordBatch batch = make_word_batch(run.corpus, plan, begin, end, cbow);
     const auto examples = static_cast<int64_t>(batch.targets.size());
     if (examples == 0) continue;
-    const torch::Tensor negatives = torch::multinomial(weights, examples * config.model.negative, true, run.generator)
+    const torch::Tensor negatives = draw_negatives(cdf, examples * config.model.negative, run.generator)
                                         .view({examples, config.model.negative});  // [P, N]
     for (auto& group : run.optimizer->param_groups()) {
       group.options().set_lr(config.train.lr * lr_factor_at(config.train, epoch, i, batches));

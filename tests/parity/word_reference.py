@@ -10,7 +10,8 @@ usage: word_reference.py TEXT OUT.pt --objective skipgram|cbow [--dim D] [--wind
 Writes {"vocab": [...], "before": [V, D], "after": [V, D], "output": [V, D]} with torch.save.
 The order of every draw is word_objective.h's: the model from the global generator
 (torch.manual_seed), then per epoch from one torch.Generator seeded with the same seed:
-subsampling, windows, the order, and each batch's negatives.
+subsampling, windows, the order, and each batch's negatives (inverse transform: rand, then
+searchsorted on the cumulative count^exponent).
 """
 import argparse
 import collections
@@ -69,6 +70,8 @@ g.manual_seed(a.seed)
 total = float(sum(count))
 keep = [min(1.0, math.sqrt(a.sample / (c / total)) + a.sample / (c / total)) if a.sample > 0 else 1.0 for c in count]
 weights = torch.tensor(count, dtype=torch.int64).to(torch.float64).pow(a.ns_exponent)
+cdf = torch.cumsum(weights, 0)
+cdf = cdf / cdf[-1]
 flat = [w for line in ids for w in line]
 cbow = a.objective == "cbow"
 
@@ -108,7 +111,8 @@ for epoch in range(1, a.epochs + 1):
                 targets.append(centre)
         if not targets:
             continue
-        negatives = torch.multinomial(weights, len(targets) * a.negative, True, generator=g).view(len(targets), a.negative)
+        u = torch.rand(len(targets) * a.negative, generator=g, dtype=torch.float64)
+        negatives = torch.searchsorted(cdf, u, right=True).clamp_max_(V - 1).view(len(targets), a.negative)
         progress = ((epoch - 1) * batches + i) / (a.epochs * batches)
         factor = 1.0 if a.schedule == "constant" else max(1.0 - progress, 1e-4)
         for group in opt.param_groups:
@@ -119,7 +123,7 @@ for epoch in range(1, a.epochs + 1):
         else:
             hidden = F.embedding(torch.tensor(inputs), emb.weight, sparse=True)
         words = torch.cat([torch.tensor(targets).unsqueeze(1), negatives], 1)
-        logits = (F.embedding(words, out.weight, sparse=True) * hidden.unsqueeze(1)).sum(-1)
+        logits = torch.bmm(F.embedding(words, out.weight, sparse=True), hidden.unsqueeze(2)).squeeze(2)
         labels = torch.zeros_like(logits)
         labels[:, 0] = 1.0
         F.binary_cross_entropy_with_logits(logits, labels, reduction="sum").backward()

@@ -11,9 +11,10 @@
 //      its line within b of it, nearer lines never crossed, in position order; skip-gram: one
 //      example per (centre, context), CBOW: one per centre (the mean of its contexts' input
 //      vectors), centres without a context give none;
-//   5. negatives: multinomial(count^ns_exponent (float64), examples × negative, replacement);
+//   5. negatives: u = rand(examples × negative, float64), each the first row whose cumulative
+//      share of count^ns_exponent (float64) exceeds u (searchsorted, right);
 //   6. loss: BCE with logits, summed over the batch's examples: the true word (label 1) and its
-//      negatives (label 0) scored by the dot product with the input side; backward through
+//      negatives (label 0) scored by bmm with the input side; backward through
 //      sparse lookups; torch.optim.SGD (or SparseAdam) at lr × factor, where linear decay is
 //      factor = max(1 − ((e − 1)·n + i)/(E·n), 1e-4) at batch i of n in epoch e of E.
 // tests/parity/word_reference.py does the same in Python; the weights agree bit for bit.
