@@ -159,9 +159,9 @@ const std::vector<Key>& keys() {
   using C = Config;
   static const std::vector<Key> table = {
       text("data.train", &C::data, &DataConfig::train, KeyKind::path,
-           "training data (TSV, JSONL or fastText); required"),
+           "training data (TSV, JSONL or fastText; raw text for the word objectives); required"),
       text("data.valid", &C::data, &DataConfig::valid, KeyKind::path,
-           "optional data, scored after every epoch"),
+           "optional data, scored after every epoch (word objectives: a pairs file, word1<TAB>word2<TAB>score, whose Spearman is scored)"),
       text("data.test", &C::data, &DataConfig::test, KeyKind::path,
            "optional data, scored after every epoch"),
       text("data.cache", &C::data, &DataConfig::cache, KeyKind::path,
