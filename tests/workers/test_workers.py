@@ -40,6 +40,10 @@ def train(out, *sets, config="configs/seed.json", nproc=1, extra=(), env=None, l
     args = [binary, "train", "--config", config, "--output-dir", out, "--set", "train.threads=1", *extra]
     if "--resume" not in extra:
         args.append("--force")
+        # A folder left by an earlier run of this test: --force would build beside it and leave
+        # it in place when the new run is interrupted, so start from nothing.
+        for folder in (out, out + ".new"):
+            shutil.rmtree(folder, ignore_errors=True)
     for s in sets:
         args += ["--set", s]
     if nproc > 1 and launcher is None:
