@@ -60,5 +60,6 @@ void setup_compare(CLI::App& app);
 void setup_keys(CLI::App& app);
 void setup_similarity(CLI::App& app);
 void setup_analogy(CLI::App& app);
+void setup_tune(CLI::App& app);
 
 }  // namespace embtrain::cli

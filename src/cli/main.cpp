@@ -146,6 +146,7 @@ int main(int argc, char** argv) {
   embtrain::cli::setup_compare(app);
   embtrain::cli::setup_similarity(app);
   embtrain::cli::setup_analogy(app);
+  embtrain::cli::setup_tune(app);
   embtrain::cli::setup_keys(app);
 
   try {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <random>
 #include <set>
+#include <map>
 #include <sstream>
 
 #include "embtrain/text/config_keys.h"
@@ -14,6 +15,10 @@ namespace embtrain {
 namespace {
 
 using nlohmann::json;
+// The key table says which keys are paths and lists (they are not tuned) and which integers.
+using schema::Key;
+using schema::KeyKind;
+using schema::keys;
 
 std::string trim(std::string s) {
   const auto first = s.find_first_not_of(" \t");

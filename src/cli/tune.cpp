@@ -1,0 +1,334 @@
+// tune.cpp — `embtrain tune`: hyper-parameters searched on validation data, one `embtrain train`
+// child per trial (text/tune.h owns the space, the sampler and the pruning rule).
+//
+// DIR/ holds tune.json (the search's settings, for --resume), trials.jsonl (a line per trial,
+// appended as it ends), trials/NNN/ (each trial's run folder and NNN.log, its stderr), best.json
+// (a complete config for `embtrain train`), and best/ when the config has data.test: the best
+// config trained once more with the test split, which no trial sees.
+// Limits: trials run one at a time (--parallel is not built); no report.html yet.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <spdlog/spdlog.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "embtrain/text/config.h"
+#include "embtrain/text/error.h"
+#include "embtrain/text/io.h"
+#include "embtrain/text/signals.h"
+#include "embtrain/text/tune.h"
+
+namespace embtrain::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+struct TuneOptions {
+  ConfigOptions config;
+  std::string valid, metric, budget, output_dir = "runs/tune", resume_dir;
+  std::vector<std::string> search;
+  int64_t trials = 0;
+  int64_t seed = 1;
+  bool force = false, json = false;
+};
+
+// "90", "90s", "10m", "1h" -> seconds; an Error naming the value otherwise.
+double budget_seconds(const std::string& text) {
+  if (text.empty()) return 0;
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  const std::string unit = end;
+  const double scale = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : -1;
+  if (end == text.c_str() || scale < 0 || !(value > 0)) {
+    throw Error::usage("--budget '" + text + "': expected a duration such as 90s, 10m or 1h");
+  }
+  return value * scale;
+}
+
+std::string param_text(const json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
+
+// What one trial's child is given: the tuner's --set overrides, the trial's keys, the valid
+// file, and no test split.
+std::vector<std::string> trial_overrides(const TuneOptions& o, const std::string& valid, const json& params) {
+  std::vector<std::string> sets = o.config.overrides;
+  for (const auto& [key, value] : params.items()) sets.push_back(key + "=" + param_text(value));
+  sets.push_back("data.valid=" + valid);
+  sets.push_back("data.test=");
+  return sets;
+}
+
+struct Search {
+  TuneOptions options;
+  Config config;  // the config as given (its objective, its data.test)
+  std::string valid, dir;
+  std::vector<SearchKey> space;
+  TuneMetric metric;
+  double budget = 0;
+  std::vector<Trial> done;
+  Clock::time_point started = Clock::now();
+  double elapsed() const { return std::chrono::duration<double>(Clock::now() - started).count(); }
+  bool over_budget() const { return budget > 0 && elapsed() >= budget; }
+};
+
+json settings_json(const Search& s) {
+  json searched = json::array();
+  for (const auto& k : s.space) searched.push_back(k.key + "=" + k.spec);
+  return {{"config", fs::absolute(s.options.config.config_path).string()}, {"set", s.options.config.overrides},
+          {"valid", s.valid}, {"metric", s.metric.name}, {"trials", s.options.trials},
+          {"budget", s.options.budget}, {"search", searched}, {"seed", s.options.seed}};
+}
+
+// `tune --resume DIR`: the settings and the trials so far. A damaged line names file:line.
+void load_resumed(TuneOptions& o, std::vector<Trial>& done) {
+  const std::string dir = o.resume_dir;
+  const std::string settings_path = dir + "/tune.json";
+  if (!fs::exists(settings_path)) throw Error::usage("cannot resume '" + dir + "': it has no tune.json (not a tune folder)");
+  json settings;
+  try {
+    settings = json::parse(read_file(settings_path));
+    o.config.config_path = settings.at("config").get<std::string>();
+    o.config.overrides = settings.at("set").get<std::vector<std::string>>();
+    o.valid = settings.at("valid").get<std::string>();
+    o.metric = settings.at("metric").get<std::string>();
+    if (o.trials == 0) o.trials = settings.at("trials").get<int64_t>();
+    if (o.budget.empty()) o.budget = settings.at("budget").get<std::string>();
+    o.search = settings.at("search").get<std::vector<std::string>>();
+    o.seed = settings.at("seed").get<int64_t>();
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Error::runtime(settings_path + " is damaged: " + json_error_text(e) + "; start the search again");
+  }
+  o.output_dir = dir;
+  std::ifstream in(dir + "/trials.jsonl");
+  std::string line;
+  for (int64_t number = 1; std::getline(in, line); ++number) {
+    if (line.empty()) continue;
+    done.push_back(trial_from_json(line, dir + "/trials.jsonl:" + std::to_string(number)));
+    if (done.back().index != static_cast<int64_t>(done.size()) - 1) {
+      throw Error::runtime(dir + "/trials.jsonl:" + std::to_string(number) + ": trial " +
+                           std::to_string(done.back().index) + " where trial " + std::to_string(done.size() - 1) +
+                           " was expected; remove the lines from there on and resume again");
+    }
+  }
+}
+
+pid_t spawn_train(const std::vector<std::string>& arguments, const std::string& log_path) {
+  std::vector<char*> argv;
+  for (const auto& a : arguments) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t files;
+  posix_spawn_file_actions_init(&files);
+  posix_spawn_file_actions_addopen(&files, STDERR_FILENO, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&files, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  const int error = ::posix_spawn(&pid, "/proc/self/exe", &files, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&files);
+  if (error != 0) throw Error::runtime(std::string("cannot start a trial: ") + std::strerror(error));
+  return pid;
+}
+
+// The valid metric of each complete line of `metrics_path` from line `from` on.
+void read_new_epochs(const std::string& metrics_path, const TuneMetric& metric, Trial& trial, size_t& lines_read) {
+  std::ifstream in(metrics_path);
+  std::string line;
+  for (size_t number = 0; std::getline(in, line); ++number) {
+    if (number < lines_read || in.eof()) continue;  // a line without its newline is still being written
+    ++lines_read;
+    const json epoch = json::parse(line, nullptr, false);
+    if (epoch.is_discarded() || !epoch.contains("valid") || !epoch["valid"].contains(metric.name)) {
+      throw Error::runtime(metrics_path + ": an epoch without a valid " + metric.name + "; is data.valid the right file?");
+    }
+    trial.metric.push_back(epoch["valid"][metric.name].get<double>());
+  }
+}
+
+volatile std::sig_atomic_t g_signal = 0;
+void on_signal(int number) { g_signal = number; }
+
+// Runs trial `index` to its end, its pruning or the budget. Returns false when a signal stopped it.
+bool run_trial(Search& s, Trial& trial) {
+  const std::string name = fmt::format("{:03d}", trial.index);
+  const std::string run = s.dir + "/trials/" + name;
+  std::vector<std::string> args = {"embtrain", "train", "--config", s.options.config.config_path, "--output-dir",
+                                   run, "--force", "--quiet"};
+  for (const auto& set : trial_overrides(s.options, s.valid, trial.params)) {
+    args.push_back("--set");
+    args.push_back(set);
+  }
+  fs::remove_all(run);
+  fs::remove_all(run + ".new");
+  const auto started = Clock::now();
+  const pid_t pid = spawn_train(args, s.dir + "/trials/" + name + ".log");
+  size_t lines = 0, checked = 0;
+  bool stopped = false;
+  int status = 0;
+  // The pruning rule is applied to each epoch in order, whenever its line is read: a trial is
+  // pruned at the same epoch however fast its child ran (even one that finished meanwhile).
+  const auto check_epochs = [&] {
+    while (checked < trial.metric.size() && trial.status.empty()) {
+      const double value = trial.metric[checked++];
+      if (should_prune(s.done, s.metric, static_cast<int64_t>(checked), value)) trial.status = "pruned";
+    }
+  };
+  while (true) {
+    const pid_t waited = ::waitpid(pid, &status, WNOHANG);
+    read_new_epochs(run + "/metrics.jsonl", s.metric, trial, lines);
+    check_epochs();
+    if (waited == pid) break;
+    if (!stopped && g_signal != 0) trial.status = "interrupted";
+    if (!stopped && trial.status.empty() && s.over_budget() && !trial.metric.empty()) trial.status = "budget";
+    if (!stopped && !trial.status.empty()) {
+      ::kill(pid, SIGTERM);  // the child stops at its next step and writes its report so far
+      stopped = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  trial.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  // Only the epochs up to the decision count: the same ones whatever the timing.
+  if (trial.status == "pruned" || trial.status == "budget") trial.metric.resize(std::min(trial.metric.size(), checked));
+  const bool exited = WIFEXITED(status);
+  if (trial.status.empty()) trial.status = exited && WEXITSTATUS(status) == 0 ? "complete" : "failed";
+  if (trial.status == "failed" && s.done.empty()) {
+    throw Error::usage("the first trial failed (" + s.dir + "/trials/" + name + ".log): " +
+                       read_file(s.dir + "/trials/" + name + ".log").substr(0, 600));
+  }
+  return trial.status != "interrupted";
+}
+
+void write_best(const Search& s, const Trial& best) {
+  const Config config = load_config(s.options.config.config_path, [&] {
+    auto sets = trial_overrides(s.options, s.valid, best.params);
+    sets.pop_back();  // keep the config's own data.test
+    return sets;
+  }());
+  write_file_atomic(s.dir + "/best.json", to_json(with_absolute_paths(config)).dump(2) + "\n");
+}
+
+json summarise(const Search& s) {
+  const Trial* best = nullptr;
+  for (const auto& t : s.done) {
+    const auto value = t.best(s.metric);
+    if (value && (!best || (s.metric.maximise ? *value > *best->best(s.metric) : *value < *best->best(s.metric)))) best = &t;
+  }
+  json out = {{"output_dir", s.dir}, {"trials", s.done.size()}, {"metric", s.metric.name}, {"seconds", s.elapsed()}};
+  if (best == nullptr) return out;
+  write_best(s, *best);
+  out["best"] = {{"trial", best->index}, {"params", best->params}, {"valid", *best->best(s.metric)},
+                 {"run", fmt::format("{}/trials/{:03d}", s.dir, best->index)}, {"config", s.dir + "/best.json"}};
+  if (!s.config.data.test.empty()) {
+    // The test split, once, for the best config only.
+    spdlog::info("scoring the best config (trial {}) on data.test once: {}/best", best->index, s.dir);
+    const pid_t pid = spawn_train({"embtrain", "train", "--config", s.dir + "/best.json", "--output-dir", s.dir + "/best",
+                                   "--force", "--quiet"},
+                                  s.dir + "/best.log");
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    const json report = json::parse(read_file(s.dir + "/best/report.json"), nullptr, false);
+    if (!report.is_discarded() && report.contains("metrics") && report["metrics"].contains("test")) {
+      out["test"] = report["metrics"]["test"];
+    }
+  }
+  return out;
+}
+
+void run_tune(TuneOptions o) {
+  apply_logging(o.config);
+  Search s;
+  if (!o.resume_dir.empty()) load_resumed(o, s.done);
+  s.config = load_config(o.config.config_path, o.config.overrides);
+  const std::string objective = to_string(s.config.model.objective);
+  s.valid = !o.valid.empty() ? fs::absolute(o.valid).string() : s.config.data.valid;
+  if (s.valid.empty()) throw Error::usage("embtrain tune needs validation data: --valid FILE, or data.valid in the config");
+  s.metric = parse_metric(o.metric.empty() ? (is_word_objective(s.config.model.objective) ? "similarity" : "accuracy") : o.metric,
+                          objective);
+  for (const auto& spec : o.search) s.space.push_back(parse_search(spec));
+  if (s.space.empty()) s.space = default_space(objective);
+  s.budget = budget_seconds(o.budget);
+  if (o.trials == 0 && s.budget == 0) o.trials = 20;
+  s.dir = fs::absolute(o.output_dir).lexically_normal().string();
+  if (o.resume_dir.empty()) {
+    if (fs::exists(s.dir + "/tune.json") && !o.force) {
+      throw Error::usage("'" + s.dir + "' holds a search already: --resume " + s.dir + " continues it, --force starts again");
+    }
+    if (o.force) fs::remove_all(s.dir);
+  }
+  fs::create_directories(s.dir + "/trials");
+  s.options = o;
+  write_file_atomic(s.dir + "/tune.json", settings_json(s).dump(2) + "\n");
+  if (o.resume_dir.empty()) write_file_atomic(s.dir + "/trials.jsonl", "");
+  spdlog::info("tune: {} keys, metric valid {} ({}), {}{}; {} trials done", s.space.size(), s.metric.name,
+               s.metric.maximise ? "higher is better" : "lower is better",
+               o.trials ? std::to_string(o.trials) + " trials" : "no trial limit",
+               s.budget > 0 ? fmt::format(", budget {:.0f} s", s.budget) : "", s.done.size());
+  const SignalScope signals(&on_signal);
+  while ((o.trials == 0 || static_cast<int64_t>(s.done.size()) < o.trials) && !s.over_budget() && g_signal == 0) {
+    Trial trial;
+    trial.index = static_cast<int64_t>(s.done.size());
+    trial.params = next_params(s.space, s.done, s.metric, static_cast<uint64_t>(o.seed), trial.index);
+    if (!run_trial(s, trial)) break;
+    append_line(s.dir + "/trials.jsonl", to_json(trial).dump());
+    s.done.push_back(trial);
+    const auto value = trial.best(s.metric);
+    spdlog::info("trial {}: {} -> {} {} ({}, {:.1f} s)", trial.index, trial.params.dump(), s.metric.name,
+                 value ? fmt::format("{:.4f}", *value) : "-", trial.status, trial.seconds);
+  }
+  if (g_signal != 0) spdlog::warn("interrupted: {} trials recorded; continue with embtrain tune --resume {}", s.done.size(), s.dir);
+  const json summary = summarise(s);
+  if (summary.contains("best")) {
+    spdlog::info("best: trial {} with valid {} {:.4f}: {} (config: {})", summary["best"]["trial"].get<int64_t>(),
+                 s.metric.name, summary["best"]["valid"].get<double>(), summary["best"]["params"].dump(),
+                 summary["best"]["config"].get<std::string>());
+  }
+  if (summary.contains("test")) spdlog::info("test (scored once, after the search): {}", summary["test"].dump());
+  if (o.json) std::cout << summary.dump() << std::endl;
+  if (g_signal != 0) throw Error::runtime("interrupted by signal " + std::to_string(g_signal));
+}
+
+}  // namespace
+
+void setup_tune(CLI::App& app) {
+  auto options = std::make_shared<TuneOptions>();
+  CLI::App* command = app.add_subcommand(
+      "tune", "Search hyper-parameters on validation data (seeded TPE with median pruning), one train per trial");
+  add_config_options(*command, options->config, false);
+  command->add_option("--valid", options->valid, "Validation data (default: the config's data.valid); never the test split");
+  command->add_option("--metric", options->metric, "accuracy | f1 | loss (classify), similarity (word objectives; data.valid is a pairs file)");
+  command->add_option("--trials", options->trials, "Trials to run (default 20 when no --budget)")->check(CLI::NonNegativeNumber);
+  command->add_option("--budget", options->budget, "Wall time for the search, e.g. 90s, 10m, 1h (a trial over it stops at its next epoch)");
+  command->add_option("--search", options->search,
+                      "KEY=SPEC, repeatable: loguniform(a,b), uniform(a,b), int(a,b), logint(a,b), choice(v,...); "
+                      "default: a space per objective");
+  command->add_option("--seed", options->seed, "The sampler's seed: the same seed and trial budget give the same trials")
+      ->capture_default_str();
+  command->add_option("-o,--output-dir", options->output_dir, "Where tune.json, trials.jsonl, trials/, best.json go")
+      ->capture_default_str();
+  command->add_option("--resume", options->resume_dir, "Continue the search in DIR (its tune.json and trials.jsonl)");
+  command->add_flag("--force", options->force, "Replace a search already in --output-dir");
+  command->add_flag("--json", options->json, "Print the summary as one JSON object");
+  command->footer(
+      "Example:\n  embtrain tune --config configs/spam.json --valid data/spam/valid.txt --trials 30 \\\n"
+      "    --search train.lr=loguniform(1e-3,1e-1) --search train.epochs=int(2,10) --output-dir runs/tune-spam");
+  command->callback([options] {
+    if (options->config.config_path.empty() && options->resume_dir.empty()) {
+      throw Error::usage("embtrain tune needs --config FILE (or --resume DIR)");
+    }
+    run_tune(*options);
+  });
+}
+
+}  // namespace embtrain::cli

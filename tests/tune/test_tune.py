@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""`embtrain tune`: a seeded search that repeats, resumes, prunes, and never looks at test data.
+
+usage: test_tune.py EMBTRAIN_BINARY WORK_DIR
+
+A small learnable TSV task (train/valid/test, made here, seeded). The same search run twice
+gives the same trials.jsonl apart from timings; a search stopped at 6 trials and resumed to 12
+gives the 12-trial search's trials.jsonl; the median rule prunes at least one trial, at an
+epoch before its last; no trial's run sees data.test, and the best config is scored on it once;
+best.json trains as a config. Then the bad inputs, one clear error each.
+Ends with 'N passed, N failed'.
+"""
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+
+binary, work = sys.argv[1], sys.argv[2]
+shutil.rmtree(work, ignore_errors=True)
+os.makedirs(work)
+results = []
+
+
+def check(name, condition, detail=""):
+    results.append(bool(condition))
+    print(("ok   " if condition else "FAIL ") + name)
+    if not condition and detail:
+        print(f"     {str(detail)[-1500:]}")
+
+
+rng = random.Random(3)
+good, bad = ["good", "great", "fine", "happy", "nice"], ["bad", "awful", "sad", "poor", "ugly"]
+filler = ["the", "a", "is", "was", "movie", "food", "day", "it"]
+for split, n in (("train", 300), ("valid", 100), ("test", 100)):
+    with open(os.path.join(work, f"{split}.tsv"), "w") as f:
+        for _ in range(n):
+            label = rng.random() < 0.5
+            words = [rng.choice(filler) for _ in range(4)] + [rng.choice(good if label else bad)]
+            if rng.random() < 0.15:
+                words.append(rng.choice(bad if label else good))
+            rng.shuffle(words)
+            f.write(f"{int(label)}\t{' '.join(words)}\n")
+config = os.path.join(work, "config.json")
+with open(config, "w") as f:
+    json.dump({"data": {"train": "train.tsv", "test": "test.tsv"},
+               "model": {"pooling": "mean", "embedding_dim": 8, "final_relu": False},
+               "train": {"epochs": 4, "batch_size": 16, "lr": 0.01, "optimizer": "sparse_adam", "threads": 1}}, f)
+SEARCH = ["--search", "train.lr=loguniform(1e-3,1e-1)", "--search", "train.epochs=int(1,6)",
+          "--search", "model.embedding_dim=choice(4,8,16)"]
+VALID = ["--valid", os.path.join(work, "valid.tsv")]
+
+
+def tune(out, *args, resume=False):
+    base = [binary, "tune", "--quiet", "--json"]
+    if not resume:
+        base += ["--config", config, *VALID, *SEARCH, "--output-dir", out, "--force"]
+    return subprocess.run(base + list(args), capture_output=True, text=True, timeout=600)
+
+
+def trials(folder):
+    return [re.sub(r'"seconds":[0-9.e+-]+', "", line) for line in open(os.path.join(folder, "trials.jsonl"))]
+
+
+a, b = os.path.join(work, "a"), os.path.join(work, "b")
+first, second = tune(a, "--trials", "12"), tune(b, "--trials", "12")
+check("a 12-trial search exits 0 and prints its summary", first.returncode == 0 and '"trials":12' in first.stdout,
+      first.stderr)
+check("the same search twice: trials.jsonl identical apart from timings",
+      second.returncode == 0 and trials(a) == trials(b) and len(trials(a)) == 12, second.stderr)
+records = [json.loads(line) for line in open(os.path.join(a, "trials.jsonl"))]
+pruned = [r for r in records if r["status"] == "pruned"]
+check("the median rule pruned a trial at an epoch before its last",
+      pruned and all(len(r["metric"]) < r["params"]["train.epochs"] for r in pruned), records)
+check("the first 5 trials are never pruned (the rule needs 5 earlier trials at the epoch)",
+      all(r["status"] == "complete" for r in records[:5]), records[:5])
+
+c = os.path.join(work, "c")
+tune(c, "--trials", "6")
+resumed = tune(None, "--resume", c, "--trials", "12", resume=True)
+check("a search stopped at 6 trials and resumed to 12 equals the 12-trial search",
+      resumed.returncode == 0 and trials(c) == trials(a), resumed.stderr)
+
+summary = json.loads(first.stdout)
+trial_configs = [json.load(open(os.path.join(a, "trials", f"{i:03d}", "config.json"))) for i in range(12)]
+check("no trial's run sees data.test; each is scored on --valid",
+      all(t["data"]["test"] == "" and t["data"]["valid"].endswith("valid.tsv") for t in trial_configs))
+check("the best config is scored on data.test once, after the search (best/)",
+      "test" in summary and os.path.exists(os.path.join(a, "best", "report.json"))
+      and summary["best"]["valid"] == max(max(r["metric"]) for r in records if r["metric"]), summary)
+again = subprocess.run([binary, "train", "--config", os.path.join(a, "best.json"), "--output-dir",
+                        os.path.join(work, "from-best"), "--force", "--quiet"], capture_output=True, text=True)
+best_report = json.load(open(os.path.join(work, "from-best", "report.json")))
+check("best.json is a complete config: training it again gives the best run's test metrics",
+      again.returncode == 0 and best_report["metrics"]["test"] == summary["test"], again.stderr)
+
+# Bad input: one clear error each.
+BAD = [
+    ("an empty int range", ["--search", "train.epochs=int(5,5)"], "empty or inverted"),
+    ("an inverted range", ["--search", "train.lr=loguniform(1e-1,1e-3)"], "empty or inverted"),
+    ("a log range from 0", ["--search", "train.lr=loguniform(0,1)"], "a > 0"),
+    ("an unknown key", ["--search", "train.lrr=uniform(0,1)"], "not a config key"),
+    ("a path key", ["--search", "data.train=choice(a,b)"], "names a file"),
+    ("the device", ["--search", "train.device=choice(cpu,cuda)"], "cannot be tuned"),
+    ("an unknown distribution", ["--search", "train.lr=normal(0,1)"], "unknown distribution"),
+    ("a float range for an integer key", ["--search", "train.epochs=uniform(1,5)"], "integer key"),
+    ("a metric classify does not have", ["--metric", "similarity"], "not a metric"),
+]
+for name, args, expect in BAD:
+    done = subprocess.run([binary, "tune", "--config", config, *VALID, *args, "--trials", "2", "--output-dir",
+                           os.path.join(work, "bad"), "--force"], capture_output=True, text=True)
+    check(f"bad input, {name}: exit 2 saying '{expect}'", done.returncode == 2 and expect in done.stderr, done.stderr)
+no_valid = subprocess.run([binary, "tune", "--config", config, "--trials", "2", "--output-dir",
+                           os.path.join(work, "bad")], capture_output=True, text=True)
+check("no validation data: exit 2 saying --valid", no_valid.returncode == 2 and "--valid" in no_valid.stderr,
+      no_valid.stderr)
+exists = subprocess.run([binary, "tune", "--config", config, *VALID, "--trials", "2", "--output-dir", a],
+                        capture_output=True, text=True)
+check("a folder that holds a search already, without --force: exit 2 naming --resume",
+      exists.returncode == 2 and "--resume" in exists.stderr, exists.stderr)
+damaged = os.path.join(work, "damaged")
+shutil.copytree(c, damaged)
+lines = open(os.path.join(damaged, "trials.jsonl")).read().split("\n")
+lines[3] = lines[3][:20]
+open(os.path.join(damaged, "trials.jsonl"), "w").write("\n".join(lines))
+broken = subprocess.run([binary, "tune", "--resume", damaged, "--trials", "14"], capture_output=True, text=True)
+check("a damaged trials.jsonl line: an error naming file:line",
+      broken.returncode != 0 and "trials.jsonl:4" in broken.stderr, broken.stderr)
+
+passed = sum(results)
+print(f"{passed} passed, {len(results) - passed} failed")
+sys.exit(0 if passed == len(results) else 1)
