@@ -207,7 +207,7 @@ CASES = [
      "config keys are set with --set: --set train.epochs=5"),
     ("embtrain help", ["help"], 0, "", {"stdout_has": "Usage: embtrain [OPTIONS] SUBCOMMAND"}),
     ("embtrain help train", ["help", "train"], 0, "", {"stdout_has": "Usage: embtrain train [OPTIONS]"}),
-    ("a command that does not exist, with --help", ["tune", "--help"], 2, "'tune' is not an embtrain command"),
+    ("a command that does not exist, with --help", ["fit", "--help"], 2, "'fit' is not an embtrain command"),
     ("a key found by its meaning", train("train.learning_rate=0.1"), 2, "did you mean 'train.lr'?"),
     ("--force over a finished run that then diverges", ["train", "--config", SEED, "--set", "train.lr=1e38",
      "--set", "model.final_relu=false", "--output-dir", path("force-diverge"), "--force", "--quiet"], 1,

