@@ -6,7 +6,12 @@
 #include "../catch.h"
 
 #include "embtrain/torch/model.h"
+#include "embtrain/torch/optimizer.h"
+#include "embtrain/torch/threads.h"
 #include "embtrain/torch/trainer.h"
+#include "embtrain/text/dataset.h"
+#include "embtrain/text/tokenizer.h"
+#include "embtrain/text/vocab.h"
 
 using namespace embtrain;
 
@@ -62,4 +67,70 @@ TEST_CASE("model.init uniform draws U(-1/D, 1/D), xavier_uniform U(-a, a) with a
   const auto kept = weight.clone();
   init_embedding(weight, EmbeddingInit::normal);  // Embedding drew N(0, 1) already: untouched
   CHECK(torch::equal(weight, kept));
+}
+
+namespace {
+
+// Eight labelled sentences, encoded with a vocabulary built from them.
+struct TinyRun {
+  Config config;
+  Vocab vocab;
+  Corpus corpus;
+};
+
+TinyRun tiny_run() {
+  TinyRun run;
+  run.config.data.train = "tiny.tsv";
+  run.config.model.pooling = Pooling::mean;
+  run.config.model.final_relu = false;
+  run.config.train.epochs = 2;
+  run.config.train.batch_size = 3;
+  run.config.train.lr = 0.05;
+  run.config.train.optimizer = OptimizerKind::sparse_adam;
+  run.config.train.shuffle = true;
+  TextDataset data;
+  const char* texts[] = {"good day", "bad day", "good food here", "bad food", "so good", "so bad", "good", "bad bad"};
+  for (int i = 0; i < 8; ++i) data.rows.push_back({static_cast<float>(i % 2 == 0), texts[i], {}, i + 1});
+  Tokenizer tokenizer(TokenizerOptions::from(run.config.vocab));
+  const TokenCounts counts = count_tokens(data, tokenizer);
+  run.vocab = build_vocab(counts, run.config.vocab);
+  run.corpus = encode(data, tokenizer, run.vocab);
+  return run;
+}
+
+// Trains the tiny run on `threads` threads (every kernel split), stopping before step
+// `stop_at` (1-based over the run; 0: never). Returns the embedding [V, D] and counts the steps.
+torch::Tensor train_tiny(int64_t threads, int64_t stop_at, int64_t& steps, TrainProgress& progress) {
+  use_threads(threads, /*always_split=*/true);
+  TinyRun run = tiny_run();
+  torch::manual_seed(5);
+  Classifier model = create_model(run.config, run.vocab, nullptr, nullptr);
+  auto optimizer = make_optimizer(model, run.config.train);
+  TrainHooks hooks;
+  steps = 0;
+  hooks.on_step = [&](int64_t, int64_t, int64_t, double) { ++steps; };
+  hooks.stop_requested = [&] { return stop_at > 0 && steps + 1 >= stop_at; };
+  train(model, *optimizer, run.corpus, nullptr, nullptr, run.config, torch::kCPU, hooks, progress);
+  use_threads(1);
+  return model->embedding->weight.detach().clone();
+}
+
+}  // namespace
+
+TEST_CASE("the step loop: steps per epoch, a stop at a given step, the same weights on 1 and 3 threads") {
+  int64_t steps = 0;
+  TrainProgress whole;
+  const torch::Tensor one = train_tiny(1, 0, steps, whole);
+  CHECK(steps == 6);  // 2 epochs of ceil(8 / 3) = 3 steps
+  CHECK(whole.stats.total_steps == 6);
+  CHECK_FALSE(whole.interrupted);
+  TrainProgress threaded;
+  const torch::Tensor three = train_tiny(3, 0, steps, threaded);
+  CHECK(torch::equal(one, three));  // bit for bit, every kernel split over 3 threads
+  TrainProgress cut;
+  train_tiny(1, 5, steps, cut);  // stops before the 5th step: epoch 2, its step index 1
+  CHECK(steps == 4);
+  CHECK(cut.interrupted);
+  CHECK(cut.epoch == 2);
+  CHECK(cut.step == 1);
 }
