@@ -200,6 +200,8 @@ WordVectors input_vectors(const WordModel& model, const Vocab& vocab) {
 }
 
 struct WordRun {
+  WordRun(const Config& c, const RunOptions& o, const WordCorpus& w, RunDir dir)
+      : config(c), options(o), corpus(w), run_dir(std::move(dir)) {}
   const Config& config;
   const RunOptions& options;
   const WordCorpus& corpus;
@@ -350,7 +352,7 @@ int run_word_training(const Config& config, const RunOptions& options, const Wor
   use_threads(config.train.threads, options.test_split_always);
   const auto started = Clock::now();
   torch::manual_seed(static_cast<uint64_t>(config.train.seed));
-  WordRun run{config, options, corpus, RunDir::at(options.output_dir)};
+  WordRun run(config, options, corpus, RunDir::at(options.output_dir));
   run.model = WordModel(corpus.vocab.size(), config.model.embedding_dim);
   run.optimizer = word_optimizer(run.model, config.train);
   run.generator.set_current_seed(static_cast<uint64_t>(config.train.seed));
