@@ -5,7 +5,7 @@
 // appended as it ends), trials/NNN/ (each trial's run folder and NNN.log, its stderr), best.json
 // (a complete config for `embtrain train`), and best/ when the config has data.test: the best
 // config trained once more with the test split, which no trial sees.
-// Limits: trials run one at a time (--parallel is not built); no report.html yet.
+// --parallel P runs trials in waves of P. Limits: no report.html yet.
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -42,6 +43,7 @@ struct TuneOptions {
   std::string valid, metric, budget, output_dir = "runs/tune", resume_dir;
   std::vector<std::string> search;
   int64_t trials = 0;
+  int64_t parallel = 1;
   int64_t seed = 1;
   bool force = false, json = false;
 };
@@ -89,7 +91,8 @@ json settings_json(const Search& s) {
   for (const auto& k : s.space) searched.push_back(k.key + "=" + k.spec);
   return {{"config", fs::absolute(s.options.config.config_path).string()}, {"set", s.options.config.overrides},
           {"valid", s.valid}, {"metric", s.metric.name}, {"trials", s.options.trials},
-          {"budget", s.options.budget}, {"search", searched}, {"seed", s.options.seed}};
+          {"budget", s.options.budget}, {"search", searched}, {"seed", s.options.seed},
+          {"parallel", s.options.parallel}};
 }
 
 // `tune --resume DIR`: the settings and the trials so far. A damaged line names file:line.
@@ -108,6 +111,7 @@ void load_resumed(TuneOptions& o, std::vector<Trial>& done) {
     if (o.budget.empty()) o.budget = settings.at("budget").get<std::string>();
     o.search = settings.at("search").get<std::vector<std::string>>();
     o.seed = settings.at("seed").get<int64_t>();
+    o.parallel = settings.value("parallel", int64_t{1});
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
@@ -160,54 +164,96 @@ void read_new_epochs(const std::string& metrics_path, const TuneMetric& metric, 
 volatile std::sig_atomic_t g_signal = 0;
 void on_signal(int number) { g_signal = number; }
 
-// Runs trial `index` to its end, its pruning or the budget. Returns false when a signal stopped it.
-bool run_trial(Search& s, Trial& trial) {
-  const std::string name = fmt::format("{:03d}", trial.index);
-  const std::string run = s.dir + "/trials/" + name;
+// One trial's child while it runs.
+struct Running {
+  Trial trial;
+  std::string name, run;
+  pid_t pid = 0;
+  size_t lines = 0, checked = 0;  // metrics.jsonl lines read; epochs judged by the pruning rule
+  bool stopped = false, exited = false;
+  int status = 0;
+  Clock::time_point started;
+};
+
+void start_trial(const Search& s, Running& r, int64_t threads) {
+  r.name = fmt::format("{:03d}", r.trial.index);
+  r.run = s.dir + "/trials/" + r.name;
   std::vector<std::string> args = {"embtrain", "train", "--config", s.options.config.config_path, "--output-dir",
-                                   run, "--force", "--quiet"};
-  for (const auto& set : trial_overrides(s.options, s.valid, trial.params)) {
+                                   r.run, "--force", "--quiet"};
+  for (const auto& set : trial_overrides(s.options, s.valid, r.trial.params)) {
     args.push_back("--set");
     args.push_back(set);
   }
-  fs::remove_all(run);
-  fs::remove_all(run + ".new");
-  const auto started = Clock::now();
-  const pid_t pid = spawn_train(args, s.dir + "/trials/" + name + ".log");
-  size_t lines = 0, checked = 0;
-  bool stopped = false;
-  int status = 0;
-  // The pruning rule is applied to each epoch in order, whenever its line is read: a trial is
-  // pruned at the same epoch however fast its child ran (even one that finished meanwhile).
-  const auto check_epochs = [&] {
-    while (checked < trial.metric.size() && trial.status.empty()) {
-      const double value = trial.metric[checked++];
-      if (should_prune(s.done, s.metric, static_cast<int64_t>(checked), value)) trial.status = "pruned";
-    }
-  };
-  while (true) {
-    const pid_t waited = ::waitpid(pid, &status, WNOHANG);
-    read_new_epochs(run + "/metrics.jsonl", s.metric, trial, lines);
-    check_epochs();
-    if (waited == pid) break;
-    if (!stopped && g_signal != 0) trial.status = "interrupted";
-    if (!stopped && trial.status.empty() && s.over_budget() && !trial.metric.empty()) trial.status = "budget";
-    if (!stopped && !trial.status.empty()) {
-      ::kill(pid, SIGTERM);  // the child stops at its next step and writes its report so far
-      stopped = true;
-    }
+  if (threads > 0) {  // parallel trials share the cores (any thread count gives the same bits)
+    args.push_back("--set");
+    args.push_back("train.threads=" + std::to_string(threads));
+  }
+  fs::remove_all(r.run);
+  fs::remove_all(r.run + ".new");
+  r.started = Clock::now();
+  r.pid = spawn_train(args, s.dir + "/trials/" + r.name + ".log");
+}
+
+// One look at a running trial: its new epochs, judged in order by the pruning rule against
+// `earlier` (so a trial is pruned at the same epoch however fast its child ran, even one that
+// finished meanwhile), and a SIGTERM when it is pruned, over budget or the tuner was signalled.
+void poll_trial(const Search& s, Running& r, const std::vector<Trial>& earlier) {
+  if (r.exited) return;
+  r.exited = ::waitpid(r.pid, &r.status, WNOHANG) == r.pid;
+  Trial& trial = r.trial;
+  read_new_epochs(r.run + "/metrics.jsonl", s.metric, trial, r.lines);
+  while (r.checked < trial.metric.size() && trial.status.empty()) {
+    const double value = trial.metric[r.checked++];
+    if (should_prune(earlier, s.metric, static_cast<int64_t>(r.checked), value)) trial.status = "pruned";
+  }
+  if (r.exited) {
+    trial.seconds = std::chrono::duration<double>(Clock::now() - r.started).count();
+    // Only the epochs up to the decision count: the same ones whatever the timing.
+    if (trial.status == "pruned" || trial.status == "budget") trial.metric.resize(std::min(trial.metric.size(), r.checked));
+    if (trial.status.empty()) trial.status = WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0 ? "complete" : "failed";
+    return;
+  }
+  if (!r.stopped && g_signal != 0) trial.status = "interrupted";
+  if (!r.stopped && trial.status.empty() && s.over_budget() && !trial.metric.empty()) trial.status = "budget";
+  if (!r.stopped && !trial.status.empty()) {
+    ::kill(r.pid, SIGTERM);  // the child stops at its next step and writes its report so far
+    r.stopped = true;
+  }
+}
+
+// A wave of up to --parallel trials, each drawn and judged against the trials of earlier waves
+// only: the same trials whatever finishes first. Returns false when a signal stopped it (its
+// trials are not recorded, and --resume runs the wave again).
+bool run_wave(Search& s, int64_t count) {
+  const std::vector<Trial> earlier = s.done;
+  const int64_t parallel = s.options.parallel;
+  const int64_t threads = parallel > 1 ? std::max<int64_t>(1, static_cast<int64_t>(std::thread::hardware_concurrency()) / parallel) : 0;
+  std::vector<Running> wave(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) {
+    Running& r = wave[static_cast<size_t>(i)];
+    r.trial.index = static_cast<int64_t>(earlier.size()) + i;
+    r.trial.params = next_params(s.space, earlier, s.metric, static_cast<uint64_t>(s.options.seed), r.trial.index);
+    start_trial(s, r, threads);
+  }
+  while (!std::all_of(wave.begin(), wave.end(), [](const Running& r) { return r.exited; })) {
+    for (auto& r : wave) poll_trial(s, r, earlier);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  trial.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  // Only the epochs up to the decision count: the same ones whatever the timing.
-  if (trial.status == "pruned" || trial.status == "budget") trial.metric.resize(std::min(trial.metric.size(), checked));
-  const bool exited = WIFEXITED(status);
-  if (trial.status.empty()) trial.status = exited && WEXITSTATUS(status) == 0 ? "complete" : "failed";
-  if (trial.status == "failed" && s.done.empty()) {
-    throw Error::usage("the first trial failed (" + s.dir + "/trials/" + name + ".log): " +
-                       read_file(s.dir + "/trials/" + name + ".log").substr(0, 600));
+  for (auto& r : wave) {
+    if (r.trial.status == "interrupted") return false;
   }
-  return trial.status != "interrupted";
+  for (auto& r : wave) {
+    if (r.trial.status == "failed" && r.trial.index == 0) {
+      throw Error::usage("the first trial failed (" + s.dir + "/trials/" + r.name + ".log): " +
+                         read_file(s.dir + "/trials/" + r.name + ".log").substr(0, 600));
+    }
+    append_line(s.dir + "/trials.jsonl", to_json(r.trial).dump());
+    s.done.push_back(r.trial);
+    const auto value = r.trial.best(s.metric);
+    spdlog::info("trial {}: {} -> {} {} ({}, {:.1f} s)", r.trial.index, r.trial.params.dump(), s.metric.name,
+                 value ? fmt::format("{:.4f}", *value) : "-", r.trial.status, r.trial.seconds);
+  }
+  return true;
 }
 
 void write_best(const Search& s, const Trial& best) {
@@ -277,15 +323,8 @@ void run_tune(TuneOptions o) {
                s.budget > 0 ? fmt::format(", budget {:.0f} s", s.budget) : "", s.done.size());
   const SignalScope signals(&on_signal);
   while ((o.trials == 0 || static_cast<int64_t>(s.done.size()) < o.trials) && !s.over_budget() && g_signal == 0) {
-    Trial trial;
-    trial.index = static_cast<int64_t>(s.done.size());
-    trial.params = next_params(s.space, s.done, s.metric, static_cast<uint64_t>(o.seed), trial.index);
-    if (!run_trial(s, trial)) break;
-    append_line(s.dir + "/trials.jsonl", to_json(trial).dump());
-    s.done.push_back(trial);
-    const auto value = trial.best(s.metric);
-    spdlog::info("trial {}: {} -> {} {} ({}, {:.1f} s)", trial.index, trial.params.dump(), s.metric.name,
-                 value ? fmt::format("{:.4f}", *value) : "-", trial.status, trial.seconds);
+    const int64_t left = o.trials == 0 ? o.parallel : o.trials - static_cast<int64_t>(s.done.size());
+    if (!run_wave(s, std::min(o.parallel, left))) break;
   }
   if (g_signal != 0) spdlog::warn("interrupted: {} trials recorded; continue with embtrain tune --resume {}", s.done.size(), s.dir);
   const json summary = summarise(s);
@@ -313,6 +352,11 @@ void setup_tune(CLI::App& app) {
   command->add_option("--search", options->search,
                       "KEY=SPEC, repeatable: loguniform(a,b), uniform(a,b), int(a,b), logint(a,b), choice(v,...); "
                       "default: a space per objective");
+  command->add_option("--parallel", options->parallel,
+                      "Trials at once, in waves: each wave is drawn and pruned against the waves before it, so "
+                      "the trials do not depend on which finishes first; the cores are split between them")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   command->add_option("--seed", options->seed, "The sampler's seed: the same seed and trial budget give the same trials")
       ->capture_default_str();
   command->add_option("-o,--output-dir", options->output_dir, "Where tune.json, trials.jsonl, trials/, best.json go")

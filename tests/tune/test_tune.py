@@ -5,7 +5,7 @@ usage: test_tune.py EMBTRAIN_BINARY WORK_DIR
 
 A small learnable TSV task (train/valid/test, made here, seeded). The same search run twice
 gives the same trials.jsonl apart from timings; a search stopped at 6 trials and resumed to 12
-gives the 12-trial search's trials.jsonl; the median rule prunes at least one trial, at an
+gives the 12-trial search's trials.jsonl (also with --parallel 2); the median rule prunes at least one trial, at an
 epoch before its last; no trial's run sees data.test, and the best config is scored on it once;
 best.json trains as a config. Then the bad inputs, one clear error each.
 Ends with 'N passed, N failed'.
@@ -82,6 +82,17 @@ tune(c, "--trials", "6")
 resumed = tune(None, "--resume", c, "--trials", "12", resume=True)
 check("a search stopped at 6 trials and resumed to 12 equals the 12-trial search",
       resumed.returncode == 0 and trials(c) == trials(a), resumed.stderr)
+
+# --parallel 2: waves of 2 trials, each drawn and pruned against earlier waves only.
+p1, p2, p3 = os.path.join(work, "p1"), os.path.join(work, "p2"), os.path.join(work, "p3")
+par1, par2 = tune(p1, "--trials", "10", "--parallel", "2"), tune(p2, "--trials", "10", "--parallel", "2")
+check("--parallel 2 twice: trials.jsonl identical apart from timings",
+      par1.returncode == 0 and par2.returncode == 0 and trials(p1) == trials(p2) and len(trials(p1)) == 10,
+      par1.stderr + par2.stderr)
+tune(p3, "--trials", "4", "--parallel", "2")
+par3 = tune(None, "--resume", p3, "--trials", "10", resume=True)
+check("--parallel 2 stopped at 4 trials and resumed to 10 equals the 10-trial search",
+      par3.returncode == 0 and trials(p3) == trials(p1), par3.stderr)
 
 summary = json.loads(first.stdout)
 trial_configs = [json.load(open(os.path.join(a, "trials", f"{i:03d}", "config.json"))) for i in range(12)]
