@@ -365,8 +365,10 @@ void setup_tune(CLI::App& app) {
   command->add_flag("--force", options->force, "Replace a search already in --output-dir");
   command->add_flag("--json", options->json, "Print the summary as one JSON object");
   command->footer(
-      "Example:\n  embtrain tune --config configs/spam.json --valid data/spam/valid.txt --trials 30 \\\n"
-      "    --search train.lr=loguniform(1e-3,1e-1) --search train.epochs=int(2,10) --output-dir runs/tune-spam");
+      "Example (valid.txt: lines held out of the training data, never the test split):\n"
+      "  embtrain tune --config configs/spam.json --valid valid.txt --trials 30 \\\n"
+      "    --search 'train.lr=loguniform(1e-3,1e-1)' --search 'train.epochs=int(2,10)' --output-dir runs/tune-spam\n"
+      "  embtrain tune --resume runs/tune-spam --trials 40    # 10 more trials of the same search");
   command->callback([options] {
     if (options->config.config_path.empty() && options->resume_dir.empty()) {
       throw Error::usage("embtrain tune needs --config FILE (or --resume DIR)");
