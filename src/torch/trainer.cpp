@@ -41,6 +41,10 @@ double lr_factor(const TrainConfig& config, int64_t step, int64_t total) {
   return 0.5 * (1.0 + std::cos(M_PI * progress));  // cosine
 }
 
+void set_lr(torch::optim::Optimizer& optimizer, double lr) {
+  for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
+}
+
 namespace {
 
 // The early-stopping metric of a valid split's metrics, as "higher is better".
@@ -70,9 +74,6 @@ void track_best(Classifier& model, const TrainConfig& config, const EpochRecord&
   progress.stopped_early = ++progress.epochs_since_best >= config.patience;
 }
 
-void set_lr(torch::optim::Optimizer& optimizer, double lr) {
-  for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
-}
 
 // Adds the batch's tokens to batch_steps, and to grad_steps those whose
 // gradient row is non-zero after backward().

@@ -24,6 +24,7 @@
 #include "embtrain/torch/optimizer.h"
 #include "embtrain/torch/python_file.h"
 #include "embtrain/torch/threads.h"
+#include "embtrain/torch/trainer.h"
 
 namespace embtrain {
 namespace {
@@ -54,19 +55,25 @@ struct EpochPlan {
   std::vector<int64_t> first_kept;  // [L + 1] kept tokens of line l: first_kept[l] .. first_kept[l+1]
 };
 
-EpochPlan plan_epoch(const WordCorpus& corpus, const Config& config, torch::Generator& generator) {
-  EpochPlan plan;
-  const int64_t total = corpus.tokens();
+// Each word's probability of being kept by subsampling, min(1, √(s/f) + s/f) ([V]; all 1 when
+// vocab.sample is 0). The same every epoch: computed once per run.
+std::vector<double> keep_probabilities(const WordCorpus& corpus, double sample) {
   std::vector<double> keep(static_cast<size_t>(corpus.vocab.size()), 1.0);
-  const double sample = config.vocab.sample;
+  if (sample <= 0) return keep;
   double sum = 0;
   for (const int64_t c : corpus.counts) sum += static_cast<double>(c);
-  if (sample > 0) {
-    for (size_t w = 0; w < keep.size(); ++w) {
-      const double f = static_cast<double>(corpus.counts[w]) / sum;
-      keep[w] = f > 0 ? std::min(1.0, std::sqrt(sample / f) + sample / f) : 1.0;
-    }
+  for (size_t w = 0; w < keep.size(); ++w) {
+    const double f = static_cast<double>(corpus.counts[w]) / sum;
+    keep[w] = f > 0 ? std::min(1.0, std::sqrt(sample / f) + sample / f) : 1.0;
   }
+  return keep;
+}
+
+EpochPlan plan_epoch(const WordCorpus& corpus, const Config& config, const std::vector<double>& keep,
+                     torch::Generator& generator) {
+  EpochPlan plan;
+  const int64_t total = corpus.tokens();
+  const double sample = config.vocab.sample;
   torch::Tensor u;
   if (sample > 0) u = torch::rand({total}, generator, torch::kFloat64);  // [T]
   const double* draw = sample > 0 ? u.data_ptr<double>() : nullptr;
@@ -172,14 +179,10 @@ torch::Tensor draw_negatives(const torch::Tensor& cdf, int64_t n, torch::Generat
   return torch::searchsorted(cdf, u, /*out_int32=*/false, /*right=*/true).clamp_max_(cdf.size(0) - 1);
 }
 
+// The lr factor at batch `batch` of `batches` in `epoch`: train.lr_schedule over the run's
+// batches (trainer.h's lr_factor; word runs have no warmup), never below 1e-4 (word2vec's floor).
 double lr_factor_at(const TrainConfig& train, int64_t epoch, int64_t batch, int64_t batches) {
-  const double p = static_cast<double>((epoch - 1) * batches + batch) / static_cast<double>(train.epochs * batches);
-  switch (train.lr_schedule) {
-    case LrSchedule::constant: return 1.0;
-    case LrSchedule::linear: return std::max(1.0 - p, 1e-4);
-    case LrSchedule::cosine: return std::max((1.0 + std::cos(M_PI * p)) / 2.0, 1e-4);
-  }
-  return 1.0;
+  return std::max(lr_factor(train, (epoch - 1) * batches + batch, train.epochs * batches), 1e-4);
 }
 
 std::unique_ptr<torch::optim::Optimizer> word_optimizer(WordModel& model, const TrainConfig& train) {
@@ -210,6 +213,8 @@ struct WordRun {
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   torch::Generator generator = at::detail::createCPUGenerator();
   RowUse use;
+  std::vector<double> keep;  // [V] subsampling's keep probabilities
+  torch::Tensor cdf;         // [V] the negatives' cumulative distribution
   std::vector<json> epochs;
   int64_t steps = 0, signal = 0, stopped_epoch = 0, stopped_step = 0;
 };
@@ -219,10 +224,9 @@ bool train_epoch(WordRun& run, int64_t epoch) {
   const Config& config = run.config;
   const bool cbow = config.model.objective == Objective::cbow;
   const auto started = Clock::now();
-  const EpochPlan plan = plan_epoch(run.corpus, config, run.generator);
+  const EpochPlan plan = plan_epoch(run.corpus, config, run.keep, run.generator);
   const auto kept = static_cast<int64_t>(plan.order.size());
   const int64_t batches = (kept + config.train.batch_size - 1) / config.train.batch_size;
-  const torch::Tensor cdf = negative_cdf(run.corpus, config.model.ns_exponent);  // [V]
   double loss = 0;
   int64_t pairs = 0;
   for (int64_t i = 0; i < batches; ++i) {
@@ -236,11 +240,9 @@ bool train_epoch(WordRun& run, int64_t epoch) {
     const WordBatch batch = make_word_batch(run.corpus, plan, begin, end, cbow);
     const auto examples = static_cast<int64_t>(batch.targets.size());
     if (examples == 0) continue;
-    const torch::Tensor negatives = draw_negatives(cdf, examples * config.model.negative, run.generator)
+    const torch::Tensor negatives = draw_negatives(run.cdf, examples * config.model.negative, run.generator)
                                         .view({examples, config.model.negative});  // [P, N]
-    for (auto& group : run.optimizer->param_groups()) {
-      group.options().set_lr(config.train.lr * lr_factor_at(config.train, epoch, i, batches));
-    }
+    set_lr(*run.optimizer, config.train.lr * lr_factor_at(config.train, epoch, i, batches));
     run.optimizer->zero_grad();
     const double batch_sum = batch_loss(run.model, batch, negatives, cbow);
     if (!std::isfinite(batch_sum)) {
@@ -356,6 +358,8 @@ int run_word_training(const Config& config, const RunOptions& options, const Wor
   run.model = WordModel(corpus.vocab.size(), config.model.embedding_dim);
   run.optimizer = word_optimizer(run.model, config.train);
   run.generator.set_current_seed(static_cast<uint64_t>(config.train.seed));
+  run.keep = keep_probabilities(corpus, config.vocab.sample);
+  run.cdf = negative_cdf(corpus, config.model.ns_exponent);
   const auto rows = static_cast<size_t>(corpus.vocab.size());
   run.use = {std::vector<int64_t>(rows, 0), std::vector<int64_t>(rows, 0), std::vector<int64_t>(rows, 0)};
   const torch::Tensor initial = cpu_weights(run.model->embedding->weight).clone();  // [V, D]

@@ -97,6 +97,8 @@ Tally evaluate_range(Classifier& model, const Corpus& data, const ModelConfig& c
 // `total` steps): train.warmup_steps of linear warmup, then train.lr_schedule (config.cpp's key
 // table states the formulas). Python's LambdaLR with this function gives the same lr.
 double lr_factor(const TrainConfig& config, int64_t step, int64_t total);
+// Every parameter group's lr (the schedule's value at a step).
+void set_lr(torch::optim::Optimizer& optimizer, double lr);
 
 // "auto" -> CUDA when available, else CPU; "cuda" without CUDA is an Error naming why.
 torch::Device resolve_device(const std::string& name);
