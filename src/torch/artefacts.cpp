@@ -236,7 +236,7 @@ json write_artefacts(Session& session) {
     });
   });
   // Only the rows of the training data (and the padding row) can have moved: embeddings.pt
-  // holds those rows' initial values, and `after` is model.pt's table (format in python_file.h).
+  // holds those rows' initial values, and `after` is model.pt's table (format in embeddings_file.h).
   const torch::Tensor moved_before = session.initial_values.to(torch::kCPU).contiguous();  // [M, D]
   auto tensors_written = std::async(std::launch::async, [&] {
     write_for_python(run_dir.file(run_file::embeddings), embeddings_file(session.initial_rows, moved_before));
