@@ -6,6 +6,7 @@
 #include "embtrain/text/threads.h"
 #include "embtrain/text/vectors.h"
 #include "embtrain/text/vocab.h"
+#include "embtrain/torch/id_sort.h"
 
 namespace embtrain {
 namespace F = torch::nn::functional;
@@ -51,8 +52,8 @@ torch::Tensor PooledEmbedding::forward(torch::autograd::AutogradContext* ctx,
 // PyTorch's sparse embedding_bag backward gives one value per token, the bag's gradient times
 // (1 / bag size) in float; SparseAdam's coalesce() then sums each row's values in the order of
 // ids.sort(), LibTorch's unstable sort (PyTorch 2.x). Equal ids come out of that sort in an
-// order only it defines, and float addition is not associative, so the same sort here is what
-// gives the same sums to the bit. The result is already coalesced: one row per distinct id.
+// order only it defines, and float addition is not associative, so the same sort here
+// (sort_ids, torch/id_sort.h, which splits it over the pool) is what gives the same sums to the bit. The result is already coalesced: one row per distinct id.
 torch::autograd::tensor_list PooledEmbedding::backward(torch::autograd::AutogradContext* ctx,
                                                        torch::autograd::tensor_list grad_outputs) {
   const auto saved = ctx->get_saved_variables();
@@ -65,8 +66,9 @@ torch::autograd::tensor_list PooledEmbedding::backward(torch::autograd::Autograd
   const int64_t* id = ids.data_ptr<int64_t>();
   const int64_t* offset = offsets.data_ptr<int64_t>();
 
-  const auto [sorted, order] = ids.sort(0);  // [T] each
-  const int64_t* sorted_ids = sorted.data_ptr<int64_t>();
+  std::vector<int64_t> sorted(static_cast<size_t>(tokens)), order(static_cast<size_t>(tokens));  // [T] each
+  sort_ids(id, tokens, sorted.data(), order.data());
+  const int64_t* sorted_ids = sorted.data();
   // first[s]: where distinct row s starts in the sorted order ([K + 1]); a thread sums whole
   // rows, each in the sorted order, so the split changes no bit.
   std::vector<int64_t> first;
@@ -90,19 +92,23 @@ torch::autograd::tensor_list PooledEmbedding::backward(torch::autograd::Autograd
   auto indices = torch::empty({1, distinct}, torch::kInt64);         // [1, K], sorted, unique
   float* value_rows = values.data_ptr<float>();
   int64_t* row_ids = indices.data_ptr<int64_t>();
-  const int64_t* sorted_order = order.data_ptr<int64_t>();
+  const int64_t* sorted_order = order.data();
   const float* grads = grad_out.data_ptr<float>();
   ThreadPool& pool = shared_pool();
-  const int64_t per_row = dim * std::max<int64_t>(1, tokens / std::max<int64_t>(distinct, 1));
-  const auto rows_from = [&](int64_t s0, int64_t s1) {  // rows [s0, s1): tokens first[s0]..first[s1]
-    accumulate_bag_grads(value_rows + s0 * dim, grads, id, sorted_order + first[static_cast<size_t>(s0)],
-                         bag_of.data(), scale.data(), first[static_cast<size_t>(s1)] - first[static_cast<size_t>(s0)],
-                         dim, row_ids + s0);
+  // The split is over tokens, so that a frequent row does not load one thread: a range of
+  // tokens [t0, t1) sums the rows that start in it, whole.
+  const auto rows_starting_in = [&](int64_t t0, int64_t t1) {
+    const auto s0 = std::lower_bound(first.begin(), first.end() - 1, t0) - first.begin();
+    const auto s1 = std::lower_bound(first.begin(), first.end() - 1, t1) - first.begin();
+    if (s1 <= s0) return;
+    const int64_t from = first[static_cast<size_t>(s0)], to = first[static_cast<size_t>(s1)];
+    accumulate_bag_grads(value_rows + s0 * dim, grads, id, sorted_order + from, bag_of.data(), scale.data(),
+                         to - from, dim, row_ids + s0);
   };
   if (pool.worth_splitting(tokens * dim)) {
-    pool.run(distinct, pool.grain_for(per_row), rows_from);
+    pool.run(tokens, pool.grain_for(dim), rows_starting_in);
   } else {
-    rows_from(0, distinct);
+    rows_starting_in(0, tokens);
   }
   // Indices are in range, sorted and unique by construction: skip the checks.
   auto grad_weight = at::_sparse_coo_tensor_unsafe(indices, values, {vocab_rows, dim});

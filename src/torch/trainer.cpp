@@ -75,6 +75,31 @@ void track_best(Classifier& model, const TrainConfig& config, const EpochRecord&
 }
 
 
+// A coalesced CPU gradient whose rows are exactly the batch's distinct tokens (the pooled
+// model's own backward, one process): both counts from its rows, split over the pool. Each
+// row is a distinct token, so each counter is written by one thread.
+void count_grad_rows(const torch::Tensor& grad, TrainStats& stats) {
+  const auto rows = grad._indices()[0].contiguous();  // [K]
+  const auto values = grad._values().contiguous();     // [K, D] float
+  const int64_t* r = rows.data_ptr<int64_t>();
+  const float* v = values.data_ptr<float>();
+  const int64_t dim = values.size(1);
+  const auto count = [&](int64_t k0, int64_t k1) {
+    for (int64_t k = k0; k < k1; ++k) {
+      const auto row = static_cast<size_t>(r[k]);
+      ++stats.batch_steps[row];
+      stats.grad_steps[row] += std::any_of(v + k * dim, v + (k + 1) * dim, [](float x) { return x != 0; });
+    }
+  };
+  ThreadPool& pool = shared_pool();
+  const int64_t k_rows = rows.size(0);
+  if (pool.worth_splitting(k_rows * dim)) {
+    pool.run(k_rows, pool.grain_for(dim), count);
+  } else {
+    count(0, k_rows);
+  }
+}
+
 // Adds the batch's tokens to batch_steps, and to grad_steps those whose
 // gradient row is non-zero after backward().
 void count_rows(const Corpus& corpus, const int64_t* indices, int64_t count,
@@ -345,7 +370,9 @@ class StepLoop {
     }
     // The report's per-row step counts cover the global batch; only rank 0 writes them, so the
     // other workers read no rows beyond their own slices.
-    if (!workers_ || workers_->rank() == 0) {
+    if (!workers_ && model_->grad_rows_unique()) {
+      count_grad_rows(model_->embedding->weight.grad(), progress_.stats);
+    } else if (!workers_ || workers_->rank() == 0) {
       count_rows(data_, indices, count, model_->embedding->weight.grad(), config_.model.max_length,
                  config_.model.pooling == Pooling::flatten, progress_.stats, stamp_, progress_.stats.total_steps,
                  unique_rows_);

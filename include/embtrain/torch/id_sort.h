@@ -1,0 +1,28 @@
+// id_sort.h — a batch's token ids sorted as LibTorch's `ids.sort(0)` sorts them, on the pool.
+//
+// Why the same order matters: a row's gradient is the sum of its tokens' values, taken in the
+// order the sort leaves equal ids (PyTorch's coalesce() sums them so), and float addition is
+// not associative. ATen sorts a 1-D int64 CPU tensor of n elements in one of two ways
+// (LibTorch 2.x, measured against Python's torch in tests/torch/test_id_sort.cpp):
+//   n <  32768 (at::internal::GRAIN_SIZE): std::sort of (id, position) pairs by id, an
+//              introsort whose order among equal ids only that algorithm defines;
+//   n >= 32768: fbgemm's radix sort, which is stable (equal ids in position order).
+// sort_ids gives the same `sorted` and `order` on every thread count: the introsort's first
+// partitions are made as std::sort makes them, and the parts they leave, which std::sort
+// would go on to sort independently, are sorted on the threads of the pool (text/threads.h).
+//
+// Limits: the introsort split calls libstdc++'s own partition and loop (std::__introsort_loop),
+// so it is the algorithm ATen was compiled with; other standard libraries sort on one thread
+// through ATen itself.
+//
+// Thread-safety: as ThreadPool::run (one caller at a time).
+#pragma once
+
+#include <cstdint>
+
+namespace embtrain {
+
+// sorted[k]: the k-th smallest of ids[0, n); order[k]: its position in `ids`. Both [n].
+void sort_ids(const int64_t* ids, int64_t n, int64_t* sorted, int64_t* order);
+
+}  // namespace embtrain

@@ -1,0 +1,113 @@
+// id_sort.cpp — sort_ids: ATen's sort of int64 ids, split over the pool without changing it.
+#include "embtrain/torch/id_sort.h"
+
+#include <algorithm>
+#include <atomic>
+#include <vector>
+
+#include "embtrain/text/threads.h"
+
+#if !defined(__GLIBCXX__)
+#include <torch/torch.h>
+#endif
+
+namespace embtrain {
+
+#if defined(__GLIBCXX__)
+namespace {
+
+constexpr int64_t kStableFrom = 32768;  // at::internal::GRAIN_SIZE: ATen's radix sort from here
+constexpr int64_t kBlock = 16;          // libstdc++'s _S_threshold: introsort leaves blocks this small
+
+struct IdAt {
+  int64_t id, at;
+};
+struct ById {  // ATen's KeyValueCompAsc on integers: the id alone
+  bool operator()(const IdAt& a, const IdAt& b) const { return a.id < b.id; }
+};
+struct ByIdThenAt {  // a stable sort's order, which any correct sort of these pairs gives
+  bool operator()(const IdAt& a, const IdAt& b) const { return a.id < b.id || (a.id == b.id && a.at < b.at); }
+};
+
+// A range of the pairs that std::sort's introsort would reach with `depth` levels left.
+struct Piece {
+  int64_t begin, end, depth;
+};
+
+// std::sort(items, items + n) as libstdc++ runs it: __introsort_loop(depth 2·lg n), then one
+// insertion sort over the whole. Every partition leaves each element of its left part <= each
+// of its right part, so the parts sort independently, and the final insertion sort never moves
+// an element out of its part: the whole equals each part's loop and insertion sort on its own.
+// The first levels of partitions are made level by level (the pieces of a level at once), and
+// the pieces they leave are then finished on whichever thread is free.
+template <typename Less>
+void introsort_on_pool(IdAt* items, int64_t n, ThreadPool& pool) {
+  const auto less = __gnu_cxx::__ops::__iter_comp_iter(Less{});
+  std::vector<Piece> pieces{{0, n, 2 * static_cast<int64_t>(std::__lg(n))}};
+  const auto wanted = static_cast<size_t>(2 * pool.size());
+  while (pieces.size() < wanted) {
+    std::vector<Piece> next(2 * pieces.size(), Piece{0, 0, 0});
+    const auto split = [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) {
+        const Piece piece = pieces[static_cast<size_t>(p)];
+        Piece& left = next[static_cast<size_t>(2 * p)];
+        Piece& right = next[static_cast<size_t>(2 * p + 1)];
+        if (piece.end - piece.begin <= kBlock || piece.depth == 0) {  // the loop would not cut it
+          left = piece;
+          right = {piece.end, piece.end, 0};
+          continue;
+        }
+        IdAt* cut = std::__unguarded_partition_pivot(items + piece.begin, items + piece.end, less);
+        left = {piece.begin, cut - items, piece.depth - 1};
+        right = {cut - items, piece.end, piece.depth - 1};
+      }
+    };
+    pool.run(static_cast<int64_t>(pieces.size()), 1, split);
+    pieces.swap(next);
+  }
+  std::atomic<size_t> claimed{0};
+  const auto finish = [&](int64_t, int64_t) {
+    for (size_t p; (p = claimed.fetch_add(1)) < pieces.size();) {
+      const Piece piece = pieces[p];
+      if (piece.end - piece.begin < 2) continue;
+      std::__introsort_loop(items + piece.begin, items + piece.end, piece.depth, less);
+      std::__insertion_sort(items + piece.begin, items + piece.end, less);
+    }
+  };
+  pool.run(pool.size(), 1, finish);
+}
+
+}  // namespace
+
+void sort_ids(const int64_t* ids, int64_t n, int64_t* sorted, int64_t* order) {
+  if (n <= 0) return;
+  ThreadPool& pool = shared_pool();
+  std::vector<IdAt> items(static_cast<size_t>(n));
+  for (int64_t k = 0; k < n; ++k) items[static_cast<size_t>(k)] = {ids[k], k};
+  // About 30 ns a pair on one core (n log n comparisons and moves).
+  const bool split = pool.worth_splitting(30 * n);
+  if (n >= kStableFrom) {
+    split ? introsort_on_pool<ByIdThenAt>(items.data(), n, pool)
+          : std::sort(items.begin(), items.end(), ByIdThenAt{});
+  } else {
+    split ? introsort_on_pool<ById>(items.data(), n, pool) : std::sort(items.begin(), items.end(), ById{});
+  }
+  for (int64_t k = 0; k < n; ++k) {
+    sorted[k] = items[static_cast<size_t>(k)].id;
+    order[k] = items[static_cast<size_t>(k)].at;
+  }
+}
+
+#else
+
+void sort_ids(const int64_t* ids, int64_t n, int64_t* sorted, int64_t* order) {
+  if (n <= 0) return;
+  const auto input = torch::from_blob(const_cast<int64_t*>(ids), {n}, torch::kInt64);
+  const auto [keys, positions] = input.sort(0);
+  std::copy_n(keys.data_ptr<int64_t>(), n, sorted);
+  std::copy_n(positions.data_ptr<int64_t>(), n, order);
+}
+
+#endif
+
+}  // namespace embtrain
