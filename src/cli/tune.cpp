@@ -154,10 +154,13 @@ void read_new_epochs(const std::string& metrics_path, const TuneMetric& metric, 
     if (number < lines_read || in.eof()) continue;  // a line without its newline is still being written
     ++lines_read;
     const json epoch = json::parse(line, nullptr, false);
-    if (epoch.is_discarded() || !epoch.contains("valid") || !epoch["valid"].contains(metric.name)) {
-      throw Error::runtime(metrics_path + ": an epoch without a valid " + metric.name + "; is data.valid the right file?");
+    std::string why = "no valid split";
+    const auto value = epoch.is_object() && epoch.contains("valid") ? metric_value(epoch["valid"], metric, why)
+                                                                    : std::nullopt;
+    if (!value) {
+      throw Error::usage(metrics_path + ": --metric " + metric.name + ": " + why + "; is data.valid the right file?");
     }
-    trial.metric.push_back(epoch["valid"][metric.name].get<double>());
+    trial.metric.push_back(*value);
   }
 }
 
@@ -214,7 +217,12 @@ void poll_trial(const Search& s, Running& r, const std::vector<Trial>& earlier) 
     return;
   }
   if (!r.stopped && g_signal != 0) trial.status = "interrupted";
-  if (!r.stopped && trial.status.empty() && s.over_budget() && !trial.metric.empty()) trial.status = "budget";
+  if (!r.stopped && trial.status.empty() && s.over_budget()) {
+    // Past the budget a trial stops after its next epoch; the search's first trial without one
+    // means the budget cannot hold a single trial (what the search would return is nothing).
+    if (!trial.metric.empty()) trial.status = "budget";
+    if (trial.metric.empty() && earlier.empty()) trial.status = "too_small";
+  }
   if (!r.stopped && !trial.status.empty()) {
     ::kill(r.pid, SIGTERM);  // the child stops at its next step and writes its report so far
     r.stopped = true;
@@ -235,12 +243,28 @@ bool run_wave(Search& s, int64_t count) {
     r.trial.params = next_params(s.space, earlier, s.metric, static_cast<uint64_t>(s.options.seed), r.trial.index);
     start_trial(s, r, threads);
   }
-  while (!std::all_of(wave.begin(), wave.end(), [](const Running& r) { return r.exited; })) {
-    for (auto& r : wave) poll_trial(s, r, earlier);
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  try {
+    while (!std::all_of(wave.begin(), wave.end(), [](const Running& r) { return r.exited; })) {
+      for (auto& r : wave) poll_trial(s, r, earlier);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  } catch (...) {  // no trial outlives the search: stop and reap every child before the error
+    for (auto& r : wave) {
+      if (r.exited) continue;
+      ::kill(r.pid, SIGTERM);
+      ::waitpid(r.pid, &r.status, 0);
+    }
+    throw;
   }
   for (auto& r : wave) {
     if (r.trial.status == "interrupted") return false;
+  }
+  for (auto& r : wave) {
+    if (r.trial.status != "too_small") continue;
+    throw Error::usage(fmt::format("--budget {} is too small for one trial: trial {} had not finished its first "
+                                   "epoch when the budget ran out ({:.1f} s); give a longer --budget, or make "
+                                   "trials cheaper (fewer data, a smaller model)",
+                                   s.options.budget, r.name, r.trial.seconds));
   }
   for (auto& r : wave) {
     if (r.trial.status == "failed" && r.trial.index == 0) {
@@ -346,7 +370,7 @@ void setup_tune(CLI::App& app) {
       "tune", "Search hyper-parameters on validation data (seeded TPE with median pruning), one train per trial");
   add_config_options(*command, options->config, false);
   command->add_option("--valid", options->valid, "Validation data (default: the config's data.valid); never the test split");
-  command->add_option("--metric", options->metric, "accuracy | f1 | loss (classify), similarity (word objectives; data.valid is a pairs file)");
+  command->add_option("--metric", options->metric, "accuracy | f1 | macro_f1 | f1:LABEL | loss (classify; LABEL names a label, or 0/1 in a binary run without data.label_names), similarity (word objectives; data.valid is a pairs file)");
   command->add_option("--trials", options->trials, "Trials to run (default 20 when no --budget)")->check(CLI::NonNegativeNumber);
   command->add_option("--budget", options->budget, "Wall time for the search, e.g. 90s, 10m, 1h (a trial over it stops at its next epoch)");
   command->add_option("--search", options->search,

@@ -132,16 +132,37 @@ Metrics summarize(const Tally& t) {
   m.precision = ratio(static_cast<double>(t.true_pos), static_cast<double>(t.true_pos + t.false_pos));
   m.recall = ratio(static_cast<double>(t.true_pos), static_cast<double>(t.true_pos + t.false_neg));
   m.f1 = ratio(2 * m.precision * m.recall, m.precision + m.recall);
+  // Each class as a label of its own (label 0's positives are the predicted negatives), and
+  // macro F1 over the classes that occur, as in multi-label runs.
+  const auto as_label = [](int64_t tp, int64_t fp, int64_t fn) {
+    LabelMetrics l;
+    l.support = tp + fn;
+    l.predicted = tp + fp;
+    l.precision = ratio(static_cast<double>(tp), static_cast<double>(tp + fp));
+    l.recall = ratio(static_cast<double>(tp), static_cast<double>(tp + fn));
+    l.f1 = ratio(2 * l.precision * l.recall, l.precision + l.recall);
+    return l;
+  };
+  m.per_label = {as_label(t.true_neg, t.false_neg, t.false_pos), as_label(t.true_pos, t.false_pos, t.false_neg)};
+  double f1_sum = 0;
+  int64_t counted = 0;
+  for (const LabelMetrics& l : m.per_label) {
+    if (l.support + l.predicted == 0) continue;
+    f1_sum += l.f1;
+    ++counted;
+  }
+  m.macro_f1 = ratio(f1_sum, static_cast<double>(counted));
   return m;
 }
 
 nlohmann::json to_json(const Metrics& m, const std::vector<std::string>& label_names) {
   nlohmann::json out = {{"examples", m.examples}, {"loss", m.loss},     {"accuracy", m.accuracy},
                         {"precision", m.precision}, {"recall", m.recall}, {"f1", m.f1}};
-  if (!m.multi_label) return out;
-  out["p_at_1"] = m.p_at_1;
-  out["r_at_1"] = m.r_at_1;
-  out["micro_f1"] = m.f1;
+  if (m.multi_label) {
+    out["p_at_1"] = m.p_at_1;
+    out["r_at_1"] = m.r_at_1;
+    out["micro_f1"] = m.f1;
+  }
   out["macro_f1"] = m.macro_f1;
   nlohmann::json per_label = nlohmann::json::object();
   for (size_t c = 0; c < m.per_label.size(); ++c) {

@@ -206,11 +206,33 @@ std::vector<SearchKey> default_space(const std::string& objective) {
 
 TuneMetric parse_metric(const std::string& name, const std::string& objective) {
   const bool words = objective == "skipgram" || objective == "cbow";
-  if (words && (name == "spearman" || name == "similarity")) return {"spearman", true};
-  if (!words && (name == "accuracy" || name == "f1")) return {name, true};
-  if (!words && name == "loss") return {"loss", false};
+  if (words && (name == "spearman" || name == "similarity")) return {"spearman", true, ""};
+  if (!words && (name == "accuracy" || name == "f1" || name == "macro_f1")) return {name, true, ""};
+  if (!words && name == "loss") return {"loss", false, ""};
+  if (!words && name.rfind("f1:", 0) == 0) {
+    if (name.size() == 3) throw Error::usage("--metric f1:LABEL needs a label after 'f1:', e.g. f1:spam");
+    return {name, true, name.substr(3)};
+  }
   throw Error::usage("--metric '" + name + "' is not a metric of model.objective '" + objective + "': use " +
-                     (words ? "similarity (data.valid is a pairs file)" : "accuracy, f1 or loss"));
+                     (words ? "similarity (data.valid is a pairs file)" : "accuracy, f1, macro_f1, f1:LABEL or loss"));
+}
+
+std::optional<double> metric_value(const json& valid, const TuneMetric& metric, std::string& why) {
+  if (metric.label.empty()) {
+    if (!valid.contains(metric.name) || !valid[metric.name].is_number()) {
+      why = "no valid " + metric.name;
+      return std::nullopt;
+    }
+    return valid[metric.name].get<double>();
+  }
+  const json labels = valid.value("per_label", json::object());
+  if (!labels.contains(metric.label)) {
+    std::string names;
+    for (const auto& item : labels.items()) names += (names.empty() ? "" : ", ") + item.key();
+    why = "no label '" + metric.label + "' in the valid metrics (labels: " + (names.empty() ? "none" : names) + ")";
+    return std::nullopt;
+  }
+  return labels[metric.label].at("f1").get<double>();
 }
 
 std::optional<double> Trial::best(const TuneMetric& m) const {

@@ -72,7 +72,7 @@ void train_with_hooks(Session& session) {
     }
   };
   hooks.on_epoch = [&](const EpochRecord& record, const TrainProgress& now) {
-    session.epochs.push_back(epoch_json(record, config.data.labels));
+    session.epochs.push_back(epoch_json(record, config.data.output_names()));
     if (!session.writes) return;
     const auto& grad_steps = now.stats.grad_steps;
     health.epoch_done(record.epoch, std::accumulate(grad_steps.begin(), grad_steps.end(), int64_t{0}),

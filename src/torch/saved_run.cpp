@@ -187,7 +187,7 @@ void evaluate_run(const EvalOptions& options) {
   std::vector<float> probs;  // [N] (binary runs)
   const Tally tally = evaluate_tally(run.model, corpus, run.config.model, torch::kCPU, &probs);
   const Metrics metrics = summarize(tally);
-  json out = to_json(metrics, run.config.data.labels);
+  json out = to_json(metrics, run.config.data.output_names());
   const double unknown = corpus.unknown_share();
   out["unknown_share"] = unknown;
   if (unknown > kUnknownWarnShare) {

@@ -107,6 +107,26 @@ best_report = json.load(open(os.path.join(work, "from-best", "report.json")))
 check("best.json is a complete config: training it again gives the best run's test metrics",
       again.returncode == 0 and best_report["metrics"]["test"] == summary["test"], again.stderr)
 
+# macro_f1 and f1:LABEL: each trial's metric per epoch is what its metrics.jsonl says of the
+# valid split; macro F1 is the mean of the two classes' F1 (each 2PR / (P + R)).
+for metric in ("macro_f1", "f1:0"):
+    out = os.path.join(work, "metric-" + metric.replace(":", "-"))
+    done = tune(out, "--trials", "2", "--metric", metric)
+    rows = [json.loads(line) for line in open(os.path.join(out, "trials.jsonl"))] if done.returncode == 0 else []
+    expected = []
+    for r in rows:
+        epochs = [json.loads(line)["valid"] for line in open(os.path.join(out, "trials", f"{r['trial']:03d}", "metrics.jsonl"))]
+        f1 = {k: 2 * v["precision"] * v["recall"] / (v["precision"] + v["recall"]) if v["precision"] + v["recall"] else 0
+              for e in epochs[:1] for k, v in e["per_label"].items()}
+        if metric == "macro_f1":
+            expected.append(all(abs(e["macro_f1"] - sum(f1.values()) / len(f1)) < 1e-12 for e in epochs[:1]))
+            expected.append(r["metric"] == [e["macro_f1"] for e in epochs])
+        else:
+            expected.append(abs(epochs[0]["per_label"]["0"]["f1"] - f1["0"]) < 1e-12)
+            expected.append(r["metric"] == [e["per_label"]["0"]["f1"] for e in epochs])
+    check(f"--metric {metric}: each trial's metric is its valid {metric} per epoch",
+          done.returncode == 0 and len(rows) == 2 and all(expected), done.stderr)
+
 # Bad input: one clear error each.
 BAD = [
     ("an empty int range", ["--search", "train.epochs=int(5,5)"], "empty or inverted"),
@@ -118,6 +138,9 @@ BAD = [
     ("an unknown distribution", ["--search", "train.lr=normal(0,1)"], "unknown distribution"),
     ("a float range for an integer key", ["--search", "train.epochs=uniform(1,5)"], "integer key"),
     ("a metric classify does not have", ["--metric", "similarity"], "not a metric"),
+    ("f1: without a label", ["--metric", "f1:"], "needs a label"),
+    ("f1: of a label the data does not have", ["--metric", "f1:maybe"], "no label 'maybe'"),
+    ("a budget too small for one trial", ["--budget", "0.01s"], "too small for one trial"),
 ]
 for name, args, expect in BAD:
     done = subprocess.run([binary, "tune", "--config", config, *VALID, *args, "--trials", "2", "--output-dir",

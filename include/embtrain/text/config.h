@@ -66,6 +66,10 @@ struct DataConfig {
   std::vector<std::string> labels;            // multi-label runs: the labels in output order
   std::vector<std::string> label_names;       // binary runs: what 0 and 1 mean, e.g. ham, spam
   std::string cache;                          // folder of encoded-corpus caches ("": none)
+
+  // What keys the per-label metrics: the labels of a multi-label run, else the names of a
+  // binary run's 0 and 1 (none: they are keyed "0" and "1").
+  const std::vector<std::string>& output_names() const { return labels.empty() ? label_names : labels; }
 };
 
 struct VocabConfig {

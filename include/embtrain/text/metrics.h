@@ -55,15 +55,19 @@ struct Metrics {
   // and f1 are micro-averaged over every (example, label) decision.
   double loss = 0, accuracy = 0, precision = 0, recall = 0, f1 = 0;
   bool multi_label = false;
-  double p_at_1 = 0, r_at_1 = 0, macro_f1 = 0;  // multi-label runs
-  std::vector<LabelMetrics> per_label;          // multi-label runs, in output order
+  double p_at_1 = 0, r_at_1 = 0;  // multi-label runs
+  double macro_f1 = 0;
+  // Multi-label runs: each label, in output order. Binary runs: label 0 (its positives are
+  // the predicted negatives) and label 1.
+  std::vector<LabelMetrics> per_label;
 };
 
-// Precision/recall/F1 are 0 where their denominator is 0; macro F1 averages the labels that
-// occur in the data or in the predictions.
+// Precision/recall/F1 are 0 where their denominator is 0; macro F1 averages the labels (in
+// binary runs, the two classes) that occur in the data or in the predictions.
 Metrics summarize(const Tally& tally);
 
-// `label_names` (output order) keys a multi-label run's per_label object.
+// `label_names` (output order) keys the per_label object; unnamed labels by their index
+// (a binary run's "0" and "1").
 nlohmann::json to_json(const Metrics& metrics, const std::vector<std::string>& label_names = {});
 
 }  // namespace embtrain

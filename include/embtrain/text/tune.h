@@ -49,11 +49,15 @@ std::vector<SearchKey> default_space(const std::string& objective);
 
 // What the search looks at: a metric of the valid split in metrics.jsonl, maximised or not.
 struct TuneMetric {
-  std::string name;   // accuracy | f1 | loss | spearman
+  std::string name;   // accuracy | f1 | loss | macro_f1 | f1:LABEL | spearman
   bool maximise = true;
+  std::string label;  // f1:LABEL's label (a name of data.labels or data.label_names, or 0/1)
 };
 // An Error::usage naming the metric when the objective does not have it.
 TuneMetric parse_metric(const std::string& name, const std::string& objective);
+// The metric in one epoch's "valid" object of metrics.jsonl; nullopt when it is not there
+// (f1:LABEL: no such label; the message names the labels there are, in `why`).
+std::optional<double> metric_value(const nlohmann::json& valid, const TuneMetric& metric, std::string& why);
 
 struct Trial {
   int64_t index = 0;
