@@ -5,7 +5,8 @@
 // appended as it ends), trials/NNN/ (each trial's run folder and NNN.log, its stderr), best.json
 // (a complete config for `embtrain train`), and best/ when the config has data.test: the best
 // config trained once more with the test split, which no trial sees.
-// --parallel P runs trials in waves of P. Limits: no report.html yet.
+// --parallel P runs trials in waves of P. While trials run, a progress line (TuneProgress) shows
+// them, the best so far and the budget left. Limits: no report.html yet.
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -167,6 +168,31 @@ void read_new_epochs(const std::string& metrics_path, const TuneMetric& metric, 
 volatile std::sig_atomic_t g_signal = 0;
 void on_signal(int number) { g_signal = number; }
 
+struct Running;
+
+// What a running search shows between its trials' log lines: on a terminal, one line redrawn
+// (at most every 200 ms) with the running trials, the best so far and the budget left;
+// elsewhere (a log file, CI) the same as an info line every 10 s, so that a search is never
+// silent for long. Off below info level (--quiet).
+class TuneProgress {
+ public:
+  TuneProgress() {
+    if (!spdlog::should_log(spdlog::level::info)) mode_ = Mode::off;
+    else mode_ = ::isatty(STDERR_FILENO) ? Mode::terminal : Mode::log;
+  }
+  void show(const Search& s, const std::vector<Running>& wave);
+  void clear() {
+    if (mode_ == Mode::terminal && shown_) std::cerr << "\r\x1b[K" << std::flush;
+    shown_ = false;
+  }
+
+ private:
+  enum class Mode { off, terminal, log };
+  Mode mode_;
+  bool shown_ = false;
+  Clock::time_point last_{};
+};
+
 // One trial's child while it runs.
 struct Running {
   Trial trial;
@@ -229,6 +255,34 @@ void poll_trial(const Search& s, Running& r, const std::vector<Trial>& earlier) 
   }
 }
 
+void TuneProgress::show(const Search& s, const std::vector<Running>& wave) {
+  if (mode_ == Mode::off) return;
+  const auto now = Clock::now();
+  if (now - last_ < (mode_ == Mode::terminal ? std::chrono::milliseconds(200) : std::chrono::milliseconds(10000))) return;
+  if (mode_ == Mode::log && last_ == Clock::time_point{}) {  // the first line after 10 s, not at once
+    last_ = now;
+    return;
+  }
+  last_ = now;
+  std::string running;
+  for (const auto& r : wave) {
+    if (r.exited) continue;
+    running += fmt::format("{}trial {} epoch {}", running.empty() ? "" : ", ", r.trial.index, r.trial.metric.size() + 1);
+  }
+  std::string line = "tune: " + (running.empty() ? std::string("finishing") : running);
+  if (s.options.trials > 0) line += fmt::format(" (of {})", s.options.trials);
+  if (const Trial* best = best_trial(s.done, s.metric)) {
+    line += fmt::format(" · best {} {:.4f} (trial {})", s.metric.name, *best->best(s.metric), best->index);
+  }
+  if (s.budget > 0) line += fmt::format(" · {:.0f} s left", std::max(0.0, s.budget - s.elapsed()));
+  if (mode_ == Mode::log) {
+    spdlog::info("{}", line);
+    return;
+  }
+  std::cerr << "\r" << line << "\x1b[K" << std::flush;
+  shown_ = true;
+}
+
 // A wave of up to --parallel trials, each drawn and judged against the trials of earlier waves
 // only: the same trials whatever finishes first. Returns false when a signal stopped it (its
 // trials are not recorded, and --resume runs the wave again).
@@ -243,12 +297,16 @@ bool run_wave(Search& s, int64_t count) {
     r.trial.params = next_params(s.space, earlier, s.metric, static_cast<uint64_t>(s.options.seed), r.trial.index);
     start_trial(s, r, threads);
   }
+  TuneProgress progress;
   try {
     while (!std::all_of(wave.begin(), wave.end(), [](const Running& r) { return r.exited; })) {
       for (auto& r : wave) poll_trial(s, r, earlier);
+      progress.show(s, wave);
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+    progress.clear();
   } catch (...) {  // no trial outlives the search: stop and reap every child before the error
+    progress.clear();
     for (auto& r : wave) {
       if (r.exited) continue;
       ::kill(r.pid, SIGTERM);
@@ -290,11 +348,7 @@ void write_best(const Search& s, const Trial& best) {
 }
 
 json summarise(const Search& s) {
-  const Trial* best = nullptr;
-  for (const auto& t : s.done) {
-    const auto value = t.best(s.metric);
-    if (value && (!best || (s.metric.maximise ? *value > *best->best(s.metric) : *value < *best->best(s.metric)))) best = &t;
-  }
+  const Trial* best = best_trial(s.done, s.metric);
   json out = {{"output_dir", s.dir}, {"trials", s.done.size()}, {"metric", s.metric.name}, {"seconds", s.elapsed()}};
   if (best == nullptr) return out;
   write_best(s, *best);

@@ -198,6 +198,10 @@ void check_objective(const Config& c, const std::string& origin) {
                          "model.objective 'classify' cannot learn from; set model.objective to skipgram or "
                          "cbow, or give labelled data (tsv, jsonl, fasttext)");
     }
+    if (c.train.early_stopping == EarlyStopping::spearman) {
+      throw Error::usage("config " + origin + ": train.early_stopping 'spearman' scores word vectors on a pairs "
+                         "file, which model.objective 'classify' does not learn; use loss, accuracy or f1");
+    }
     return;
   }
   const std::string objective = to_string(c.model.objective);
@@ -213,8 +217,9 @@ void check_objective(const Config& c, const std::string& origin) {
   if (c.train.optimizer == OptimizerKind::adam) {
     refuse("train.optimizer 'adam'", "dense Adam would update every row of both tables each step; use sgd or sparse_adam");
   }
-  if (c.train.early_stopping != EarlyStopping::off) {
-    refuse("train.early_stopping", "a word run's metric is its loss on the training text; set it to off");
+  if (c.train.early_stopping != EarlyStopping::off && c.train.early_stopping != EarlyStopping::spearman) {
+    refuse("train.early_stopping '" + std::string(to_string(c.train.early_stopping)) + "'",
+           "a word run is scored on a pairs file (data.valid): use spearman, or off");
   }
   if (c.train.warmup_steps > 0) refuse("train.warmup_steps", "word runs decay from train.lr at once; set it to 0");
   if (!c.model.pretrained.empty()) refuse("model.pretrained", "not built for word objectives yet; remove it");

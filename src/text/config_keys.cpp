@@ -287,9 +287,9 @@ const std::vector<Key>& keys() {
               "the run)"),
       choice("train.early_stopping", &C::train, &TrainConfig::early_stopping, kEarlyStoppingNames,
              "`off`, or the `data.valid` metric that picks the epoch: `loss` (lower is better), "
-             "`accuracy` (P@1 for many labels) or `f1`. The run keeps the best epoch's weights "
-             "as `after` and in `model.pt`, and its metrics; report.json's `early_stopping` says "
-             "which epoch that was"),
+             "`accuracy` (P@1 for many labels) or `f1`; for word objectives `spearman` (data.valid "
+             "is a pairs file). The run keeps the best epoch's weights as `after` and in `model.pt`, "
+             "and its metrics; report.json's `early_stopping` says which epoch that was"),
       integer("train.patience", &C::train, &TrainConfig::patience, 1, kMaxEpochs,
               "with early stopping: epochs without a better valid metric before training stops"),
       integer("train.dist_timeout", &C::train, &TrainConfig::dist_timeout, 1, 3600,

@@ -72,11 +72,24 @@ double nice_step(double rough) {
 
 // The panel's y range: the loss values' range padded by 5% (stopping at 0), or 0..1; a loss
 // range is widened to whole tick steps, so that the ticks sit on round numbers at the edges.
+// The right panel's metric: accuracy, or a word run's valid Spearman (its epochs have no accuracy).
+const char* score_metric(const std::vector<json>& epochs) {
+  bool accuracy = false, spearman = false;
+  for (const auto& e : epochs) {
+    if (!e.is_object()) continue;
+    for (const char* set : {"train", "valid", "test"}) {
+      if (!e.contains(set) || !e[set].is_object()) continue;
+      accuracy = accuracy || e[set].contains("accuracy");
+      spearman = spearman || e[set].contains("spearman");
+    }
+  }
+  return !accuracy && spearman ? "spearman" : "accuracy";
+}
+
 Panel make_panel(const std::vector<json>& epochs, const std::vector<Series>& series, int index,
                  double first_epoch, double last_epoch) {
-  const char* const metrics[] = {"loss", "accuracy"};
   Panel p;
-  p.metric = metrics[index];
+  p.metric = index == 0 ? "loss" : score_metric(epochs);
   p.index = index;
   p.left = 60 + index * 480;
   double low = INFINITY, high = -INFINITY;
@@ -87,7 +100,8 @@ Panel make_panel(const std::vector<json>& epochs, const std::vector<Series>& ser
       if (std::isfinite(v)) low = std::min(low, v), high = std::max(high, v);
     }
   }
-  if (index == 1) low = 0, high = 1;  // accuracy: the whole range
+  // Accuracy: the whole range; Spearman: up to 1, down to 0 or the lowest value.
+  if (index == 1) low = std::isfinite(low) ? std::min(0.0, low) : 0.0, high = 1;
   if (!std::isfinite(low)) low = 0, high = 1;
   if (high - low < 1e-12) low -= 0.5, high += 0.5;
   const double pad = index == 0 ? (high - low) * 0.05 : 0;
@@ -143,6 +157,7 @@ std::string panel_curve(const Panel& p, const Series& s, const std::vector<json>
     last_x = p.px(epoch), last_y = p.py(v);
     points += (points.empty() ? "" : " ") + num(last_x) + "," + num(last_y);
   }
+  if (points.empty()) return "";  // a set without this metric (a word run's valid has no loss)
   std::string svg = "<polyline class=\"curve " + s.set + "\" stroke=\"" + kSeriesColors[s.color] +
                     "\" points=\"" + points + "\"><title>" + s.set + " " + p.metric +
                     "</title></polyline>";

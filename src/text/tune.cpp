@@ -235,6 +235,15 @@ std::optional<double> metric_value(const json& valid, const TuneMetric& metric, 
   return labels[metric.label].at("f1").get<double>();
 }
 
+const Trial* best_trial(const std::vector<Trial>& done, const TuneMetric& metric) {
+  const Trial* best = nullptr;
+  for (const auto& t : done) {
+    const auto value = t.best(metric);
+    if (value && (!best || better(metric, *value, *best->best(metric)))) best = &t;
+  }
+  return best;
+}
+
 std::optional<double> Trial::best(const TuneMetric& m) const {
   std::optional<double> out;
   for (const double v : metric) {

@@ -53,6 +53,7 @@ double stopping_score(EarlyStopping metric, const Metrics& valid) {
     case EarlyStopping::loss: return -valid.loss;
     case EarlyStopping::accuracy: return valid.accuracy;
     case EarlyStopping::f1: return valid.f1;
+    case EarlyStopping::spearman:  // word objectives only (config.cpp refuses it here)
     case EarlyStopping::off: break;
   }
   return 0;

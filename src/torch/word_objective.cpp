@@ -217,7 +217,41 @@ struct WordRun {
   torch::Tensor cdf;         // [V] the negatives' cumulative distribution
   std::vector<json> epochs;
   int64_t steps = 0, signal = 0, stopped_epoch = 0, stopped_step = 0;
+  // train.early_stopping = spearman: the best epoch so far and both tables as they were then.
+  struct Best {
+    int64_t epoch = 0, epochs_since = 0;
+    double spearman = 0;
+    std::vector<torch::Tensor> parameters;
+    bool stopped_early = false;
+  } best;
 };
+
+// After an epoch with a valid score: keeps the tables of the best epoch so far (the first of
+// equals), and says when train.patience epochs have passed without a better one.
+void track_best(WordRun& run, int64_t epoch, double spearman) {
+  if (run.config.train.early_stopping != EarlyStopping::spearman) return;
+  auto& best = run.best;
+  if (best.epoch == 0 || spearman > best.spearman) {
+    torch::NoGradGuard no_grad;
+    best.epoch = epoch;
+    best.spearman = spearman;
+    best.epochs_since = 0;
+    best.parameters.clear();
+    for (const auto& p : run.model->parameters()) best.parameters.push_back(p.detach().clone());
+    return;
+  }
+  best.stopped_early = ++best.epochs_since >= run.config.train.patience;
+}
+
+// The model takes back the best epoch's tables (early stopping), and says so.
+void keep_best_epoch(WordRun& run) {
+  if (run.best.parameters.empty()) return;
+  torch::NoGradGuard no_grad;
+  auto parameters = run.model->parameters();
+  for (size_t i = 0; i < parameters.size(); ++i) parameters[i].copy_(run.best.parameters[i]);
+  spdlog::info("early stopping on valid spearman: keeping epoch {} of {} run{}", run.best.epoch, run.epochs.size(),
+               run.best.stopped_early ? " (patience ran out)" : "");
+}
 
 // One epoch; false when a signal stopped it (at a step boundary).
 bool train_epoch(WordRun& run, int64_t epoch) {
@@ -271,6 +305,7 @@ bool train_epoch(WordRun& run, int64_t epoch) {
     const SimilarityScore score = score_similarity(input_vectors(run.model, run.corpus.vocab), config.data.valid);
     line["valid"] = {{"spearman", score.spearman}, {"pearson", score.pearson}, {"pairs", score.pairs}, {"oov", score.oov}};
     log += fmt::format(", valid Spearman {:.4f} ({} pairs)", score.spearman, score.pairs);
+    track_best(run, epoch, score.spearman);
   }
   run.epochs.push_back(line);
   append_line(run.run_dir.file(run_file::metrics), line.dump());
@@ -292,8 +327,12 @@ json word_report(const WordRun& run, const torch::Tensor& before, const torch::T
   input.batch_steps = run.use.input;
   input.grad_steps = run.use.input;
   input.total_steps = run.steps;
-  input.metrics = run.epochs.empty() ? json::object() : json{{"train", run.epochs.back()["train"]}};
-  if (!run.epochs.empty() && run.epochs.back().contains("valid")) input.metrics["valid"] = run.epochs.back()["valid"];
+  // The metrics of the epoch whose tables the run keeps: the best one with early stopping.
+  const json* kept = run.epochs.empty() ? nullptr
+                     : run.best.epoch > 0 ? &run.epochs[static_cast<size_t>(run.best.epoch - 1)]
+                                          : &run.epochs.back();
+  input.metrics = kept ? json{{"train", (*kept)["train"]}} : json::object();
+  if (kept && kept->contains("valid")) input.metrics["valid"] = (*kept)["valid"];
   input.config = to_json(with_absolute_paths(config));
   input.device = "cpu";
   input.torch_version = TORCH_VERSION;
@@ -318,6 +357,12 @@ json word_report(const WordRun& run, const torch::Tensor& before, const torch::T
                                      input_role, target_role, as_target, as_negative);
   }
   report["objective"] = to_string(config.model.objective);
+  if (run.best.epoch > 0) {
+    report["early_stopping"] = {{"metric", "spearman"},
+                                {"best_epoch", run.best.epoch},
+                                {"epochs_run", static_cast<int64_t>(run.epochs.size())},
+                                {"stopped_early", run.best.stopped_early}};
+  }
   RunState state;
   state.epochs = config.train.epochs;
   state.epochs_completed = static_cast<int64_t>(run.epochs.size());
@@ -326,6 +371,12 @@ json word_report(const WordRun& run, const torch::Tensor& before, const torch::T
     state.signal = run.signal;
     state.at_epoch = run.stopped_epoch;
     state.at_step = run.stopped_step;
+  } else if (run.best.stopped_early) {
+    state.status = RunState::Status::stopped_early;
+  }
+  if (run.best.epoch > 0) {
+    state.best_epoch = run.best.epoch;
+    state.best_metric = "spearman";
   }
   report["state"] = to_json(state);
   report["interrupted"] = nullptr;
@@ -370,10 +421,11 @@ int run_word_training(const Config& config, const RunOptions& options, const Wor
   write_file_atomic(run.run_dir.file(run_file::metrics), "", /*durable=*/false);
   {
     const SignalGuard signals;
-    for (int64_t epoch = 1; epoch <= config.train.epochs; ++epoch) {
+    for (int64_t epoch = 1; epoch <= config.train.epochs && !run.best.stopped_early; ++epoch) {
       if (!train_epoch(run, epoch)) break;
     }
   }
+  keep_best_epoch(run);
   if (run.signal != 0) {
     spdlog::warn("interrupted by signal {} at epoch {}, step {}: writing the report so far (word runs do not "
                  "resume yet)", run.signal, run.stopped_epoch, run.stopped_step);

@@ -295,6 +295,22 @@ TEST_CASE("the curves are at the epochs and values of metrics.jsonl") {
   CHECK_THAT(curves, embtrain::test::contains("points=\"540.0,159.0 735.0,159.0 930.0,159.0\">"));
 }
 
+TEST_CASE("a word run's curves: train loss, and valid Spearman in the right panel") {
+  std::vector<nlohmann::json> epochs;
+  for (int e = 1; e <= 3; ++e) {
+    epochs.push_back({{"epoch", e},
+                      {"train", {{"loss", 0.7 - 0.1 * e}, {"words", 100}}},
+                      {"valid", {{"spearman", 0.1 * e}, {"pairs", 300}}}});
+  }
+  const std::string curves = svg_of(render_html_report(read_report(fixture("inspect-run")), epochs), "curves");
+  CHECK_THAT(curves, embtrain::test::contains(">spearman</text>"));
+  CHECK(curves.find(">accuracy</text>") == std::string::npos);
+  // Spearman 0.1, 0.2, 0.3 on 0..1: y = 284 - 250 v.
+  CHECK_THAT(curves, embtrain::test::contains("<polyline class=\"curve valid\" stroke=\"#e8590c\" "
+                                              "points=\"540.0,259.0 735.0,234.0 930.0,209.0\">"));
+  CHECK(count(curves, "<polyline class=\"curve ") == 2);  // train loss, valid spearman
+}
+
 TEST_CASE("the tables hold inspect's rows, the summary the report's numbers") {
   const std::string html = render_html_report(read_report(fixture("inspect-run")), {});
   CHECK_THAT(html, embtrain::test::contains(

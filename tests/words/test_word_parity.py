@@ -9,6 +9,7 @@ be equal (tolerance 0). Then: 1 and 2 threads give the same bytes; the run folde
 work (neighbors, similarity, export); and the bad inputs each give one clear error.
 Ends with 'N passed, N failed'.
 """
+import json
 import os
 import random
 import subprocess
@@ -127,6 +128,24 @@ valid = train(os.path.join(work, "valid"), CASES[0][1], [f"data.valid={pairs}"])
 metrics = open(os.path.join(work, "valid", "metrics.jsonl")).read() if valid.returncode == 0 else ""
 check("data.valid as a pairs file: its Spearman is in every epoch's metrics",
       valid.returncode == 0 and metrics.count('"spearman"') == 4, valid.stderr)
+# train.early_stopping=spearman (patience 1, constant lr): the run stops at the first epoch
+# whose valid Spearman is not better than the best, and keeps the best epoch's tables, which are
+# then those of a run of just that many epochs.
+early_dir, short_dir = os.path.join(work, "early"), os.path.join(work, "early-short")
+early = train(early_dir, CASES[2][1], [f"data.valid={pairs}", "train.early_stopping=spearman", "train.patience=1",
+                                       "train.epochs=8", "train.lr=0.05"])
+if early.returncode == 0:
+    scores = [json.loads(line)["valid"]["spearman"] for line in open(os.path.join(early_dir, "metrics.jsonl"))]
+    stopping = json.load(open(os.path.join(early_dir, "report.json")))["early_stopping"]
+    best = stopping["best_epoch"]
+    rule = (all(scores[i] > scores[i - 1] for i in range(1, best)) and stopping["epochs_run"] == len(scores)
+            and (len(scores) == 8 if len(scores) == best else len(scores) == best + 1 and scores[-1] <= scores[best - 1]))
+    train(short_dir, CASES[2][1], [f"train.epochs={best}", "train.lr=0.05"])
+    kept = tables(early_dir)[1].equal(tables(short_dir)[1])
+    check("early stopping on valid Spearman: stops by the patience rule and keeps the best epoch's tables "
+          "(those of a run of that many epochs)", rule and kept, f"scores {scores}, {stopping}, kept {kept}")
+else:
+    check("early stopping on valid Spearman trains", False, early.stderr)
 report = open(os.path.join(run, "report.json")).read()
 check("report.json says how each row was used (centre, context, negative)",
       '"as_negative"' in report and "a centre word" in report)
@@ -138,6 +157,10 @@ BAD = [
     ("raw text with the classify objective", {"objective": "classify"}, [], "data.format 'text'"),
     ("checkpoints asked of a word run", CASES[0][1], ["train.checkpoint_every=1"], "checkpoint"),
     ("dense adam for a word run", CASES[0][1], ["train.optimizer=adam"], "adam"),
+    ("early stopping on accuracy for a word run", CASES[0][1], ["train.early_stopping=accuracy", "data.valid=x"],
+     "use spearman"),
+    ("early stopping on spearman for classify", {"objective": "classify"},
+     ["data.format=tsv", "train.early_stopping=spearman", "data.valid=x"], "does not learn"),
 ]
 for name, case, extra, expect in BAD:
     done = train(os.path.join(work, "bad"), case, extra)

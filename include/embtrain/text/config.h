@@ -28,7 +28,7 @@ enum class OptimizerKind { adam, sparse_adam, sgd };
 enum class Objective { classify, skipgram, cbow };
 enum class EmbeddingInit { normal, uniform, xavier_uniform };
 enum class LrSchedule { constant, linear, cosine };
-enum class EarlyStopping { off, loss, accuracy, f1 };
+enum class EarlyStopping { off, loss, accuracy, f1, spearman };
 
 // Each enum's names as configs spell them, in enum order.
 inline constexpr std::array<const char*, 5> kDataFormatNames = {"auto", "tsv", "jsonl", "fasttext", "text"};
@@ -39,7 +39,7 @@ inline constexpr std::array<const char*, 3> kOptimizerNames = {"adam", "sparse_a
 inline constexpr std::array<const char*, 3> kObjectiveNames = {"classify", "skipgram", "cbow"};
 inline constexpr std::array<const char*, 3> kEmbeddingInitNames = {"normal", "uniform", "xavier_uniform"};
 inline constexpr std::array<const char*, 3> kLrScheduleNames = {"constant", "linear", "cosine"};
-inline constexpr std::array<const char*, 4> kEarlyStoppingNames = {"off", "loss", "accuracy", "f1"};
+inline constexpr std::array<const char*, 5> kEarlyStoppingNames = {"off", "loss", "accuracy", "f1", "spearman"};
 
 inline const char* to_string(DataFormat v) { return kDataFormatNames[static_cast<size_t>(v)]; }
 inline const char* to_string(TokenizerKind v) { return kTokenizerNames[static_cast<size_t>(v)]; }

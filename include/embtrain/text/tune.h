@@ -68,6 +68,9 @@ struct Trial {
   std::optional<double> best(const TuneMetric& m) const;
 };
 
+// The trial of `done` with the best epoch (the earliest of equals), or null when none scored.
+const Trial* best_trial(const std::vector<Trial>& done, const TuneMetric& metric);
+
 nlohmann::json to_json(const Trial& trial);
 // One trials.jsonl line; an Error naming `where` (file:line) when it is not a trial.
 Trial trial_from_json(const std::string& line, const std::string& where);
