@@ -19,6 +19,7 @@
 #include "embtrain/text/io.h"
 #include "embtrain/text/prepare.h"
 #include "embtrain/text/run_dir.h"
+#include "embtrain/text/threads.h"
 #include "embtrain/text/word_corpus.h"
 #include "embtrain/run.h"
 
@@ -165,7 +166,13 @@ void run_train(const TrainOptions& options) {
     exit_code() = backend.get()->run_word_training(config, run, corpus);
     return;
   }
+  // The training file is read and counted on train.threads threads (text/token_count.h); the
+  // torch side sets the pool again for training (torch/threads.h).
+  set_shared_threads(config.train.threads);
+  const auto reading = std::chrono::steady_clock::now();
   PreparedData data = prepare_data(config);
+  spdlog::debug("data read, counted and encoded in {:.3f} s",
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - reading).count());
   // The new run is known to start: only now does a run that --force replaces go.
   if (fresh) fresh->remove_previous_run();
   try {

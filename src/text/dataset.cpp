@@ -155,27 +155,14 @@ Parser parser_for(const std::string& path, DataFormat format) {
 // The examples of `in`, one at a time: blank lines skipped, bad ones skipped or an Error.
 int64_t visit_examples(std::istream& in, const std::string& path, DataFormat format, bool skip_bad_lines,
                        const std::function<void(const LabeledText&)>& visit) {
-  const Parser parse = parser_for(path, format);
+  const LineParser parser(path, format, skip_bad_lines);
   int64_t skipped = 0, examples = 0;
-  std::string line;
+  std::string line, bad;
   for (int64_t line_number = 1; std::getline(in, line); ++line_number) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (blank(line)) continue;
     LabeledText row;
-    try {
-      size_t bad = 0;
-      if (line.find('\0') != std::string::npos) throw BadLine{"NUL byte in line"};
-      if (!valid_utf8(line, &bad)) {
-        throw BadLine{"invalid UTF-8 at byte " + std::to_string(bad + 1)};
-      }
-      row = parse(line);
-      row.line = line_number;
-      if (blank(row.text)) throw BadLine{"line has a label but no text"};
-    } catch (const BadLine& bad) {
-      if (!skip_bad_lines) {
-        throw Error::runtime(path + ":" + std::to_string(line_number) + ": " + bad.reason +
-                             " (data.skip_bad_lines=true skips such lines)");
-      }
+    if (!parser.parse(line, line_number, row, bad)) {
       ++skipped;
       continue;
     }
@@ -183,14 +170,46 @@ int64_t visit_examples(std::istream& in, const std::string& path, DataFormat for
     ++examples;
   }
   if (in.bad()) throw Error::runtime("error while reading data file '" + path + "'");
-  if (examples == 0) {
-    throw Error::runtime("data file '" + path + "' has no examples" +
-                         (skipped ? " (" + std::to_string(skipped) + " bad lines skipped)" : std::string()));
-  }
+  check_examples(path, examples, skipped);
   return skipped;
 }
 
-// The file `path` opened for reading, after the checks that name `what` and the OS reason.
+}  // namespace
+
+LineParser::LineParser(std::string path, DataFormat format, bool skip_bad_lines)
+    : path_(std::move(path)), skip_bad_lines_(skip_bad_lines) {
+  parse_ = parser_for(path_, format);
+}
+
+bool LineParser::blank(const std::string& line) { return embtrain::blank(line); }
+
+bool LineParser::parse(const std::string& line, int64_t line_number, LabeledText& row, std::string& bad) const {
+  try {
+    size_t at = 0;
+    if (line.find('\0') != std::string::npos) throw BadLine{"NUL byte in line"};
+    if (!valid_utf8(line, &at)) throw BadLine{"invalid UTF-8 at byte " + std::to_string(at + 1)};
+    row = parse_(line);
+    row.line = line_number;
+    if (embtrain::blank(row.text)) throw BadLine{"line has a label but no text"};
+    return true;
+  } catch (const BadLine& b) {
+    bad = b.reason;
+    if (!skip_bad_lines_) throw error(line_number, bad);
+    return false;
+  }
+}
+
+Error LineParser::error(int64_t line_number, const std::string& reason) const {
+  return Error::runtime(path_ + ":" + std::to_string(line_number) + ": " + reason +
+                        " (data.skip_bad_lines=true skips such lines)");
+}
+
+void check_examples(const std::string& path, int64_t examples, int64_t skipped) {
+  if (examples > 0) return;
+  throw Error::runtime("data file '" + path + "' has no examples" +
+                       (skipped ? " (" + std::to_string(skipped) + " bad lines skipped)" : std::string()));
+}
+
 std::ifstream open_data(const std::string& path, const std::string& what) {
   // Readable first: a folder or a missing file says so before its extension is looked at.
   if (const std::string reason = unreadable_reason(path); !reason.empty()) {
@@ -200,8 +219,6 @@ std::ifstream open_data(const std::string& path, const std::string& what) {
   if (!in) throw Error::runtime("cannot read " + what + " '" + path + "'");
   return in;
 }
-
-}  // namespace
 
 TextDataset read_dataset(const std::string& path, DataFormat format, bool skip_bad_lines,
                          const std::string& what) {
@@ -256,27 +273,6 @@ TokenCounts count_tokens(const TextDataset& data, Tokenizer& tokenizer, Corpus* 
       first_seen->labels.push_back(row.label);
     }
   }
-  return counts;
-}
-
-TokenCounts count_tokens(const std::string& path, DataFormat format, bool skip_bad_lines, const std::string& what,
-                         Tokenizer& tokenizer, Corpus& first_seen, ExampleLabels& labels) {
-  TokenCounts counts;
-  std::vector<std::string_view> tokens;
-  labels.path = path;
-  labels.skipped_lines = for_each_example(path, format, skip_bad_lines, what, [&](const LabeledText& row) {
-    tokenizer.split(row.text, tokens);
-    for (const auto token : tokens) {
-      const int64_t id = counts.add(token);
-      if (id > std::numeric_limits<RowId>::max() - 1) {
-        throw Error::runtime(path + ":" + std::to_string(row.line) + ": more than 2^31 distinct tokens");
-      }
-      first_seen.ids.push_back(static_cast<RowId>(id));
-    }
-    first_seen.offsets.push_back(static_cast<int64_t>(first_seen.ids.size()));
-    first_seen.labels.push_back(row.label);
-    labels.add(row);
-  });
   return counts;
 }
 

@@ -12,6 +12,7 @@
 #include "embtrain/text/error.h"
 #include "embtrain/text/io.h"
 #include "embtrain/text/labels.h"
+#include "embtrain/text/token_count.h"
 #include "embtrain/text/tokenizer.h"
 
 namespace embtrain {

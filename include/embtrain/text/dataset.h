@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "embtrain/text/config.h"
+#include "embtrain/text/error.h"
 #include "embtrain/text/row_ids.h"
 
 namespace embtrain {
@@ -69,6 +70,36 @@ TextDataset read_dataset(const std::string& path, DataFormat format, bool skip_b
 TextDataset read_dataset(std::istream& in, const std::string& name, DataFormat format,
                          bool skip_bad_lines);
 
+// The file `path` opened for reading (binary), after the checks that name `what` (the key or
+// option that gave it) and the OS reason: an Error otherwise.
+std::ifstream open_data(const std::string& path, const std::string& what);
+
+// One line of a data file as every reader takes it: the one owner of what makes a line bad
+// (a NUL byte, invalid UTF-8, the format's own rules, a label without text) and of the error
+// that names path:line. Stateless once made: threads may share one.
+class LineParser {
+ public:
+  // `format` resolved (not auto_detect).
+  LineParser(std::string path, DataFormat format, bool skip_bad_lines);
+  // True for a line with nothing but whitespace (skipped, not an example). `line` has no '\n'
+  // and no trailing '\r'.
+  static bool blank(const std::string& line);
+  // The example on a non-blank `line` into `row`: true, or false with the reason in `bad` when
+  // data.skip_bad_lines skips it; the Error otherwise.
+  bool parse(const std::string& line, int64_t line_number, LabeledText& row, std::string& bad) const;
+  // The Error for a bad line (what parse throws without skip_bad_lines).
+  Error error(int64_t line_number, const std::string& reason) const;
+  bool skips_bad_lines() const { return skip_bad_lines_; }
+
+ private:
+  std::string path_;
+  bool skip_bad_lines_;
+  LabeledText (*parse_)(const std::string&) = nullptr;
+};
+
+// The Error of a data file without a single example (`skipped` bad lines skipped).
+void check_examples(const std::string& path, int64_t examples, int64_t skipped);
+
 // Streams the examples of `path` to `visit` in file order, keeping none (the checks and errors
 // of read_dataset); returns the number of bad lines skipped.
 int64_t for_each_example(const std::string& path, DataFormat format, bool skip_bad_lines, const std::string& what,
@@ -108,10 +139,7 @@ struct Corpus {
 // so that remap() can encode it into the final vocabulary without tokenising again.
 TokenCounts count_tokens(const TextDataset& data, Tokenizer& tokenizer, Corpus* first_seen = nullptr);
 
-// The same while the file streams by (the text is never held): the training data's counts, its
-// first-seen encoding and each example's labels. An Error as read_dataset gives.
-TokenCounts count_tokens(const std::string& path, DataFormat format, bool skip_bad_lines, const std::string& what,
-                         Tokenizer& tokenizer, Corpus& first_seen, ExampleLabels& labels);
+// The same while the file streams by (the text is never held): text/token_count.h.
 
 // A corpus from count_tokens(..., &first_seen) re-encoded into `vocab`; the same
 // result as encode() on the text, in O(tokens) without hashing. With `ngrams`, each
