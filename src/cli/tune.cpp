@@ -3,10 +3,10 @@
 //
 // DIR/ holds tune.json (the search's settings, for --resume), trials.jsonl (a line per trial,
 // appended as it ends), trials/NNN/ (each trial's run folder and NNN.log, its stderr), best.json
-// (a complete config for `embtrain train`), and best/ when the config has data.test: the best
-// config trained once more with the test split, which no trial sees.
+// (a complete config for `embtrain train`), report.html (text/tune_report.h), and best/ when the
+// config has data.test: the best config trained once more with the test split, which no trial sees.
 // --parallel P runs trials in waves of P. While trials run, a progress line (TuneProgress) shows
-// them, the best so far and the budget left. Limits: no report.html yet.
+// them, the best so far and the budget left.
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -31,6 +31,7 @@
 #include "embtrain/text/io.h"
 #include "embtrain/text/signals.h"
 #include "embtrain/text/tune.h"
+#include "embtrain/text/tune_report.h"
 
 namespace embtrain::cli {
 namespace {
@@ -348,6 +349,13 @@ void write_best(const Search& s, const Trial& best) {
 }
 
 json summarise(const Search& s) {
+  TuneSummary page;
+  page.space = s.space;
+  page.trials = s.done;
+  page.metric = s.metric;
+  page.parallel = s.options.parallel;
+  page.title = s.options.config.config_path;
+  write_file_atomic(s.dir + "/report.html", render_tune_html(page));
   const Trial* best = best_trial(s.done, s.metric);
   json out = {{"output_dir", s.dir}, {"trials", s.done.size()}, {"metric", s.metric.name}, {"seconds", s.elapsed()}};
   if (best == nullptr) return out;
@@ -437,7 +445,7 @@ void setup_tune(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--seed", options->seed, "The sampler's seed: the same seed and trial budget give the same trials")
       ->capture_default_str();
-  command->add_option("-o,--output-dir", options->output_dir, "Where tune.json, trials.jsonl, trials/, best.json go")
+  command->add_option("-o,--output-dir", options->output_dir, "Where tune.json, trials.jsonl, trials/, best.json, report.html go")
       ->capture_default_str();
   command->add_option("--resume", options->resume_dir, "Continue the search in DIR (its tune.json and trials.jsonl)");
   command->add_flag("--force", options->force, "Replace a search already in --output-dir");

@@ -77,6 +77,10 @@ check("the median rule pruned a trial at an epoch before its last",
 check("the first 5 trials are never pruned (the rule needs 5 earlier trials at the epoch)",
       all(r["status"] == "complete" for r in records[:5]), records[:5])
 
+page = open(os.path.join(a, "report.html"), encoding="utf-8").read() if os.path.exists(os.path.join(a, "report.html")) else ""
+check("report.html: every trial in its table, a panel against time and one per searched key",
+      page.count("<tr><td>") == 12 and 'id="by-time"' in page and page.count('<svg id="key-') == 3)
+
 c = os.path.join(work, "c")
 tune(c, "--trials", "6")
 resumed = tune(None, "--resume", c, "--trials", "12", resume=True)
