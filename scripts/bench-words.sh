@@ -34,7 +34,7 @@ timed() {  # timed COMMAND...: runs it under /usr/bin/time; sets $seconds and $k
   /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || { cat "$work/stderr" >&2; exit 1; }
   read -r seconds kib <"$work/time"
 }
-cat >"$work/gensim.py" <<'PY'
+cat >"$work/run_gensim.py" <<'PY'
 import sys
 from gensim.models import Word2Vec
 from gensim.models.word2vec import LineSentence
@@ -50,7 +50,7 @@ for seed in $seeds; do
       --set model.objective="$objective" --set train.seed="$seed"
     score "embtrain $objective" "$seed" "$work/run" "$seconds" "$kib"
     echo "bench-words: gensim $objective, seed $seed" >&2
-    timed $py "$work/gensim.py" "$([ $objective = skipgram ] && echo 1 || echo 0)" "$seed" "$work/gensim.vec"
+    timed $py "$work/run_gensim.py" "$([ $objective = skipgram ] && echo 1 || echo 0)" "$seed" "$work/gensim.vec"
     score "gensim $objective" "$seed" "$work/gensim.vec" "$seconds" "$kib"
     if command -v fasttext >/dev/null; then
       echo "bench-words: fastText $objective, seed $seed" >&2
