@@ -81,6 +81,11 @@ page = open(os.path.join(a, "report.html"), encoding="utf-8").read() if os.path.
 check("report.html: every trial in its table, a panel against time and one per searched key",
       page.count("<tr><td>") == 12 and 'id="by-time"' in page and page.count('<svg id="key-') == 3)
 
+cache = os.path.join(a, "cache")
+check("trials share one encoded corpus (DIR/cache): no searched key changes the vocabulary, so one file",
+      os.path.isdir(cache) and len([f for f in os.listdir(cache) if f.startswith("corpus-")]) == 1,
+      os.listdir(cache) if os.path.isdir(cache) else "no cache folder")
+
 c = os.path.join(work, "c")
 tune(c, "--trials", "6")
 resumed = tune(None, "--resume", c, "--trials", "12", resume=True)
