@@ -279,8 +279,8 @@ const std::vector<Key>& keys() {
       text("train.device", &C::train, &TrainConfig::device, KeyKind::text,
            "`auto` (CUDA when available), `cpu`, `cuda`, `cuda:N`"),
       integer("train.threads", &C::train, &TrainConfig::threads, 0, 4096,
-              "threads that the sparse backward, the optimizer and evaluation are split over "
-              "(0 = one per core); ATen itself runs on one. The results are the same bits for any "
+              "threads that reading the training file, the sort and sparse backward of each step, "
+              "the optimizer and evaluation are split over (0 = one per core); ATen itself runs on one. The results are the same bits for any "
               "count (see \"Real data and speed\")"),
       integer("train.checkpoint_every", &C::train, &TrainConfig::checkpoint_every, 0, kMaxEpochs,
               "write `checkpoint.pt` every N epochs and at the end (0: only when a signal stops "
