@@ -70,8 +70,6 @@ double nice_step(double rough) {
   return 10 * power;
 }
 
-// The panel's y range: the loss values' range padded by 5% (stopping at 0), or 0..1; a loss
-// range is widened to whole tick steps, so that the ticks sit on round numbers at the edges.
 // The right panel's metric: accuracy, or a word run's valid Spearman (its epochs have no accuracy).
 const char* score_metric(const std::vector<json>& epochs) {
   bool accuracy = false, spearman = false;
@@ -86,6 +84,8 @@ const char* score_metric(const std::vector<json>& epochs) {
   return !accuracy && spearman ? "spearman" : "accuracy";
 }
 
+// The panel's y range: the loss values' range padded by 5% (stopping at 0), or 0..1; a loss
+// range is widened to whole tick steps, so that the ticks sit on round numbers at the edges.
 Panel make_panel(const std::vector<json>& epochs, const std::vector<Series>& series, int index,
                  double first_epoch, double last_epoch) {
   Panel p;

@@ -17,6 +17,29 @@ void add_each(std::vector<T>& into, const std::vector<T>& from) {
   for (size_t i = 0; i < from.size(); ++i) into[i] += from[i];
 }
 
+// One label's figures from its true positives, false positives and false negatives.
+LabelMetrics label_metrics(int64_t tp, int64_t fp, int64_t fn) {
+  LabelMetrics l;
+  l.support = tp + fn;
+  l.predicted = tp + fp;
+  l.precision = ratio(static_cast<double>(tp), static_cast<double>(tp + fp));
+  l.recall = ratio(static_cast<double>(tp), static_cast<double>(tp + fn));
+  l.f1 = ratio(2 * l.precision * l.recall, l.precision + l.recall);
+  return l;
+}
+
+// The mean F1 of the labels that occur in the data or in the predictions.
+double macro_f1(const std::vector<LabelMetrics>& labels) {
+  double f1_sum = 0;
+  int64_t counted = 0;
+  for (const LabelMetrics& l : labels) {
+    if (l.support + l.predicted == 0) continue;
+    f1_sum += l.f1;
+    ++counted;
+  }
+  return ratio(f1_sum, static_cast<double>(counted));
+}
+
 Metrics summarize_multi(const Tally& t) {
   Metrics m;
   m.multi_label = true;
@@ -24,29 +47,18 @@ Metrics summarize_multi(const Tally& t) {
   m.loss = ratio(t.loss_sum, static_cast<double>(t.examples));
   m.p_at_1 = m.accuracy = ratio(static_cast<double>(t.top1_correct), static_cast<double>(t.examples));
   m.r_at_1 = ratio(static_cast<double>(t.top1_correct), static_cast<double>(t.gold_labels));
-  int64_t tp = 0, fp = 0, fn = 0, counted = 0;
-  double f1_sum = 0;
+  int64_t tp = 0, fp = 0, fn = 0;
   for (size_t c = 0; c < t.label_true_pos.size(); ++c) {
-    LabelMetrics label;
     const int64_t ltp = t.label_true_pos[c], lfp = t.label_false_pos[c], lfn = t.label_false_neg[c];
-    label.support = ltp + lfn;
-    label.predicted = ltp + lfp;
-    label.precision = ratio(static_cast<double>(ltp), static_cast<double>(ltp + lfp));
-    label.recall = ratio(static_cast<double>(ltp), static_cast<double>(ltp + lfn));
-    label.f1 = ratio(2 * label.precision * label.recall, label.precision + label.recall);
-    if (label.support + label.predicted > 0) {
-      f1_sum += label.f1;
-      ++counted;
-    }
     tp += ltp;
     fp += lfp;
     fn += lfn;
-    m.per_label.push_back(label);
+    m.per_label.push_back(label_metrics(ltp, lfp, lfn));
   }
   m.precision = ratio(static_cast<double>(tp), static_cast<double>(tp + fp));
   m.recall = ratio(static_cast<double>(tp), static_cast<double>(tp + fn));
   m.f1 = ratio(2 * m.precision * m.recall, m.precision + m.recall);
-  m.macro_f1 = ratio(f1_sum, static_cast<double>(counted));
+  m.macro_f1 = macro_f1(m.per_label);
   return m;
 }
 
@@ -134,24 +146,9 @@ Metrics summarize(const Tally& t) {
   m.f1 = ratio(2 * m.precision * m.recall, m.precision + m.recall);
   // Each class as a label of its own (label 0's positives are the predicted negatives), and
   // macro F1 over the classes that occur, as in multi-label runs.
-  const auto as_label = [](int64_t tp, int64_t fp, int64_t fn) {
-    LabelMetrics l;
-    l.support = tp + fn;
-    l.predicted = tp + fp;
-    l.precision = ratio(static_cast<double>(tp), static_cast<double>(tp + fp));
-    l.recall = ratio(static_cast<double>(tp), static_cast<double>(tp + fn));
-    l.f1 = ratio(2 * l.precision * l.recall, l.precision + l.recall);
-    return l;
-  };
-  m.per_label = {as_label(t.true_neg, t.false_neg, t.false_pos), as_label(t.true_pos, t.false_pos, t.false_neg)};
-  double f1_sum = 0;
-  int64_t counted = 0;
-  for (const LabelMetrics& l : m.per_label) {
-    if (l.support + l.predicted == 0) continue;
-    f1_sum += l.f1;
-    ++counted;
-  }
-  m.macro_f1 = ratio(f1_sum, static_cast<double>(counted));
+  m.per_label = {label_metrics(t.true_neg, t.false_neg, t.false_pos),
+                 label_metrics(t.true_pos, t.false_pos, t.false_neg)};
+  m.macro_f1 = macro_f1(m.per_label);
   return m;
 }
 

@@ -50,15 +50,19 @@ bool read_block(std::istream& in, size_t bytes, std::string& text) {
   return true;
 }
 
-// Lines as std::getline splits them: on '\n', a last line without one included. `lenient`
-// returns each bad line's reason; whether it is an error is decided here, so that the first
-// bad line of the file (not of the block) is the one reported.
 // Where a block is, for errors: the file, and the line before the block's first (when known).
 struct BlockPlace {
   const std::string& path;
   int64_t base = 0;
+
+  Error too_many_tokens(int64_t line) const {
+    return Error::runtime(path + ":" + std::to_string(base + line) + ": more than 2^31 distinct tokens");
+  }
 };
 
+// Lines as std::getline splits them: on '\n', a last line without one included. `lenient`
+// returns each bad line's reason; whether it is an error is decided here, so that the first
+// bad line of the file (not of the block) is the one reported.
 // `table`: the block's own (on a pool of threads), or the run's (on one thread, where the
 // block's ids are then the run's and merge_block has no table to merge).
 void count_block(Block& block, TokenCounts& table, const BlockPlace& where, const LineParser& lenient,
@@ -87,10 +91,7 @@ void count_block(Block& block, TokenCounts& table, const BlockPlace& where, cons
     tokenizer.split(row.text, tokens);
     for (const auto token : tokens) {
       const int64_t id = table.add(token);
-      if (id > std::numeric_limits<RowId>::max() - 1) {  // a block's own ids never get here
-        throw Error::runtime(where.path + ":" + std::to_string(where.base + block.lines) +
-                             ": more than 2^31 distinct tokens");
-      }
+      if (id > std::numeric_limits<RowId>::max() - 1) throw where.too_many_tokens(block.lines);  // the run's table only
       block.ids.push_back(static_cast<int32_t>(id));
     }
     block.ends.push_back(static_cast<int64_t>(block.ids.size()));
@@ -125,10 +126,7 @@ void merge_block(const Block& block, const BlockPlace& where, bool own_table, co
     for (int64_t t = start; t < block.ends[e]; ++t) {
       const int32_t own = block.ids[static_cast<size_t>(t)];
       const int64_t id = own_table ? to_run[static_cast<size_t>(own)] : own;
-      if (id > std::numeric_limits<RowId>::max() - 1) {
-        throw Error::runtime(where.path + ":" + std::to_string(base + block.examples.lines[e]) +
-                             ": more than 2^31 distinct tokens");
-      }
+      if (id > std::numeric_limits<RowId>::max() - 1) throw where.too_many_tokens(block.examples.lines[e]);
       first_seen.ids.push_back(static_cast<RowId>(id));
     }
     start = block.ends[e];
@@ -157,12 +155,12 @@ TokenCounts count_tokens(const std::string& path, DataFormat format, bool skip_b
   TokenCounts counts;
   labels.path = path;
   int64_t base = 0, examples = 0;
+  const bool own_tables = threads > 1;  // one thread counts into the run's table directly
   for (bool more = true; more;) {
     size_t n = 0;
     while (n < threads && read_block(in, std::max<size_t>(block_bytes, 1), blocks[n].text)) ++n;
     more = n == threads;
     if (n == 0) break;
-    const bool own_tables = threads > 1;
     pool.run(static_cast<int64_t>(n), 1, [&](int64_t b0, int64_t b1) {
       for (auto b = static_cast<size_t>(b0); b < static_cast<size_t>(b1); ++b) {
         blocks[b].clear_results();

@@ -53,7 +53,8 @@ torch::Tensor PooledEmbedding::forward(torch::autograd::AutogradContext* ctx,
 // (1 / bag size) in float; SparseAdam's coalesce() then sums each row's values in the order of
 // ids.sort(), LibTorch's unstable sort (PyTorch 2.x). Equal ids come out of that sort in an
 // order only it defines, and float addition is not associative, so the same sort here
-// (sort_ids, torch/id_sort.h, which splits it over the pool) is what gives the same sums to the bit. The result is already coalesced: one row per distinct id.
+// (sort_ids, torch/id_sort.h, which splits it over the pool) is what gives the same sums to the
+// bit. The result is already coalesced: one row per distinct id.
 torch::autograd::tensor_list PooledEmbedding::backward(torch::autograd::AutogradContext* ctx,
                                                        torch::autograd::tensor_list grad_outputs) {
   const auto saved = ctx->get_saved_variables();

@@ -7,19 +7,21 @@
 
 namespace embtrain {
 
-// A coalesced CPU gradient whose rows are exactly the batch's distinct tokens (the pooled
-// model's own backward, one process): both counts from its rows, split over the pool. Each
-// row is a distinct token, so each counter is written by one thread.
-void count_grad_rows(const torch::Tensor& grad, TrainStats& stats) {
-  const auto rows = grad._indices()[0].contiguous();  // [K]
-  const auto values = grad._values().contiguous();     // [K, D] float
+namespace {
+
+// A coalesced CPU sparse gradient: grad_steps for its rows that are non-zero, and with
+// `batch_steps_too` batch_steps for every one of its rows; split over the pool. Each row is
+// distinct, so each counter is written by one thread.
+void count_sparse_rows(const torch::Tensor& grad, TrainStats& stats, bool batch_steps_too) {
+  const auto rows = grad._indices()[0].contiguous();                  // [K]
+  const auto values = grad._values().to(torch::kFloat32).contiguous();  // [K, D]
   const int64_t* r = rows.data_ptr<int64_t>();
   const float* v = values.data_ptr<float>();
   const int64_t dim = values.size(1);
   const auto count = [&](int64_t k0, int64_t k1) {
     for (int64_t k = k0; k < k1; ++k) {
       const auto row = static_cast<size_t>(r[k]);
-      ++stats.batch_steps[row];
+      if (batch_steps_too) ++stats.batch_steps[row];
       stats.grad_steps[row] += std::any_of(v + k * dim, v + (k + 1) * dim, [](float x) { return x != 0; });
     }
   };
@@ -31,6 +33,11 @@ void count_grad_rows(const torch::Tensor& grad, TrainStats& stats) {
     count(0, k_rows);
   }
 }
+
+}  // namespace
+
+// The gradient's rows are exactly the batch's distinct tokens: both counts from them.
+void count_grad_rows(const torch::Tensor& grad, TrainStats& stats) { count_sparse_rows(grad, stats, true); }
 
 // Adds the batch's tokens to batch_steps, and to grad_steps those whose
 // gradient row is non-zero after backward().
@@ -68,15 +75,7 @@ void count_rows(const Corpus& corpus, const int64_t* indices, int64_t count,
   }
   if (grad.is_sparse()) {
     // A sparse gradient holds exactly the batch's rows; the caller coalesced it.
-    const auto rows = grad._indices()[0].to(torch::kCPU).contiguous();                  // [K]
-    const auto values = grad._values().to(torch::kCPU, torch::kFloat32).contiguous();  // [K, D]
-    const auto* r = rows.data_ptr<int64_t>();
-    const float* v = values.data_ptr<float>();
-    const int64_t dim = values.size(1);
-    for (int64_t k = 0; k < rows.size(0); ++k) {
-      const bool moving = std::any_of(v + k * dim, v + (k + 1) * dim, [](float x) { return x != 0; });
-      stats.grad_steps[static_cast<size_t>(r[k])] += moving;
-    }
+    count_sparse_rows(grad, stats, /*batch_steps_too=*/false);
     return;
   }
   const auto rows = torch::from_blob(unique_rows.data(), {static_cast<int64_t>(unique_rows.size())},
