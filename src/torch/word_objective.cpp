@@ -25,6 +25,7 @@
 #include "embtrain/torch/python_file.h"
 #include "embtrain/torch/threads.h"
 #include "embtrain/torch/trainer.h"
+#include "embtrain/torch/word_kernels.h"
 
 namespace embtrain {
 namespace {
@@ -140,27 +141,59 @@ struct RowUse {
   std::vector<int64_t> input, target, negative;
 };
 
-// The summed BCE of one batch; its gradients are left on the model's weights.
+// The input side of each example, [P, D]: skip-gram's centre rows, CBOW's bag means (ATen's
+// embedding_bag, as Python computes them).
+torch::Tensor input_side(WordModel& model, const WordBatch& batch, const torch::Tensor& inputs, bool cbow) {
+  namespace F = torch::nn::functional;
+  if (!cbow) return model->embedding->weight.index_select(0, inputs);
+  return F::embedding_bag(inputs, model->embedding->weight,
+                          F::EmbeddingBagFuncOptions().offsets(ids_tensor(batch.bag_offsets)).mode(torch::kMean));
+}
+
+// CBOW: each context word's gradient, its bag's times 1 / the bag's size (embedding_bag's mean
+// backward: the reciprocal in float, then a multiply), [inputs, D].
+torch::Tensor bag_input_grads(const WordBatch& batch, const torch::Tensor& hidden_grad) {
+  const int64_t dim = hidden_grad.size(1), inputs = static_cast<int64_t>(batch.inputs.size());
+  torch::Tensor values = torch::empty({inputs, dim}, torch::kFloat);
+  const float* g = hidden_grad.data_ptr<float>();
+  float* v = values.data_ptr<float>();
+  const auto bags = static_cast<int64_t>(batch.bag_offsets.size());
+  for (int64_t bag = 0; bag < bags; ++bag) {
+    const int64_t first = batch.bag_offsets[static_cast<size_t>(bag)];
+    const int64_t last = bag + 1 < bags ? batch.bag_offsets[static_cast<size_t>(bag + 1)] : inputs;
+    const float inverse = 1.0f / static_cast<float>(last - first);
+    for (int64_t j = first; j < last; ++j) {
+      for (int64_t d = 0; d < dim; ++d) v[j * dim + d] = g[bag * dim + d] * inverse;
+    }
+  }
+  return values;
+}
+
+// A table's gradient as autograd's sparse lookup leaves it: one row per use, in use order.
+void set_sparse_grad(torch::Tensor& table, const torch::Tensor& rows, const torch::Tensor& values) {
+  table.mutable_grad() = at::_sparse_coo_tensor_unsafe(rows.view({1, -1}), values, table.sizes());
+}
+
+// The summed BCE of one batch; its gradients are left on the model's weights, with the bits
+// autograd would give them (word_kernels.h: the scores and their gradients; BCE's gradient is
+// sigmoid(logit) − label, ATen's sigmoid).
 double batch_loss(WordModel& model, const WordBatch& batch, const torch::Tensor& negatives, bool cbow) {
   namespace F = torch::nn::functional;
-  const auto examples = static_cast<int64_t>(batch.targets.size());
-  torch::Tensor hidden;  // [P, D]
-  if (cbow) {
-    hidden = F::embedding_bag(ids_tensor(batch.inputs), model->embedding->weight,
-                              F::EmbeddingBagFuncOptions().offsets(ids_tensor(batch.bag_offsets)).mode(torch::kMean).sparse(true));
-  } else {
-    hidden = F::embedding(ids_tensor(batch.inputs), model->embedding->weight, F::EmbeddingFuncOptions().sparse(true));
-  }
+  torch::NoGradGuard no_grad;
+  const torch::Tensor inputs = ids_tensor(batch.inputs);
+  const torch::Tensor hidden = input_side(model, batch, inputs, cbow);                        // [P, D]
   const torch::Tensor words = torch::cat({ids_tensor(batch.targets).unsqueeze(1), negatives}, 1);  // [P, 1 + N]
-  const torch::Tensor out = F::embedding(words, model->output->weight, F::EmbeddingFuncOptions().sparse(true));  // [P, 1 + N, D]
-  const torch::Tensor logits = torch::bmm(out, hidden.unsqueeze(2)).squeeze(2);  // [P, 1 + N]
+  const torch::Tensor logits = score_words(hidden, model->output->weight, words);           // [P, 1 + N]
   torch::Tensor labels = torch::zeros_like(logits);
   labels.select(1, 0).fill_(1.0);
-  const torch::Tensor loss = F::binary_cross_entropy_with_logits(
-      logits, labels, F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kSum));
-  loss.backward();
-  (void)examples;
-  return loss.item<double>();
+  const double loss = F::binary_cross_entropy_with_logits(
+                          logits, labels, F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kSum))
+                          .item<double>();
+  const torch::Tensor g = torch::sigmoid(logits) - labels;  // [P, 1 + N]
+  const WordGrads grads = backprop_words(g, hidden, model->output->weight, words);
+  set_sparse_grad(model->output->weight, words, grads.output);
+  set_sparse_grad(model->embedding->weight, inputs, cbow ? bag_input_grads(batch, grads.hidden) : grads.hidden);
+  return loss;
 }
 
 // The cumulative distribution of the negatives, count^exponent normalised, float64 [V].

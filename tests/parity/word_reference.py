@@ -12,6 +12,12 @@ The order of every draw is word_objective.h's: the model from the global generat
 (torch.manual_seed), then per epoch from one torch.Generator seeded with the same seed:
 subsampling, windows, the order, and each batch's negatives (inverse transform: rand, then
 searchsorted on the cumulative count^exponent).
+
+The scores are bmm(out [P, T, D], hidden [P, D, 1]) computed as ATen's bmm computes them where it
+runs its plain loop (D·T < 400): each sum from +0, in index order, one rounding per multiply and
+add (PlainScores below, checked against torch.bmm at those sizes). Above that ATen hands bmm to
+BLAS, whose order depends on the CPU; embtrain keeps the plain order at every size
+(src/torch/word_kernels.h), and so does this reference.
 """
 import argparse
 import collections
@@ -39,6 +45,31 @@ p.add_argument("--optimizer", default="sgd")
 p.add_argument("--shuffle", action="store_true")
 p.add_argument("--seed", type=int, default=851)
 a = p.parse_args()
+
+
+class PlainScores(torch.autograd.Function):
+    """logits[p, t] = sum_d out[p, t, d] * hidden[p, d], and its backward, in bmm's plain-loop order."""
+
+    @staticmethod
+    def forward(ctx, out, hidden):
+        ctx.save_for_backward(out, hidden)
+        logits = torch.zeros(out.shape[0], out.shape[1])
+        for d in range(out.shape[2]):
+            logits = logits + out[:, :, d] * hidden[:, None, d]
+        if out.shape[1] * out.shape[2] < 400:
+            assert logits.equal(torch.bmm(out, hidden.unsqueeze(2)).squeeze(2)), "plain scores differ from bmm"
+        return logits
+
+    @staticmethod
+    def backward(ctx, g):
+        out, hidden = ctx.saved_tensors
+        grad_out = torch.zeros(out.shape) + g[:, :, None] * hidden[:, None, :]
+        grad_hidden = torch.zeros(hidden.shape)
+        for t in range(out.shape[1]):
+            grad_hidden = grad_hidden + out[:, t, :] * g[:, t, None]
+        return grad_out, grad_hidden
+
+
 torch.set_num_threads(1)
 
 lines = [line.split() for line in open(a.text, encoding="utf-8")]
@@ -123,7 +154,7 @@ for epoch in range(1, a.epochs + 1):
         else:
             hidden = F.embedding(torch.tensor(inputs), emb.weight, sparse=True)
         words = torch.cat([torch.tensor(targets).unsqueeze(1), negatives], 1)
-        logits = torch.bmm(F.embedding(words, out.weight, sparse=True), hidden.unsqueeze(2)).squeeze(2)
+        logits = PlainScores.apply(F.embedding(words, out.weight, sparse=True), hidden)
         labels = torch.zeros_like(logits)
         labels[:, 0] = 1.0
         F.binary_cross_entropy_with_logits(logits, labels, reduction="sum").backward()

@@ -14,11 +14,13 @@
 //   5. negatives: u = rand(examples × negative, float64), each the first row whose cumulative
 //      share of count^ns_exponent (float64) exceeds u (searchsorted, right);
 //   6. loss: BCE with logits, summed over the batch's examples: the true word (label 1) and its
-//      negatives (label 0) scored by bmm with the input side; backward through
+//      negatives (label 0) scored by bmm with the input side (in its plain loop's order at every D:
+//      word_kernels.h); backward through
 //      sparse lookups; torch.optim.SGD (or SparseAdam) at lr × factor, where linear decay is
 //      factor = max(1 − ((e − 1)·n + i)/(E·n), 1e-4) at batch i of n in epoch e of E.
 // tests/parity/word_reference.py does the same in Python; the weights agree bit for bit.
-// ATen runs on one thread; train.threads does not change a bit (nothing is split yet).
+// The scores and their gradients are word_kernels.h's (split over examples on train.threads
+// threads); ATen runs every other op on one thread. train.threads does not change a bit.
 //
 // Thread-safety: one run per process, from the calling thread.
 #pragma once
