@@ -6,39 +6,10 @@
 #include "embtrain/text/threads.h"
 #include "embtrain/text/vectors.h"
 #include "embtrain/text/vocab.h"
-#include "embtrain/torch/id_sort.h"
+#include "embtrain/torch/sparse_grad.h"
 
 namespace embtrain {
 namespace F = torch::nn::functional;
-
-namespace {
-
-// The hot loop of a sparse step, compiled for AVX2 too (no FMA: every product is rounded as
-// in PyTorch). Walks the tokens in `order` (ids sorted): a token opens its row's slot of
-// `values` with the bag's gradient times its scale, and adds it when the row is already open.
-__attribute__((target_clones("avx2", "default"))) void accumulate_bag_grads(
-    float* __restrict values, const float* __restrict grad_out, const int64_t* id,
-    const int64_t* order, const int64_t* bag_of, const float* scale, int64_t tokens,
-    int64_t dim, int64_t* rows) {
-  int64_t slot = -1, previous = -1;
-  for (int64_t k = 0; k < tokens; ++k) {
-    const int64_t t = order[k];
-    const int64_t b = bag_of[t];
-    const float* __restrict g = grad_out + b * dim;
-    const float inverse = scale[b];
-    if (id[t] != previous) {
-      previous = id[t];
-      rows[++slot] = previous;
-      float* __restrict row = values + slot * dim;
-      for (int64_t d = 0; d < dim; ++d) row[d] = g[d] * inverse;
-    } else {
-      float* __restrict row = values + slot * dim;
-      for (int64_t d = 0; d < dim; ++d) row[d] += g[d] * inverse;
-    }
-  }
-}
-
-}  // namespace
 
 torch::Tensor PooledEmbedding::forward(torch::autograd::AutogradContext* ctx,
                                        const torch::Tensor& weight, const torch::Tensor& ids,
@@ -49,12 +20,8 @@ torch::Tensor PooledEmbedding::forward(torch::autograd::AutogradContext* ctx,
   return std::get<0>(torch::embedding_bag(weight, ids, offsets, false, mean ? 1 : 0));
 }
 
-// PyTorch's sparse embedding_bag backward gives one value per token, the bag's gradient times
-// (1 / bag size) in float; SparseAdam's coalesce() then sums each row's values in the order of
-// ids.sort(), LibTorch's unstable sort (PyTorch 2.x). Equal ids come out of that sort in an
-// order only it defines, and float addition is not associative, so the same sort here
-// (sort_ids, torch/id_sort.h, which splits it over the pool) is what gives the same sums to the
-// bit. The result is already coalesced: one row per distinct id.
+// PyTorch's sparse embedding_bag backward and SparseAdam's coalesce(), in one pass
+// (sparse_grad.h): the result is already coalesced, one row per distinct id.
 torch::autograd::tensor_list PooledEmbedding::backward(torch::autograd::AutogradContext* ctx,
                                                        torch::autograd::tensor_list grad_outputs) {
   const auto saved = ctx->get_saved_variables();
@@ -63,22 +30,9 @@ torch::autograd::tensor_list PooledEmbedding::backward(torch::autograd::Autograd
   const int64_t vocab_rows = ctx->saved_data["rows"].toInt();
   const bool mean = ctx->saved_data["mean"].toBool();
   const torch::Tensor grad_out = grad_outputs[0].contiguous();  // [B, D]
-  const int64_t tokens = ids.size(0), bags = offsets.size(0), dim = grad_out.size(1);
+  const int64_t tokens = ids.size(0), bags = offsets.size(0);
   const int64_t* id = ids.data_ptr<int64_t>();
   const int64_t* offset = offsets.data_ptr<int64_t>();
-
-  std::vector<int64_t> sorted(static_cast<size_t>(tokens)), order(static_cast<size_t>(tokens));  // [T] each
-  sort_ids(id, tokens, sorted.data(), order.data());
-  const int64_t* sorted_ids = sorted.data();
-  // first[s]: where distinct row s starts in the sorted order ([K + 1]); a thread sums whole
-  // rows, each in the sorted order, so the split changes no bit.
-  std::vector<int64_t> first;
-  first.reserve(static_cast<size_t>(tokens) + 1);
-  for (int64_t k = 0; k < tokens; ++k) {
-    if (k == 0 || sorted_ids[k] != sorted_ids[k - 1]) first.push_back(k);
-  }
-  const auto distinct = static_cast<int64_t>(first.size());
-  first.push_back(tokens);
 
   std::vector<int64_t> bag_of(static_cast<size_t>(tokens));  // bag_of[t]: the bag of token t
   std::vector<float> scale(static_cast<size_t>(bags));       // 1 / bag size (mean) or 1 (sum)
@@ -89,31 +43,7 @@ torch::autograd::tensor_list PooledEmbedding::backward(torch::autograd::Autograd
     scale[static_cast<size_t>(b)] = mean && end > begin ? 1.0f / static_cast<float>(end - begin) : 1.0f;
   }
 
-  auto values = torch::empty({distinct, dim}, grad_out.options());  // [K, D]
-  auto indices = torch::empty({1, distinct}, torch::kInt64);         // [1, K], sorted, unique
-  float* value_rows = values.data_ptr<float>();
-  int64_t* row_ids = indices.data_ptr<int64_t>();
-  const int64_t* sorted_order = order.data();
-  const float* grads = grad_out.data_ptr<float>();
-  ThreadPool& pool = shared_pool();
-  // The split is over tokens, so that a frequent row does not load one thread: a range of
-  // tokens [t0, t1) sums the rows that start in it, whole.
-  const auto rows_starting_in = [&](int64_t t0, int64_t t1) {
-    const auto s0 = std::lower_bound(first.begin(), first.end() - 1, t0) - first.begin();
-    const auto s1 = std::lower_bound(first.begin(), first.end() - 1, t1) - first.begin();
-    if (s1 <= s0) return;
-    const int64_t from = first[static_cast<size_t>(s0)], to = first[static_cast<size_t>(s1)];
-    accumulate_bag_grads(value_rows + s0 * dim, grads, id, sorted_order + from, bag_of.data(), scale.data(),
-                         to - from, dim, row_ids + s0);
-  };
-  if (pool.worth_splitting(tokens * dim)) {
-    pool.run(tokens, pool.grain_for(dim), rows_starting_in);
-  } else {
-    rows_starting_in(0, tokens);
-  }
-  // Indices are in range, sorted and unique by construction: skip the checks.
-  auto grad_weight = at::_sparse_coo_tensor_unsafe(indices, values, {vocab_rows, dim});
-  grad_weight._coalesced_(true);
+  const auto grad_weight = coalesced_grad(grad_out, id, tokens, bag_of.data(), scale.data(), vocab_rows);
   return {grad_weight, torch::Tensor(), torch::Tensor(), torch::Tensor()};
 }
 

@@ -25,7 +25,7 @@
 #include "embtrain/torch/python_file.h"
 #include "embtrain/torch/threads.h"
 #include "embtrain/torch/trainer.h"
-#include "embtrain/torch/word_kernels.h"
+#include "embtrain/torch/word_step.h"
 
 namespace embtrain {
 namespace {
@@ -33,184 +33,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
-// Input vectors `embedding` [V, D] and output vectors `output` [V, D].
-struct WordModelImpl : torch::nn::Module {
-  WordModelImpl(int64_t rows, int64_t dim)
-      : embedding(register_module("embedding", torch::nn::Embedding(rows, dim))),
-        output(register_module("output", torch::nn::Embedding(rows, dim))) {
-    torch::NoGradGuard no_grad;
-    embedding->weight.uniform_(-0.5 / static_cast<double>(dim), 0.5 / static_cast<double>(dim));
-    output->weight.zero_();
-  }
-  torch::nn::Embedding embedding, output;
-};
-TORCH_MODULE(WordModel);
-
-// One epoch's centres: the kept tokens (as positions into corpus.ids), each one's line and
-// window, in the order they are trained.
-struct EpochPlan {
-  std::vector<int64_t> position;  // [K] kept token -> its position in corpus.ids
-  std::vector<int64_t> line;      // [K] its line
-  std::vector<int64_t> window;    // [K] its reduced window b in 1..model.window
-  std::vector<int64_t> order;     // [K] the training order of the kept tokens
-  std::vector<int64_t> first_kept;  // [L + 1] kept tokens of line l: first_kept[l] .. first_kept[l+1]
-};
-
-// Each word's probability of being kept by subsampling, min(1, √(s/f) + s/f) ([V]; all 1 when
-// vocab.sample is 0). The same every epoch: computed once per run.
-std::vector<double> keep_probabilities(const WordCorpus& corpus, double sample) {
-  std::vector<double> keep(static_cast<size_t>(corpus.vocab.size()), 1.0);
-  if (sample <= 0) return keep;
-  double sum = 0;
-  for (const int64_t c : corpus.counts) sum += static_cast<double>(c);
-  for (size_t w = 0; w < keep.size(); ++w) {
-    const double f = static_cast<double>(corpus.counts[w]) / sum;
-    keep[w] = f > 0 ? std::min(1.0, std::sqrt(sample / f) + sample / f) : 1.0;
-  }
-  return keep;
-}
-
-EpochPlan plan_epoch(const WordCorpus& corpus, const Config& config, const std::vector<double>& keep,
-                     torch::Generator& generator) {
-  EpochPlan plan;
-  const int64_t total = corpus.tokens();
-  const double sample = config.vocab.sample;
-  torch::Tensor u;
-  if (sample > 0) u = torch::rand({total}, generator, torch::kFloat64);  // [T]
-  const double* draw = sample > 0 ? u.data_ptr<double>() : nullptr;
-  plan.first_kept.push_back(0);
-  for (int64_t l = 0; l < corpus.lines(); ++l) {
-    for (int64_t t = corpus.line_offsets[static_cast<size_t>(l)]; t < corpus.line_offsets[static_cast<size_t>(l + 1)]; ++t) {
-      if (draw != nullptr && !(draw[t] < keep[static_cast<size_t>(corpus.ids[static_cast<size_t>(t)])])) continue;
-      plan.position.push_back(t);
-      plan.line.push_back(l);
-    }
-    plan.first_kept.push_back(static_cast<int64_t>(plan.position.size()));
-  }
-  const auto kept = static_cast<int64_t>(plan.position.size());
-  plan.window = int64_values(torch::randint(1, config.model.window + 1, {kept}, generator, torch::kInt64));
-  if (config.train.shuffle) {
-    plan.order = int64_values(torch::randperm(kept, generator, torch::kInt64));
-  } else {
-    plan.order.resize(static_cast<size_t>(kept));
-    for (int64_t k = 0; k < kept; ++k) plan.order[static_cast<size_t>(k)] = k;
-  }
-  return plan;
-}
-
-// A batch's examples: skip-gram (centre -> context) pairs, or CBOW bags (contexts -> centre).
-struct WordBatch {
-  std::vector<int64_t> inputs;        // skip-gram: [P] centre words; CBOW: the bags' words, back to back
-  std::vector<int64_t> bag_offsets;   // CBOW: [P] where each bag starts in `inputs`
-  std::vector<int64_t> targets;       // [P] the word each example predicts
-  int64_t centres = 0;                // centres in the batch (with or without a context)
-};
-
-WordBatch make_word_batch(const WordCorpus& corpus, const EpochPlan& plan, int64_t begin, int64_t end, bool cbow) {
-  WordBatch batch;
-  batch.centres = end - begin;
-  for (int64_t i = begin; i < end; ++i) {
-    const int64_t k = plan.order[static_cast<size_t>(i)];
-    const int64_t line = plan.line[static_cast<size_t>(k)], b = plan.window[static_cast<size_t>(k)];
-    const int64_t first = std::max(plan.first_kept[static_cast<size_t>(line)], k - b);
-    const int64_t last = std::min(plan.first_kept[static_cast<size_t>(line + 1)] - 1, k + b);
-    const int64_t centre = corpus.ids[static_cast<size_t>(plan.position[static_cast<size_t>(k)])];
-    if (last <= first) continue;  // alone on its line
-    if (cbow) batch.bag_offsets.push_back(static_cast<int64_t>(batch.inputs.size()));
-    for (int64_t j = first; j <= last; ++j) {
-      if (j == k) continue;
-      const int64_t context = corpus.ids[static_cast<size_t>(plan.position[static_cast<size_t>(j)])];
-      if (cbow) {
-        batch.inputs.push_back(context);
-      } else {
-        batch.inputs.push_back(centre);
-        batch.targets.push_back(context);
-      }
-    }
-    if (cbow) batch.targets.push_back(centre);
-  }
-  return batch;
-}
-
-torch::Tensor ids_tensor(const std::vector<int64_t>& values) {
-  return torch::tensor(at::ArrayRef<int64_t>(values), torch::kInt64);
-}
-
 // Per row: how often it was a centre's input, a target, a negative sample (report.json's why).
 struct RowUse {
   std::vector<int64_t> input, target, negative;
 };
-
-// The input side of each example, [P, D]: skip-gram's centre rows, CBOW's bag means (ATen's
-// embedding_bag, as Python computes them).
-torch::Tensor input_side(WordModel& model, const WordBatch& batch, const torch::Tensor& inputs, bool cbow) {
-  namespace F = torch::nn::functional;
-  if (!cbow) return model->embedding->weight.index_select(0, inputs);
-  return F::embedding_bag(inputs, model->embedding->weight,
-                          F::EmbeddingBagFuncOptions().offsets(ids_tensor(batch.bag_offsets)).mode(torch::kMean));
-}
-
-// CBOW: each context word's gradient, its bag's times 1 / the bag's size (embedding_bag's mean
-// backward: the reciprocal in float, then a multiply), [inputs, D].
-torch::Tensor bag_input_grads(const WordBatch& batch, const torch::Tensor& hidden_grad) {
-  const int64_t dim = hidden_grad.size(1), inputs = static_cast<int64_t>(batch.inputs.size());
-  torch::Tensor values = torch::empty({inputs, dim}, torch::kFloat);
-  const float* g = hidden_grad.data_ptr<float>();
-  float* v = values.data_ptr<float>();
-  const auto bags = static_cast<int64_t>(batch.bag_offsets.size());
-  for (int64_t bag = 0; bag < bags; ++bag) {
-    const int64_t first = batch.bag_offsets[static_cast<size_t>(bag)];
-    const int64_t last = bag + 1 < bags ? batch.bag_offsets[static_cast<size_t>(bag + 1)] : inputs;
-    const float inverse = 1.0f / static_cast<float>(last - first);
-    for (int64_t j = first; j < last; ++j) {
-      for (int64_t d = 0; d < dim; ++d) v[j * dim + d] = g[bag * dim + d] * inverse;
-    }
-  }
-  return values;
-}
-
-// A table's gradient as autograd's sparse lookup leaves it: one row per use, in use order.
-void set_sparse_grad(torch::Tensor& table, const torch::Tensor& rows, const torch::Tensor& values) {
-  table.mutable_grad() = at::_sparse_coo_tensor_unsafe(rows.view({1, -1}), values, table.sizes());
-}
-
-// The summed BCE of one batch; its gradients are left on the model's weights, with the bits
-// autograd would give them (word_kernels.h: the scores and their gradients; BCE's gradient is
-// sigmoid(logit) − label, ATen's sigmoid).
-double batch_loss(WordModel& model, const WordBatch& batch, const torch::Tensor& negatives, bool cbow) {
-  namespace F = torch::nn::functional;
-  torch::NoGradGuard no_grad;
-  const torch::Tensor inputs = ids_tensor(batch.inputs);
-  const torch::Tensor hidden = input_side(model, batch, inputs, cbow);                        // [P, D]
-  const torch::Tensor words = torch::cat({ids_tensor(batch.targets).unsqueeze(1), negatives}, 1);  // [P, 1 + N]
-  const torch::Tensor logits = score_words(hidden, model->output->weight, words);           // [P, 1 + N]
-  torch::Tensor labels = torch::zeros_like(logits);
-  labels.select(1, 0).fill_(1.0);
-  const double loss = F::binary_cross_entropy_with_logits(
-                          logits, labels, F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kSum))
-                          .item<double>();
-  const torch::Tensor g = torch::sigmoid(logits) - labels;  // [P, 1 + N]
-  const WordGrads grads = backprop_words(g, hidden, model->output->weight, words);
-  set_sparse_grad(model->output->weight, words, grads.output);
-  set_sparse_grad(model->embedding->weight, inputs, cbow ? bag_input_grads(batch, grads.hidden) : grads.hidden);
-  return loss;
-}
-
-// The cumulative distribution of the negatives, count^exponent normalised, float64 [V].
-torch::Tensor negative_cdf(const WordCorpus& corpus, double exponent) {
-  const torch::Tensor weights =
-      torch::pow(torch::tensor(at::ArrayRef<int64_t>(corpus.counts), torch::kInt64).to(torch::kFloat64), exponent);
-  const torch::Tensor cdf = torch::cumsum(weights, 0);
-  return cdf / cdf[-1];
-}
-
-// `n` words drawn from `cdf` by inverse transform: u = rand(n, float64), the first row whose
-// cumulative share exceeds u (one O(log V) search each, where torch.multinomial rebuilds the
-// distribution, O(V), on every call).
-torch::Tensor draw_negatives(const torch::Tensor& cdf, int64_t n, torch::Generator& generator) {
-  const torch::Tensor u = torch::rand({n}, generator, torch::kFloat64);
-  return torch::searchsorted(cdf, u, /*out_int32=*/false, /*right=*/true).clamp_max_(cdf.size(0) - 1);
-}
 
 // The lr factor at batch `batch` of `batches` in `epoch`: train.lr_schedule over the run's
 // batches (trainer.h's lr_factor; word runs have no warmup), never below 1e-4 (word2vec's floor).
@@ -247,7 +73,7 @@ struct WordRun {
   torch::Generator generator = at::detail::createCPUGenerator();
   RowUse use;
   std::vector<double> keep;  // [V] subsampling's keep probabilities
-  torch::Tensor cdf;         // [V] the negatives' cumulative distribution
+  std::unique_ptr<NegativeSampler> negatives;
   std::vector<json> epochs;
   int64_t steps = 0, signal = 0, stopped_epoch = 0, stopped_step = 0;
   // train.early_stopping = spearman: the best epoch so far and both tables as they were then.
@@ -307,11 +133,11 @@ bool train_epoch(WordRun& run, int64_t epoch) {
     const WordBatch batch = make_word_batch(run.corpus, plan, begin, end, cbow);
     const auto examples = static_cast<int64_t>(batch.targets.size());
     if (examples == 0) continue;
-    const torch::Tensor negatives = draw_negatives(run.cdf, examples * config.model.negative, run.generator)
+    const torch::Tensor negatives = run.negatives->draw(examples * config.model.negative, run.generator)
                                         .view({examples, config.model.negative});  // [P, N]
     set_lr(*run.optimizer, config.train.lr * lr_factor_at(config.train, epoch, i, batches));
     run.optimizer->zero_grad();
-    const double batch_sum = batch_loss(run.model, batch, negatives, cbow);
+    const double batch_sum = batch_loss(run.model, batch, negatives, cbow, config.train.optimizer != OptimizerKind::sgd);
     if (!std::isfinite(batch_sum)) {
       throw Error::runtime(fmt::format("training diverged at epoch {}, step {}: the loss is {}; lower train.lr",
                                        epoch, i + 1, batch_sum));
@@ -443,7 +269,7 @@ int run_word_training(const Config& config, const RunOptions& options, const Wor
   run.optimizer = word_optimizer(run.model, config.train);
   run.generator.set_current_seed(static_cast<uint64_t>(config.train.seed));
   run.keep = keep_probabilities(corpus, config.vocab.sample);
-  run.cdf = negative_cdf(corpus, config.model.ns_exponent);
+  run.negatives = std::make_unique<NegativeSampler>(corpus, config.model.ns_exponent);
   const auto rows = static_cast<size_t>(corpus.vocab.size());
   run.use = {std::vector<int64_t>(rows, 0), std::vector<int64_t>(rows, 0), std::vector<int64_t>(rows, 0)};
   const torch::Tensor initial = cpu_weights(run.model->embedding->weight).clone();  // [V, D]

@@ -1,0 +1,30 @@
+// sparse_grad.h — a lookup's sparse gradient, coalesced as PyTorch coalesces it, on the pool.
+//
+// PyTorch's sparse lookups (embedding, embedding_bag) leave one gradient value per use of a row:
+// the gradient of the use's output row times a scale (embedding_bag's mean: 1 / bag size, in
+// float). SparseAdam then calls coalesce(), which sums each row's values in the order of
+// ids.sort(0), LibTorch's unstable sort (PyTorch 2.x): the first copied, the others added. Equal
+// ids come out of that sort in an order only it defines, and float addition is not associative,
+// so the same sort (sort_ids, torch/id_sort.h) is what gives the same sums to the bit.
+//
+// Each distinct row is summed whole on one thread, in that order; the split over the pool (by
+// uses, so that a frequent row does not load one thread) changes no bit.
+//
+// Thread-safety: as ThreadPool::run (one caller at a time).
+#pragma once
+
+#include <torch/torch.h>
+
+namespace embtrain {
+
+// For `uses` uses of rows `id` [uses]: use u adds grad_out[bag_of[u]] [D] × scale[bag_of[u]] to
+// row id[u]. grad_out [B, D] contiguous float. Returns the coalesced sparse gradient of a
+// [rows, D] table: indices [1, K] sorted and unique, values [K, D], marked coalesced.
+torch::Tensor coalesced_grad(const torch::Tensor& grad_out, const int64_t* id, int64_t uses, const int64_t* bag_of,
+                             const float* scale, int64_t rows);
+
+// The same for one value per use (grad_out [uses, D], every scale 1): what coalesce() makes of
+// the sparse tensor (id, grad_out).
+torch::Tensor coalesced_grad(const torch::Tensor& grad_out, const int64_t* id, int64_t uses, int64_t rows);
+
+}  // namespace embtrain

@@ -1,0 +1,61 @@
+// word_batch.h — what a word epoch trains on: its centres, each batch's examples and their
+// negatives, every draw from the run's generator in word_objective.h's order.
+//
+// Thread-safety: none needed; the training thread calls everything here.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "embtrain/text/config.h"
+#include "embtrain/text/word_corpus.h"
+
+namespace embtrain {
+
+// One epoch's centres: the kept tokens (as positions into corpus.ids), each one's line and
+// window, in the order they are trained.
+struct EpochPlan {
+  std::vector<int64_t> position;  // [K] kept token -> its position in corpus.ids
+  std::vector<int64_t> line;      // [K] its line
+  std::vector<int64_t> window;    // [K] its reduced window b in 1..model.window
+  std::vector<int64_t> order;     // [K] the training order of the kept tokens
+  std::vector<int64_t> first_kept;  // [L + 1] kept tokens of line l: first_kept[l] .. first_kept[l+1]
+};
+
+// Each word's probability of being kept by subsampling, min(1, √(s/f) + s/f) ([V]; all 1 when
+// vocab.sample is 0). The same every epoch: computed once per run.
+std::vector<double> keep_probabilities(const WordCorpus& corpus, double sample);
+
+// Draws subsampling, windows and (train.shuffle) the order, in that order.
+EpochPlan plan_epoch(const WordCorpus& corpus, const Config& config, const std::vector<double>& keep,
+                     torch::Generator& generator);
+
+// A batch's examples: skip-gram (centre -> context) pairs, or CBOW bags (contexts -> centre).
+struct WordBatch {
+  std::vector<int64_t> inputs;        // skip-gram: [P] centre words; CBOW: the bags' words, back to back
+  std::vector<int64_t> bag_offsets;   // CBOW: [P] where each bag starts in `inputs`
+  std::vector<int64_t> targets;       // [P] the word each example predicts
+  int64_t centres = 0;                // centres in the batch (with or without a context)
+};
+
+// The examples of the centres plan.order[begin, end).
+WordBatch make_word_batch(const WordCorpus& corpus, const EpochPlan& plan, int64_t begin, int64_t end, bool cbow);
+
+// Negatives by inverse transform: u = rand(n, float64), each the first row whose cumulative
+// share of count^exponent (float64) exceeds u, the last row at most: torch.searchsorted(cdf,
+// u, right=True) to the bit, since a search only compares. A table of 2^16 buckets of u narrows
+// each search to the rows whose share falls in u's bucket (where searchsorted searches all V).
+class NegativeSampler {
+ public:
+  NegativeSampler(const WordCorpus& corpus, double exponent);
+  // [n] int64 words; draws n doubles from `generator`.
+  torch::Tensor draw(int64_t n, torch::Generator& generator) const;
+
+ private:
+  std::vector<double> cdf_;      // [V] cumulative share, cdf_[V-1] = 1
+  std::vector<int64_t> bucket_;  // [2^16 + 1] the first row whose share exceeds b / 2^16
+};
+
+}  // namespace embtrain

@@ -1,0 +1,32 @@
+// word_step.h — the word model and one batch's loss and gradients.
+//
+// The model is word2vec's: input vectors `embedding.weight` [V, D] (uniform in ±0.5/D, drawn
+// from the global generator) and output vectors `output.weight` [V, D] (zeros). A batch's
+// loss is BCE with logits summed over its examples (the true word labelled 1, its negatives 0);
+// its gradients are left on the tables with the bits autograd would give them
+// (word_kernels.h for the scores, sparse_grad.h for the coalesced form).
+//
+// Thread-safety: the training thread only (the kernels split themselves over the pool).
+#pragma once
+
+#include <torch/torch.h>
+
+#include "embtrain/torch/word_batch.h"
+
+namespace embtrain {
+
+struct WordModelImpl : torch::nn::Module {
+  WordModelImpl(int64_t rows, int64_t dim);
+  torch::nn::Embedding embedding, output;  // [V, D] each
+};
+TORCH_MODULE(WordModel);
+
+// The summed loss of `batch` with `negatives` [P, N]. `coalesce`: leave each table's gradient
+// coalesced as SparseAdam's coalesce() would make it; otherwise one row per use, in use order,
+// as autograd's lookups leave it (what SGD's sparse add takes).
+double batch_loss(WordModel& model, const WordBatch& batch, const torch::Tensor& negatives, bool cbow, bool coalesce);
+
+// An int64 tensor holding `values`.
+torch::Tensor ids_tensor(const std::vector<int64_t>& values);
+
+}  // namespace embtrain

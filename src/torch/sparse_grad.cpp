@@ -1,0 +1,90 @@
+// sparse_grad.cpp — coalesced_grad: PyTorch's sparse lookup gradient after coalesce() (sparse_grad.h).
+#include "embtrain/torch/sparse_grad.h"
+
+#include <algorithm>
+#include <numeric>
+#include <vector>
+
+#include "embtrain/text/threads.h"
+#include "embtrain/torch/id_sort.h"
+
+namespace embtrain {
+namespace {
+
+// The hot loop of a sparse step, compiled for AVX2 too (no FMA: every product is rounded as
+// in PyTorch). Walks the tokens in `order` (ids sorted): a token opens its row's slot of
+// `values` with the bag's gradient times its scale, and adds it when the row is already open.
+__attribute__((target_clones("avx2", "default"))) void accumulate_bag_grads(
+    float* __restrict values, const float* __restrict grad_out, const int64_t* id,
+    const int64_t* order, const int64_t* bag_of, const float* scale, int64_t tokens,
+    int64_t dim, int64_t* rows) {
+  int64_t slot = -1, previous = -1;
+  for (int64_t k = 0; k < tokens; ++k) {
+    const int64_t t = order[k];
+    const int64_t b = bag_of[t];
+    const float* __restrict g = grad_out + b * dim;
+    const float inverse = scale[b];
+    if (id[t] != previous) {
+      previous = id[t];
+      rows[++slot] = previous;
+      float* __restrict row = values + slot * dim;
+      for (int64_t d = 0; d < dim; ++d) row[d] = g[d] * inverse;
+    } else {
+      float* __restrict row = values + slot * dim;
+      for (int64_t d = 0; d < dim; ++d) row[d] += g[d] * inverse;
+    }
+  }
+}
+
+}  // namespace
+
+torch::Tensor coalesced_grad(const torch::Tensor& grad_out, const int64_t* id, int64_t uses, const int64_t* bag_of,
+                             const float* scale, int64_t rows) {
+  const int64_t dim = grad_out.size(1);
+  std::vector<int64_t> sorted(static_cast<size_t>(uses)), order(static_cast<size_t>(uses));  // [uses] each
+  sort_ids(id, uses, sorted.data(), order.data());
+  const int64_t* sorted_ids = sorted.data();
+  // first[s]: where distinct row s starts in the sorted order ([K + 1]).
+  std::vector<int64_t> first;
+  first.reserve(static_cast<size_t>(uses) + 1);
+  for (int64_t k = 0; k < uses; ++k) {
+    if (k == 0 || sorted_ids[k] != sorted_ids[k - 1]) first.push_back(k);
+  }
+  const auto distinct = static_cast<int64_t>(first.size());
+  first.push_back(uses);
+
+  auto values = torch::empty({distinct, dim}, grad_out.options());  // [K, D]
+  auto indices = torch::empty({1, distinct}, torch::kInt64);         // [1, K], sorted, unique
+  float* value_rows = values.data_ptr<float>();
+  int64_t* row_ids = indices.data_ptr<int64_t>();
+  const int64_t* sorted_order = order.data();
+  const float* grads = grad_out.data_ptr<float>();
+  // A range of uses [u0, u1) sums the rows that start in it, whole.
+  const auto rows_starting_in = [&](int64_t u0, int64_t u1) {
+    const auto s0 = std::lower_bound(first.begin(), first.end() - 1, u0) - first.begin();
+    const auto s1 = std::lower_bound(first.begin(), first.end() - 1, u1) - first.begin();
+    if (s1 <= s0) return;
+    const int64_t from = first[static_cast<size_t>(s0)], to = first[static_cast<size_t>(s1)];
+    accumulate_bag_grads(value_rows + s0 * dim, grads, id, sorted_order + from, bag_of, scale, to - from, dim,
+                         row_ids + s0);
+  };
+  ThreadPool& pool = shared_pool();
+  if (pool.worth_splitting(uses * dim)) {
+    pool.run(uses, pool.grain_for(dim), rows_starting_in);
+  } else {
+    rows_starting_in(0, uses);
+  }
+  // Indices are in range, sorted and unique by construction: skip the checks.
+  auto grad = at::_sparse_coo_tensor_unsafe(indices, values, {rows, dim});
+  grad._coalesced_(true);
+  return grad;
+}
+
+torch::Tensor coalesced_grad(const torch::Tensor& grad_out, const int64_t* id, int64_t uses, int64_t rows) {
+  std::vector<int64_t> self(static_cast<size_t>(uses));
+  std::iota(self.begin(), self.end(), int64_t{0});
+  const std::vector<float> ones(static_cast<size_t>(uses), 1.0f);  // x · 1 is x, to the bit
+  return coalesced_grad(grad_out, id, uses, self.data(), ones.data(), rows);
+}
+
+}  // namespace embtrain

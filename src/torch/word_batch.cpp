@@ -1,0 +1,112 @@
+// word_batch.cpp — an epoch's centres, a batch's examples and their negatives (word_batch.h).
+#include "embtrain/torch/word_batch.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "embtrain/torch/matrix_view.h"
+
+namespace embtrain {
+
+std::vector<double> keep_probabilities(const WordCorpus& corpus, double sample) {
+  std::vector<double> keep(static_cast<size_t>(corpus.vocab.size()), 1.0);
+  if (sample <= 0) return keep;
+  double sum = 0;
+  for (const int64_t c : corpus.counts) sum += static_cast<double>(c);
+  for (size_t w = 0; w < keep.size(); ++w) {
+    const double f = static_cast<double>(corpus.counts[w]) / sum;
+    keep[w] = f > 0 ? std::min(1.0, std::sqrt(sample / f) + sample / f) : 1.0;
+  }
+  return keep;
+}
+
+EpochPlan plan_epoch(const WordCorpus& corpus, const Config& config, const std::vector<double>& keep,
+                     torch::Generator& generator) {
+  EpochPlan plan;
+  const int64_t total = corpus.tokens();
+  const double sample = config.vocab.sample;
+  torch::Tensor u;
+  if (sample > 0) u = torch::rand({total}, generator, torch::kFloat64);  // [T]
+  const double* draw = sample > 0 ? u.data_ptr<double>() : nullptr;
+  plan.first_kept.push_back(0);
+  for (int64_t l = 0; l < corpus.lines(); ++l) {
+    for (int64_t t = corpus.line_offsets[static_cast<size_t>(l)]; t < corpus.line_offsets[static_cast<size_t>(l + 1)]; ++t) {
+      if (draw != nullptr && !(draw[t] < keep[static_cast<size_t>(corpus.ids[static_cast<size_t>(t)])])) continue;
+      plan.position.push_back(t);
+      plan.line.push_back(l);
+    }
+    plan.first_kept.push_back(static_cast<int64_t>(plan.position.size()));
+  }
+  const auto kept = static_cast<int64_t>(plan.position.size());
+  plan.window = int64_values(torch::randint(1, config.model.window + 1, {kept}, generator, torch::kInt64));
+  if (config.train.shuffle) {
+    plan.order = int64_values(torch::randperm(kept, generator, torch::kInt64));
+  } else {
+    plan.order.resize(static_cast<size_t>(kept));
+    for (int64_t k = 0; k < kept; ++k) plan.order[static_cast<size_t>(k)] = k;
+  }
+  return plan;
+}
+
+WordBatch make_word_batch(const WordCorpus& corpus, const EpochPlan& plan, int64_t begin, int64_t end, bool cbow) {
+  WordBatch batch;
+  batch.centres = end - begin;
+  for (int64_t i = begin; i < end; ++i) {
+    const int64_t k = plan.order[static_cast<size_t>(i)];
+    const int64_t line = plan.line[static_cast<size_t>(k)], b = plan.window[static_cast<size_t>(k)];
+    const int64_t first = std::max(plan.first_kept[static_cast<size_t>(line)], k - b);
+    const int64_t last = std::min(plan.first_kept[static_cast<size_t>(line + 1)] - 1, k + b);
+    const int64_t centre = corpus.ids[static_cast<size_t>(plan.position[static_cast<size_t>(k)])];
+    if (last <= first) continue;  // alone on its line
+    if (cbow) batch.bag_offsets.push_back(static_cast<int64_t>(batch.inputs.size()));
+    for (int64_t j = first; j <= last; ++j) {
+      if (j == k) continue;
+      const int64_t context = corpus.ids[static_cast<size_t>(plan.position[static_cast<size_t>(j)])];
+      if (cbow) {
+        batch.inputs.push_back(context);
+      } else {
+        batch.inputs.push_back(centre);
+        batch.targets.push_back(context);
+      }
+    }
+    if (cbow) batch.targets.push_back(centre);
+  }
+  return batch;
+}
+
+namespace {
+constexpr int kBucketBits = 16;
+constexpr int64_t kBuckets = int64_t{1} << kBucketBits;
+}  // namespace
+
+NegativeSampler::NegativeSampler(const WordCorpus& corpus, double exponent) {
+  // count^exponent, its running sum and the share, each as torch computes them in float64.
+  const torch::Tensor weights =
+      torch::pow(torch::tensor(at::ArrayRef<int64_t>(corpus.counts), torch::kInt64).to(torch::kFloat64), exponent);
+  const torch::Tensor cumulative = torch::cumsum(weights, 0);
+  const torch::Tensor cdf = (cumulative / cumulative[-1]).contiguous();
+  cdf_.assign(cdf.data_ptr<double>(), cdf.data_ptr<double>() + cdf.numel());
+  bucket_.resize(static_cast<size_t>(kBuckets + 1));
+  for (int64_t b = 0; b <= kBuckets; ++b) {
+    const double u = std::ldexp(static_cast<double>(b), -kBucketBits);  // exact
+    bucket_[static_cast<size_t>(b)] = std::upper_bound(cdf_.begin(), cdf_.end(), u) - cdf_.begin();
+  }
+}
+
+torch::Tensor NegativeSampler::draw(int64_t n, torch::Generator& generator) const {
+  const torch::Tensor u = torch::rand({n}, generator, torch::kFloat64);  // [n] in [0, 1)
+  torch::Tensor words = torch::empty({n}, torch::kInt64);
+  const double* draw = u.data_ptr<double>();
+  int64_t* out = words.data_ptr<int64_t>();
+  const auto last = static_cast<int64_t>(cdf_.size()) - 1;
+  for (int64_t i = 0; i < n; ++i) {
+    // u in [b, b + 1) / 2^16 (the product is exact): the answer lies in [bucket_[b], bucket_[b + 1]].
+    const auto b = static_cast<size_t>(std::ldexp(draw[i], kBucketBits));
+    const auto first = cdf_.begin() + bucket_[b];
+    const auto end = cdf_.begin() + std::min(bucket_[b + 1] + 1, last + 1);
+    out[i] = std::min<int64_t>(std::upper_bound(first, end, draw[i]) - cdf_.begin(), last);
+  }
+  return words;
+}
+
+}  // namespace embtrain

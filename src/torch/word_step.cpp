@@ -1,0 +1,115 @@
+// word_step.cpp — the word model and one batch's loss and gradients (word_step.h).
+#include "embtrain/torch/word_step.h"
+
+#include <algorithm>
+
+#include "embtrain/torch/sparse_grad.h"
+#include "embtrain/torch/word_kernels.h"
+
+namespace embtrain {
+
+WordModelImpl::WordModelImpl(int64_t rows, int64_t dim)
+    : embedding(register_module("embedding", torch::nn::Embedding(rows, dim))),
+      output(register_module("output", torch::nn::Embedding(rows, dim))) {
+  torch::NoGradGuard no_grad;
+  embedding->weight.uniform_(-0.5 / static_cast<double>(dim), 0.5 / static_cast<double>(dim));
+  output->weight.zero_();
+}
+
+torch::Tensor ids_tensor(const std::vector<int64_t>& values) {
+  return torch::tensor(at::ArrayRef<int64_t>(values), torch::kInt64);
+}
+
+namespace {
+
+// The input side of each example, [P, D]: skip-gram's centre rows, CBOW's bag means (ATen's
+// embedding_bag, as Python computes them).
+torch::Tensor input_side(WordModel& model, const WordBatch& batch, const torch::Tensor& inputs, bool cbow) {
+  namespace F = torch::nn::functional;
+  if (!cbow) return model->embedding->weight.index_select(0, inputs);
+  return F::embedding_bag(inputs, model->embedding->weight,
+                          F::EmbeddingBagFuncOptions().offsets(ids_tensor(batch.bag_offsets)).mode(torch::kMean));
+}
+
+// CBOW: each context word's bag and its scale, 1 / the bag's size in float (embedding_bag's
+// mean backward: the reciprocal, then a multiply).
+struct BagScales {
+  std::vector<int64_t> bag_of;  // [inputs]
+  std::vector<float> scale;     // [bags]
+};
+
+BagScales bag_scales(const WordBatch& batch) {
+  BagScales out;
+  const auto inputs = static_cast<int64_t>(batch.inputs.size()), bags = static_cast<int64_t>(batch.bag_offsets.size());
+  out.bag_of.resize(static_cast<size_t>(inputs));
+  out.scale.resize(static_cast<size_t>(bags));
+  for (int64_t bag = 0; bag < bags; ++bag) {
+    const int64_t first = batch.bag_offsets[static_cast<size_t>(bag)];
+    const int64_t last = bag + 1 < bags ? batch.bag_offsets[static_cast<size_t>(bag + 1)] : inputs;
+    std::fill(out.bag_of.begin() + first, out.bag_of.begin() + last, bag);
+    out.scale[static_cast<size_t>(bag)] = 1.0f / static_cast<float>(last - first);
+  }
+  return out;
+}
+
+// [inputs, D]: each context word's value of the uncoalesced gradient, its bag's times the scale.
+torch::Tensor bag_input_grads(const BagScales& bags, const torch::Tensor& hidden_grad) {
+  const int64_t dim = hidden_grad.size(1), inputs = static_cast<int64_t>(bags.bag_of.size());
+  torch::Tensor values = torch::empty({inputs, dim}, torch::kFloat);
+  const float* g = hidden_grad.data_ptr<float>();
+  float* v = values.data_ptr<float>();
+  for (int64_t j = 0; j < inputs; ++j) {
+    const int64_t bag = bags.bag_of[static_cast<size_t>(j)];
+    const float scale = bags.scale[static_cast<size_t>(bag)];
+    for (int64_t d = 0; d < dim; ++d) v[j * dim + d] = g[bag * dim + d] * scale;
+  }
+  return values;
+}
+
+// The tables' gradients as autograd's sparse lookups leave them (one row per use, in use
+// order) for SGD, whose sparse add takes the uses one by one; coalesced as SparseAdam's
+// coalesce() would (sparse_grad.h) for sparse_adam, which sums them first.
+void set_grads(WordModel& model, const WordBatch& batch, const torch::Tensor& inputs, const torch::Tensor& words,
+               const WordGrads& grads, bool cbow, bool coalesce) {
+  torch::Tensor& input_table = model->embedding->weight;
+  torch::Tensor& output_table = model->output->weight;
+  const int64_t rows = input_table.size(0);
+  if (!coalesce) {
+    output_table.mutable_grad() = at::_sparse_coo_tensor_unsafe(words.view({1, -1}), grads.output, output_table.sizes());
+    const torch::Tensor values = cbow ? bag_input_grads(bag_scales(batch), grads.hidden) : grads.hidden;
+    input_table.mutable_grad() = at::_sparse_coo_tensor_unsafe(inputs.view({1, -1}), values, input_table.sizes());
+    return;
+  }
+  output_table.mutable_grad() = coalesced_grad(grads.output, words.data_ptr<int64_t>(), words.numel(), rows);
+  if (cbow) {
+    const BagScales bags = bag_scales(batch);
+    input_table.mutable_grad() =
+        coalesced_grad(grads.hidden, inputs.data_ptr<int64_t>(), inputs.numel(), bags.bag_of.data(), bags.scale.data(), rows);
+  } else {
+    input_table.mutable_grad() = coalesced_grad(grads.hidden, inputs.data_ptr<int64_t>(), inputs.numel(), rows);
+  }
+}
+
+}  // namespace
+
+// BCE's gradient is sigmoid(logit) − label (ATen's sigmoid, as autograd's backward computes it;
+// the sum's gradient of 1 multiplies it exactly).
+double batch_loss(WordModel& model, const WordBatch& batch, const torch::Tensor& negatives, bool cbow, bool coalesce) {
+  namespace F = torch::nn::functional;
+  torch::NoGradGuard no_grad;
+  const torch::Tensor inputs = ids_tensor(batch.inputs);
+  const torch::Tensor hidden = input_side(model, batch, inputs, cbow);                        // [P, D]
+  const torch::Tensor words = torch::cat({ids_tensor(batch.targets).unsqueeze(1), negatives}, 1);  // [P, 1 + N]
+  const torch::Tensor logits = score_words(hidden, model->output->weight, words);           // [P, 1 + N]
+  torch::Tensor labels = torch::zeros_like(logits);
+  labels.select(1, 0).fill_(1.0);
+  const double loss = F::binary_cross_entropy_with_logits(
+                          logits, labels, F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kSum))
+                          .item<double>();
+  const torch::Tensor g = torch::sigmoid(logits) - labels;  // [P, 1 + N]
+  const WordGrads grads = backprop_words(g, hidden, model->output->weight, words);
+  set_grads(model, batch, inputs, words, grads, cbow, coalesce);
+  return loss;
+}
+
+}  // namespace embtrain

@@ -1,0 +1,116 @@
+// test_word_kernels.cpp — the word objectives' kernels against the ATen ops they stand for,
+// tolerance 0: score_words and backprop_words against torch::bmm and autograd where bmm runs its
+// plain loop (D·T < 400), on 1, 2 and 3 threads with every region split; NegativeSampler against
+// torch::searchsorted; coalesced_grad against coalesce(). Plus values known in advance.
+// torch before Catch2: glog's CHECK would otherwise replace Catch2's.
+#include <torch/torch.h>
+
+#include "../catch.h"
+
+#include <string>
+
+#include "embtrain/torch/sparse_grad.h"
+#include "embtrain/torch/threads.h"
+#include "embtrain/torch/word_batch.h"
+#include "embtrain/torch/word_kernels.h"
+
+using namespace embtrain;
+
+namespace {
+
+struct Case {
+  torch::Tensor hidden, output, words;  // [P, D], [V, D], [P, T]
+};
+
+Case make_case(int64_t examples, int64_t targets, int64_t dim, int64_t rows, uint64_t seed) {
+  torch::manual_seed(seed);
+  Case c{torch::randn({examples, dim}), torch::randn({rows, dim}), torch::randint(0, rows, {examples, targets})};
+  c.output.index_fill_(0, torch::tensor({int64_t{0}}), 0.0);  // a zero row: -0 products
+  c.words.index_fill_(1, torch::tensor({int64_t{0}}), 0);     // every example's true word is row 0
+  return c;
+}
+
+bool same_bits(const torch::Tensor& a, const torch::Tensor& b) {
+  return a.sizes() == b.sizes() && std::memcmp(a.contiguous().data_ptr(), b.contiguous().data_ptr(),
+                                               static_cast<size_t>(a.numel()) * a.element_size()) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("score_words and backprop_words give bmm's and autograd's bits where bmm is its plain loop") {
+  for (const int64_t threads : {1, 2, 3}) {
+    use_threads(threads, /*always_split=*/true);
+    for (const auto& [targets, dim] : std::vector<std::pair<int64_t, int64_t>>{{6, 8}, {3, 33}, {11, 36}, {1, 1}}) {
+      INFO("threads " << threads << ", T " << targets << ", D " << dim);
+      const Case c = make_case(37, targets, dim, 50, static_cast<uint64_t>(targets * 100 + dim));
+      const torch::Tensor logits = score_words(c.hidden, c.output, c.words);
+      // Autograd through a lookup and bmm, the reference's graph.
+      const torch::Tensor out = c.output.index_select(0, c.words.view(-1)).view({37, targets, dim}).requires_grad_();
+      const torch::Tensor hidden = c.hidden.clone().requires_grad_();
+      const torch::Tensor reference = torch::bmm(out, hidden.unsqueeze(2)).squeeze(2);
+      CHECK(same_bits(logits, reference.detach()));
+      const torch::Tensor g = torch::randn({37, targets});
+      reference.backward(g);
+      const WordGrads grads = backprop_words(g, c.hidden, c.output, c.words);
+      CHECK(same_bits(grads.hidden, hidden.grad()));
+      CHECK(same_bits(grads.output, out.grad().view({37 * targets, dim})));
+    }
+  }
+  use_threads(1);
+}
+
+TEST_CASE("backprop_words: a product of -0 becomes +0, as in bmm's loop (known in advance)") {
+  // One example, T = 1, D = 2: output row 0 is zero, g = -1 and hidden = (1, 2).
+  const torch::Tensor hidden = torch::tensor({{1.0f, 2.0f}});
+  const torch::Tensor output = torch::zeros({1, 2});
+  const torch::Tensor words = torch::zeros({1, 1}, torch::kInt64);
+  const WordGrads grads = backprop_words(torch::tensor({{-1.0f}}), hidden, output, words);
+  CHECK(grads.output[0][0].item<float>() == -1.0f);
+  CHECK(grads.output[0][1].item<float>() == -2.0f);
+  CHECK_FALSE(std::signbit(grads.hidden[0][0].item<float>()));  // 0 + (0 · -1) = +0
+  CHECK(score_words(hidden, torch::tensor({{3.0f, 0.5f}}), words).item<float>() == 4.0f);
+}
+
+TEST_CASE("NegativeSampler draws what torch::searchsorted(cdf, rand, right) draws") {
+  WordCorpus corpus;
+  for (const int64_t count : {1000, 1, 1, 250, 7, 1, 90000, 3, 3, 12}) corpus.counts.push_back(count);
+  for (const double exponent : {0.75, 1.0, 0.0}) {
+    const NegativeSampler sampler(corpus, exponent);
+    torch::Generator mine = at::detail::createCPUGenerator(), theirs = at::detail::createCPUGenerator();
+    mine.set_current_seed(11);
+    theirs.set_current_seed(11);
+    const torch::Tensor drawn = sampler.draw(200000, mine);
+    const torch::Tensor weights = torch::tensor(at::ArrayRef<int64_t>(corpus.counts)).to(torch::kFloat64).pow(exponent);
+    const torch::Tensor cdf = torch::cumsum(weights, 0) / torch::cumsum(weights, 0)[-1];
+    const torch::Tensor u = torch::rand({200000}, theirs, torch::kFloat64);
+    const torch::Tensor expected = torch::searchsorted(cdf, u, false, true).clamp_max_(9);
+    INFO("exponent " << exponent);
+    CHECK(drawn.equal(expected));
+  }
+  // Known in advance: with counts 1 and 3 (exponent 1) the shares are 0.25 and 1, so about a
+  // quarter of the draws are row 0.
+  WordCorpus two;
+  two.counts = {1, 3};
+  torch::Generator g = at::detail::createCPUGenerator();
+  g.set_current_seed(3);
+  const double zeros = (NegativeSampler(two, 1.0).draw(40000, g) == 0).sum().item<double>() / 40000;
+  CHECK(std::abs(zeros - 0.25) < 0.01);
+}
+
+TEST_CASE("coalesced_grad equals coalesce() of the sparse tensor, on any thread count") {
+  for (const int64_t threads : {1, 2, 3}) {
+    use_threads(threads, /*always_split=*/true);
+    for (const int64_t uses : {1, 17, 1000, 40000}) {
+      torch::manual_seed(static_cast<uint64_t>(uses));
+      const torch::Tensor ids = torch::randint(0, 60, {uses}, torch::kInt64);
+      const torch::Tensor values = torch::randn({uses, 5});
+      const torch::Tensor expected = at::_sparse_coo_tensor_unsafe(ids.view({1, -1}), values, {60, 5}).coalesce();
+      const torch::Tensor mine = coalesced_grad(values, ids.data_ptr<int64_t>(), uses, 60);
+      INFO("threads " << threads << ", uses " << uses);
+      CHECK(mine.is_coalesced());
+      CHECK(mine._indices().equal(expected._indices()));
+      CHECK(same_bits(mine._values(), expected._values()));
+    }
+  }
+  use_threads(1);
+}
