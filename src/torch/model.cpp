@@ -35,15 +35,15 @@ torch::autograd::tensor_list PooledEmbedding::backward(torch::autograd::Autograd
   const int64_t* offset = offsets.data_ptr<int64_t>();
 
   std::vector<int64_t> bag_of(static_cast<size_t>(tokens));  // bag_of[t]: the bag of token t
-  std::vector<float> scale(static_cast<size_t>(bags));       // 1 / bag size (mean) or 1 (sum)
+  std::vector<float> scale(static_cast<size_t>(tokens));     // 1 / its bag's size (mean) or 1 (sum)
   for (int64_t b = 0; b < bags; ++b) {
     const int64_t begin = offset[b];
     const int64_t end = b + 1 < bags ? offset[b + 1] : tokens;
     std::fill(bag_of.begin() + begin, bag_of.begin() + end, b);
-    scale[static_cast<size_t>(b)] = mean && end > begin ? 1.0f / static_cast<float>(end - begin) : 1.0f;
+    std::fill(scale.begin() + begin, scale.begin() + end,
+              mean && end > begin ? 1.0f / static_cast<float>(end - begin) : 1.0f);
   }
-
-  const auto grad_weight = coalesced_grad(grad_out, id, tokens, bag_of.data(), scale.data(), vocab_rows);
+  const auto grad_weight = coalesced_grad(id, tokens, {grad_out, bag_of.data(), scale.data()}, vocab_rows);
   return {grad_weight, torch::Tensor(), torch::Tensor(), torch::Tensor()};
 }
 

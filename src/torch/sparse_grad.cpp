@@ -12,35 +12,38 @@ namespace embtrain {
 namespace {
 
 // The hot loop of a sparse step, compiled for AVX2 too (no FMA: every product is rounded as
-// in PyTorch). Walks the tokens in `order` (ids sorted): a token opens its row's slot of
-// `values` with the bag's gradient times its scale, and adds it when the row is already open.
-__attribute__((target_clones("avx2", "default"))) void accumulate_bag_grads(
-    float* __restrict values, const float* __restrict grad_out, const int64_t* id,
-    const int64_t* order, const int64_t* bag_of, const float* scale, int64_t tokens,
-    int64_t dim, int64_t* rows) {
+// in PyTorch). Walks the uses in `order` (ids sorted): a use opens its row's slot of `values`
+// with its value, and adds it when the row is already open.
+__attribute__((target_clones("avx2", "default"))) void accumulate_uses(
+    float* __restrict values, const float* __restrict source, const int64_t* id, const int64_t* order,
+    const int64_t* source_row, const float* scale, bool from_zero, int64_t uses, int64_t dim, int64_t* rows) {
   int64_t slot = -1, previous = -1;
-  for (int64_t k = 0; k < tokens; ++k) {
-    const int64_t t = order[k];
-    const int64_t b = bag_of[t];
-    const float* __restrict g = grad_out + b * dim;
-    const float inverse = scale[b];
-    if (id[t] != previous) {
-      previous = id[t];
+  for (int64_t k = 0; k < uses; ++k) {
+    const int64_t u = order[k];
+    const float* __restrict g = source + source_row[u] * dim;
+    const float factor = scale[u];
+    const bool opens = id[u] != previous;
+    if (opens) {
+      previous = id[u];
       rows[++slot] = previous;
-      float* __restrict row = values + slot * dim;
-      for (int64_t d = 0; d < dim; ++d) row[d] = g[d] * inverse;
+    }
+    float* __restrict row = values + slot * dim;
+    if (opens && from_zero) {
+      for (int64_t d = 0; d < dim; ++d) row[d] = 0.0f + g[d] * factor;
+    } else if (opens) {
+      for (int64_t d = 0; d < dim; ++d) row[d] = g[d] * factor;
+    } else if (from_zero) {
+      for (int64_t d = 0; d < dim; ++d) row[d] += 0.0f + g[d] * factor;
     } else {
-      float* __restrict row = values + slot * dim;
-      for (int64_t d = 0; d < dim; ++d) row[d] += g[d] * inverse;
+      for (int64_t d = 0; d < dim; ++d) row[d] += g[d] * factor;
     }
   }
 }
 
 }  // namespace
 
-torch::Tensor coalesced_grad(const torch::Tensor& grad_out, const int64_t* id, int64_t uses, const int64_t* bag_of,
-                             const float* scale, int64_t rows) {
-  const int64_t dim = grad_out.size(1);
+torch::Tensor coalesced_grad(const int64_t* id, int64_t uses, const UseValues& use, int64_t rows) {
+  const int64_t dim = use.source.size(1);
   std::vector<int64_t> sorted(static_cast<size_t>(uses)), order(static_cast<size_t>(uses));  // [uses] each
   sort_ids(id, uses, sorted.data(), order.data());
   const int64_t* sorted_ids = sorted.data();
@@ -53,20 +56,20 @@ torch::Tensor coalesced_grad(const torch::Tensor& grad_out, const int64_t* id, i
   const auto distinct = static_cast<int64_t>(first.size());
   first.push_back(uses);
 
-  auto values = torch::empty({distinct, dim}, grad_out.options());  // [K, D]
+  auto values = torch::empty({distinct, dim}, use.source.options());  // [K, D]
   auto indices = torch::empty({1, distinct}, torch::kInt64);         // [1, K], sorted, unique
   float* value_rows = values.data_ptr<float>();
   int64_t* row_ids = indices.data_ptr<int64_t>();
   const int64_t* sorted_order = order.data();
-  const float* grads = grad_out.data_ptr<float>();
+  const float* source = use.source.data_ptr<float>();
   // A range of uses [u0, u1) sums the rows that start in it, whole.
   const auto rows_starting_in = [&](int64_t u0, int64_t u1) {
     const auto s0 = std::lower_bound(first.begin(), first.end() - 1, u0) - first.begin();
     const auto s1 = std::lower_bound(first.begin(), first.end() - 1, u1) - first.begin();
     if (s1 <= s0) return;
     const int64_t from = first[static_cast<size_t>(s0)], to = first[static_cast<size_t>(s1)];
-    accumulate_bag_grads(value_rows + s0 * dim, grads, id, sorted_order + from, bag_of, scale, to - from, dim,
-                         row_ids + s0);
+    accumulate_uses(value_rows + s0 * dim, source, id, sorted_order + from, use.source_row, use.scale, use.from_zero,
+                    to - from, dim, row_ids + s0);
   };
   ThreadPool& pool = shared_pool();
   if (pool.worth_splitting(uses * dim)) {
@@ -80,11 +83,11 @@ torch::Tensor coalesced_grad(const torch::Tensor& grad_out, const int64_t* id, i
   return grad;
 }
 
-torch::Tensor coalesced_grad(const torch::Tensor& grad_out, const int64_t* id, int64_t uses, int64_t rows) {
+torch::Tensor coalesced_grad(const torch::Tensor& values, const int64_t* id, int64_t uses, int64_t rows) {
   std::vector<int64_t> self(static_cast<size_t>(uses));
   std::iota(self.begin(), self.end(), int64_t{0});
   const std::vector<float> ones(static_cast<size_t>(uses), 1.0f);  // x · 1 is x, to the bit
-  return coalesced_grad(grad_out, id, uses, self.data(), ones.data(), rows);
+  return coalesced_grad(id, uses, {values, self.data(), ones.data(), false}, rows);
 }
 
 }  // namespace embtrain

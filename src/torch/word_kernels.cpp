@@ -1,7 +1,10 @@
 // word_kernels.cpp — negative sampling's scores and gradients (word_kernels.h).
 #include "embtrain/torch/word_kernels.h"
 
+#include <vector>
+
 #include "embtrain/text/threads.h"
+#include "embtrain/torch/sparse_grad.h"
 
 namespace embtrain {
 namespace {
@@ -67,6 +70,40 @@ void score_range(const WordBatchView& b, int64_t first, int64_t last, float* log
   }
 }
 
+void check_grad(const torch::Tensor& g, const WordBatchView& b) {
+  TORCH_CHECK(g.is_contiguous() && g.scalar_type() == torch::kFloat && g.numel() == b.examples * b.targets,
+              "word kernels: g must be [P, T] float");
+}
+
+// grad_hidden[p] = Σ_t g[p][t] · output[words[p][t]], from +0, t in order (vectorised over d).
+__attribute__((target_clones("avx2", "default"))) void hidden_grad_range(const WordBatchView& b, const float* g,
+                                                                          int64_t begin, int64_t end, float* grads) {
+  const int64_t dim = b.dim;
+  for (int64_t p = begin; p < end; ++p) {
+    float* __restrict row = grads + p * dim;
+    for (int64_t d = 0; d < dim; ++d) row[d] = 0.0f;
+    for (int64_t t = 0; t < b.targets; ++t) {
+      const int64_t flat = p * b.targets + t;
+      const float gt = g[flat];
+      const float* __restrict o = b.output_row(flat);
+      for (int64_t d = 0; d < dim; ++d) row[d] += o[d] * gt;
+    }
+  }
+}
+
+// grad_output[p·T + t] = 0 + g[p][t] · hidden[p]: +0 first, as bmm's loop (a product of -0 is
+// +0 there; the output table starts at zeros).
+__attribute__((target_clones("avx2", "default"))) void output_grad_range(const WordBatchView& b, const float* g,
+                                                                          int64_t begin, int64_t end, float* grads) {
+  const int64_t dim = b.dim;
+  for (int64_t flat = begin * b.targets; flat < end * b.targets; ++flat) {
+    const float gt = g[flat];
+    const float* __restrict h = b.hidden_row(flat);
+    float* __restrict row = grads + flat * dim;
+    for (int64_t d = 0; d < dim; ++d) row[d] = 0.0f + gt * h[d];
+  }
+}
+
 }  // namespace
 
 torch::Tensor score_words(const torch::Tensor& hidden, const torch::Tensor& output, const torch::Tensor& words) {
@@ -77,34 +114,37 @@ torch::Tensor score_words(const torch::Tensor& hidden, const torch::Tensor& outp
   return logits;
 }
 
-WordGrads backprop_words(const torch::Tensor& g, const torch::Tensor& hidden, const torch::Tensor& output,
-                         const torch::Tensor& words) {
+torch::Tensor hidden_grads(const torch::Tensor& g, const torch::Tensor& output, const torch::Tensor& words,
+                           const torch::Tensor& hidden) {
   const WordBatchView b = view_of(hidden, output, words);
-  TORCH_CHECK(g.is_contiguous() && g.scalar_type() == torch::kFloat && g.numel() == b.examples * b.targets,
-              "word kernels: g must be [P, T] float");
-  WordGrads grads{torch::empty({b.examples, b.dim}, torch::kFloat),
-                  torch::empty({b.examples * b.targets, b.dim}, torch::kFloat)};
+  check_grad(g, b);
+  torch::Tensor grads = torch::empty({b.examples, b.dim}, torch::kFloat);  // [P, D]
   const float* gp = g.data_ptr<float>();
-  float* gh = grads.hidden.data_ptr<float>();
-  float* go = grads.output.data_ptr<float>();
-  const int64_t dim = b.dim, targets = b.targets;
-  over_examples(b, [&](int64_t begin, int64_t end) {
-    for (int64_t p = begin; p < end; ++p) {
-      const float* h = b.hidden + p * dim;
-      float* hidden_grad = gh + p * dim;
-      for (int64_t d = 0; d < dim; ++d) hidden_grad[d] = 0.0f;
-      for (int64_t t = 0; t < targets; ++t) {
-        const int64_t flat = p * targets + t;
-        const float gt = gp[flat];
-        const float* o = b.output_row(flat);
-        float* output_grad = go + flat * dim;
-        // +0 first, as bmm's loop: a product of -0 becomes +0 (the output table starts at 0).
-        for (int64_t d = 0; d < dim; ++d) output_grad[d] = 0.0f + gt * h[d];
-        for (int64_t d = 0; d < dim; ++d) hidden_grad[d] += o[d] * gt;
-      }
-    }
-  });
+  float* out = grads.data_ptr<float>();
+  over_examples(b, [&](int64_t begin, int64_t end) { hidden_grad_range(b, gp, begin, end, out); });
   return grads;
+}
+
+torch::Tensor output_grads(const torch::Tensor& g, const torch::Tensor& hidden, const torch::Tensor& output,
+                           const torch::Tensor& words) {
+  const WordBatchView b = view_of(hidden, output, words);
+  check_grad(g, b);
+  torch::Tensor grads = torch::empty({b.examples * b.targets, b.dim}, torch::kFloat);  // [P·T, D]
+  const float* gp = g.data_ptr<float>();
+  float* out = grads.data_ptr<float>();
+  over_examples(b, [&](int64_t begin, int64_t end) { output_grad_range(b, gp, begin, end, out); });
+  return grads;
+}
+
+torch::Tensor coalesced_output_grads(const torch::Tensor& g, const torch::Tensor& hidden, const torch::Tensor& output,
+                                     const torch::Tensor& words) {
+  const WordBatchView b = view_of(hidden, output, words);
+  check_grad(g, b);
+  const int64_t uses = b.examples * b.targets;
+  std::vector<int64_t> example_of(static_cast<size_t>(uses));  // [P·T]: use (p, t) -> p
+  for (int64_t u = 0; u < uses; ++u) example_of[static_cast<size_t>(u)] = u / b.targets;
+  return coalesced_grad(b.words, uses, {hidden, example_of.data(), g.data_ptr<float>(), /*from_zero=*/true},
+                        output.size(0));
 }
 
 }  // namespace embtrain

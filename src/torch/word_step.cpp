@@ -32,22 +32,22 @@ torch::Tensor input_side(WordModel& model, const WordBatch& batch, const torch::
 }
 
 // CBOW: each context word's bag and its scale, 1 / the bag's size in float (embedding_bag's
-// mean backward: the reciprocal, then a multiply).
+// mean backward: the reciprocal, then a multiply), [inputs] each.
 struct BagScales {
-  std::vector<int64_t> bag_of;  // [inputs]
-  std::vector<float> scale;     // [bags]
+  std::vector<int64_t> bag_of;
+  std::vector<float> scale;
 };
 
 BagScales bag_scales(const WordBatch& batch) {
   BagScales out;
   const auto inputs = static_cast<int64_t>(batch.inputs.size()), bags = static_cast<int64_t>(batch.bag_offsets.size());
   out.bag_of.resize(static_cast<size_t>(inputs));
-  out.scale.resize(static_cast<size_t>(bags));
+  out.scale.resize(static_cast<size_t>(inputs));
   for (int64_t bag = 0; bag < bags; ++bag) {
     const int64_t first = batch.bag_offsets[static_cast<size_t>(bag)];
     const int64_t last = bag + 1 < bags ? batch.bag_offsets[static_cast<size_t>(bag + 1)] : inputs;
     std::fill(out.bag_of.begin() + first, out.bag_of.begin() + last, bag);
-    out.scale[static_cast<size_t>(bag)] = 1.0f / static_cast<float>(last - first);
+    std::fill(out.scale.begin() + first, out.scale.begin() + last, 1.0f / static_cast<float>(last - first));
   }
   return out;
 }
@@ -60,33 +60,40 @@ torch::Tensor bag_input_grads(const BagScales& bags, const torch::Tensor& hidden
   float* v = values.data_ptr<float>();
   for (int64_t j = 0; j < inputs; ++j) {
     const int64_t bag = bags.bag_of[static_cast<size_t>(j)];
-    const float scale = bags.scale[static_cast<size_t>(bag)];
+    const float scale = bags.scale[static_cast<size_t>(j)];
     for (int64_t d = 0; d < dim; ++d) v[j * dim + d] = g[bag * dim + d] * scale;
   }
   return values;
 }
 
+// The lookups' inputs and outputs of one batch, and the loss's gradient at the logits.
+struct BatchTensors {
+  torch::Tensor inputs, words, hidden, g;  // [inputs], [P, T], [P, D], [P, T]
+};
+
 // The tables' gradients as autograd's sparse lookups leave them (one row per use, in use
 // order) for SGD, whose sparse add takes the uses one by one; coalesced as SparseAdam's
 // coalesce() would (sparse_grad.h) for sparse_adam, which sums them first.
-void set_grads(WordModel& model, const WordBatch& batch, const torch::Tensor& inputs, const torch::Tensor& words,
-               const WordGrads& grads, bool cbow, bool coalesce) {
+void set_grads(WordModel& model, const WordBatch& batch, const BatchTensors& t, bool cbow, bool coalesce) {
   torch::Tensor& input_table = model->embedding->weight;
   torch::Tensor& output_table = model->output->weight;
   const int64_t rows = input_table.size(0);
+  const torch::Tensor hidden_grad = hidden_grads(t.g, output_table, t.words, t.hidden);  // [P, D]
+  const int64_t* input_ids = t.inputs.data_ptr<int64_t>();
   if (!coalesce) {
-    output_table.mutable_grad() = at::_sparse_coo_tensor_unsafe(words.view({1, -1}), grads.output, output_table.sizes());
-    const torch::Tensor values = cbow ? bag_input_grads(bag_scales(batch), grads.hidden) : grads.hidden;
-    input_table.mutable_grad() = at::_sparse_coo_tensor_unsafe(inputs.view({1, -1}), values, input_table.sizes());
+    output_table.mutable_grad() = at::_sparse_coo_tensor_unsafe(
+        t.words.view({1, -1}), output_grads(t.g, t.hidden, output_table, t.words), output_table.sizes());
+    const torch::Tensor values = cbow ? bag_input_grads(bag_scales(batch), hidden_grad) : hidden_grad;
+    input_table.mutable_grad() = at::_sparse_coo_tensor_unsafe(t.inputs.view({1, -1}), values, input_table.sizes());
     return;
   }
-  output_table.mutable_grad() = coalesced_grad(grads.output, words.data_ptr<int64_t>(), words.numel(), rows);
+  output_table.mutable_grad() = coalesced_output_grads(t.g, t.hidden, output_table, t.words);
   if (cbow) {
     const BagScales bags = bag_scales(batch);
     input_table.mutable_grad() =
-        coalesced_grad(grads.hidden, inputs.data_ptr<int64_t>(), inputs.numel(), bags.bag_of.data(), bags.scale.data(), rows);
+        coalesced_grad(input_ids, t.inputs.numel(), {hidden_grad, bags.bag_of.data(), bags.scale.data()}, rows);
   } else {
-    input_table.mutable_grad() = coalesced_grad(grads.hidden, inputs.data_ptr<int64_t>(), inputs.numel(), rows);
+    input_table.mutable_grad() = coalesced_grad(hidden_grad, input_ids, t.inputs.numel(), rows);
   }
 }
 
@@ -97,18 +104,18 @@ void set_grads(WordModel& model, const WordBatch& batch, const torch::Tensor& in
 double batch_loss(WordModel& model, const WordBatch& batch, const torch::Tensor& negatives, bool cbow, bool coalesce) {
   namespace F = torch::nn::functional;
   torch::NoGradGuard no_grad;
-  const torch::Tensor inputs = ids_tensor(batch.inputs);
-  const torch::Tensor hidden = input_side(model, batch, inputs, cbow);                        // [P, D]
-  const torch::Tensor words = torch::cat({ids_tensor(batch.targets).unsqueeze(1), negatives}, 1);  // [P, 1 + N]
-  const torch::Tensor logits = score_words(hidden, model->output->weight, words);           // [P, 1 + N]
+  BatchTensors t;
+  t.inputs = ids_tensor(batch.inputs);
+  t.hidden = input_side(model, batch, t.inputs, cbow);                                       // [P, D]
+  t.words = torch::cat({ids_tensor(batch.targets).unsqueeze(1), negatives}, 1);                // [P, 1 + N]
+  const torch::Tensor logits = score_words(t.hidden, model->output->weight, t.words);        // [P, 1 + N]
   torch::Tensor labels = torch::zeros_like(logits);
   labels.select(1, 0).fill_(1.0);
   const double loss = F::binary_cross_entropy_with_logits(
                           logits, labels, F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kSum))
                           .item<double>();
-  const torch::Tensor g = torch::sigmoid(logits) - labels;  // [P, 1 + N]
-  const WordGrads grads = backprop_words(g, hidden, model->output->weight, words);
-  set_grads(model, batch, inputs, words, grads, cbow, coalesce);
+  t.g = torch::sigmoid(logits) - labels;  // [P, 1 + N]
+  set_grads(model, batch, t, cbow, coalesce);
   return loss;
 }
 

@@ -37,7 +37,7 @@ bool same_bits(const torch::Tensor& a, const torch::Tensor& b) {
 
 }  // namespace
 
-TEST_CASE("score_words and backprop_words give bmm's and autograd's bits where bmm is its plain loop") {
+TEST_CASE("score_words and the gradients give bmm's and autograd's bits where bmm is its plain loop") {
   for (const int64_t threads : {1, 2, 3}) {
     use_threads(threads, /*always_split=*/true);
     for (const auto& [targets, dim] : std::vector<std::pair<int64_t, int64_t>>{{6, 8}, {3, 33}, {11, 36}, {1, 1}}) {
@@ -51,23 +51,32 @@ TEST_CASE("score_words and backprop_words give bmm's and autograd's bits where b
       CHECK(same_bits(logits, reference.detach()));
       const torch::Tensor g = torch::randn({37, targets});
       reference.backward(g);
-      const WordGrads grads = backprop_words(g, c.hidden, c.output, c.words);
-      CHECK(same_bits(grads.hidden, hidden.grad()));
-      CHECK(same_bits(grads.output, out.grad().view({37 * targets, dim})));
+      CHECK(same_bits(hidden_grads(g, c.output, c.words, c.hidden), hidden.grad()));
+      const torch::Tensor output_grad = out.grad().view({37 * targets, dim});
+      CHECK(same_bits(output_grads(g, c.hidden, c.output, c.words), output_grad));
+      const torch::Tensor coalesced = coalesced_output_grads(g, c.hidden, c.output, c.words);
+      const torch::Tensor expected = at::_sparse_coo_tensor_unsafe(c.words.view({1, -1}), output_grad, {50, dim}).coalesce();
+      CHECK(coalesced._indices().equal(expected._indices()));
+      CHECK(same_bits(coalesced._values(), expected._values()));
     }
   }
   use_threads(1);
 }
 
-TEST_CASE("backprop_words: a product of -0 becomes +0, as in bmm's loop (known in advance)") {
+TEST_CASE("output_grads and hidden_grads: a product of -0 becomes +0, as in bmm's loop (known in advance)") {
   // One example, T = 1, D = 2: output row 0 is zero, g = -1 and hidden = (1, 2).
   const torch::Tensor hidden = torch::tensor({{1.0f, 2.0f}});
   const torch::Tensor output = torch::zeros({1, 2});
   const torch::Tensor words = torch::zeros({1, 1}, torch::kInt64);
-  const WordGrads grads = backprop_words(torch::tensor({{-1.0f}}), hidden, output, words);
-  CHECK(grads.output[0][0].item<float>() == -1.0f);
-  CHECK(grads.output[0][1].item<float>() == -2.0f);
-  CHECK_FALSE(std::signbit(grads.hidden[0][0].item<float>()));  // 0 + (0 · -1) = +0
+  const torch::Tensor g = torch::tensor({{-1.0f}});
+  const torch::Tensor output_grad = output_grads(g, hidden, output, words);
+  CHECK(output_grad[0][0].item<float>() == -1.0f);
+  CHECK(output_grad[0][1].item<float>() == -2.0f);
+  CHECK_FALSE(std::signbit(hidden_grads(g, output, words, hidden)[0][0].item<float>()));  // 0 + (0 · -1) = +0
+  // And a -0 product in the output gradient: hidden 0 with g -1 gives +0 there too.
+  const torch::Tensor zero_hidden = torch::zeros({1, 2});
+  CHECK_FALSE(std::signbit(output_grads(g, zero_hidden, output, words)[0][0].item<float>()));
+  CHECK_FALSE(std::signbit(coalesced_output_grads(g, zero_hidden, output, words)._values()[0][0].item<float>()));
   CHECK(score_words(hidden, torch::tensor({{3.0f, 0.5f}}), words).item<float>() == 4.0f);
 }
 

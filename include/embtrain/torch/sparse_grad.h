@@ -17,14 +17,21 @@
 
 namespace embtrain {
 
-// For `uses` uses of rows `id` [uses]: use u adds grad_out[bag_of[u]] [D] × scale[bag_of[u]] to
-// row id[u]. grad_out [B, D] contiguous float. Returns the coalesced sparse gradient of a
-// [rows, D] table: indices [1, K] sorted and unique, values [K, D], marked coalesced.
-torch::Tensor coalesced_grad(const torch::Tensor& grad_out, const int64_t* id, int64_t uses, const int64_t* bag_of,
-                             const float* scale, int64_t rows);
+// What use u of a row adds to it: source[source_row[u]] [D] × scale[u] (+0 first, when
+// `from_zero`: a value that autograd made as a sum from 0, bmm's loop, turns -0 into +0).
+struct UseValues {
+  const torch::Tensor& source;  // [S, D] contiguous float
+  const int64_t* source_row;    // [uses]
+  const float* scale;           // [uses]
+  bool from_zero = false;
+};
 
-// The same for one value per use (grad_out [uses, D], every scale 1): what coalesce() makes of
-// the sparse tensor (id, grad_out).
-torch::Tensor coalesced_grad(const torch::Tensor& grad_out, const int64_t* id, int64_t uses, int64_t rows);
+// For `uses` uses of rows `id` [uses]: the coalesced sparse gradient of a [rows, D] table:
+// indices [1, K] sorted and unique, values [K, D], marked coalesced.
+torch::Tensor coalesced_grad(const int64_t* id, int64_t uses, const UseValues& use, int64_t rows);
+
+// The same for one value per use (`values` [uses, D]): what coalesce() makes of the sparse
+// tensor (id, values).
+torch::Tensor coalesced_grad(const torch::Tensor& values, const int64_t* id, int64_t uses, int64_t rows);
 
 }  // namespace embtrain

@@ -30,13 +30,17 @@ namespace embtrain {
 // all contiguous on CPU.
 torch::Tensor score_words(const torch::Tensor& hidden, const torch::Tensor& output, const torch::Tensor& words);
 
-struct WordGrads {
-  torch::Tensor hidden;  // [P, D]: ∂loss/∂hidden
-  torch::Tensor output;  // [P·T, D]: the output rows' gradients, in the order of words.view(-1)
-};
-
-// The gradients of the loss given its gradient `g` [P, T] with respect to the logits.
-WordGrads backprop_words(const torch::Tensor& g, const torch::Tensor& hidden, const torch::Tensor& output,
-                         const torch::Tensor& words);
+// The gradients given `g` [P, T], the loss's gradient with respect to the logits:
+// ∂loss/∂hidden [P, D];
+torch::Tensor hidden_grads(const torch::Tensor& g, const torch::Tensor& output, const torch::Tensor& words,
+                           const torch::Tensor& hidden);
+// the output rows' gradients [P·T, D], one per use in the order of words.view(-1) (autograd's
+// sparse lookup gradient, uncoalesced);
+torch::Tensor output_grads(const torch::Tensor& g, const torch::Tensor& hidden, const torch::Tensor& output,
+                           const torch::Tensor& words);
+// and the same coalesced as coalesce() would make it (sparse_grad.h), without the [P·T, D]
+// buffer: the output table's sparse gradient.
+torch::Tensor coalesced_output_grads(const torch::Tensor& g, const torch::Tensor& hidden, const torch::Tensor& output,
+                                     const torch::Tensor& words);
 
 }  // namespace embtrain
