@@ -439,7 +439,7 @@ void setup_tune(CLI::App& app) {
       "tune", "Search hyper-parameters on validation data (seeded TPE with median pruning), one train per trial");
   add_config_options(*command, options->config, false);
   command->add_option("--valid", options->valid, "Validation data (default: the config's data.valid); never the test split");
-  command->add_option("--metric", options->metric, "accuracy | f1 | macro_f1 | f1:LABEL | loss (classify; LABEL names a label, or 0/1 in a binary run without data.label_names), similarity (word objectives; data.valid is a pairs file)");
+  command->add_option("--metric", options->metric, "accuracy | f1 | macro_f1 | f1:LABEL | precision_at_recall:P | loss (classify; LABEL names a label, or 0/1 in a binary run without data.label_names; P a recall level, a multiple of 0.05 such as 0.3, or fastText's 30), similarity (word objectives; data.valid is a pairs file)");
   command->add_option("--trials", options->trials, "Trials to run (default 20 when no --budget)")->check(CLI::NonNegativeNumber);
   command->add_option("--budget", options->budget, "Wall time for the search, e.g. 90s, 10m, 1h (a trial over it stops at its next epoch)");
   command->add_option("--search", options->search,

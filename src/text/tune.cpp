@@ -1,6 +1,8 @@
 // tune.cpp — the search space, TPE sampler and median pruning of `embtrain tune` (tune.h).
 #include "embtrain/text/tune.h"
 
+#include "embtrain/text/metrics.h"
+
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -204,6 +206,29 @@ std::vector<SearchKey> default_space(const std::string& objective) {
           parse_search("vocab.min_count=int(1,5)")};
 }
 
+// precision_at_recall:P's level as metrics.h keys it: P a fraction (0.3) or, as fastText writes
+// it, a percentage (30), on the levels metrics report (multiples of 5%).
+std::string recall_of(const std::string& name) {
+  const std::string value = name.substr(name.find(':') + 1);
+  const std::string fix = "; write a recall level in (0, 1] that is a multiple of 0.05, e.g. precision_at_recall:0.3 "
+                          "(or fastText's percentage, precision_at_recall:30)";
+  double level = 0;
+  size_t used = 0;
+  try {
+    level = std::stod(value, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (value.empty() || used != value.size() || !std::isfinite(level)) {
+    throw Error::usage("--metric " + name + ": '" + value + "' is not a number" + fix);
+  }
+  if (level > 1) level /= 100;
+  for (int i = 0; i < kRecallLevels; ++i) {
+    if (std::abs(level - recall_level(i)) < 1e-9) return recall_key(i);
+  }
+  throw Error::usage("--metric " + name + ": recall " + value + " is not one of the levels the valid metrics report" + fix);
+}
+
 TuneMetric parse_metric(const std::string& name, const std::string& objective) {
   const bool words = objective == "skipgram" || objective == "cbow";
   if (words && (name == "spearman" || name == "similarity")) return {"spearman", true, ""};
@@ -213,8 +238,13 @@ TuneMetric parse_metric(const std::string& name, const std::string& objective) {
     if (name.size() == 3) throw Error::usage("--metric f1:LABEL needs a label after 'f1:', e.g. f1:spam");
     return {name, true, name.substr(3)};
   }
+  if (!words && name.rfind("precision_at_recall:", 0) == 0) {
+    const std::string level = recall_of(name);
+    return {"precision_at_recall:" + level, true, level};
+  }
   throw Error::usage("--metric '" + name + "' is not a metric of model.objective '" + objective + "': use " +
-                     (words ? "similarity (data.valid is a pairs file)" : "accuracy, f1, macro_f1, f1:LABEL or loss"));
+                     (words ? "similarity (data.valid is a pairs file)"
+                            : "accuracy, f1, macro_f1, f1:LABEL, precision_at_recall:P or loss"));
 }
 
 std::optional<double> metric_value(const json& valid, const TuneMetric& metric, std::string& why) {
@@ -224,6 +254,14 @@ std::optional<double> metric_value(const json& valid, const TuneMetric& metric, 
       return std::nullopt;
     }
     return valid[metric.name].get<double>();
+  }
+  if (metric.name.rfind("precision_at_recall:", 0) == 0) {
+    const json curve = valid.value("precision_at_recall", json::object());
+    if (!curve.contains(metric.label) || !curve[metric.label].is_number()) {
+      why = "no valid precision at recall " + metric.label;
+      return std::nullopt;
+    }
+    return curve[metric.label].get<double>();
   }
   const json labels = valid.value("per_label", json::object());
   if (!labels.contains(metric.label)) {

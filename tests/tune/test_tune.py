@@ -118,7 +118,7 @@ check("best.json is a complete config: training it again gives the best run's te
 
 # macro_f1 and f1:LABEL: each trial's metric per epoch is what its metrics.jsonl says of the
 # valid split; macro F1 is the mean of the two classes' F1 (each 2PR / (P + R)).
-for metric in ("macro_f1", "f1:0"):
+for metric in ("macro_f1", "f1:0", "precision_at_recall:30"):
     out = os.path.join(work, "metric-" + metric.replace(":", "-"))
     done = tune(out, "--trials", "2", "--metric", metric)
     rows = [json.loads(line) for line in open(os.path.join(out, "trials.jsonl"))] if done.returncode == 0 else []
@@ -130,6 +130,9 @@ for metric in ("macro_f1", "f1:0"):
         if metric == "macro_f1":
             expected.append(all(abs(e["macro_f1"] - sum(f1.values()) / len(f1)) < 1e-12 for e in epochs[:1]))
             expected.append(r["metric"] == [e["macro_f1"] for e in epochs])
+        elif metric.startswith("precision_at_recall"):
+            # fastText's percentage 30 is the level 0.30 of the valid metrics.
+            expected.append(r["metric"] == [e["precision_at_recall"]["0.30"] for e in epochs])
         else:
             expected.append(abs(epochs[0]["per_label"]["0"]["f1"] - f1["0"]) < 1e-12)
             expected.append(r["metric"] == [e["per_label"]["0"]["f1"] for e in epochs])
@@ -149,6 +152,9 @@ BAD = [
     ("a metric classify does not have", ["--metric", "similarity"], "not a metric"),
     ("f1: without a label", ["--metric", "f1:"], "needs a label"),
     ("f1: of a label the data does not have", ["--metric", "f1:maybe"], "no label 'maybe'"),
+    ("precision_at_recall of no number", ["--metric", "precision_at_recall:high"], "is not a number"),
+    ("precision_at_recall off the reported levels", ["--metric", "precision_at_recall:0.33"], "multiple of 0.05"),
+    ("precision_at_recall above 100%", ["--metric", "precision_at_recall:120"], "not one of the levels"),
     ("a budget too small for one trial", ["--budget", "0.01s"], "too small for one trial"),
 ]
 for name, args, expect in BAD:

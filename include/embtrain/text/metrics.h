@@ -5,6 +5,14 @@
 // nothing, so it counts as negative. Binary runs count a confusion matrix; multi-label runs
 // count, per label, true and false positives and false negatives, and the top-1 prediction
 // of each example (P@1 and R@1 as `fasttext test` prints them).
+//
+// Precision at recall (fastText's precisionAtRecall) ranks every decision by its probability:
+// a binary run's examples for the positive class, a multi-label run's (example, label) pairs
+// micro-averaged. The tally keeps a histogram of the probabilities of the positive and the
+// negative decisions, binned on the log-odds scale (kScoreBins bins of 1/32 over [-16, 16],
+// the ends open), so that it sums across batches, threads and workers like the counts.
+// Decisions in one bin count as tied; a bin is 1/32 of a log-odds unit wide, about 0.8% of
+// probability at 0.5 and far finer towards 0 and 1, where confident models put their scores.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +30,10 @@ struct Tally {
   int64_t examples = 0;      // multi-label examples counted
   int64_t top1_correct = 0;  // examples whose most probable label is one of theirs
   int64_t gold_labels = 0;   // labels of the examples counted (R@1's denominator)
+  // [kScoreBins] each (empty until the first decision): decisions by probability bin.
+  std::vector<int64_t> positive_scores, negative_scores;
+  static constexpr int64_t kScoreBins = 1024;
+  void add_score(float probability, bool actual);
 
   bool multi_label() const { return !label_true_pos.empty(); }
   // One multi-label example: probabilities [C] and its labels (output indices).
@@ -34,6 +46,7 @@ struct Tally {
     false_pos += predicted && !actual;
     true_neg += !predicted && !actual;
     false_neg += !predicted && actual;
+    add_score(probability, actual);
   }
   int64_t count() const { return true_pos + false_pos + true_neg + false_neg + examples; }
   Tally& operator+=(const Tally& other);
@@ -57,10 +70,20 @@ struct Metrics {
   bool multi_label = false;
   double p_at_1 = 0, r_at_1 = 0;  // multi-label runs
   double macro_f1 = 0;
+  // Precision at recall kRecallLevels[i] (empty when the tally holds no probabilities).
+  std::vector<double> precision_at_recall;
   // Multi-label runs: each label, in output order. Binary runs: label 0 (its positives are
   // the predicted negatives) and label 1.
   std::vector<LabelMetrics> per_label;
 };
+
+// The recall levels reported: 0.05, 0.10, ..., 1.00, and their keys ("0.05" ... "1.00").
+constexpr int kRecallLevels = 20;
+double recall_level(int i);
+std::string recall_key(int i);
+// The precision of the highest-ranked decisions that reach recall `recall` (0 when no
+// decision is positive): the bins are walked from the top until the positives seen cover it.
+double precision_at_recall(const Tally& tally, double recall);
 
 // Precision/recall/F1 are 0 where their denominator is 0; macro F1 averages the labels (in
 // binary runs, the two classes) that occur in the data or in the predictions.

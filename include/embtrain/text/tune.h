@@ -49,9 +49,11 @@ std::vector<SearchKey> default_space(const std::string& objective);
 
 // What the search looks at: a metric of the valid split in metrics.jsonl, maximised or not.
 struct TuneMetric {
-  std::string name;   // accuracy | f1 | loss | macro_f1 | f1:LABEL | spearman
+  std::string name;   // accuracy | f1 | loss | macro_f1 | f1:LABEL | precision_at_recall:0.30 | spearman
   bool maximise = true;
-  std::string label;  // f1:LABEL's label (a name of data.labels or data.label_names, or 0/1)
+  // f1:LABEL's label (a name of data.labels or data.label_names, or 0/1); precision_at_recall's
+  // recall level as the metrics key it ("0.30").
+  std::string label;
 };
 // An Error::usage naming the metric when the objective does not have it.
 TuneMetric parse_metric(const std::string& name, const std::string& objective);
