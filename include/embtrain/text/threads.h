@@ -44,6 +44,8 @@ class ThreadPool {
   void run(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn, int64_t align = 1);
   // True when `work` units (about a nanosecond each: a float multiply-add) pay for splitting.
   bool worth_splitting(int64_t work) const { return size() > 1 && work >= min_work_; }
+  // The work (units as worth_splitting's) from which a region is split.
+  int64_t min_work() const { return min_work_; }
   // The grain, in items of `work_per_item` units, below which a range does not pay.
   int64_t grain_for(int64_t work_per_item) const;
 
