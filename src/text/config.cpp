@@ -213,7 +213,6 @@ void check_objective(const Config& c, const std::string& origin) {
   if (!c.data.label_names.empty()) refuse("data.label_names", "word objectives learn no labels; remove it");
   if (!c.vocab.specials.empty()) refuse("vocab.specials", "a word run has a row per word of the text and drops the rest; remove them");
   if (c.vocab.word_ngrams > 1) refuse("vocab.word_ngrams", "word objectives train one row per word; set it to 1");
-  if (c.vocab.subwords) refuse("vocab.subwords", "subword skip-gram is not built yet; set it to false");
   if (c.train.optimizer == OptimizerKind::adam) {
     refuse("train.optimizer 'adam'", "dense Adam would update every row of both tables each step; use sgd or sparse_adam");
   }
@@ -257,7 +256,8 @@ void validate(const Config& c, const std::string& origin) {
     throw bad_value("vocab.minn", origin, "must be <= vocab.maxn (" + std::to_string(c.vocab.maxn) + ")",
                     c.vocab.minn);
   }
-  if ((c.vocab.word_ngrams > 1 || c.vocab.subwords) && c.model.pooling == Pooling::flatten) {
+  if (!is_word_objective(c.model.objective) && (c.vocab.word_ngrams > 1 || c.vocab.subwords) &&
+      c.model.pooling == Pooling::flatten) {
     throw Error::usage("config " + origin + ": vocab.word_ngrams > 1 and vocab.subwords add hashed rows "
                        "to a sentence's bag of ids, which model.pooling 'flatten' (a fixed row per "
                        "position) cannot take; set model.pooling to mean, sum or max");

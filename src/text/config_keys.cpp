@@ -207,7 +207,9 @@ const std::vector<Key>& keys() {
               "(fastText's `-wordNgrams`); needs `mean`, `sum` or `max` pooling"),
       boolean("vocab.subwords", &C::vocab, &VocabConfig::subwords,
               "adds a hashed row for every character n-gram (`minn`..`maxn` code points) of "
-              "`<token>` (fastText's `-minn`/`-maxn`); unknown tokens keep their n-grams"),
+              "`<token>` (fastText's `-minn`/`-maxn`); unknown tokens keep their n-grams. Word "
+              "objectives: a word's input vector is the mean of its row and its n-grams' rows "
+              "(fastText's skipgram/cbow with subwords)"),
       integer("vocab.minn", &C::vocab, &VocabConfig::minn, 1, 64, "shortest character n-gram"),
       integer("vocab.maxn", &C::vocab, &VocabConfig::maxn, 1, 64, "longest character n-gram"),
       integer("vocab.buckets", &C::vocab, &VocabConfig::buckets, 1, std::numeric_limits<int32_t>::max(),

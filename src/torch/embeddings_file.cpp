@@ -54,11 +54,12 @@ torch::Tensor trained_table(const std::string& model_path) {
 
 }  // namespace
 
-c10::impl::GenericDict embeddings_file(const torch::Tensor& rows, const torch::Tensor& before) {
+c10::impl::GenericDict embeddings_file(const torch::Tensor& rows, const torch::Tensor& before, const torch::Tensor& after) {
   c10::impl::GenericDict dict(c10::StringType::get(), c10::AnyType::get());
   dict.insert("format_version", kFormatVersion);
   dict.insert("rows", rows.to(torch::kCPU, torch::kInt64).contiguous());
   dict.insert("before", cpu_weights(before));
+  if (after.defined()) dict.insert("after", cpu_weights(after));
   return dict;
 }
 
@@ -84,8 +85,9 @@ std::pair<torch::Tensor, torch::Tensor> read_tables(const std::string& path, con
     throw Error::runtime(path + " has embeddings format " + (version.isInt() ? std::to_string(version.toInt()) : "?") +
                          "; this embtrain reads formats 1 and 2: use the embtrain that wrote the run");
   }
-  torch::Tensor after = trained_table(model_path);
-  check_rows(after, model_path, "embedding.weight");
+  const bool own_after = dict.contains("after");  // a subword word run's word vectors
+  torch::Tensor after = own_after ? cpu_weights(tensor_in(dict, path, "after")) : trained_table(model_path);
+  check_rows(after, own_after ? path : model_path, own_after ? "after" : "embedding.weight");
   const auto moved = tensor_in(dict, path, "rows").to(torch::kInt64).contiguous();
   const auto moved_before = cpu_weights(tensor_in(dict, path, "before"));
   const bool fits = moved.dim() == 1 && moved_before.dim() == 2 && moved_before.size(0) == moved.size(0) &&

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "embtrain/text/ngrams.h"
 #include "embtrain/torch/matrix_view.h"
 
 namespace embtrain {
@@ -48,9 +49,32 @@ EpochPlan plan_epoch(const WordCorpus& corpus, const Config& config, const std::
   return plan;
 }
 
-WordBatch make_word_batch(const WordCorpus& corpus, const EpochPlan& plan, int64_t begin, int64_t end, bool cbow) {
+WordRows word_rows(const WordCorpus& corpus, const VocabConfig& vocab) {
+  WordRows out;
+  const int64_t words = corpus.vocab.size();
+  out.subwords = vocab.subwords;
+  out.table_rows = vocab.subwords ? words + vocab.buckets : words;
+  const Ngrams ngrams(vocab, words);
+  std::vector<int32_t> buckets;
+  out.offsets.reserve(static_cast<size_t>(words) + 1);
+  out.offsets.push_back(0);
+  for (int64_t w = 0; w < words; ++w) {
+    out.rows.push_back(w);
+    if (vocab.subwords) {
+      buckets.clear();
+      ngrams.add_subwords(corpus.vocab.token(w), buckets);
+      out.rows.insert(out.rows.end(), buckets.begin(), buckets.end());
+    }
+    out.offsets.push_back(static_cast<int64_t>(out.rows.size()));
+  }
+  return out;
+}
+
+WordBatch make_word_batch(const WordCorpus& corpus, const WordRows& rows, const EpochPlan& plan, int64_t begin,
+                          int64_t end, bool cbow) {
   WordBatch batch;
   batch.centres = end - begin;
+  const bool bags = cbow || rows.subwords;
   for (int64_t i = begin; i < end; ++i) {
     const int64_t k = plan.order[static_cast<size_t>(i)];
     const int64_t line = plan.line[static_cast<size_t>(k)], b = plan.window[static_cast<size_t>(k)];
@@ -63,11 +87,16 @@ WordBatch make_word_batch(const WordCorpus& corpus, const EpochPlan& plan, int64
       if (j == k) continue;
       const int64_t context = corpus.ids[static_cast<size_t>(plan.position[static_cast<size_t>(j)])];
       if (cbow) {
-        batch.inputs.push_back(context);
+        rows.append(context, batch.inputs);
+        continue;
+      }
+      if (bags) batch.bag_offsets.push_back(static_cast<int64_t>(batch.inputs.size()));
+      if (bags) {
+        rows.append(centre, batch.inputs);
       } else {
         batch.inputs.push_back(centre);
-        batch.targets.push_back(context);
       }
+      batch.targets.push_back(context);
     }
     if (cbow) batch.targets.push_back(centre);
   }

@@ -51,11 +51,11 @@ std::unique_ptr<torch::optim::Optimizer> word_optimizer(WordModel& model, const 
   return std::make_unique<Adam>(model->parameters(), torch::optim::AdamOptions(train.lr));  // sparse rows: SparseAdam
 }
 
-// The input vectors as WordVectors (data.valid's similarity each epoch).
-WordVectors input_vectors(const WordModel& model, const Vocab& vocab) {
+// The word vectors as WordVectors (data.valid's similarity each epoch).
+WordVectors input_vectors(const WordModel& model, const WordRows& rows, const Vocab& vocab) {
   WordVectors out;
   for (int64_t i = 0; i < vocab.size(); ++i) out.vocab.add(vocab.token(i));
-  const torch::Tensor w = cpu_weights(model->embedding->weight);
+  const torch::Tensor w = word_vectors(model->embedding->weight, rows).contiguous();
   out.dim = w.size(1);
   out.values.assign(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
   return out;
@@ -71,7 +71,8 @@ struct WordRun {
   WordModel model{nullptr};
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   torch::Generator generator = at::detail::createCPUGenerator();
-  RowUse use;
+  WordRows rows;  // each word's rows of the input table
+  RowUse use;     // input [R], target and negative [V]
   std::vector<double> keep;  // [V] subsampling's keep probabilities
   std::unique_ptr<NegativeSampler> negatives;
   std::vector<json> epochs;
@@ -130,14 +131,14 @@ bool train_epoch(WordRun& run, int64_t epoch) {
       return false;
     }
     const int64_t begin = i * config.train.batch_size, end = std::min(kept, begin + config.train.batch_size);
-    const WordBatch batch = make_word_batch(run.corpus, plan, begin, end, cbow);
+    const WordBatch batch = make_word_batch(run.corpus, run.rows, plan, begin, end, cbow);
     const auto examples = static_cast<int64_t>(batch.targets.size());
     if (examples == 0) continue;
     const torch::Tensor negatives = run.negatives->draw(examples * config.model.negative, run.generator)
                                         .view({examples, config.model.negative});  // [P, N]
     set_lr(*run.optimizer, config.train.lr * lr_factor_at(config.train, epoch, i, batches));
     run.optimizer->zero_grad();
-    const double batch_sum = batch_loss(run.model, batch, negatives, cbow, config.train.optimizer != OptimizerKind::sgd);
+    const double batch_sum = batch_loss(run.model, batch, negatives, config.train.optimizer != OptimizerKind::sgd);
     if (!std::isfinite(batch_sum)) {
       throw Error::runtime(fmt::format("training diverged at epoch {}, step {}: the loss is {}; lower train.lr",
                                        epoch, i + 1, batch_sum));
@@ -161,7 +162,7 @@ bool train_epoch(WordRun& run, int64_t epoch) {
   std::string log = fmt::format("epoch {}/{}: train loss {:.4f} over {} examples ({:.0f} words/s)", epoch,
                                 config.train.epochs, train["loss"].get<double>(), pairs, train["words_per_s"].get<double>());
   if (!config.data.valid.empty()) {
-    const SimilarityScore score = score_similarity(input_vectors(run.model, run.corpus.vocab), config.data.valid);
+    const SimilarityScore score = score_similarity(input_vectors(run.model, run.rows, run.corpus.vocab), config.data.valid);
     line["valid"] = {{"spearman", score.spearman}, {"pearson", score.pearson}, {"pairs", score.pairs}, {"oov", score.oov}};
     log += fmt::format(", valid Spearman {:.4f} ({} pairs)", score.spearman, score.pairs);
     track_best(run, epoch, score.spearman);
@@ -183,8 +184,9 @@ json word_report(const WordRun& run, const torch::Tensor& before, const torch::T
   input.positive_counts.assign(run.corpus.counts.size(), 0);
   input.before = matrix_view(before);
   input.after = matrix_view(after);
-  input.batch_steps = run.use.input;
-  input.grad_steps = run.use.input;
+  // A word's own row (subword buckets are shared between words and not in the report).
+  input.batch_steps.assign(run.use.input.begin(), run.use.input.begin() + run.corpus.vocab.size());
+  input.grad_steps = input.batch_steps;
   input.total_steps = run.steps;
   // The metrics of the epoch whose tables the run keeps: the best one with early stopping.
   const json* kept = run.epochs.empty() ? nullptr
@@ -207,13 +209,18 @@ json word_report(const WordRun& run, const torch::Tensor& before, const torch::T
     token.erase("positive_count");
     const char* input_role = cbow ? "a context word" : "a centre word";
     const char* target_role = cbow ? "a centre word" : "a context word";
-    token["why"] = as_input > 0
+    const std::string shared = run.rows.subwords ? "; with subwords its vector, the mean of its rows, also moved with the "
+                                                   "character n-grams it shares with the words trained"
+                                                 : "";
+    token["why"] = (as_input > 0
                        ? fmt::format("its input vector moved as {} {} times (its output vector was also {} {} "
                                      "times and a negative sample {} times)",
                                      input_role, as_input, target_role, as_target, as_negative)
-                       : fmt::format("never {} after subsampling: its input vector is its initial draw (its output "
+                       : fmt::format("never {} after subsampling: its {} is its initial draw (its output "
                                      "vector was {} {} times and a negative sample {} times)",
-                                     input_role, target_role, as_target, as_negative);
+                                     input_role, run.rows.subwords ? "own row" : "input vector", target_role,
+                                     as_target, as_negative)) +
+                   shared;
   }
   report["objective"] = to_string(config.model.objective);
   if (run.best.epoch > 0) {
@@ -250,8 +257,10 @@ void write_word_artefacts(WordRun& run, const torch::Tensor& initial) {
     archive.save_to(sink);
   });
   const auto rows = torch::arange(run.corpus.vocab.size(), torch::kInt64);
-  write_for_python(dir.file(run_file::embeddings), embeddings_file(rows, initial));
-  const torch::Tensor after = cpu_weights(run.model->embedding->weight);
+  const torch::Tensor after = word_vectors(run.model->embedding->weight, run.rows);  // [V, D]
+  // With subwords model.pt's rows are not the word vectors: embeddings.pt holds them after too.
+  write_for_python(dir.file(run_file::embeddings),
+                   embeddings_file(rows, initial, run.rows.subwords ? after : torch::Tensor()));
   const json report = word_report(run, initial, after);
   write_file_atomic(dir.file(run_file::report_html), render_html_report(report, run.epochs));
   write_file_atomic(dir.file(run_file::state), report["state"].dump(1) + "\n");
@@ -265,16 +274,23 @@ int run_word_training(const Config& config, const RunOptions& options, const Wor
   const auto started = Clock::now();
   torch::manual_seed(static_cast<uint64_t>(config.train.seed));
   WordRun run(config, options, corpus, RunDir::at(options.output_dir));
-  run.model = WordModel(corpus.vocab.size(), config.model.embedding_dim);
+  run.rows = word_rows(corpus, config.vocab);
+  run.model = WordModel(run.rows.table_rows, corpus.vocab.size(), config.model.embedding_dim);
   run.optimizer = word_optimizer(run.model, config.train);
   run.generator.set_current_seed(static_cast<uint64_t>(config.train.seed));
   run.keep = keep_probabilities(corpus, config.vocab.sample);
   run.negatives = std::make_unique<NegativeSampler>(corpus, config.model.ns_exponent);
   const auto rows = static_cast<size_t>(corpus.vocab.size());
-  run.use = {std::vector<int64_t>(rows, 0), std::vector<int64_t>(rows, 0), std::vector<int64_t>(rows, 0)};
-  const torch::Tensor initial = cpu_weights(run.model->embedding->weight).clone();  // [V, D]
+  run.use = {std::vector<int64_t>(static_cast<size_t>(run.rows.table_rows), 0), std::vector<int64_t>(rows, 0),
+             std::vector<int64_t>(rows, 0)};
+  const torch::Tensor initial = word_vectors(run.model->embedding->weight, run.rows);  // [V, D]
   spdlog::info("{}: {} lines, {} tokens ({} outside the vocabulary, dropped), vocabulary of {}",
                to_string(config.model.objective), corpus.lines(), corpus.tokens(), corpus.dropped, corpus.vocab.size());
+  if (run.rows.subwords) {
+    spdlog::info("subwords: {} input rows ({} words + {} n-gram buckets); {} rows per word on average",
+                 run.rows.table_rows, corpus.vocab.size(), config.vocab.buckets,
+                 static_cast<double>(run.rows.rows.size()) / static_cast<double>(corpus.vocab.size()));
+  }
   write_file_atomic(run.run_dir.file(run_file::config), to_json(with_absolute_paths(config)).dump(2) + "\n");
   write_file_atomic(run.run_dir.file(run_file::vocab), corpus.vocab.to_text());
   write_file_atomic(run.run_dir.file(run_file::metrics), "", /*durable=*/false);

@@ -8,9 +8,9 @@
 
 namespace embtrain {
 
-WordModelImpl::WordModelImpl(int64_t rows, int64_t dim)
-    : embedding(register_module("embedding", torch::nn::Embedding(rows, dim))),
-      output(register_module("output", torch::nn::Embedding(rows, dim))) {
+WordModelImpl::WordModelImpl(int64_t input_rows, int64_t words, int64_t dim)
+    : embedding(register_module("embedding", torch::nn::Embedding(input_rows, dim))),
+      output(register_module("output", torch::nn::Embedding(words, dim))) {
   torch::NoGradGuard no_grad;
   embedding->weight.uniform_(-0.5 / static_cast<double>(dim), 0.5 / static_cast<double>(dim));
   output->weight.zero_();
@@ -20,18 +20,26 @@ torch::Tensor ids_tensor(const std::vector<int64_t>& values) {
   return torch::tensor(at::ArrayRef<int64_t>(values), torch::kInt64);
 }
 
+torch::Tensor word_vectors(const torch::Tensor& input_table, const WordRows& rows) {
+  torch::NoGradGuard no_grad;
+  const torch::Tensor table = input_table.detach().to(torch::kCPU);
+  if (!rows.subwords) return table.clone();
+  const std::vector<int64_t> starts(rows.offsets.begin(), rows.offsets.end() - 1);  // [V]
+  return std::get<0>(torch::embedding_bag(table, ids_tensor(rows.rows), ids_tensor(starts), false, /*mean=*/1));
+}
+
 namespace {
 
 // The input side of each example, [P, D]: skip-gram's centre rows, CBOW's bag means (ATen's
 // embedding_bag, as Python computes them).
-torch::Tensor input_side(WordModel& model, const WordBatch& batch, const torch::Tensor& inputs, bool cbow) {
+torch::Tensor input_side(WordModel& model, const WordBatch& batch, const torch::Tensor& inputs, bool bags) {
   namespace F = torch::nn::functional;
-  if (!cbow) return model->embedding->weight.index_select(0, inputs);
+  if (!bags) return model->embedding->weight.index_select(0, inputs);
   return F::embedding_bag(inputs, model->embedding->weight,
                           F::EmbeddingBagFuncOptions().offsets(ids_tensor(batch.bag_offsets)).mode(torch::kMean));
 }
 
-// CBOW: each context word's bag and its scale, 1 / the bag's size in float (embedding_bag's
+// Each bag's rows and their scale, 1 / the bag's size in float (embedding_bag's
 // mean backward: the reciprocal, then a multiply), [inputs] each.
 struct BagScales {
   std::vector<int64_t> bag_of;
@@ -74,7 +82,7 @@ struct BatchTensors {
 // The tables' gradients as autograd's sparse lookups leave them (one row per use, in use
 // order) for SGD, whose sparse add takes the uses one by one; coalesced as SparseAdam's
 // coalesce() would (sparse_grad.h) for sparse_adam, which sums them first.
-void set_grads(WordModel& model, const WordBatch& batch, const BatchTensors& t, bool cbow, bool coalesce) {
+void set_grads(WordModel& model, const WordBatch& batch, const BatchTensors& t, bool bags, bool coalesce) {
   torch::Tensor& input_table = model->embedding->weight;
   torch::Tensor& output_table = model->output->weight;
   const int64_t rows = input_table.size(0);
@@ -83,15 +91,15 @@ void set_grads(WordModel& model, const WordBatch& batch, const BatchTensors& t, 
   if (!coalesce) {
     output_table.mutable_grad() = at::_sparse_coo_tensor_unsafe(
         t.words.view({1, -1}), output_grads(t.g, t.hidden, output_table, t.words), output_table.sizes());
-    const torch::Tensor values = cbow ? bag_input_grads(bag_scales(batch), hidden_grad) : hidden_grad;
+    const torch::Tensor values = bags ? bag_input_grads(bag_scales(batch), hidden_grad) : hidden_grad;
     input_table.mutable_grad() = at::_sparse_coo_tensor_unsafe(t.inputs.view({1, -1}), values, input_table.sizes());
     return;
   }
   output_table.mutable_grad() = coalesced_output_grads(t.g, t.hidden, output_table, t.words);
-  if (cbow) {
-    const BagScales bags = bag_scales(batch);
+  if (bags) {
+    const BagScales scales = bag_scales(batch);
     input_table.mutable_grad() =
-        coalesced_grad(input_ids, t.inputs.numel(), {hidden_grad, bags.bag_of.data(), bags.scale.data()}, rows);
+        coalesced_grad(input_ids, t.inputs.numel(), {hidden_grad, scales.bag_of.data(), scales.scale.data()}, rows);
   } else {
     input_table.mutable_grad() = coalesced_grad(hidden_grad, input_ids, t.inputs.numel(), rows);
   }
@@ -101,12 +109,13 @@ void set_grads(WordModel& model, const WordBatch& batch, const BatchTensors& t, 
 
 // BCE's gradient is sigmoid(logit) − label (ATen's sigmoid, as autograd's backward computes it;
 // the sum's gradient of 1 multiplies it exactly).
-double batch_loss(WordModel& model, const WordBatch& batch, const torch::Tensor& negatives, bool cbow, bool coalesce) {
+double batch_loss(WordModel& model, const WordBatch& batch, const torch::Tensor& negatives, bool coalesce) {
+  const bool bags = !batch.bag_offsets.empty();
   namespace F = torch::nn::functional;
   torch::NoGradGuard no_grad;
   BatchTensors t;
   t.inputs = ids_tensor(batch.inputs);
-  t.hidden = input_side(model, batch, t.inputs, cbow);                                       // [P, D]
+  t.hidden = input_side(model, batch, t.inputs, bags);                                       // [P, D]
   t.words = torch::cat({ids_tensor(batch.targets).unsqueeze(1), negatives}, 1);                // [P, 1 + N]
   const torch::Tensor logits = score_words(t.hidden, model->output->weight, t.words);        // [P, 1 + N]
   torch::Tensor labels = torch::zeros_like(logits);
@@ -115,7 +124,7 @@ double batch_loss(WordModel& model, const WordBatch& batch, const torch::Tensor&
                           logits, labels, F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kSum))
                           .item<double>();
   t.g = torch::sigmoid(logits) - labels;  // [P, 1 + N]
-  set_grads(model, batch, t, cbow, coalesce);
+  set_grads(model, batch, t, bags, coalesce);
   return loss;
 }
 

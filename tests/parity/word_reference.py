@@ -5,9 +5,11 @@ objectives (src/torch/word_objective.cpp) must match bit for bit on CPU.
 usage: word_reference.py TEXT OUT.pt --objective skipgram|cbow [--dim D] [--window W]
        [--negative N] [--ns-exponent E] [--sample S] [--min-count C] [--order first_seen|frequency]
        [--epochs E] [--batch-size B] [--lr LR] [--schedule constant|linear] [--optimizer sgd|sparse_adam]
-       [--shuffle] [--seed S]
+       [--shuffle] [--seed S] [--subwords [--minn N] [--maxn N] [--buckets B]]
 
-Writes {"vocab": [...], "before": [V, D], "after": [V, D], "output": [V, D]} with torch.save.
+Writes {"vocab": [...], "before": [V, D], "after": [V, D], "output": [V, D]} with torch.save:
+the word vectors (with --subwords, each the mean of the word's row and its character n-grams'
+rows, fastText's hashing written out below) and the output vectors.
 The order of every draw is word_objective.h's: the model from the global generator
 (torch.manual_seed), then per epoch from one torch.Generator seeded with the same seed:
 subsampling, windows, the order, and each batch's negatives (inverse transform: rand, then
@@ -44,7 +46,31 @@ p.add_argument("--schedule", default="linear")
 p.add_argument("--optimizer", default="sgd")
 p.add_argument("--shuffle", action="store_true")
 p.add_argument("--seed", type=int, default=851)
+p.add_argument("--subwords", action="store_true")
+p.add_argument("--minn", type=int, default=3)
+p.add_argument("--maxn", type=int, default=6)
+p.add_argument("--buckets", type=int, default=2000000)
 a = p.parse_args()
+
+
+def fasttext_hash(text):
+    """fastText's Dictionary::hash: FNV-1a over the UTF-8 bytes, each sign-extended."""
+    h = 2166136261
+    for byte in text.encode("utf-8"):
+        h = ((h ^ ((byte - 256 if byte > 127 else byte) & 0xFFFFFFFF)) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def subword_rows(word, words):
+    """The rows of word's character n-grams (minn..maxn code points of "<word>"), fastText's order."""
+    w, out = "<" + word + ">", []
+    for i in range(len(w)):
+        for n in range(1, a.maxn + 1):
+            if i + n > len(w):
+                break
+            if n >= a.minn and not (n == 1 and (i == 0 or i + n == len(w))):
+                out.append(words + fasttext_hash(w[i:i + n]) % a.buckets)
+    return out
 
 
 class PlainScores(torch.autograd.Function):
@@ -87,13 +113,26 @@ index = {w: i for i, w in enumerate(vocab)}
 ids = [[index[w] for w in line if w in index] for line in lines]
 count = [counts[w] for w in vocab]
 V, D = len(vocab), a.dim
+rows = [[i] + (subword_rows(w, V) if a.subwords else []) for i, w in enumerate(vocab)]
+bags = a.objective == "cbow" or a.subwords
+
+
+def word_vectors(table):
+    if not a.subwords:
+        return table.detach().clone()
+    starts = [0]
+    for r in rows[:-1]:
+        starts.append(starts[-1] + len(r))
+    return F.embedding_bag(torch.tensor([i for r in rows for i in r]), table.detach(), torch.tensor(starts),
+                           mode="mean")
+
 
 torch.manual_seed(a.seed)
-emb, out = torch.nn.Embedding(V, D), torch.nn.Embedding(V, D)
+emb, out = torch.nn.Embedding(V + (a.buckets if a.subwords else 0), D), torch.nn.Embedding(V, D)
 with torch.no_grad():
     emb.weight.uniform_(-0.5 / D, 0.5 / D)
     out.weight.zero_()
-before = emb.weight.detach().clone()
+before = word_vectors(emb.weight)
 params = [emb.weight, out.weight]
 opt = torch.optim.SGD(params, lr=a.lr) if a.optimizer == "sgd" else torch.optim.SparseAdam(params, lr=a.lr)
 g = torch.Generator()
@@ -134,10 +173,14 @@ for epoch in range(1, a.epochs + 1):
                 if j == k:
                     continue
                 if cbow:
-                    inputs.append(flat[position[j]])
+                    inputs.extend(rows[flat[position[j]]])
+                    continue
+                if bags:
+                    offsets.append(len(inputs))
+                    inputs.extend(rows[centre])
                 else:
                     inputs.append(centre)
-                    targets.append(flat[position[j]])
+                targets.append(flat[position[j]])
             if cbow:
                 targets.append(centre)
         if not targets:
@@ -149,7 +192,7 @@ for epoch in range(1, a.epochs + 1):
         for group in opt.param_groups:
             group["lr"] = a.lr * factor
         opt.zero_grad()
-        if cbow:
+        if bags:
             hidden = F.embedding_bag(torch.tensor(inputs), emb.weight, torch.tensor(offsets), mode="mean", sparse=True)
         else:
             hidden = F.embedding(torch.tensor(inputs), emb.weight, sparse=True)
@@ -160,5 +203,5 @@ for epoch in range(1, a.epochs + 1):
         F.binary_cross_entropy_with_logits(logits, labels, reduction="sum").backward()
         opt.step()
 
-torch.save({"vocab": vocab, "before": before, "after": emb.weight.detach().clone(),
+torch.save({"vocab": vocab, "before": before, "after": word_vectors(emb.weight),
             "output": out.weight.detach().clone()}, a.out)

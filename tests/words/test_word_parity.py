@@ -57,13 +57,19 @@ CASES = [
     # D = 100: ATen's bmm would call BLAS here; both sides keep its plain loop's order.
     ("skipgram, dim 100, sparse_adam", {"objective": "skipgram", "dim": 100, "optimizer": "sparse_adam", "lr": 0.01}, []),
     ("cbow, dim 100, sgd", {"objective": "cbow", "dim": 100}, []),
+    # fastText's subwords: a word's input side is the mean of its row and its n-grams' buckets.
+    ("skipgram with subwords, sparse_adam", {"objective": "skipgram", "subwords": True, "minn": 2, "maxn": 4,
+                                             "buckets": 500, "optimizer": "sparse_adam", "lr": 0.01}, []),
+    ("cbow with subwords, sgd", {"objective": "cbow", "subwords": True, "minn": 3, "maxn": 5, "buckets": 300}, []),
 ]
 KEYS = {"objective": "model.objective", "dim": "model.embedding_dim", "window": "model.window", "negative": "model.negative",
         "ns_exponent": "model.ns_exponent", "sample": "vocab.sample", "min_count": "vocab.min_count",
         "order": "vocab.order", "optimizer": "train.optimizer", "lr": "train.lr", "schedule": "train.lr_schedule",
-        "shuffle": "train.shuffle"}
+        "shuffle": "train.shuffle", "subwords": "vocab.subwords", "minn": "vocab.minn", "maxn": "vocab.maxn",
+        "buckets": "vocab.buckets"}
 DEFAULTS = {"dim": 8, "window": 5, "negative": 5, "ns_exponent": 0.75, "sample": 0.01, "min_count": 1, "order": "first_seen",
-            "optimizer": "sgd", "lr": 0.025, "schedule": "linear", "shuffle": False}
+            "optimizer": "sgd", "lr": 0.025, "schedule": "linear", "shuffle": False, "subwords": False, "minn": 3,
+            "maxn": 6, "buckets": 1000}
 
 
 def train(out, case, extra=(), env=None):
@@ -85,8 +91,8 @@ def reference(out, case):
     for key, value in keys.items():
         flag = {"ns_exponent": "--ns-exponent", "min_count": "--min-count", "schedule": "--schedule"}.get(
             key, "--" + key.replace("_", "-"))
-        if key == "shuffle":
-            args += ["--shuffle"] if value else []
+        if key in ("shuffle", "subwords"):
+            args += ["--" + key] if value else []
         else:
             args += [flag, str(value)]
     subprocess.run(args, check=True)
@@ -115,6 +121,11 @@ one, two = os.path.join(work, "threads-1"), os.path.join(work, "threads-2")
 train(one, CASES[1][1], ["train.threads=1"])
 train(two, CASES[1][1], ["train.threads=2"], env={"EMBTRAIN_TEST_SPLIT": "1"})
 check("cbow on 1 and 2 threads: model.pt and embeddings.pt byte-identical",
+      all(open(f"{one}/{f}", "rb").read() == open(f"{two}/{f}", "rb").read() for f in ("model.pt", "embeddings.pt")))
+subword_case = next(case for name, case, _ in CASES if case.get("subwords") and case["objective"] == "skipgram")
+train(one, subword_case, ["train.threads=1"])
+train(two, subword_case, ["train.threads=3"], env={"EMBTRAIN_TEST_SPLIT": "1"})
+check("skipgram with subwords on 1 and 3 threads: model.pt and embeddings.pt byte-identical",
       all(open(f"{one}/{f}", "rb").read() == open(f"{two}/{f}", "rb").read() for f in ("model.pt", "embeddings.pt")))
 
 # The run folder works with the commands that read runs.

@@ -32,16 +32,36 @@ std::vector<double> keep_probabilities(const WordCorpus& corpus, double sample);
 EpochPlan plan_epoch(const WordCorpus& corpus, const Config& config, const std::vector<double>& keep,
                      torch::Generator& generator);
 
+// Each word's rows of the input table: the word's own row w, then, with vocab.subwords, the
+// buckets V + hash(n-gram) % vocab.buckets of its character n-grams (text/ngrams.h), in
+// fastText's order (getSubwords). An example's input side is the mean of its bag of rows.
+struct WordRows {
+  std::vector<int64_t> rows;     // every word's rows, back to back
+  std::vector<int64_t> offsets;  // [V + 1]: word w's rows are rows[offsets[w] .. offsets[w + 1])
+  int64_t table_rows = 0;        // the input table's rows: V, or V + vocab.buckets
+  bool subwords = false;
+
+  void append(int64_t word, std::vector<int64_t>& out) const {
+    out.insert(out.end(), rows.begin() + offsets[static_cast<size_t>(word)],
+               rows.begin() + offsets[static_cast<size_t>(word + 1)]);
+  }
+};
+WordRows word_rows(const WordCorpus& corpus, const VocabConfig& vocab);
+
 // A batch's examples: skip-gram (centre -> context) pairs, or CBOW bags (contexts -> centre).
+// Without subwords a skip-gram example's input is one row (the centre's); with them, and for
+// CBOW, each example's input is a bag: skip-gram's the centre's rows, CBOW's the rows of every
+// context word, back to back.
 struct WordBatch {
-  std::vector<int64_t> inputs;        // skip-gram: [P] centre words; CBOW: the bags' words, back to back
-  std::vector<int64_t> bag_offsets;   // CBOW: [P] where each bag starts in `inputs`
+  std::vector<int64_t> inputs;        // [P] centre words, or the bags' rows, back to back
+  std::vector<int64_t> bag_offsets;   // bags: [P] where each bag starts in `inputs`
   std::vector<int64_t> targets;       // [P] the word each example predicts
   int64_t centres = 0;                // centres in the batch (with or without a context)
 };
 
 // The examples of the centres plan.order[begin, end).
-WordBatch make_word_batch(const WordCorpus& corpus, const EpochPlan& plan, int64_t begin, int64_t end, bool cbow);
+WordBatch make_word_batch(const WordCorpus& corpus, const WordRows& rows, const EpochPlan& plan, int64_t begin,
+                          int64_t end, bool cbow);
 
 // Negatives by inverse transform: u = rand(n, float64), each the first row whose cumulative
 // share of count^exponent (float64) exceeds u, the last row at most: torch.searchsorted(cdf,

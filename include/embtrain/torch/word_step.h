@@ -1,7 +1,8 @@
 // word_step.h — the word model and one batch's loss and gradients.
 //
-// The model is word2vec's: input vectors `embedding.weight` [V, D] (uniform in ±0.5/D, drawn
-// from the global generator) and output vectors `output.weight` [V, D] (zeros). A batch's
+// The model is word2vec's: input vectors `embedding.weight` [R, D] (uniform in ±0.5/D, drawn
+// from the global generator; R = V, or V + vocab.buckets with subwords) and output vectors
+// `output.weight` [V, D] (zeros). A batch's
 // loss is BCE with logits summed over its examples (the true word labelled 1, its negatives 0);
 // its gradients are left on the tables with the bits autograd would give them
 // (word_kernels.h for the scores, sparse_grad.h for the coalesced form).
@@ -16,15 +17,21 @@
 namespace embtrain {
 
 struct WordModelImpl : torch::nn::Module {
-  WordModelImpl(int64_t rows, int64_t dim);
-  torch::nn::Embedding embedding, output;  // [V, D] each
+  WordModelImpl(int64_t input_rows, int64_t words, int64_t dim);
+  torch::nn::Embedding embedding, output;  // [R, D], [V, D]
 };
 TORCH_MODULE(WordModel);
 
-// The summed loss of `batch` with `negatives` [P, N]. `coalesce`: leave each table's gradient
+// The summed loss of `batch` with `negatives` [P, N]; an example's input side is the mean of its
+// bag when the batch has bags (CBOW, subwords). `coalesce`: leave each table's gradient
 // coalesced as SparseAdam's coalesce() would make it; otherwise one row per use, in use order,
 // as autograd's lookups leave it (what SGD's sparse add takes).
-double batch_loss(WordModel& model, const WordBatch& batch, const torch::Tensor& negatives, bool cbow, bool coalesce);
+double batch_loss(WordModel& model, const WordBatch& batch, const torch::Tensor& negatives, bool coalesce);
+
+// Each word's vector [V, D] from the input table [R, D]: its own row, or with subwords the mean
+// of its rows (fastText's getWordVector; ATen's embedding_bag), a new tensor on the CPU. What
+// the run folder, the report and the scores hold.
+torch::Tensor word_vectors(const torch::Tensor& input_table, const WordRows& rows);
 
 // An int64 tensor holding `values`.
 torch::Tensor ids_tensor(const std::vector<int64_t>& values);
