@@ -86,8 +86,10 @@ LoadedRun load_run(const std::string& dir, bool with_model) {
 // before and after [V, D] from embeddings.pt and model.pt: the word rows (the table's [R, D]
 // holds any bucket rows after them, which have no token to name them here).
 std::pair<torch::Tensor, torch::Tensor> load_embeddings(const std::string& dir, const LoadedRun& run) {
-  const auto [before, after] = read_tables(in_run(dir, run_file::embeddings), in_run(dir, run_file::model),
-                                           table_rows(run.config.vocab, run.vocab.size()));
+  // A word run's tables are its word vectors, [V, D] (with subwords embeddings.pt holds them whole).
+  const int64_t rows = is_word_objective(run.config.model.objective) ? run.vocab.size()
+                                                                     : table_rows(run.config.vocab, run.vocab.size());
+  const auto [before, after] = read_tables(in_run(dir, run_file::embeddings), in_run(dir, run_file::model), rows);
   return {before.narrow(0, 0, run.vocab.size()), after.narrow(0, 0, run.vocab.size())};
 }
 

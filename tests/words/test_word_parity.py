@@ -138,6 +138,12 @@ with open(pairs, "w") as f:
 score = subprocess.run([binary, "similarity", run, pairs, "--json"], capture_output=True, text=True)
 check("similarity on a word run: 4 pairs scored, 1 out of vocabulary",
       score.returncode == 0 and '"pairs":4' in score.stdout and '"oov":1' in score.stdout, score.stderr)
+subword_run = os.path.join(work, f"case-{next(n for n, (_, case, _) in enumerate(CASES) if case.get('subwords'))}")
+score = subprocess.run([binary, "similarity", subword_run, pairs, "--json"], capture_output=True, text=True)
+near = subprocess.run([binary, "neighbors", subword_run, "cat", "-k", "3"], capture_output=True, text=True)
+check("similarity and neighbors on a subword run read its word vectors",
+      score.returncode == 0 and '"pairs":4' in score.stdout and near.returncode == 0 and "cat (after)" in near.stdout,
+      score.stderr + near.stderr)
 valid = train(os.path.join(work, "valid"), CASES[0][1], [f"data.valid={pairs}"])
 metrics = open(os.path.join(work, "valid", "metrics.jsonl")).read() if valid.returncode == 0 else ""
 check("data.valid as a pairs file: its Spearman is in every epoch's metrics",
