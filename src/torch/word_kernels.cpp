@@ -114,26 +114,30 @@ torch::Tensor score_words(const torch::Tensor& hidden, const torch::Tensor& outp
   return logits;
 }
 
-torch::Tensor hidden_grads(const torch::Tensor& g, const torch::Tensor& output, const torch::Tensor& words,
-                           const torch::Tensor& hidden) {
-  const WordBatchView b = view_of(hidden, output, words);
+namespace {
+
+// `rows_per_example` rows [P·rows, D] of gradients, each example's written by `range_kernel`.
+template <typename RangeKernel>
+torch::Tensor grads_of(const torch::Tensor& g, const WordBatchView& b, int64_t rows_per_example,
+                       const RangeKernel& range_kernel) {
   check_grad(g, b);
-  torch::Tensor grads = torch::empty({b.examples, b.dim}, torch::kFloat);  // [P, D]
+  torch::Tensor grads = torch::empty({b.examples * rows_per_example, b.dim}, torch::kFloat);
   const float* gp = g.data_ptr<float>();
   float* out = grads.data_ptr<float>();
-  over_examples(b, [&](int64_t begin, int64_t end) { hidden_grad_range(b, gp, begin, end, out); });
+  over_examples(b, [&](int64_t begin, int64_t end) { range_kernel(b, gp, begin, end, out); });
   return grads;
+}
+
+}  // namespace
+
+torch::Tensor hidden_grads(const torch::Tensor& g, const torch::Tensor& output, const torch::Tensor& words,
+                           const torch::Tensor& hidden) {
+  return grads_of(g, view_of(hidden, output, words), 1, hidden_grad_range);  // [P, D]
 }
 
 torch::Tensor output_grads(const torch::Tensor& g, const torch::Tensor& hidden, const torch::Tensor& output,
                            const torch::Tensor& words) {
-  const WordBatchView b = view_of(hidden, output, words);
-  check_grad(g, b);
-  torch::Tensor grads = torch::empty({b.examples * b.targets, b.dim}, torch::kFloat);  // [P·T, D]
-  const float* gp = g.data_ptr<float>();
-  float* out = grads.data_ptr<float>();
-  over_examples(b, [&](int64_t begin, int64_t end) { output_grad_range(b, gp, begin, end, out); });
-  return grads;
+  return grads_of(g, view_of(hidden, output, words), words.size(1), output_grad_range);  // [P·T, D]
 }
 
 torch::Tensor coalesced_output_grads(const torch::Tensor& g, const torch::Tensor& hidden, const torch::Tensor& output,
