@@ -160,10 +160,22 @@ void run_train(const TrainOptions& options) {
   run.output_dir = folder.path();
   // Loading LibTorch takes ~0.2 s; read and encode the data meanwhile.
   auto backend = std::async(std::launch::async, [] { return &torch_backend(); });
+  // A replacement that failed and can not resume is of no use: the old run stays, alone.
+  const auto drop_failed_replacement = [&] {
+    if (!folder.replaces().empty() && !folder.has(run_file::checkpoint)) {
+      std::error_code ignored;
+      std::filesystem::remove_all(folder.path(), ignored);
+    }
+  };
   if (is_word_objective(config.model.objective)) {
     const WordCorpus corpus = read_word_corpus(config);
     if (fresh) fresh->remove_previous_run();
-    exit_code() = backend.get()->run_word_training(config, run, corpus);
+    try {
+      exit_code() = backend.get()->run_word_training(config, run, corpus);
+    } catch (...) {
+      drop_failed_replacement();
+      throw;
+    }
     return;
   }
   // The training file is read and counted on train.threads threads (text/token_count.h); the
@@ -178,11 +190,7 @@ void run_train(const TrainOptions& options) {
   try {
     exit_code() = backend.get()->run_training(config, run, data);
   } catch (...) {
-    // A replacement that failed and can not resume is of no use: the old run stays, alone.
-    if (!folder.replaces().empty() && !folder.has(run_file::checkpoint)) {
-      std::error_code ignored;
-      std::filesystem::remove_all(folder.path(), ignored);
-    }
+    drop_failed_replacement();
     throw;
   }
 }

@@ -185,6 +185,15 @@ BAD = [
 for name, case, extra, expect in BAD:
     done = train(os.path.join(work, "bad"), case, extra)
     check(f"bad input, {name}: exit 2 saying '{expect}'", done.returncode == 2 and expect in done.stderr, done.stderr)
+# A replacement that diverges leaves the run it replaces as it was, and nothing beside it.
+kept_dir = os.path.join(work, "kept")
+train(kept_dir, CASES[0][1])
+kept_before = open(os.path.join(kept_dir, "model.pt"), "rb").read()
+diverged = train(kept_dir, CASES[0][1], ["train.lr=1000"])
+check("a word run that diverges with --force: exit 1 naming train.lr, the old run kept, no folder left beside it",
+      diverged.returncode == 1 and "train.lr" in diverged.stderr
+      and open(os.path.join(kept_dir, "model.pt"), "rb").read() == kept_before
+      and not any(name.startswith("kept.") for name in os.listdir(work)), diverged.stderr)
 small = os.path.join(work, "small.txt")
 with open(small, "w") as f:
     f.write("a b\n\nc\n")
