@@ -109,15 +109,11 @@ void read_test_hooks(RunOptions& run) {
   }
 }
 
-// What a word objective's run cannot do yet: one clear error each, before anything is written.
+// What a word objective's run cannot do yet: a clear error, before anything is written.
 void refuse_for_word_runs(const TrainOptions& options, const RunOptions& run, const Config& config) {
   const std::string objective = to_string(config.model.objective);
   if (options.nproc > 1 || run.workers.distributed()) {
     throw Error::usage("model.objective '" + objective + "' trains in one process; drop --nproc (or torchrun)");
-  }
-  if (run.resume) throw Error::usage("model.objective '" + objective + "' runs do not resume yet; train again with --force");
-  if (config.train.checkpoint_every > 0) {
-    throw Error::usage("train.checkpoint_every: model.objective '" + objective + "' runs write no checkpoint yet; set it to 0");
   }
 }
 

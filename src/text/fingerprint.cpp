@@ -9,6 +9,7 @@
 
 #include "embtrain/text/config.h"
 #include "embtrain/text/prepare.h"
+#include "embtrain/text/word_corpus.h"
 
 namespace embtrain {
 namespace {
@@ -64,19 +65,17 @@ bool may_change(const std::string& key) {
   return kFreeKeys.count(key) || key.rfind(kFreePrefix, 0) == 0;
 }
 
-}  // namespace
-
-Fingerprint run_fingerprint(const Config& config, const PreparedData& data) {
-  Fingerprint out;
-  out.parts["data.train (encoded)"] = corpus_part(data.train);
-  out.parts["data.valid (encoded)"] = data.valid ? corpus_part(*data.valid) : "none";
-  out.parts["data.test (encoded)"] = data.test ? corpus_part(*data.test) : "none";
-  Fnv vocab;
-  for (int64_t id = 0; id < data.vocab.size(); ++id) {
-    const std::string& token = data.vocab.token(id);
-    vocab.add(token.data(), token.size() + 1);  // with its terminating NUL, as a separator
+std::string vocab_part(const Vocab& vocab) {
+  Fnv hash;
+  for (int64_t id = 0; id < vocab.size(); ++id) {
+    const std::string& token = vocab.token(id);
+    hash.add(token.data(), token.size() + 1);  // with its terminating NUL, as a separator
   }
-  out.parts["vocabulary"] = std::to_string(data.vocab.size()) + " tokens, fnv1a64 " + vocab.hex();
+  return std::to_string(vocab.size()) + " tokens, fnv1a64 " + hash.hex();
+}
+
+// Every config key a resume may not change.
+void add_config_parts(const Config& config, Fingerprint& out) {
   const json keys = to_json(config);
   for (const auto& [section, values] : keys.items()) {
     for (const auto& [key, value] : values.items()) {
@@ -84,6 +83,30 @@ Fingerprint run_fingerprint(const Config& config, const PreparedData& data) {
       if (!may_change(name)) out.parts[name] = value.dump();
     }
   }
+}
+
+}  // namespace
+
+Fingerprint run_fingerprint(const Config& config, const PreparedData& data) {
+  Fingerprint out;
+  out.parts["data.train (encoded)"] = corpus_part(data.train);
+  out.parts["data.valid (encoded)"] = data.valid ? corpus_part(*data.valid) : "none";
+  out.parts["data.test (encoded)"] = data.test ? corpus_part(*data.test) : "none";
+  out.parts["vocabulary"] = vocab_part(data.vocab);
+  add_config_parts(config, out);
+  return out;
+}
+
+Fingerprint word_fingerprint(const Config& config, const WordCorpus& corpus) {
+  Fingerprint out;
+  Fnv text;
+  text.add(corpus.ids);
+  text.add(corpus.line_offsets);
+  text.add(corpus.counts);
+  out.parts["data.train (words)"] = std::to_string(corpus.lines()) + " lines, " + std::to_string(corpus.tokens()) +
+                                    " tokens, fnv1a64 " + text.hex();
+  out.parts["vocabulary"] = vocab_part(corpus.vocab);
+  add_config_parts(config, out);
   return out;
 }
 

@@ -8,9 +8,14 @@
 
 #include <chrono>
 #include <cmath>
+#include <csignal>
+#include <filesystem>
 #include <iostream>
+#include <optional>
+#include <sstream>
 
 #include "embtrain/text/error.h"
+#include "embtrain/text/fingerprint.h"
 #include "embtrain/text/html_report.h"
 #include "embtrain/text/io.h"
 #include "embtrain/text/report.h"
@@ -19,12 +24,14 @@
 #include "embtrain/text/signals.h"
 #include "embtrain/text/vectors.h"
 #include "embtrain/text/word_eval.h"
+#include "embtrain/torch/checkpoint.h"
 #include "embtrain/torch/embeddings_file.h"
 #include "embtrain/torch/matrix_view.h"
 #include "embtrain/torch/optimizer.h"
 #include "embtrain/torch/python_file.h"
 #include "embtrain/torch/threads.h"
 #include "embtrain/torch/trainer.h"
+#include "embtrain/torch/word_checkpoint.h"
 #include "embtrain/torch/word_step.h"
 
 namespace embtrain {
@@ -77,6 +84,8 @@ struct WordRun {
   std::unique_ptr<NegativeSampler> negatives;
   std::vector<json> epochs;
   int64_t steps = 0, signal = 0, stopped_epoch = 0, stopped_step = 0;
+  std::string fingerprint;    // what a checkpoint of this run belongs to (text/fingerprint.h)
+  bool checkpointed = false;  // a checkpoint.pt was written at the interruption
   // train.early_stopping = spearman: the best epoch so far and both tables as they were then.
   struct Best {
     int64_t epoch = 0, epochs_since = 0;
@@ -113,21 +122,59 @@ void keep_best_epoch(WordRun& run) {
                run.best.stopped_early ? " (patience ran out)" : "");
 }
 
-// One epoch; false when a signal stopped it (at a step boundary).
-bool train_epoch(WordRun& run, int64_t epoch) {
+// checkpoint.pt for training to go on at batch `step` of `epoch`, whose plan was drawn from
+// `epoch_generator`, with the epoch's sums so far.
+void save_checkpoint_at(WordRun& run, int64_t epoch, int64_t step, double loss, int64_t pairs,
+                        const torch::Tensor& epoch_generator) {
+  WordProgress p;
+  p.epoch = epoch;
+  p.step = step;
+  p.steps = run.steps;
+  p.epoch_loss = loss;
+  p.epoch_pairs = pairs;
+  p.epoch_generator = epoch_generator;
+  p.generator = run.generator.get_state();
+  p.use_input = run.use.input;
+  p.use_target = run.use.target;
+  p.use_negative = run.use.negative;
+  for (const json& line : run.epochs) p.metrics_lines += line.dump() + "\n";
+  p.best_epoch = run.best.epoch;
+  p.epochs_since_best = run.best.epochs_since;
+  p.best_spearman = run.best.spearman;
+  p.stopped_early = run.best.stopped_early;
+  p.best_parameters = run.best.parameters;
+  save_word_checkpoint(run.run_dir.file(run_file::checkpoint), *run.model, *run.optimizer, p, run.fingerprint);
+}
+
+// Tests only: EMBTRAIN_TEST_SIGNAL_AT's signal, right after step `step` of `epoch`.
+void test_signal_after(const RunOptions& options, int64_t epoch, int64_t step) {
+  const TestSignal& at = options.test_signal;
+  if (at.signal == 0 || at.epoch != epoch || at.step != step) return;
+  for (int64_t i = 0; i < at.times; ++i) std::raise(static_cast<int>(at.signal));
+}
+
+// One epoch (from `resume`'s step when given); false when a signal stopped it (at a step
+// boundary, where a checkpoint is written).
+bool train_epoch(WordRun& run, int64_t epoch, const WordProgress* resume) {
   const Config& config = run.config;
   const bool cbow = config.model.objective == Objective::cbow;
   const auto started = Clock::now();
+  const torch::Tensor epoch_generator = run.generator.get_state();
   const EpochPlan plan = plan_epoch(run.corpus, config, run.keep, run.generator);
   const auto kept = static_cast<int64_t>(plan.order.size());
   const int64_t batches = (kept + config.train.batch_size - 1) / config.train.batch_size;
-  double loss = 0;
-  int64_t pairs = 0;
-  for (int64_t i = 0; i < batches; ++i) {
+  double loss = resume ? resume->epoch_loss : 0;
+  int64_t pairs = resume ? resume->epoch_pairs : 0;
+  // Mid-epoch, the generator goes on from where the batches had drawn it; at step 0 the plan just
+  // drawn leaves it where it was (an epoch-end checkpoint stores the state before the plan).
+  if (resume && resume->step > 0) run.generator.set_state(resume->generator);
+  for (int64_t i = resume ? resume->step : 0; i < batches; ++i) {
     if (SignalGuard::received() != 0) {
       run.signal = SignalGuard::received();
       run.stopped_epoch = epoch;
       run.stopped_step = i + 1;
+      save_checkpoint_at(run, epoch, i, loss, pairs, epoch_generator);
+      run.checkpointed = true;
       return false;
     }
     const int64_t begin = i * config.train.batch_size, end = std::min(kept, begin + config.train.batch_size);
@@ -151,6 +198,7 @@ bool train_epoch(WordRun& run, int64_t epoch) {
     for (const int64_t w : batch.targets) ++run.use.target[static_cast<size_t>(w)];
     const auto* n = negatives.data_ptr<int64_t>();
     for (int64_t k = 0; k < negatives.numel(); ++k) ++run.use.negative[static_cast<size_t>(n[k])];
+    test_signal_after(run.options, epoch, i + 1);
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   json train = {{"loss", pairs ? loss / static_cast<double>(pairs * (1 + config.model.negative)) : 0.0},
@@ -170,6 +218,11 @@ bool train_epoch(WordRun& run, int64_t epoch) {
   run.epochs.push_back(line);
   append_line(run.run_dir.file(run_file::metrics), line.dump());
   spdlog::info("{}", log);
+  const int64_t every = config.train.checkpoint_every;
+  if (every > 0 && epoch % every == 0 && epoch < config.train.epochs && !run.best.stopped_early) {
+    const torch::Tensor now = run.generator.get_state();
+    save_checkpoint_at(run, epoch + 1, 0, 0, 0, now);
+  }
   return true;
 }
 
@@ -237,6 +290,7 @@ json word_report(const WordRun& run, const torch::Tensor& before, const torch::T
     state.signal = run.signal;
     state.at_epoch = run.stopped_epoch;
     state.at_step = run.stopped_step;
+    state.resumable = run.checkpointed;
   } else if (run.best.stopped_early) {
     state.status = RunState::Status::stopped_early;
   }
@@ -267,6 +321,43 @@ void write_word_artefacts(WordRun& run, const torch::Tensor& initial) {
   write_file_atomic(dir.file(run_file::report), report.dump(1) + "\n");
 }
 
+// --resume: the run folder's checkpoint, after checking that it belongs to this run; the run
+// takes its state. The model and optimizer are built as a new run builds them first.
+WordProgress resume_word_run(WordRun& run) {
+  const std::string path = run.run_dir.file(run_file::checkpoint);
+  if (!std::filesystem::exists(path)) {
+    throw Error::usage("cannot resume '" + run.run_dir.path() + "': it has no checkpoint.pt (a word run writes one "
+                       "when a signal stops it, and every train.checkpoint_every epochs; a finished run drops it); "
+                       "train again with --force");
+  }
+  const std::string differences =
+      fingerprint_differences(fingerprint_from_text(read_checkpoint_fingerprint(path)), fingerprint_from_text(run.fingerprint));
+  if (!differences.empty()) {
+    throw Error::usage("cannot resume '" + run.run_dir.path() + "': the run differs from its checkpoint (" + differences +
+                       "); a resume may change only " + keys_a_resume_may_change());
+  }
+  WordProgress p;
+  load_word_checkpoint(path, *run.model, *run.optimizer, p);
+  if (p.use_input.size() != run.use.input.size() || p.use_target.size() != run.use.target.size()) {
+    throw Error::runtime("cannot resume from '" + path + "': its row counts do not fit this vocabulary");
+  }
+  run.steps = p.steps;
+  run.use = {p.use_input, p.use_target, p.use_negative};
+  std::istringstream lines(p.metrics_lines);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty()) run.epochs.push_back(json::parse(line));
+  }
+  run.best.epoch = p.best_epoch;
+  run.best.epochs_since = p.epochs_since_best;
+  run.best.spearman = p.best_spearman;
+  run.best.stopped_early = p.stopped_early;
+  run.best.parameters = p.best_parameters;
+  run.generator.set_state(p.epoch_generator);
+  spdlog::info("resuming {} at epoch {}, step {} ({} epochs done)", run.run_dir.path(), p.epoch, p.step + 1,
+               run.epochs.size());
+  return p;
+}
+
 }  // namespace
 
 int run_word_training(const Config& config, const RunOptions& options, const WordCorpus& corpus) {
@@ -284,6 +375,9 @@ int run_word_training(const Config& config, const RunOptions& options, const Wor
   run.use = {std::vector<int64_t>(static_cast<size_t>(run.rows.table_rows), 0), std::vector<int64_t>(rows, 0),
              std::vector<int64_t>(rows, 0)};
   const torch::Tensor initial = word_vectors(run.model->embedding->weight, run.rows);  // [V, D]
+  run.fingerprint = to_text(word_fingerprint(config, corpus));
+  std::optional<WordProgress> resumed;
+  if (options.resume) resumed = resume_word_run(run);
   spdlog::info("{}: {} lines, {} tokens ({} outside the vocabulary, dropped), vocabulary of {}",
                to_string(config.model.objective), corpus.lines(), corpus.tokens(), corpus.dropped, corpus.vocab.size());
   if (run.rows.subwords) {
@@ -293,19 +387,25 @@ int run_word_training(const Config& config, const RunOptions& options, const Wor
   }
   write_file_atomic(run.run_dir.file(run_file::config), to_json(with_absolute_paths(config)).dump(2) + "\n");
   write_file_atomic(run.run_dir.file(run_file::vocab), corpus.vocab.to_text());
-  write_file_atomic(run.run_dir.file(run_file::metrics), "", /*durable=*/false);
+  std::string metrics_so_far;
+  for (const json& line : run.epochs) metrics_so_far += line.dump() + "\n";
+  write_file_atomic(run.run_dir.file(run_file::metrics), metrics_so_far, /*durable=*/false);
   {
     const SignalGuard signals;
-    for (int64_t epoch = 1; epoch <= config.train.epochs && !run.best.stopped_early; ++epoch) {
-      if (!train_epoch(run, epoch)) break;
+    for (int64_t epoch = resumed ? resumed->epoch : 1; epoch <= config.train.epochs && !run.best.stopped_early; ++epoch) {
+      if (!train_epoch(run, epoch, resumed && epoch == resumed->epoch ? &*resumed : nullptr)) break;
     }
   }
   keep_best_epoch(run);
   if (run.signal != 0) {
-    spdlog::warn("interrupted by signal {} at epoch {}, step {}: writing the report so far (word runs do not "
-                 "resume yet)", run.signal, run.stopped_epoch, run.stopped_step);
+    spdlog::warn("interrupted by signal {} at epoch {}, step {}: writing the report so far; continue with "
+                 "embtrain train --resume {}", run.signal, run.stopped_epoch, run.stopped_step, run.run_dir.path());
   }
   write_word_artefacts(run, initial);
+  if (run.signal == 0) {  // finished: the folder holds the tables once
+    std::error_code ignored;
+    std::filesystem::remove(run.run_dir.file(run_file::checkpoint), ignored);
+  }
   if (!run.run_dir.replaces().empty() && run.signal == 0) run.run_dir = run.run_dir.put_in_place();
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   spdlog::info("{} in {:.2f} s; report: {} (and report.html)", run.signal ? "stopped" : "done", seconds,

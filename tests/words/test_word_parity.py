@@ -12,6 +12,7 @@ Ends with 'N passed, N failed'.
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 
@@ -175,7 +176,6 @@ BAD = [
     ("every word below min_count", CASES[0][1], ["vocab.min_count=100000"], "min_count"),
     ("labels given to skipgram", CASES[0][1], ["data.label_names=[\"a\",\"b\"]"], "data.label_names"),
     ("raw text with the classify objective", {"objective": "classify"}, [], "data.format 'text'"),
-    ("checkpoints asked of a word run", CASES[0][1], ["train.checkpoint_every=1"], "checkpoint"),
     ("dense adam for a word run", CASES[0][1], ["train.optimizer=adam"], "adam"),
     ("early stopping on accuracy for a word run", CASES[0][1], ["train.early_stopping=accuracy", "data.valid=x"],
      "use spearman"),
@@ -185,6 +185,52 @@ BAD = [
 for name, case, extra, expect in BAD:
     done = train(os.path.join(work, "bad"), case, extra)
     check(f"bad input, {name}: exit 2 saying '{expect}'", done.returncode == 2 and expect in done.stderr, done.stderr)
+# Interrupted and resumed: SIGTERM mid-epoch writes checkpoint.pt; --resume (here on another
+# thread count) gives the bytes of the run that was never interrupted, and metrics equal but
+# for timings. A SIGKILL right after a train.checkpoint_every checkpoint resumes the same way.
+def without_timings(path):
+    lines = [json.loads(line) for line in open(path)]
+    for line in lines:
+        line.pop("seconds", None)
+        for key in ("pairs_per_s", "words_per_s"):
+            line["train"].pop(key, None)
+    return lines
+
+
+def same_run(a, b):
+    return (all(open(f"{a}/{f}", "rb").read() == open(f"{b}/{f}", "rb").read() for f in ("model.pt", "embeddings.pt"))
+            and without_timings(f"{a}/metrics.jsonl") == without_timings(f"{b}/metrics.jsonl"))
+
+
+case = CASES[2][1]
+whole, stopped, killed = (os.path.join(work, name) for name in ("whole", "stopped", "killed"))
+for name in os.listdir(work):  # fresh folders: a run left from an earlier test would be replaced instead
+    if name.split(".")[0] in ("whole", "stopped", "killed", "changed"):
+        shutil.rmtree(os.path.join(work, name))
+train(whole, case)
+stop = train(stopped, case, env={"EMBTRAIN_TEST_SIGNAL_AT": "2:5:15"})
+state = json.load(open(os.path.join(stopped, "state.json"))) if stop.returncode == 143 else {}
+resumed = subprocess.run([binary, "train", "--resume", stopped, "--quiet", "--set", "train.threads=2"], cwd=ROOT,
+                         capture_output=True, text=True, env=dict(os.environ, EMBTRAIN_TEST_SPLIT="1"))
+check("a word run stopped by SIGTERM at epoch 2, step 5 says it is resumable; --resume on 2 threads equals the "
+      "uninterrupted run (model.pt, embeddings.pt, metrics but timings) and drops checkpoint.pt",
+      stop.returncode == 143 and state.get("resumable") and state.get("at") == {"epoch": 2, "step": 6}
+      and "--resume" in stop.stderr and resumed.returncode == 0 and same_run(whole, stopped)
+      and not os.path.exists(os.path.join(stopped, "checkpoint.pt")), stop.stderr + resumed.stderr)
+kill = train(killed, case, ["train.checkpoint_every=1"], env={"EMBTRAIN_TEST_KILL_AT": "checkpoint.pt:2:after"})
+again = subprocess.run([binary, "train", "--resume", killed, "--quiet"], cwd=ROOT, capture_output=True, text=True)
+check("SIGKILL after the epoch-2 checkpoint (train.checkpoint_every=1): --resume equals the uninterrupted run",
+      kill.returncode == -9 and again.returncode == 0 and same_run(whole, killed), kill.stderr + again.stderr)
+finished = subprocess.run([binary, "train", "--resume", whole], cwd=ROOT, capture_output=True, text=True)
+check("--resume of a finished word run: exit 2 saying it has no checkpoint.pt",
+      finished.returncode == 2 and "no checkpoint.pt" in finished.stderr, finished.stderr)
+changed_dir = os.path.join(work, "changed")
+train(changed_dir, case, env={"EMBTRAIN_TEST_SIGNAL_AT": "1:3:15"})
+changed = subprocess.run([binary, "train", "--resume", changed_dir, "--set", "train.lr=0.5"], cwd=ROOT,
+                         capture_output=True, text=True)
+check("--resume with a changed train.lr: exit 2 naming it", changed.returncode == 2 and "train.lr" in changed.stderr,
+      changed.stderr)
+
 # A replacement that diverges leaves the run it replaces as it was, and nothing beside it.
 kept_dir = os.path.join(work, "kept")
 train(kept_dir, CASES[0][1])

@@ -15,12 +15,15 @@ namespace embtrain {
 
 struct Config;
 struct PreparedData;
+struct WordCorpus;
 
 struct Fingerprint {
   std::map<std::string, std::string> parts;  // name -> value, e.g. "train.lr" -> "0.0001"
 };
 
 Fingerprint run_fingerprint(const Config& config, const PreparedData& data);
+// A word run's: its text (the kept tokens, lines and counts), vocabulary and config keys.
+Fingerprint word_fingerprint(const Config& config, const WordCorpus& corpus);
 
 // "data.test, data.train, ..., report.*": the keys a resume may change, for messages.
 std::string keys_a_resume_may_change();
