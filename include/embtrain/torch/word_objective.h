@@ -22,6 +22,9 @@
 // The scores and their gradients are word_kernels.h's (split over examples on train.threads
 // threads); ATen runs every other op on one thread. train.threads does not change a bit.
 //
+// A signal stops a run at a step boundary and writes checkpoint.pt (word_checkpoint.h), as
+// train.checkpoint_every does at epoch ends; options.resume continues from it, to the bit.
+//
 // Thread-safety: one run per process, from the calling thread.
 #pragma once
 
@@ -31,9 +34,10 @@
 
 namespace embtrain {
 
-// Trains and writes the run folder (config.json, vocab.txt, model.pt, embeddings.pt,
-// metrics.jsonl, report.json, report.html, state.json). Returns the exit code: 0, or 128 +
-// the signal that stopped it.
+// Trains (or, with options.resume, goes on training) and writes the run folder (config.json,
+// vocab.txt, model.pt, embeddings.pt, metrics.jsonl, report.json, report.html, state.json, and
+// checkpoint.pt while it is unfinished). Returns the exit code: 0, or 128 + the signal that
+// stopped it.
 int run_word_training(const Config& config, const RunOptions& options, const WordCorpus& corpus);
 
 }  // namespace embtrain
