@@ -5,7 +5,6 @@
 #include <cmath>
 
 #include "embtrain/text/ngrams.h"
-#include "embtrain/torch/matrix_view.h"
 
 namespace embtrain {
 
@@ -26,26 +25,38 @@ EpochPlan plan_epoch(const WordCorpus& corpus, const Config& config, const std::
   EpochPlan plan;
   const int64_t total = corpus.tokens();
   const double sample = config.vocab.sample;
+  // The subsampling draws, rand(T) as one call gives them: the CPU generator fills a float64
+  // tensor one random64 at a time, so chunks of it in order are the same numbers (checked in
+  // tests/torch/test_word_kernels.cpp), and the epoch holds 8 MB of them rather than 8 bytes a token.
+  constexpr int64_t kChunk = int64_t{1} << 20;
   torch::Tensor u;
-  if (sample > 0) u = torch::rand({total}, generator, torch::kFloat64);  // [T]
-  const double* draw = sample > 0 ? u.data_ptr<double>() : nullptr;
+  int64_t chunk_end = 0;
+  const double* draw = nullptr;
+  plan.position.reserve(static_cast<size_t>(total));  // kept <= T: no doubling on the way
+  plan.line.reserve(static_cast<size_t>(total));
+  plan.first_kept.reserve(static_cast<size_t>(corpus.lines()) + 1);
   plan.first_kept.push_back(0);
   for (int64_t l = 0; l < corpus.lines(); ++l) {
     for (int64_t t = corpus.line_offsets[static_cast<size_t>(l)]; t < corpus.line_offsets[static_cast<size_t>(l + 1)]; ++t) {
-      if (draw != nullptr && !(draw[t] < keep[static_cast<size_t>(corpus.ids[static_cast<size_t>(t)])])) continue;
+      if (sample > 0) {
+        if (t == chunk_end) {
+          u = torch::rand({std::min(kChunk, total - t)}, generator, torch::kFloat64);
+          draw = u.data_ptr<double>() - t;  // indexed by token
+          chunk_end = t + u.size(0);
+        }
+        if (!(draw[t] < keep[static_cast<size_t>(corpus.ids[static_cast<size_t>(t)])])) continue;
+      }
       plan.position.push_back(t);
       plan.line.push_back(l);
     }
     plan.first_kept.push_back(static_cast<int64_t>(plan.position.size()));
   }
+  plan.position.shrink_to_fit();
+  plan.line.shrink_to_fit();
   const auto kept = static_cast<int64_t>(plan.position.size());
-  plan.window = int64_values(torch::randint(1, config.model.window + 1, {kept}, generator, torch::kInt64));
-  if (config.train.shuffle) {
-    plan.order = int64_values(torch::randperm(kept, generator, torch::kInt64));
-  } else {
-    plan.order.resize(static_cast<size_t>(kept));
-    for (int64_t k = 0; k < kept; ++k) plan.order[static_cast<size_t>(k)] = k;
-  }
+  plan.window = torch::randint(1, config.model.window + 1, {kept}, generator, torch::kInt64);
+  plan.order = config.train.shuffle ? torch::randperm(kept, generator, torch::kInt64)
+                                    : torch::arange(kept, torch::kInt64);
   return plan;
 }
 
@@ -76,8 +87,8 @@ WordBatch make_word_batch(const WordCorpus& corpus, const WordRows& rows, const 
   batch.centres = end - begin;
   const bool bags = cbow || rows.subwords;
   for (int64_t i = begin; i < end; ++i) {
-    const int64_t k = plan.order[static_cast<size_t>(i)];
-    const int64_t line = plan.line[static_cast<size_t>(k)], b = plan.window[static_cast<size_t>(k)];
+    const int64_t k = plan.order_at(i);
+    const int64_t line = plan.line[static_cast<size_t>(k)], b = plan.window_at(k);
     const int64_t first = std::max(plan.first_kept[static_cast<size_t>(line)], k - b);
     const int64_t last = std::min(plan.first_kept[static_cast<size_t>(line + 1)] - 1, k + b);
     const int64_t centre = corpus.ids[static_cast<size_t>(plan.position[static_cast<size_t>(k)])];

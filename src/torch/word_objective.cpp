@@ -11,6 +11,9 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <optional>
 #include <sstream>
 
@@ -161,7 +164,7 @@ bool train_epoch(WordRun& run, int64_t epoch, const WordProgress* resume) {
   const auto started = Clock::now();
   const torch::Tensor epoch_generator = run.generator.get_state();
   const EpochPlan plan = plan_epoch(run.corpus, config, run.keep, run.generator);
-  const auto kept = static_cast<int64_t>(plan.order.size());
+  const int64_t kept = plan.kept();
   const int64_t batches = (kept + config.train.batch_size - 1) / config.train.batch_size;
   double loss = resume ? resume->epoch_loss : 0;
   int64_t pairs = resume ? resume->epoch_pairs : 0;
@@ -361,6 +364,13 @@ WordProgress resume_word_run(WordRun& run) {
 }  // namespace
 
 int run_word_training(const Config& config, const RunOptions& options, const WordCorpus& corpus) {
+#ifdef __GLIBC__
+  // Reading the text (its first-seen ids, the token table's strings) and loading LibTorch left
+  // freed pages that glibc keeps; handing them back before the tables and the epoch plan are
+  // allocated lowers the run's peak (measured on the 4.0M-token corpus: 78 MB back, peak RSS
+  // of a 1-epoch run with the plan's changes, word_batch.cpp, 403 -> 362 MB).
+  malloc_trim(0);
+#endif
   use_threads(config.train.threads, options.test_split_always);
   const auto started = Clock::now();
   torch::manual_seed(static_cast<uint64_t>(config.train.seed));

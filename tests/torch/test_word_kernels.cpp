@@ -123,3 +123,14 @@ TEST_CASE("coalesced_grad equals coalesce() of the sparse tensor, on any thread 
   }
   use_threads(1);
 }
+
+TEST_CASE("the CPU generator's rand in chunks gives the numbers of one call (plan_epoch draws so)") {
+  torch::Generator whole = at::detail::createCPUGenerator(), parts = at::detail::createCPUGenerator();
+  whole.set_current_seed(5);
+  parts.set_current_seed(5);
+  const torch::Tensor one = torch::rand({100003}, whole, torch::kFloat64);
+  const torch::Tensor chunks = torch::cat({torch::rand({37}, parts, torch::kFloat64), torch::rand({65536}, parts, torch::kFloat64),
+                                           torch::rand({34430}, parts, torch::kFloat64)});
+  CHECK(one.equal(chunks));
+  CHECK(torch::rand({1}, whole, torch::kFloat64).equal(torch::rand({1}, parts, torch::kFloat64)));  // and after them
+}

@@ -19,9 +19,13 @@ namespace embtrain {
 struct EpochPlan {
   std::vector<int64_t> position;  // [K] kept token -> its position in corpus.ids
   std::vector<int64_t> line;      // [K] its line
-  std::vector<int64_t> window;    // [K] its reduced window b in 1..model.window
-  std::vector<int64_t> order;     // [K] the training order of the kept tokens
+  torch::Tensor window;           // [K] int64: its reduced window b in 1..model.window
+  torch::Tensor order;            // [K] int64: the training order of the kept tokens
   std::vector<int64_t> first_kept;  // [L + 1] kept tokens of line l: first_kept[l] .. first_kept[l+1]
+
+  int64_t kept() const { return static_cast<int64_t>(position.size()); }
+  int64_t window_at(int64_t k) const { return window.data_ptr<int64_t>()[k]; }
+  int64_t order_at(int64_t i) const { return order.data_ptr<int64_t>()[i]; }
 };
 
 // Each word's probability of being kept by subsampling, min(1, √(s/f) + s/f) ([V]; all 1 when
