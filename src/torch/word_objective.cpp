@@ -156,6 +156,57 @@ void test_signal_after(const RunOptions& options, int64_t epoch, int64_t step) {
   for (int64_t i = 0; i < at.times; ++i) std::raise(static_cast<int>(at.signal));
 }
 
+// Batch `i` of `batches` in `epoch`: its negatives, one optimizer step, the use counts. Returns
+// the batch's summed loss.
+double train_batch(WordRun& run, const WordBatch& batch, int64_t epoch, int64_t i, int64_t batches) {
+  const Config& config = run.config;
+  const auto examples = static_cast<int64_t>(batch.targets.size());
+  const torch::Tensor negatives = run.negatives->draw(examples * config.model.negative, run.generator)
+                                      .view({examples, config.model.negative});  // [P, N]
+  set_lr(*run.optimizer, config.train.lr * lr_factor_at(config.train, epoch, i, batches));
+  run.optimizer->zero_grad();
+  const double batch_sum = batch_loss(run.model, batch, negatives, config.train.optimizer != OptimizerKind::sgd);
+  if (!std::isfinite(batch_sum)) {
+    throw Error::runtime(fmt::format("training diverged at epoch {}, step {}: the loss is {}; lower train.lr", epoch,
+                                     i + 1, batch_sum));
+  }
+  run.optimizer->step();
+  ++run.steps;
+  for (const int64_t w : batch.inputs) ++run.use.input[static_cast<size_t>(w)];
+  for (const int64_t w : batch.targets) ++run.use.target[static_cast<size_t>(w)];
+  const auto* n = negatives.data_ptr<int64_t>();
+  for (int64_t k = 0; k < negatives.numel(); ++k) ++run.use.negative[static_cast<size_t>(n[k])];
+  return batch_sum;
+}
+
+// The finished epoch's line of metrics.jsonl (and its log line, and the valid score with early
+// stopping's bookkeeping), then train.checkpoint_every's checkpoint.
+void finish_epoch(WordRun& run, int64_t epoch, double seconds, double loss, int64_t pairs, int64_t kept) {
+  const Config& config = run.config;
+  json train = {{"loss", pairs ? loss / static_cast<double>(pairs * (1 + config.model.negative)) : 0.0},
+                {"examples", pairs},
+                {"words", kept},
+                {"pairs_per_s", seconds > 0 ? static_cast<double>(pairs) / seconds : 0.0},
+                {"words_per_s", seconds > 0 ? static_cast<double>(kept) / seconds : 0.0}};
+  json line = {{"epoch", epoch}, {"seconds", seconds}, {"train", train}};
+  std::string log = fmt::format("epoch {}/{}: train loss {:.4f} over {} examples ({:.0f} words/s)", epoch,
+                                config.train.epochs, train["loss"].get<double>(), pairs, train["words_per_s"].get<double>());
+  if (!config.data.valid.empty()) {
+    const SimilarityScore score = score_similarity(input_vectors(run.model, run.rows, run.corpus.vocab), config.data.valid);
+    line["valid"] = {{"spearman", score.spearman}, {"pearson", score.pearson}, {"pairs", score.pairs}, {"oov", score.oov}};
+    log += fmt::format(", valid Spearman {:.4f} ({} pairs)", score.spearman, score.pairs);
+    track_best(run, epoch, score.spearman);
+  }
+  run.epochs.push_back(line);
+  append_line(run.run_dir.file(run_file::metrics), line.dump());
+  spdlog::info("{}", log);
+  const int64_t every = config.train.checkpoint_every;
+  if (every > 0 && epoch % every == 0 && epoch < config.train.epochs && !run.best.stopped_early) {
+    const torch::Tensor now = run.generator.get_state();
+    save_checkpoint_at(run, epoch + 1, 0, 0, 0, now);
+  }
+}
+
 // One epoch (from `resume`'s step when given); false when a signal stopped it (at a step
 // boundary, where a checkpoint is written).
 bool train_epoch(WordRun& run, int64_t epoch, const WordProgress* resume) {
@@ -182,50 +233,12 @@ bool train_epoch(WordRun& run, int64_t epoch, const WordProgress* resume) {
     }
     const int64_t begin = i * config.train.batch_size, end = std::min(kept, begin + config.train.batch_size);
     const WordBatch batch = make_word_batch(run.corpus, run.rows, plan, begin, end, cbow);
-    const auto examples = static_cast<int64_t>(batch.targets.size());
-    if (examples == 0) continue;
-    const torch::Tensor negatives = run.negatives->draw(examples * config.model.negative, run.generator)
-                                        .view({examples, config.model.negative});  // [P, N]
-    set_lr(*run.optimizer, config.train.lr * lr_factor_at(config.train, epoch, i, batches));
-    run.optimizer->zero_grad();
-    const double batch_sum = batch_loss(run.model, batch, negatives, config.train.optimizer != OptimizerKind::sgd);
-    if (!std::isfinite(batch_sum)) {
-      throw Error::runtime(fmt::format("training diverged at epoch {}, step {}: the loss is {}; lower train.lr",
-                                       epoch, i + 1, batch_sum));
-    }
-    run.optimizer->step();
-    loss += batch_sum;
-    pairs += examples;
-    ++run.steps;
-    for (const int64_t w : batch.inputs) ++run.use.input[static_cast<size_t>(w)];
-    for (const int64_t w : batch.targets) ++run.use.target[static_cast<size_t>(w)];
-    const auto* n = negatives.data_ptr<int64_t>();
-    for (int64_t k = 0; k < negatives.numel(); ++k) ++run.use.negative[static_cast<size_t>(n[k])];
+    if (batch.targets.empty()) continue;
+    loss += train_batch(run, batch, epoch, i, batches);
+    pairs += static_cast<int64_t>(batch.targets.size());
     test_signal_after(run.options, epoch, i + 1);
   }
-  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  json train = {{"loss", pairs ? loss / static_cast<double>(pairs * (1 + config.model.negative)) : 0.0},
-                {"examples", pairs},
-                {"words", kept},
-                {"pairs_per_s", seconds > 0 ? static_cast<double>(pairs) / seconds : 0.0},
-                {"words_per_s", seconds > 0 ? static_cast<double>(kept) / seconds : 0.0}};
-  json line = {{"epoch", epoch}, {"seconds", seconds}, {"train", train}};
-  std::string log = fmt::format("epoch {}/{}: train loss {:.4f} over {} examples ({:.0f} words/s)", epoch,
-                                config.train.epochs, train["loss"].get<double>(), pairs, train["words_per_s"].get<double>());
-  if (!config.data.valid.empty()) {
-    const SimilarityScore score = score_similarity(input_vectors(run.model, run.rows, run.corpus.vocab), config.data.valid);
-    line["valid"] = {{"spearman", score.spearman}, {"pearson", score.pearson}, {"pairs", score.pairs}, {"oov", score.oov}};
-    log += fmt::format(", valid Spearman {:.4f} ({} pairs)", score.spearman, score.pairs);
-    track_best(run, epoch, score.spearman);
-  }
-  run.epochs.push_back(line);
-  append_line(run.run_dir.file(run_file::metrics), line.dump());
-  spdlog::info("{}", log);
-  const int64_t every = config.train.checkpoint_every;
-  if (every > 0 && epoch % every == 0 && epoch < config.train.epochs && !run.best.stopped_early) {
-    const torch::Tensor now = run.generator.get_state();
-    save_checkpoint_at(run, epoch + 1, 0, 0, 0, now);
-  }
+  finish_epoch(run, epoch, std::chrono::duration<double>(Clock::now() - started).count(), loss, pairs, kept);
   return true;
 }
 
@@ -361,6 +374,39 @@ WordProgress resume_word_run(WordRun& run) {
   return p;
 }
 
+// The model (from the global generator, seeded), the optimizer, the run's generator, the
+// sampling tables, the use counts and the fingerprint: what a new run and a resume both build.
+void set_up(WordRun& run) {
+  const Config& config = run.config;
+  const WordCorpus& corpus = run.corpus;
+  torch::manual_seed(static_cast<uint64_t>(config.train.seed));
+  run.rows = word_rows(corpus, config.vocab);
+  run.model = WordModel(run.rows.table_rows, corpus.vocab.size(), config.model.embedding_dim);
+  run.optimizer = word_optimizer(run.model, config.train);
+  run.generator.set_current_seed(static_cast<uint64_t>(config.train.seed));
+  run.keep = keep_probabilities(corpus, config.vocab.sample);
+  run.negatives = std::make_unique<NegativeSampler>(corpus, config.model.ns_exponent);
+  const auto rows = static_cast<size_t>(corpus.vocab.size());
+  run.use = {std::vector<int64_t>(static_cast<size_t>(run.rows.table_rows), 0), std::vector<int64_t>(rows, 0),
+             std::vector<int64_t>(rows, 0)};
+  run.fingerprint = to_text(word_fingerprint(config, corpus));
+}
+
+// After the epochs: early stopping's best tables, the run folder, and, for a finished run, no
+// checkpoint and (a replacement) the folder put in place.
+void finish(WordRun& run, const torch::Tensor& initial) {
+  keep_best_epoch(run);
+  if (run.signal != 0) {
+    spdlog::warn("interrupted by signal {} at epoch {}, step {}: writing the report so far; continue with "
+                 "embtrain train --resume {}", run.signal, run.stopped_epoch, run.stopped_step, run.run_dir.path());
+  }
+  write_word_artefacts(run, initial);
+  if (run.signal != 0) return;
+  std::error_code ignored;  // finished: the folder holds the tables once
+  std::filesystem::remove(run.run_dir.file(run_file::checkpoint), ignored);
+  if (!run.run_dir.replaces().empty()) run.run_dir = run.run_dir.put_in_place();
+}
+
 }  // namespace
 
 int run_word_training(const Config& config, const RunOptions& options, const WordCorpus& corpus) {
@@ -373,19 +419,9 @@ int run_word_training(const Config& config, const RunOptions& options, const Wor
 #endif
   use_threads(config.train.threads, options.test_split_always);
   const auto started = Clock::now();
-  torch::manual_seed(static_cast<uint64_t>(config.train.seed));
   WordRun run(config, options, corpus, RunDir::at(options.output_dir));
-  run.rows = word_rows(corpus, config.vocab);
-  run.model = WordModel(run.rows.table_rows, corpus.vocab.size(), config.model.embedding_dim);
-  run.optimizer = word_optimizer(run.model, config.train);
-  run.generator.set_current_seed(static_cast<uint64_t>(config.train.seed));
-  run.keep = keep_probabilities(corpus, config.vocab.sample);
-  run.negatives = std::make_unique<NegativeSampler>(corpus, config.model.ns_exponent);
-  const auto rows = static_cast<size_t>(corpus.vocab.size());
-  run.use = {std::vector<int64_t>(static_cast<size_t>(run.rows.table_rows), 0), std::vector<int64_t>(rows, 0),
-             std::vector<int64_t>(rows, 0)};
+  set_up(run);
   const torch::Tensor initial = word_vectors(run.model->embedding->weight, run.rows);  // [V, D]
-  run.fingerprint = to_text(word_fingerprint(config, corpus));
   std::optional<WordProgress> resumed;
   if (options.resume) resumed = resume_word_run(run);
   spdlog::info("{}: {} lines, {} tokens ({} outside the vocabulary, dropped), vocabulary of {}",
@@ -406,17 +442,7 @@ int run_word_training(const Config& config, const RunOptions& options, const Wor
       if (!train_epoch(run, epoch, resumed && epoch == resumed->epoch ? &*resumed : nullptr)) break;
     }
   }
-  keep_best_epoch(run);
-  if (run.signal != 0) {
-    spdlog::warn("interrupted by signal {} at epoch {}, step {}: writing the report so far; continue with "
-                 "embtrain train --resume {}", run.signal, run.stopped_epoch, run.stopped_step, run.run_dir.path());
-  }
-  write_word_artefacts(run, initial);
-  if (run.signal == 0) {  // finished: the folder holds the tables once
-    std::error_code ignored;
-    std::filesystem::remove(run.run_dir.file(run_file::checkpoint), ignored);
-  }
-  if (!run.run_dir.replaces().empty() && run.signal == 0) run.run_dir = run.run_dir.put_in_place();
+  finish(run, initial);
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   spdlog::info("{} in {:.2f} s; report: {} (and report.html)", run.signal ? "stopped" : "done", seconds,
                run.run_dir.file(run_file::report));
