@@ -10,26 +10,8 @@
 namespace embtrain {
 namespace {
 
-torch::Tensor to_tensor(const std::vector<int64_t>& values) {
-  return torch::tensor(at::ArrayRef<int64_t>(values), torch::kInt64);
-}
-
 constexpr int64_t kFormat = 1;
 
-torch::serialize::InputArchive open_checkpoint(const std::string& path) {
-  // Vetted first: LibTorch would build a tensor over a record shorter than it claims.
-  if (const std::string problem = archive_problem(path); !problem.empty()) {
-    throw Error::runtime("cannot resume from '" + path + "': not a readable checkpoint (" + problem + ")");
-  }
-  torch::serialize::InputArchive archive;
-  try {
-    archive.load_from(path);
-  } catch (const std::exception& e) {  // c10::Error, torch::jit::ErrorReport, ...
-    throw Error::runtime("cannot resume from '" + path + "': not a readable checkpoint (" +
-                         torch_error_text(e) + ")");
-  }
-  return archive;
-}
 
 // One value of the archive (InputArchive::read throws when it is missing).
 c10::IValue read_value(torch::serialize::InputArchive& archive, const char* key) {
@@ -62,6 +44,21 @@ void read_best(torch::serialize::InputArchive& archive, Classifier& model, Train
 
 }  // namespace
 
+torch::serialize::InputArchive open_checkpoint(const std::string& path) {
+  // Vetted first: LibTorch would build a tensor over a record shorter than it claims.
+  if (const std::string problem = archive_problem(path); !problem.empty()) {
+    throw Error::runtime("cannot resume from '" + path + "': not a readable checkpoint (" + problem + ")");
+  }
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path);
+  } catch (const std::exception& e) {  // c10::Error, torch::jit::ErrorReport, ...
+    throw Error::runtime("cannot resume from '" + path + "': not a readable checkpoint (" +
+                         torch_error_text(e) + ")");
+  }
+  return archive;
+}
+
 void save_checkpoint(const std::string& path, Classifier& model, const torch::optim::Optimizer& optimizer,
                      const TrainProgress& progress, const std::string& metrics_lines,
                      const std::string& fingerprint) {
@@ -84,20 +81,20 @@ void save_checkpoint(const std::string& path, Classifier& model, const torch::op
     archive.write("epoch", c10::IValue(progress.epoch));
     archive.write("step", c10::IValue(progress.step));
     archive.write("order_drawn", c10::IValue(progress.order_drawn));
-    archive.write("order", to_tensor(progress.order));
+    archive.write("order", int64_tensor(progress.order));
     const auto& t = progress.tally;
-    archive.write("tally", to_tensor({t.true_pos, t.false_pos, t.true_neg, t.false_neg}));
+    archive.write("tally", int64_tensor({t.true_pos, t.false_pos, t.true_neg, t.false_neg}));
     archive.write("loss_sum", torch::tensor(t.loss_sum, torch::kFloat64));
     if (t.multi_label()) {  // [3, C] per label, then the top-1 counts
       std::vector<int64_t> per_label = t.label_true_pos;
       per_label.insert(per_label.end(), t.label_false_pos.begin(), t.label_false_pos.end());
       per_label.insert(per_label.end(), t.label_false_neg.begin(), t.label_false_neg.end());
-      archive.write("label_tally", to_tensor(per_label));
-      archive.write("top1_tally", to_tensor({t.examples, t.top1_correct, t.gold_labels}));
+      archive.write("label_tally", int64_tensor(per_label));
+      archive.write("top1_tally", int64_tensor({t.examples, t.top1_correct, t.gold_labels}));
     }
     if (progress.shuffle_state.defined()) archive.write("shuffle_state", progress.shuffle_state);
-    archive.write("batch_steps", to_tensor(progress.stats.batch_steps));
-    archive.write("grad_steps", to_tensor(progress.stats.grad_steps));
+    archive.write("batch_steps", int64_tensor(progress.stats.batch_steps));
+    archive.write("grad_steps", int64_tensor(progress.stats.grad_steps));
     archive.write("total_steps", c10::IValue(progress.stats.total_steps));
     archive.write("metrics_lines", c10::IValue(metrics_lines));
     if (progress.best_epoch > 0) {  // train.early_stopping's state

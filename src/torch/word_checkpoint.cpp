@@ -3,23 +3,13 @@
 
 #include "embtrain/text/error.h"
 #include "embtrain/text/io.h"
-#include "embtrain/torch/archive_check.h"
+#include "embtrain/torch/checkpoint.h"
+#include "embtrain/torch/matrix_view.h"
 #include "embtrain/torch/torch_error.h"
 
 namespace embtrain {
 namespace {
-
 constexpr int64_t kWordFormat = 1;
-
-torch::Tensor to_tensor(const std::vector<int64_t>& values) {
-  return torch::tensor(at::ArrayRef<int64_t>(values), torch::kInt64);
-}
-
-std::vector<int64_t> to_vector(const torch::Tensor& t) {
-  const torch::Tensor c = t.to(torch::kInt64).contiguous();
-  return {c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel()};
-}
-
 }  // namespace
 
 void save_word_checkpoint(const std::string& path, const torch::nn::Module& model,
@@ -34,15 +24,15 @@ void save_word_checkpoint(const std::string& path, const torch::nn::Module& mode
     archive.write("optimizer", optimizer_archive);
     archive.write("word_format", c10::IValue(kWordFormat));
     archive.write("fingerprint", c10::IValue(fingerprint));
-    archive.write("position", to_tensor({p.epoch, p.step, p.steps, p.epoch_pairs}));
+    archive.write("position", int64_tensor({p.epoch, p.step, p.steps, p.epoch_pairs}));
     archive.write("epoch_loss", torch::tensor(p.epoch_loss, torch::kFloat64));
     archive.write("epoch_generator", p.epoch_generator);
     archive.write("generator", p.generator);
-    archive.write("use_input", to_tensor(p.use_input));
-    archive.write("use_target", to_tensor(p.use_target));
-    archive.write("use_negative", to_tensor(p.use_negative));
+    archive.write("use_input", int64_tensor(p.use_input));
+    archive.write("use_target", int64_tensor(p.use_target));
+    archive.write("use_negative", int64_tensor(p.use_negative));
     archive.write("metrics_lines", c10::IValue(p.metrics_lines));
-    archive.write("best", to_tensor({p.best_epoch, p.epochs_since_best, p.stopped_early ? 1 : 0}));
+    archive.write("best", int64_tensor({p.best_epoch, p.epochs_since_best, p.stopped_early ? 1 : 0}));
     archive.write("best_spearman", torch::tensor(p.best_spearman, torch::kFloat64));
     for (size_t i = 0; i < p.best_parameters.size(); ++i) archive.write("best_" + std::to_string(i), p.best_parameters[i]);
     archive.save_to(sink);
@@ -51,14 +41,10 @@ void save_word_checkpoint(const std::string& path, const torch::nn::Module& mode
 
 void load_word_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
                           WordProgress& p) {
-  if (const std::string problem = archive_problem(path); !problem.empty()) {
-    throw Error::runtime("cannot resume from '" + path + "': not a readable checkpoint (" + problem + ")");
-  }
+  torch::serialize::InputArchive archive = open_checkpoint(path);
   std::vector<std::vector<int64_t>> shapes;
   for (const auto& parameter : model.parameters()) shapes.push_back(parameter.sizes().vec());
   try {
-    torch::serialize::InputArchive archive;
-    archive.load_from(path);
     c10::IValue value;
     if (!archive.try_read("word_format", value) || value.toInt() != kWordFormat) {
       throw Error::runtime("cannot resume from '" + path + "': it is not a word run's checkpoint");
@@ -74,7 +60,7 @@ void load_word_checkpoint(const std::string& path, torch::nn::Module& model, tor
       archive.read(key, t);
       return t;
     };
-    const auto position = to_vector(tensor("position"));
+    const auto position = int64_values(tensor("position"));
     if (position.size() != 4) throw Error::runtime("cannot resume from '" + path + "': its position is malformed");
     p.epoch = position[0];
     p.step = position[1];
@@ -83,12 +69,12 @@ void load_word_checkpoint(const std::string& path, torch::nn::Module& model, tor
     p.epoch_loss = tensor("epoch_loss").item<double>();
     p.epoch_generator = tensor("epoch_generator");
     p.generator = tensor("generator");
-    p.use_input = to_vector(tensor("use_input"));
-    p.use_target = to_vector(tensor("use_target"));
-    p.use_negative = to_vector(tensor("use_negative"));
+    p.use_input = int64_values(tensor("use_input"));
+    p.use_target = int64_values(tensor("use_target"));
+    p.use_negative = int64_values(tensor("use_negative"));
     archive.read("metrics_lines", value);
     p.metrics_lines = value.toStringRef();
-    const auto best = to_vector(tensor("best"));
+    const auto best = int64_values(tensor("best"));
     p.best_epoch = best.at(0);
     p.epochs_since_best = best.at(1);
     p.stopped_early = best.at(2) != 0;

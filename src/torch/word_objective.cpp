@@ -32,6 +32,7 @@
 #include "embtrain/torch/matrix_view.h"
 #include "embtrain/torch/optimizer.h"
 #include "embtrain/torch/python_file.h"
+#include "embtrain/torch/session.h"
 #include "embtrain/torch/threads.h"
 #include "embtrain/torch/trainer.h"
 #include "embtrain/torch/word_checkpoint.h"
@@ -140,7 +141,7 @@ void save_checkpoint_at(WordRun& run, int64_t epoch, int64_t step, double loss, 
   p.use_input = run.use.input;
   p.use_target = run.use.target;
   p.use_negative = run.use.negative;
-  for (const json& line : run.epochs) p.metrics_lines += line.dump() + "\n";
+  p.metrics_lines = metrics_text(run.epochs);
   p.best_epoch = run.best.epoch;
   p.epochs_since_best = run.best.epochs_since;
   p.best_spearman = run.best.spearman;
@@ -433,9 +434,7 @@ int run_word_training(const Config& config, const RunOptions& options, const Wor
   }
   write_file_atomic(run.run_dir.file(run_file::config), to_json(with_absolute_paths(config)).dump(2) + "\n");
   write_file_atomic(run.run_dir.file(run_file::vocab), corpus.vocab.to_text());
-  std::string metrics_so_far;
-  for (const json& line : run.epochs) metrics_so_far += line.dump() + "\n";
-  write_file_atomic(run.run_dir.file(run_file::metrics), metrics_so_far, /*durable=*/false);
+  write_file_atomic(run.run_dir.file(run_file::metrics), metrics_text(run.epochs), /*durable=*/false);
   {
     const SignalGuard signals;
     for (int64_t epoch = resumed ? resumed->epoch : 1; epoch <= config.train.epochs && !run.best.stopped_early; ++epoch) {

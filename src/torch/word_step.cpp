@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "embtrain/torch/matrix_view.h"
 #include "embtrain/torch/sparse_grad.h"
 #include "embtrain/torch/word_kernels.h"
 
@@ -16,16 +17,12 @@ WordModelImpl::WordModelImpl(int64_t input_rows, int64_t words, int64_t dim)
   output->weight.zero_();
 }
 
-torch::Tensor ids_tensor(const std::vector<int64_t>& values) {
-  return torch::tensor(at::ArrayRef<int64_t>(values), torch::kInt64);
-}
-
 torch::Tensor word_vectors(const torch::Tensor& input_table, const WordRows& rows) {
   torch::NoGradGuard no_grad;
   const torch::Tensor table = input_table.detach().to(torch::kCPU);
   if (!rows.subwords) return table.clone();
   const std::vector<int64_t> starts(rows.offsets.begin(), rows.offsets.end() - 1);  // [V]
-  return std::get<0>(torch::embedding_bag(table, ids_tensor(rows.rows), ids_tensor(starts), false, /*mean=*/1));
+  return std::get<0>(torch::embedding_bag(table, int64_tensor(rows.rows), int64_tensor(starts), false, /*mean=*/1));
 }
 
 namespace {
@@ -36,7 +33,7 @@ torch::Tensor input_side(WordModel& model, const WordBatch& batch, const torch::
   namespace F = torch::nn::functional;
   if (!bags) return model->embedding->weight.index_select(0, inputs);
   return F::embedding_bag(inputs, model->embedding->weight,
-                          F::EmbeddingBagFuncOptions().offsets(ids_tensor(batch.bag_offsets)).mode(torch::kMean));
+                          F::EmbeddingBagFuncOptions().offsets(int64_tensor(batch.bag_offsets)).mode(torch::kMean));
 }
 
 // Each bag's rows and their scale, 1 / the bag's size in float (embedding_bag's
@@ -114,9 +111,9 @@ double batch_loss(WordModel& model, const WordBatch& batch, const torch::Tensor&
   namespace F = torch::nn::functional;
   torch::NoGradGuard no_grad;
   BatchTensors t;
-  t.inputs = ids_tensor(batch.inputs);
+  t.inputs = int64_tensor(batch.inputs);
   t.hidden = input_side(model, batch, t.inputs, bags);                                       // [P, D]
-  t.words = torch::cat({ids_tensor(batch.targets).unsqueeze(1), negatives}, 1);                // [P, 1 + N]
+  t.words = torch::cat({int64_tensor(batch.targets).unsqueeze(1), negatives}, 1);                // [P, 1 + N]
   const torch::Tensor logits = score_words(t.hidden, model->output->weight, t.words);        // [P, 1 + N]
   torch::Tensor labels = torch::zeros_like(logits);
   labels.select(1, 0).fill_(1.0);

@@ -21,6 +21,10 @@ void save_checkpoint(const std::string& path, Classifier& model, const torch::op
                      const TrainProgress& progress, const std::string& metrics_lines,
                      const std::string& fingerprint = "");
 
+// The checkpoint archive at `path`, vetted first (LibTorch would build a tensor over a record
+// shorter than it claims); an Error naming the file when it is not a readable checkpoint.
+torch::serialize::InputArchive open_checkpoint(const std::string& path);
+
 // The fingerprint a checkpoint was saved with ("" for one from before fingerprints), read
 // without loading the rest: --resume compares it before anything else.
 std::string read_checkpoint_fingerprint(const std::string& path);

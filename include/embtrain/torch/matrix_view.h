@@ -23,6 +23,11 @@ inline Matrix matrix_view(const torch::Tensor& cpu) {
   return {cpu.size(0), cpu.size(1), cpu.data_ptr<float>()};
 }
 
+// `values` as an int64 CPU tensor ([N]).
+inline torch::Tensor int64_tensor(const std::vector<int64_t>& values) {
+  return torch::tensor(at::ArrayRef<int64_t>(values), torch::kInt64);
+}
+
 // An integer tensor's values, as int64 ([N] -> N values).
 inline std::vector<int64_t> int64_values(const torch::Tensor& tensor) {
   const auto t = tensor.to(torch::kCPU, torch::kInt64).contiguous();

@@ -33,7 +33,4 @@ double batch_loss(WordModel& model, const WordBatch& batch, const torch::Tensor&
 // the run folder, the report and the scores hold.
 torch::Tensor word_vectors(const torch::Tensor& input_table, const WordRows& rows);
 
-// An int64 tensor holding `values`.
-torch::Tensor ids_tensor(const std::vector<int64_t>& values);
-
 }  // namespace embtrain
