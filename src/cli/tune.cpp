@@ -291,6 +291,12 @@ void TuneProgress::show(const Search& s, const std::vector<Running>& wave) {
   shown_ = true;
 }
 
+// A budget that cannot hold one trial's first epoch: the search would return nothing.
+Error budget_too_small(const Search& s, const std::string& what) {
+  return Error::usage(fmt::format("--budget {} is too small for one trial: {}; give a longer --budget, or make "
+                                  "trials cheaper (fewer data, a smaller model)", s.options.budget, what));
+}
+
 // A wave of up to --parallel trials, each drawn and judged against the trials of earlier waves
 // only: the same trials whatever finishes first. Returns false when a signal stopped it (its
 // trials are not recorded, and --resume runs the wave again).
@@ -327,10 +333,8 @@ bool run_wave(Search& s, int64_t count) {
   }
   for (auto& r : wave) {
     if (r.trial.status != "too_small") continue;
-    throw Error::usage(fmt::format("--budget {} is too small for one trial: trial {} had not finished its first "
-                                   "epoch when the budget ran out ({:.1f} s); give a longer --budget, or make "
-                                   "trials cheaper (fewer data, a smaller model)",
-                                   s.options.budget, r.name, r.trial.seconds));
+    throw budget_too_small(s, fmt::format("trial {} had not finished its first epoch when the budget ran out "
+                                          "({:.1f} s)", r.name, r.trial.seconds));
   }
   for (auto& r : wave) {
     if (r.trial.status == "failed" && r.trial.index == 0) {
@@ -418,6 +422,10 @@ void run_tune(TuneOptions o) {
   while ((o.trials == 0 || static_cast<int64_t>(s.done.size()) < o.trials) && !s.over_budget() && g_signal == 0) {
     const int64_t left = o.trials == 0 ? o.parallel : o.trials - static_cast<int64_t>(s.done.size());
     if (!run_wave(s, std::min(o.parallel, left))) break;
+  }
+  // On a loaded machine the budget can run out before the first trial starts: the same error.
+  if (s.done.empty() && g_signal == 0 && s.over_budget()) {
+    throw budget_too_small(s, fmt::format("it ran out ({:.2f} s) before the first trial started", s.elapsed()));
   }
   if (g_signal != 0) spdlog::warn("interrupted: {} trials recorded; continue with embtrain tune --resume {}", s.done.size(), s.dir);
   const json summary = summarise(s);
