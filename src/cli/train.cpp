@@ -164,7 +164,7 @@ void run_train(const TrainOptions& options) {
     }
   };
   if (is_word_objective(config.model.objective)) {
-    const WordCorpus corpus = read_word_corpus(config);
+    const WordCorpus corpus = prepare_word_corpus(config);
     if (fresh) fresh->remove_previous_run();
     try {
       exit_code() = backend.get()->run_word_training(config, run, corpus);

@@ -5,7 +5,7 @@
 // appended as it ends), trials/NNN/ (each trial's run folder and NNN.log, its stderr), best.json
 // (a complete config for `embtrain train`), report.html (text/tune_report.h), and best/ when the
 // config has data.test: the best config trained once more with the test split, which no trial sees.
-// Classification trials share DIR/cache (data.cache) unless the config names a cache of its own.
+// Trials share DIR/cache (data.cache) unless the config names a cache of its own.
 // --parallel P runs trials in waves of P. While trials run, a progress line (TuneProgress) shows
 // them, the best so far and the budget left.
 #include <fcntl.h>
@@ -219,7 +219,7 @@ void start_trial(const Search& s, Running& r, int64_t threads) {
     args.push_back("--set");
     args.push_back("train.threads=" + std::to_string(threads));
   }
-  if (s.config.data.cache.empty() && !is_word_objective(s.config.model.objective)) {
+  if (s.config.data.cache.empty()) {
     // Trials share one encoded corpus per distinct set of data and vocab keys (the cache's key,
     // text/corpus_cache.h): a trial that changes only training keys does not tokenise again.
     args.push_back("--set");

@@ -168,7 +168,8 @@ const std::vector<Key>& keys() {
            "a folder for the encoded corpus: the first run writes the vocabulary, counts and every "
            "split's rows there (4 bytes a token), keyed by a hash of the data files and the data/vocab "
            "keys; later runs with the same inputs (sweeps over other keys, every worker) map it "
-           "instead of reading and tokenising. Empty: no cache"),
+           "instead of reading and tokenising (word objectives: the text's vocabulary, counts and ids, "
+           "shared by skipgram and cbow). Empty: no cache"),
       choice("data.format", &C::data, &DataConfig::format, kDataFormatNames,
              "`auto` (by extension: `.tsv`, `.jsonl`, `.txt`/`.ft` = fastText), `tsv`, `jsonl`, `fasttext`, or "
              "`text` (raw text, one sentence or paragraph a line, for the word objectives; they read "

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -19,12 +20,14 @@
 #include "embtrain/text/fingerprint.h"
 #include "embtrain/text/io.h"
 #include "embtrain/text/prepare.h"
+#include "embtrain/text/word_corpus.h"
 
 namespace embtrain {
 namespace {
 
 using nlohmann::json;
 constexpr char kMagic[17] = "embtrain-cache-1";
+constexpr char kWordMagic[17] = "embtrain-words-1";  // a WordCorpus, in the same layout
 constexpr size_t kPrelude = 32;  // magic, header offset, header length
 
 std::string hex64(uint64_t value) {
@@ -182,16 +185,24 @@ Corpus read_corpus(const json& header, const ArrayReader& arrays, int64_t rows, 
   return corpus;
 }
 
-PreparedData read_cache(const std::shared_ptr<const Mapping>& mapping, const std::string& key) {
-  if (std::memcmp(mapping->base, kMagic, 16) != 0) throw std::runtime_error("not an embtrain cache file");
-  uint64_t header_at = 0, header_size = 0;
-  std::memcpy(&header_at, mapping->base + 16, 8);
-  std::memcpy(&header_size, mapping->base + 24, 8);
-  if (header_at < kPrelude || header_at > mapping->size || header_size != mapping->size - header_at) {
+// The file's JSON header, after checking its magic, its bounds and its key; `header_at` is where
+// the arrays end.
+json read_header(const Mapping& mapping, const char* magic, const std::string& key, uint64_t& header_at) {
+  if (std::memcmp(mapping.base, magic, 16) != 0) throw std::runtime_error(std::string("not an ") + magic + " file");
+  uint64_t header_size = 0;
+  std::memcpy(&header_at, mapping.base + 16, 8);
+  std::memcpy(&header_size, mapping.base + 24, 8);
+  if (header_at < kPrelude || header_at > mapping.size || header_size != mapping.size - header_at) {
     throw std::runtime_error("truncated");
   }
-  const json header = json::parse(mapping->base + header_at, mapping->base + mapping->size);
+  json header = json::parse(mapping.base + header_at, mapping.base + mapping.size);
   if (header.at("key") != key) throw std::runtime_error("it holds another key");
+  return header;
+}
+
+PreparedData read_cache(const std::shared_ptr<const Mapping>& mapping, const std::string& key) {
+  uint64_t header_at = 0;
+  const json header = read_header(*mapping, kMagic, key, header_at);
   const ArrayReader arrays(mapping, header_at);
   PreparedData data;
   std::istringstream vocab(header.at("vocab").get<std::string>());
@@ -216,6 +227,67 @@ PreparedData read_cache(const std::shared_ptr<const Mapping>& mapping, const std
   return data;
 }
 
+// A word corpus as the file holds it, checked: one count per word, line offsets from 0 to T
+// without going back, every id inside the vocabulary.
+WordCorpus read_word_cache(const std::shared_ptr<const Mapping>& mapping, const std::string& key) {
+  uint64_t header_at = 0;
+  const json header = read_header(*mapping, kWordMagic, key, header_at);
+  const ArrayReader arrays(mapping, header_at);
+  WordCorpus corpus;
+  std::istringstream vocab(header.at("vocab").get<std::string>());
+  corpus.vocab = Vocab::load(vocab, "the cached vocabulary");
+  corpus.counts = arrays.copy<int64_t>(header.at("counts"), "i64");
+  corpus.line_offsets = arrays.copy<int64_t>(header.at("line_offsets"), "i64");
+  corpus.text_tokens = header.at("text_tokens").get<int64_t>();
+  corpus.dropped = header.at("dropped").get<int64_t>();
+  const auto [ids, count] = arrays.get<int32_t>(header.at("ids"), "i32");
+  const auto& offsets = corpus.line_offsets;
+  if (corpus.counts.size() != static_cast<size_t>(corpus.vocab.size())) throw std::runtime_error("inconsistent counts");
+  if (offsets.empty() || offsets.front() != 0 || offsets.back() != static_cast<int64_t>(count) ||
+      !std::is_sorted(offsets.begin(), offsets.end())) {
+    throw std::runtime_error("inconsistent line offsets");
+  }
+  corpus.ids.resize(count);
+  for (size_t t = 0; t < count; ++t) {
+    if (ids[t] < 0 || ids[t] >= corpus.vocab.size()) throw std::runtime_error("a word outside the vocabulary");
+    corpus.ids[t] = ids[t];
+  }
+  return corpus;
+}
+
+// Writes the prelude, the arrays and the header to `path` (temp file and rename). A failure is a
+// warning: the run goes on without a cache.
+void write_cache_file(const std::string& path, const char* magic, const ArrayWriter& arrays, const json& header) {
+  const std::string text = header.dump();
+  try {
+    ensure_writable_dir(std::filesystem::path(path).parent_path().string());
+    write_atomically(path, [&](const Sink& sink) {
+      char prelude[kPrelude] = {};
+      std::memcpy(prelude, magic, 16);
+      const uint64_t header_at = kPrelude + arrays.bytes(), header_size = text.size();
+      std::memcpy(prelude + 16, &header_at, 8);
+      std::memcpy(prelude + 24, &header_size, 8);
+      sink(prelude, kPrelude);
+      arrays.write(sink);
+      sink(text.data(), text.size());
+    }, /*durable=*/false);
+    spdlog::info("data.cache: the encoded corpus is in {} (later runs map it instead of tokenising)", path);
+  } catch (const Error& e) {
+    spdlog::warn("data.cache: cannot write '{}': {}; the run goes on without it", path, e.what());
+  }
+}
+
+// The mapped file, or nothing (said at debug level).
+std::shared_ptr<const Mapping> map_cache(const std::string& path) {
+  auto mapping = map_file(path);
+  if (!mapping) spdlog::debug("data.cache: no usable {}", path);
+  return mapping;
+}
+
+void warn_damaged(const std::string& path, const std::exception& e) {
+  spdlog::warn("data.cache: '{}' is damaged ({}); encoding the data again", path, e.what());
+}
+
 }  // namespace
 
 std::string corpus_cache_key(const Config& config) {
@@ -223,28 +295,40 @@ std::string corpus_cache_key(const Config& config) {
   // Paths do not count, content does; label_names only names 0 and 1; the cache's own folder.
   for (const char* key : {"train", "valid", "test", "label_names", "cache"}) data.erase(key);
   vocab.erase("file");
-  json inputs = {{"layout", kMagic}, {"data", data}, {"vocab", vocab}};
+  // A word corpus is the training text alone (data.valid is a pairs file, scored apart), and
+  // the same for skipgram and cbow.
+  const bool words = is_word_objective(config.model.objective);
+  json inputs = {{"layout", words ? kWordMagic : kMagic}, {"data", data}, {"vocab", vocab}};
   inputs["vocab.file"] = config.vocab.file.empty() ? "" : file_digest(config.vocab.file, "vocab.file");
   inputs["train"] = file_digest(config.data.train, "data.train");
-  inputs["valid"] = config.data.valid.empty() ? "" : file_digest(config.data.valid, "data.valid");
-  inputs["test"] = config.data.test.empty() ? "" : file_digest(config.data.test, "data.test");
+  inputs["valid"] = words || config.data.valid.empty() ? "" : file_digest(config.data.valid, "data.valid");
+  inputs["test"] = words || config.data.test.empty() ? "" : file_digest(config.data.test, "data.test");
   return fnv1a64_hex(inputs.dump());
 }
 
 std::string corpus_cache_path(const Config& config, const std::string& key) {
-  return (std::filesystem::path(config.data.cache) / ("corpus-" + key + ".bin")).string();
+  const char* prefix = is_word_objective(config.model.objective) ? "words-" : "corpus-";
+  return (std::filesystem::path(config.data.cache) / (prefix + key + ".bin")).string();
 }
 
 std::optional<PreparedData> load_corpus_cache(const std::string& path, const std::string& key) {
-  const auto mapping = map_file(path);
-  if (!mapping) {
-    spdlog::debug("data.cache: no usable {}", path);
-    return std::nullopt;
-  }
+  const auto mapping = map_cache(path);
+  if (!mapping) return std::nullopt;
   try {
     return read_cache(mapping, key);
   } catch (const std::exception& e) {  // json's, Vocab::load's Error, or a check above
-    spdlog::warn("data.cache: '{}' is damaged ({}); encoding the data again", path, e.what());
+    warn_damaged(path, e);
+    return std::nullopt;
+  }
+}
+
+std::optional<WordCorpus> load_word_cache(const std::string& path, const std::string& key) {
+  const auto mapping = map_cache(path);
+  if (!mapping) return std::nullopt;
+  try {
+    return read_word_cache(mapping, key);
+  } catch (const std::exception& e) {
+    warn_damaged(path, e);
     return std::nullopt;
   }
 }
@@ -261,23 +345,26 @@ void save_corpus_cache(const std::string& path, const std::string& key, const Pr
   header["train"] = corpus_header(data.train, arrays);
   if (data.valid) header["valid"] = corpus_header(*data.valid, arrays);
   if (data.test) header["test"] = corpus_header(*data.test, arrays);
-  const std::string text = header.dump();
-  try {
-    ensure_writable_dir(std::filesystem::path(path).parent_path().string());
-    write_atomically(path, [&](const Sink& sink) {
-      char prelude[kPrelude] = {};
-      std::memcpy(prelude, kMagic, 16);
-      const uint64_t header_at = kPrelude + arrays.bytes(), header_size = text.size();
-      std::memcpy(prelude + 16, &header_at, 8);
-      std::memcpy(prelude + 24, &header_size, 8);
-      sink(prelude, kPrelude);
-      arrays.write(sink);
-      sink(text.data(), text.size());
-    }, /*durable=*/false);
-    spdlog::info("data.cache: the encoded corpus is in {} (later runs map it instead of tokenising)", path);
-  } catch (const Error& e) {
-    spdlog::warn("data.cache: cannot write '{}': {}; the run goes on without it", path, e.what());
+  write_cache_file(path, kMagic, arrays, header);
+}
+
+void save_word_cache(const std::string& path, const std::string& key, const WordCorpus& corpus) {
+  // Ids as 4 bytes a token, as the classifier's cache stores them.
+  if (corpus.vocab.size() > std::numeric_limits<int32_t>::max()) {
+    spdlog::warn("data.cache: a vocabulary of {} words does not fit the cache's 4-byte ids; the run goes on without it",
+                 corpus.vocab.size());
+    return;
   }
+  const std::vector<int32_t> ids(corpus.ids.begin(), corpus.ids.end());
+  ArrayWriter arrays;
+  json header = {{"key", key},
+                 {"vocab", corpus.vocab.to_text()},
+                 {"text_tokens", corpus.text_tokens},
+                 {"dropped", corpus.dropped}};
+  arrays.add(header, "counts", corpus.counts.data(), corpus.counts.size(), "i64");
+  arrays.add(header, "ids", ids.data(), ids.size(), "i32");
+  arrays.add(header, "line_offsets", corpus.line_offsets.data(), corpus.line_offsets.size(), "i64");
+  write_cache_file(path, kWordMagic, arrays, header);
 }
 
 }  // namespace embtrain

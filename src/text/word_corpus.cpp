@@ -1,8 +1,11 @@
 // word_corpus.cpp — raw text into lines of word ids (word_corpus.h).
 #include "embtrain/text/word_corpus.h"
 
+#include <spdlog/spdlog.h>
+
 #include <fstream>
 
+#include "embtrain/text/corpus_cache.h"
 #include "embtrain/text/dataset.h"
 #include "embtrain/text/error.h"
 #include "embtrain/text/tokenizer.h"
@@ -67,6 +70,20 @@ WordCorpus read_word_corpus(const Config& config) {
                        std::to_string(config.vocab.min_count) + "); lower vocab.min_count or give more text");
   }
   return out;
+}
+
+WordCorpus prepare_word_corpus(const Config& config) {
+  if (config.data.cache.empty()) return read_word_corpus(config);
+  const std::string key = corpus_cache_key(config);
+  const std::string path = corpus_cache_path(config, key);
+  if (auto cached = load_word_cache(path, key)) {
+    spdlog::info("data.cache: {} words, {} tokens read from {} (no tokenising)", cached->vocab.size(),
+                 cached->tokens(), path);
+    return std::move(*cached);
+  }
+  WordCorpus corpus = read_word_corpus(config);
+  save_word_cache(path, key, corpus);
+  return corpus;
 }
 
 }  // namespace embtrain

@@ -1,5 +1,6 @@
 // test_corpus_cache.cpp — data.cache: a mapped cache gives what encoding gives; stale or damaged
-// files are never used; RowIds grows in place and views stay read-only.
+// files are never used; the word objectives' corpus likewise; RowIds grows in place and views stay
+// read-only.
 #include "../catch.h"
 
 #include <filesystem>
@@ -9,6 +10,7 @@
 #include "embtrain/text/corpus_cache.h"
 #include "embtrain/text/prepare.h"
 #include "embtrain/text/row_ids.h"
+#include "embtrain/text/word_corpus.h"
 #include "../helpers.h"
 
 using namespace embtrain;
@@ -102,6 +104,54 @@ TEST_CASE("a damaged cache file is refused and rebuilt, never used") {
   const PreparedData again = prepare_data(config);
   CHECK(slurp(path) == good);
   CHECK_FALSE(again.train.ids.read_only());
+}
+
+TEST_CASE("a cached word corpus reads back as the text gave it; skipgram and cbow share it") {
+  TempDir dir;
+  spit(dir / "train.txt", "b a c a\nq\na b\n");
+  spit(dir / "pairs.tsv", "a\tb\t1\n");
+  Config config = load_config("", {"data.train=" + std::string(dir / "train.txt"), "data.format=text",
+                                   "model.objective=skipgram", "train.optimizer=sgd", "vocab.min_count=2",
+                                   "data.cache=" + std::string(dir / "cache")});
+  const std::string key = corpus_cache_key(config);
+  const std::string path = corpus_cache_path(config, key);
+  CHECK(std::filesystem::path(path).filename() == "words-" + key + ".bin");
+  const WordCorpus read = prepare_word_corpus(config);  // writes the cache
+  REQUIRE(std::filesystem::exists(path));
+  const auto cached = load_word_cache(path, key);
+  REQUIRE(cached);
+  CHECK(cached->vocab.to_text() == read.vocab.to_text());
+  // "a" 3 times, "b" twice; "c" and "q" below min_count 2 are dropped.
+  CHECK(cached->counts == std::vector<int64_t>{3, 2});
+  CHECK(cached->ids == std::vector<int64_t>{1, 0, 0, 0, 1});  // b a a | | a b
+  CHECK(cached->line_offsets == std::vector<int64_t>{0, 3, 3, 5});
+  CHECK(cached->text_tokens == 7);
+  CHECK(cached->dropped == 2);
+  CHECK(prepare_word_corpus(config).ids == read.ids);  // from the cache now
+
+  Config other = config;
+  other.model.objective = Objective::cbow;
+  CHECK(corpus_cache_key(other) == key);
+  other.data.valid = std::string(dir / "pairs.tsv");  // a pairs file is scored apart
+  CHECK(corpus_cache_key(other) == key);
+  other.vocab.min_count = 1;
+  CHECK(corpus_cache_key(other) != key);
+  other = config;
+  other.model.objective = Objective::classify;  // the classifier's cache is another file
+  CHECK(corpus_cache_key(other) != key);
+
+  const std::string good = slurp(path);
+  spit(path, good.substr(0, good.size() - 3));  // truncated
+  CHECK_FALSE(load_word_cache(path, key));
+  std::string bad = good;
+  const auto ids_at = good.find(std::string("\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", 12));
+  REQUIRE(ids_at != std::string::npos);  // the int32 ids 1 0 0
+  bad[ids_at] = '\x05';                  // a word outside the vocabulary of 2
+  spit(path, bad);
+  CHECK_FALSE(load_word_cache(path, key));
+  CHECK_FALSE(load_corpus_cache(path, key));  // not a classifier's cache either
+  prepare_word_corpus(config);
+  CHECK(slurp(path) == good);  // read again and rewritten
 }
 
 TEST_CASE("RowIds grows in place and a view refuses writes") {

@@ -7,7 +7,8 @@ A small learnable TSV task (train/valid/test, made here, seeded). The same searc
 gives the same trials.jsonl apart from timings; a search stopped at 6 trials and resumed to 12
 gives the 12-trial search's trials.jsonl (also with --parallel 2); the median rule prunes at least one trial, at an
 epoch before its last; no trial's run sees data.test, and the best config is scored on it once;
-best.json trains as a config. Then the bad inputs, one clear error each.
+best.json trains as a config; a skipgram search scores Spearman on a pairs file and shares one
+word corpus. Then the bad inputs, one clear error each.
 Ends with 'N passed, N failed'.
 """
 import json
@@ -138,6 +139,48 @@ for metric in ("macro_f1", "f1:0", "precision_at_recall:30"):
             expected.append(r["metric"] == [e["per_label"]["0"]["f1"] for e in epochs])
     check(f"--metric {metric}: each trial's metric is its valid {metric} per epoch",
           done.returncode == 0 and len(rows) == 2 and all(expected), done.stderr)
+
+# A word objective: --metric similarity (the default there) is each epoch's Spearman on the pairs
+# file, and the trials share one word corpus in DIR/cache (words-KEY.bin), tokenised once.
+words_dir = os.path.join(work, "words")
+os.makedirs(words_dir)
+animals, foods = ["cat", "dog", "horse", "cow", "sheep"], ["bread", "rice", "apple", "cheese", "soup"]
+with open(os.path.join(words_dir, "train.txt"), "w") as f:
+    for _ in range(400):
+        f.write(f"{rng.choice(animals)} {rng.choice(['eats', 'likes', 'sees'])} {rng.choice(foods)} and "
+                f"{rng.choice(animals)}\n")
+with open(os.path.join(words_dir, "pairs.tsv"), "w") as f:
+    for a_word, b_word, score in [("cat", "dog", 9), ("cow", "sheep", 8.5), ("bread", "rice", 8), ("apple", "cheese", 7),
+                                  ("cat", "bread", 1), ("dog", "soup", 1.5), ("horse", "apple", 2), ("eats", "likes", 6)]:
+        f.write(f"{a_word}\t{b_word}\t{score}\n")
+words_config = os.path.join(words_dir, "config.json")
+with open(words_config, "w") as f:
+    json.dump({"data": {"train": "train.txt", "format": "text", "valid": "pairs.tsv"},
+               "model": {"objective": "skipgram", "embedding_dim": 8, "window": 2},
+               "vocab": {"min_count": 1, "sample": 0},
+               "train": {"epochs": 3, "batch_size": 32, "lr": 0.05, "optimizer": "sgd", "threads": 1}}, f)
+
+
+def tune_words(out):
+    return subprocess.run([binary, "tune", "--quiet", "--json", "--config", words_config, "--trials", "4",
+                           "--search", "train.lr=loguniform(1e-3,1e-1)", "--search", "model.window=int(1,3)",
+                           "--output-dir", out, "--force"], capture_output=True, text=True, timeout=600)
+
+
+w1, w2 = os.path.join(words_dir, "w1"), os.path.join(words_dir, "w2")
+done_w1, done_w2 = tune_words(w1), tune_words(w2)
+rows = [json.loads(line) for line in open(os.path.join(w1, "trials.jsonl"))] if done_w1.returncode == 0 else []
+spearman = [[json.loads(line)["valid"]["spearman"]
+             for line in open(os.path.join(w1, "trials", f"{r['trial']:03d}", "metrics.jsonl"))] for r in rows]
+check("skipgram: --metric similarity by default, each trial's metric its valid Spearman per epoch",
+      done_w1.returncode == 0 and json.loads(done_w1.stdout)["metric"] == "spearman" and len(rows) == 4
+      and all(r["metric"] == s for r, s in zip(rows, spearman)), done_w1.stderr)
+check("skipgram: the same search twice, trials.jsonl identical apart from timings",
+      done_w2.returncode == 0 and trials(w1) == trials(w2), done_w2.stderr)
+words_cache = os.path.join(w1, "cache")
+check("skipgram trials share one word corpus (DIR/cache/words-KEY.bin), model.window does not change it",
+      os.path.isdir(words_cache) and [f.startswith("words-") for f in os.listdir(words_cache)] == [True],
+      os.listdir(words_cache) if os.path.isdir(words_cache) else "no cache folder")
 
 # Bad input: one clear error each.
 BAD = [

@@ -36,4 +36,9 @@ struct WordCorpus {
 // than two known tokens, or every word is below vocab.min_count).
 WordCorpus read_word_corpus(const Config& config);
 
+// read_word_corpus through data.cache (corpus_cache.h) when the config names one: the first run
+// writes the corpus there, later runs with the same text and data/vocab keys read it instead of
+// tokenising (tune's trials, sweeps). Without data.cache, read_word_corpus.
+WordCorpus prepare_word_corpus(const Config& config);
+
 }  // namespace embtrain
