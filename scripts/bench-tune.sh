@@ -3,7 +3,10 @@
 #
 # For SpamAssassin (scripts/fetch-spam.sh; 120 s) and the State of the Union by party
 # (scripts/fetch-sotu.sh, 8 labels; 300 s): the training file is split, seeded, into 80% train
-# and 20% validation (never touching the test split). Then, on 2 threads each:
+# and 20% validation (never touching the test split). sotu's test addresses are none of the
+# training ones, so it is run twice: validation passages drawn at random (from the same addresses
+# as the training passages) and validation by address (whole training addresses held out, as the
+# test split is made). Then, on 2 threads each:
 #   - the shipped config (configs/spam.json, configs/sotu.json) trained on the 80%;
 #   - embtrain tune --budget B --valid VALID (default search space), its best config trained on
 #     the 80% and scored on the test split once;
@@ -37,6 +40,27 @@ open(sys.argv[3], "w", encoding="utf-8").writelines(lines[cut:])
 PY
 }
 
+# split_by_address NAME TRAIN ADDRESSES: as split, but whole addresses (line for line in
+# ADDRESSES) go to validation, seeded, until it holds 20% of the passages.
+split_by_address() {
+  $py - "$2" "$3" "$work/$1-train.txt" "$work/$1-valid.txt" <<'PY'
+import random, sys
+lines = open(sys.argv[1], encoding="utf-8").readlines()
+addresses = [a.strip() for a in open(sys.argv[2], encoding="utf-8")]
+assert len(lines) == len(addresses), "train-addresses.txt does not match train.txt: run fetch-sotu.sh again"
+names = sorted(set(addresses))
+random.Random(851).shuffle(names)
+held, size = set(), 0
+for name in names:
+    if size >= len(lines) // 5:
+        break
+    held.add(name)
+    size += addresses.count(name)
+open(sys.argv[3], "w", encoding="utf-8").writelines(l for l, a in zip(lines, addresses) if a not in held)
+open(sys.argv[4], "w", encoding="utf-8").writelines(l for l, a in zip(lines, addresses) if a in held)
+PY
+}
+
 # row NAME SECONDS SCORE
 row() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$rows"; }
 now() { date +%s.%N; }
@@ -45,9 +69,13 @@ score() {  # report.json -> test accuracy (binary) or P@1 (many labels)
   $py -c 'import json,sys; t=json.load(open(sys.argv[1]))["metrics"]["test"]; print(t.get("p_at_1", t["accuracy"]))' "$1"
 }
 
-bench_task() {  # NAME CONFIG TEST BUDGET
+bench_task() {  # NAME CONFIG TEST BUDGET [ADDRESSES]
   local name=$1 config=$2 test=$3 budget=$4 start
-  split "$name" "data/$name/train.txt"
+  if [[ $# -ge 5 ]]; then
+    split_by_address "$name" "data/${name%%-*}/train.txt" "$5"
+  else
+    split "$name" "data/$name/train.txt"
+  fi
   start=$(now)
   build/embtrain train --config "$config" --set data.train="$work/$name-train.txt" --set train.threads=2 \
     --output-dir "$work/$name-shipped" --force --quiet
@@ -69,6 +97,8 @@ echo "bench-tune: SpamAssassin, ${spam_budget} s" >&2
 bench_task spam configs/spam.json data/spam/test.txt "$spam_budget"
 echo "bench-tune: State of the Union, ${sotu_budget} s" >&2
 bench_task sotu configs/sotu.json data/sotu/test.txt "$sotu_budget"
+echo "bench-tune: State of the Union, validation by address, ${sotu_budget} s" >&2
+bench_task sotu-by-address configs/sotu.json data/sotu/test.txt "$sotu_budget" data/sotu/train-addresses.txt
 
 echo "bench-tune: the same 6-trial search twice" >&2
 for k in 1 2; do
@@ -91,7 +121,7 @@ for name, seconds, score in rows:
     print(f"{name:58} {float(seconds):8.1f} {float(score):15.4f}")
 def pick(task, what):
     return next(float(s) for n, _, s in rows if n.startswith(task) and what in n)
-for task in ("spam:", "sotu:"):
+for task in ("spam:", "sotu:", "sotu-by-address:"):
     tuned, shipped, ft = pick(task, "embtrain tune"), pick(task, "on the 80%"), pick(task, "fastText")
     ok = tuned >= shipped and tuned >= ft
     print(f"goal {task} tuned {tuned:.4f} >= shipped config {shipped:.4f} and >= fastText autotune {ft:.4f}: "

@@ -13,12 +13,14 @@
 # The split is by address, so no address has passages on both sides: addresses of years
 # divisible by 5 go to test (about 20%). Lines are ordered by the MD5 of their text, which
 # mixes the classes. Only labels present in the training data are kept in test.
+# Beside train.txt, train-addresses.txt names each training line's address (<year>_<name>, line
+# for line), so that a validation split can be carved by address as test is (bench-tune.sh).
 # Usage: scripts/fetch-sotu.sh [OUT_DIR]   (default data/sotu; skips work already done)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-data/sotu}
-if [[ -s "$out/train.txt" && -s "$out/test.txt" ]]; then
-  echo "fetch-sotu: $out/train.txt and $out/test.txt already there" >&2
+if [[ -s "$out/train.txt" && -s "$out/test.txt" && -s "$out/train-addresses.txt" ]]; then
+  echo "fetch-sotu: $out/train.txt, test.txt and train-addresses.txt already there" >&2
   exit 0
 fi
 mkdir -p "$out"
@@ -40,17 +42,21 @@ for name in sorted(os.listdir(source)):
         passage = words[start:start + 50]
         if len(passage) < 20:
             continue
-        (test if address["year"] % 5 == 0 else train).append((label, " ".join(passage)))
-known = {label for label, _ in train}
+        (test if address["year"] % 5 == 0 else train).append((label, " ".join(passage), name[:-5]))
+known = {label for label, _, _ in train}
 test = [row for row in test if row[0] in known]
 for split, rows in (("train", train), ("test", test)):
     rows.sort(key=lambda row: hashlib.md5(row[1].encode()).hexdigest())
     path = os.path.join(out, split + ".txt")
     with open(path + ".tmp", "w", encoding="utf-8") as f:
-        for label, text in rows:
+        for label, text, _ in rows:
             f.write(f"__label__{label} {text}\n")
     os.replace(path + ".tmp", path)
-    counts = collections.Counter(label for label, _ in rows)
+    if split == "train":
+        with open(os.path.join(out, "train-addresses.txt.tmp"), "w", encoding="utf-8") as f:
+            f.writelines(address + "\n" for _, _, address in rows)
+        os.replace(os.path.join(out, "train-addresses.txt.tmp"), os.path.join(out, "train-addresses.txt"))
+    counts = collections.Counter(label for label, _, _ in rows)
     print(f"fetch-sotu: {out}/{split}.txt: {len(rows)} passages, "
           + ", ".join(f"{k} {v}" for k, v in counts.most_common()), file=sys.stderr)
 PY
