@@ -231,6 +231,15 @@ void start_trial(const Search& s, Running& r, int64_t threads) {
   r.pid = spawn_train(args, s.dir + "/trials/" + r.name + ".log");
 }
 
+// The epoch whose weights a finished run with train.early_stopping kept (report.json's
+// early_stopping.best_epoch); 0 (the last) when the report does not say.
+int64_t kept_epoch_of(const std::string& report_path) {
+  const json report = json::parse(read_file(report_path), nullptr, false);
+  if (!report.is_object() || !report.contains("early_stopping") || !report["early_stopping"].is_object()) return 0;
+  const json& best = report["early_stopping"].value("best_epoch", json());
+  return best.is_number_integer() ? best.get<int64_t>() : 0;
+}
+
 // One look at a running trial: its new epochs, judged in order by the pruning rule against
 // `earlier` (so a trial is pruned at the same epoch however fast its child ran, even one that
 // finished meanwhile), and a SIGTERM when it is pruned, over budget or the tuner was signalled.
@@ -248,6 +257,9 @@ void poll_trial(const Search& s, Running& r, const std::vector<Trial>& earlier) 
     // Only the epochs up to the decision count: the same ones whatever the timing.
     if (trial.status == "pruned" || trial.status == "budget") trial.metric.resize(std::min(trial.metric.size(), r.checked));
     if (trial.status.empty()) trial.status = WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0 ? "complete" : "failed";
+    if (trial.status == "complete" && s.config.train.early_stopping != EarlyStopping::off) {
+      trial.kept_epoch = kept_epoch_of(r.run + "/report.json");
+    }
     return;
   }
   if (!r.stopped && g_signal != 0) trial.status = "interrupted";
@@ -280,7 +292,7 @@ void TuneProgress::show(const Search& s, const std::vector<Running>& wave) {
   std::string line = "tune: " + (running.empty() ? std::string("finishing") : running);
   if (s.options.trials > 0) line += fmt::format(" (of {})", s.options.trials);
   if (const Trial* best = best_trial(s.done, s.metric)) {
-    line += fmt::format(" · best {} {:.4f} (trial {})", s.metric.name, *best->best(s.metric), best->index);
+    line += fmt::format(" · best {} {:.4f} (trial {})", s.metric.name, *best->result(), best->index);
   }
   if (s.budget > 0) line += fmt::format(" · {:.0f} s left", std::max(0.0, s.budget - s.elapsed()));
   if (mode_ == Mode::log) {
@@ -343,9 +355,12 @@ bool run_wave(Search& s, int64_t count) {
     }
     append_line(s.dir + "/trials.jsonl", to_json(r.trial).dump());
     s.done.push_back(r.trial);
-    const auto value = r.trial.best(s.metric);
-    spdlog::info("trial {}: {} -> {} {} ({}, {:.1f} s)", r.trial.index, r.trial.params.dump(), s.metric.name,
-                 value ? fmt::format("{:.4f}", *value) : "-", r.trial.status, r.trial.seconds);
+    // A complete trial's result; a stopped one's best epoch, which no config reproduces.
+    const auto result = r.trial.result();
+    const auto value = result ? result : r.trial.best(s.metric);
+    spdlog::info("trial {}: {} -> {} {}{} ({}, {:.1f} s)", r.trial.index, r.trial.params.dump(), s.metric.name,
+                 value ? fmt::format("{:.4f}", *value) : "-", result || !value ? "" : " at its best epoch",
+                 r.trial.status, r.trial.seconds);
   }
   return true;
 }
@@ -371,7 +386,7 @@ json summarise(const Search& s) {
   json out = {{"output_dir", s.dir}, {"trials", s.done.size()}, {"metric", s.metric.name}, {"seconds", s.elapsed()}};
   if (best == nullptr) return out;
   write_best(s, *best);
-  out["best"] = {{"trial", best->index}, {"params", best->params}, {"valid", *best->best(s.metric)},
+  out["best"] = {{"trial", best->index}, {"params", best->params}, {"valid", *best->result()},
                  {"run", fmt::format("{}/trials/{:03d}", s.dir, best->index)}, {"config", s.dir + "/best.json"}};
   if (!s.config.data.test.empty()) {
     // The test split, once, for the best config only.
@@ -428,6 +443,11 @@ void run_tune(TuneOptions o) {
     throw budget_too_small(s, fmt::format("it ran out ({:.2f} s) before the first trial started", s.elapsed()));
   }
   if (g_signal != 0) spdlog::warn("interrupted: {} trials recorded; continue with embtrain tune --resume {}", s.done.size(), s.dir);
+  // Only a complete trial has a result that best.json reproduces.
+  if (g_signal == 0 && best_trial(s.done, s.metric) == nullptr && s.over_budget()) {
+    throw budget_too_small(s, fmt::format("no trial ran all its epochs before it ran out ({} trials stopped)",
+                                          s.done.size()));
+  }
   const json summary = summarise(s);
   if (summary.contains("best")) {
     spdlog::info("best: trial {} with valid {} {:.4f}: {} (config: {})", summary["best"]["trial"].get<int64_t>(),

@@ -276,8 +276,8 @@ std::optional<double> metric_value(const json& valid, const TuneMetric& metric, 
 const Trial* best_trial(const std::vector<Trial>& done, const TuneMetric& metric) {
   const Trial* best = nullptr;
   for (const auto& t : done) {
-    const auto value = t.best(metric);
-    if (value && (!best || better(metric, *value, *best->best(metric)))) best = &t;
+    const auto value = t.result();
+    if (value && (!best || better(metric, *value, *best->result()))) best = &t;
   }
   return best;
 }
@@ -290,8 +290,18 @@ std::optional<double> Trial::best(const TuneMetric& m) const {
   return out;
 }
 
+std::optional<double> Trial::result() const {
+  if (status != "complete" || metric.empty()) return std::nullopt;
+  const auto kept = kept_epoch > 0 && kept_epoch <= static_cast<int64_t>(metric.size())
+                        ? static_cast<size_t>(kept_epoch - 1)
+                        : metric.size() - 1;
+  return metric[kept];
+}
+
 json to_json(const Trial& t) {
-  return {{"trial", t.index}, {"params", t.params}, {"metric", t.metric}, {"seconds", t.seconds}, {"status", t.status}};
+  json out = {{"trial", t.index}, {"params", t.params}, {"metric", t.metric}, {"seconds", t.seconds}, {"status", t.status}};
+  if (t.kept_epoch > 0) out["kept_epoch"] = t.kept_epoch;
+  return out;
 }
 
 Trial trial_from_json(const std::string& line, const std::string& where) {
@@ -303,6 +313,7 @@ Trial trial_from_json(const std::string& line, const std::string& where) {
     t.metric = j.at("metric").get<std::vector<double>>();
     t.seconds = j.at("seconds").get<double>();
     t.status = j.at("status").get<std::string>();
+    t.kept_epoch = j.value("kept_epoch", int64_t{0});
     if (!t.params.is_object()) throw Error::runtime("params is not an object");
     return t;
   } catch (const std::exception& e) {

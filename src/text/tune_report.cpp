@@ -49,7 +49,8 @@ std::string axes(const Frame& f, const std::string& x_label, const std::string& 
 
 struct Scored {
   const Trial* trial;
-  double value, ended;  // best valid metric; when it ended on the search's clock (s)
+  double value, ended;  // its result (a stopped trial: its best epoch); when it ended on the search's clock (s)
+  bool complete;        // only complete trials' results can be the search's best (tune.h)
 };
 
 // The scored trials, with the time each ended: waves run one after another, and a wave ends
@@ -62,8 +63,9 @@ std::vector<Scored> scored_trials(const TuneSummary& s) {
     double slowest = 0;
     for (size_t i = w; i < std::min(w + wave, s.trials.size()); ++i) slowest = std::max(slowest, s.trials[i].seconds);
     for (size_t i = w; i < std::min(w + wave, s.trials.size()); ++i) {
-      const auto value = s.trials[i].best(s.metric);
-      if (value && std::isfinite(*value)) out.push_back({&s.trials[i], *value, clock + s.trials[i].seconds});
+      const auto result = s.trials[i].result();
+      const auto value = result ? result : s.trials[i].best(s.metric);
+      if (value && std::isfinite(*value)) out.push_back({&s.trials[i], *value, clock + s.trials[i].seconds, result.has_value()});
     }
     clock += slowest;
   }
@@ -95,6 +97,7 @@ std::string time_panel(const TuneSummary& s, const std::vector<Scored>& scored) 
   std::string best;
   std::optional<double> so_far;
   for (const auto& t : scored) {
+    if (!t.complete) continue;
     if (!so_far || (s.metric.maximise ? t.value > *so_far : t.value < *so_far)) {
       if (so_far) best += " " + num(f.px(t.ended)) + "," + num(f.py(*so_far));
       so_far = t.value;
@@ -138,12 +141,14 @@ std::string key_panel(const TuneSummary& s, const std::vector<Scored>& scored, c
 }
 
 std::string trials_table(const TuneSummary& s) {
-  std::string html = "<table class=\"trials\"><tr><th>trial</th><th>status</th><th>best valid " +
-                     html_escape(s.metric.name) + "</th><th>epochs</th><th>seconds</th><th>keys</th></tr>\n";
+  std::string html = "<table class=\"trials\"><tr><th>trial</th><th>status</th><th>valid " +
+                     html_escape(s.metric.name) + " kept</th><th>best epoch's</th><th>epochs</th><th>seconds</th><th>keys</th></tr>\n";
   for (const auto& t : s.trials) {
+    const auto result = t.result();
     const auto value = t.best(s.metric);
     html += "<tr><td>" + std::to_string(t.index) + "</td><td>" + html_escape(t.status) + "</td><td>" +
-            (value ? html_number(*value, "%.4f") : "-") + "</td><td>" + std::to_string(t.metric.size()) + "</td><td>" +
+            (result ? html_number(*result, "%.4f") : "-") + "</td><td>" + (value ? html_number(*value, "%.4f") : "-") +
+            "</td><td>" + std::to_string(t.metric.size()) + "</td><td>" +
             html_number(t.seconds, "%.1f") + "</td><td>" + html_escape(t.params.dump()) + "</td></tr>\n";
   }
   return html + "</table>\n";
@@ -161,7 +166,9 @@ std::string render_tune_html(const TuneSummary& s) {
       "tune</h1>\n<p>" + html_escape(s.title) + ": " + std::to_string(s.trials.size()) + " trials, valid " +
       html_escape(s.metric.name) + " (" + (s.metric.maximise ? "higher" : "lower") +
       " is better). Dots: <span style=\"color:#1f6feb\">complete</span>, <span style=\"color:#e8590c\">pruned</span>, "
-      "<span style=\"color:#868e96\">stopped by the budget</span>; the green line is the best so far.</p>\n";
+      "<span style=\"color:#868e96\">stopped by the budget</span>. A complete trial's dot is the metric of the weights its "
+      "run kept (its last epoch, or early stopping's best), which its config reproduces; a stopped trial's is its best "
+      "epoch, which no config reproduces, so the green line, the best so far, follows complete trials only.</p>\n";
   if (scored.empty()) return html + "<p>No trial has scored an epoch yet.</p>\n" + trials_table(s) + "</body></html>\n";
   html += time_panel(s, scored);
   for (size_t k = 0; k < s.space.size(); ++k) html += key_panel(s, scored, s.space[k], k);

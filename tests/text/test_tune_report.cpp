@@ -57,6 +57,29 @@ TEST_CASE("the search's page: each trial against time, the best so far, each key
   CHECK_THAT(html, embtrain::test::contains("<td>3</td><td>failed</td><td>-</td>"));
 }
 
+TEST_CASE("the page: a complete trial at the epoch its run kept, a stopped one apart from the best so far") {
+  TuneSummary s;
+  s.space = {parse_search("train.lr=loguniform(1e-3,1e-1)")};
+  s.metric = {"accuracy", true, ""};
+  // Trial 0 peaked at epoch 2 (0.9) and kept its last epoch (0.7); trial 1 was pruned at 0.95,
+  // better than any complete trial; trial 2 kept epoch 1 (early stopping) at 0.8.
+  Trial kept = trial(2, {0.8, 0.6}, 10, "complete", 0.1);
+  kept.kept_epoch = 1;
+  s.trials = {trial(0, {0.5, 0.9, 0.7}, 10, "complete", 0.01), trial(1, {0.95}, 10, "pruned", 0.001), kept};
+  CHECK(*s.trials[0].result() == 0.7);
+  CHECK_FALSE(s.trials[1].result());
+  CHECK(*s.trials[2].result() == 0.8);
+  CHECK(best_trial(s.trials, s.metric) == &s.trials[2]);
+  const std::string by_time = svg_of(render_tune_html(s), "by-time");
+  // Ends at 10, 20, 30 s; values 0.7, 0.95, 0.8 padded to 0.6875..0.9625: x = 60 + 400 t / 30,
+  // y = 250 - (v - 0.6875) / 0.275 * 220.
+  CHECK_THAT(by_time, embtrain::test::contains("cx=\"193.3\" cy=\"240.0\""));  // trial 0 at 0.7, not 0.9
+  CHECK_THAT(by_time, embtrain::test::contains("cx=\"326.7\" cy=\"40.0\""));   // the pruned trial's dot
+  // The best so far: 0.7 from 10 s, 0.8 from 30 s; the pruned 0.95 is not on it.
+  CHECK_THAT(by_time, embtrain::test::contains("points=\"193.3,240.0 460.0,240.0 460.0,160.0 460.0,160.0\""));
+  CHECK_THAT(render_tune_html(s), embtrain::test::contains("<td>1</td><td>pruned</td><td>-</td><td>0.9500</td>"));
+}
+
 TEST_CASE("the search's page before any trial has scored an epoch") {
   TuneSummary s;
   s.metric = {"loss", false, ""};

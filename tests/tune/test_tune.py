@@ -109,13 +109,47 @@ trial_configs = [json.load(open(os.path.join(a, "trials", f"{i:03d}", "config.js
 check("no trial's run sees data.test; each is scored on --valid",
       all(t["data"]["test"] == "" and t["data"]["valid"].endswith("valid.tsv") for t in trial_configs))
 check("the best config is scored on data.test once, after the search (best/)",
-      "test" in summary and os.path.exists(os.path.join(a, "best", "report.json"))
-      and summary["best"]["valid"] == max(max(r["metric"]) for r in records if r["metric"]), summary)
+      "test" in summary and os.path.exists(os.path.join(a, "best", "report.json")), summary)
+# The best is the complete trial whose kept (last) epoch scores best; a pruned trial's best
+# epoch, or a complete trial's earlier peak, is not a result: no config reproduces it.
+kept = [r["metric"][-1] for r in records if r["status"] == "complete"]
+best_record = records[summary["best"]["trial"]]
+check("the best trial is complete, and its valid metric is its last epoch's, the best such",
+      best_record["status"] == "complete" and summary["best"]["valid"] == best_record["metric"][-1] == max(kept),
+      (summary["best"], kept))
+best_valid = json.load(open(os.path.join(a, "best", "report.json")))["metrics"].get("valid", {}) \
+    if os.path.exists(os.path.join(a, "best", "report.json")) else {}
+check("best.json reproduces the valid metric the search reports for it (best/'s valid accuracy)",
+      best_valid.get("accuracy") == summary["best"]["valid"], (best_valid.get("accuracy"), summary["best"]["valid"]))
 again = subprocess.run([binary, "train", "--config", os.path.join(a, "best.json"), "--output-dir",
                         os.path.join(work, "from-best"), "--force", "--quiet"], capture_output=True, text=True)
 best_report = json.load(open(os.path.join(work, "from-best", "report.json")))
 check("best.json is a complete config: training it again gives the best run's test metrics",
       again.returncode == 0 and best_report["metrics"]["test"] == summary["test"], again.stderr)
+
+# With train.early_stopping in the config, a trial's run keeps its best epoch's weights: the
+# trial's result is that epoch's metric (kept_epoch), and best.json reproduces it.
+early_config = os.path.join(work, "early.json")
+with open(early_config, "w") as f:
+    early = json.load(open(config))
+    early["train"].update({"early_stopping": "accuracy", "patience": 1, "epochs": 8})
+    early["data"]["valid"] = "valid.tsv"  # early stopping needs it in the config; tune scores it
+    json.dump(early, f)
+early_dir = os.path.join(work, "early")
+done = subprocess.run([binary, "tune", "--quiet", "--json", "--config", early_config, "--trials", "3",
+                       "--search", "train.lr=loguniform(1e-2,3e-1)", "--output-dir", early_dir, "--force"],
+                      capture_output=True, text=True, timeout=600)
+rows = [json.loads(line) for line in open(os.path.join(early_dir, "trials.jsonl"))] if done.returncode == 0 else []
+kept_ok = []
+for r in rows:
+    state = json.load(open(os.path.join(early_dir, "trials", f"{r['trial']:03d}", "report.json")))["early_stopping"]
+    kept_ok.append(r.get("kept_epoch") == state["best_epoch"])
+early_summary = json.loads(done.stdout) if done.returncode == 0 else {}
+early_best = json.load(open(os.path.join(early_dir, "best", "report.json")))["metrics"]["valid"]["accuracy"] \
+    if os.path.exists(os.path.join(early_dir, "best", "report.json")) else None
+check("train.early_stopping: each trial records the epoch its run kept, and best.json reproduces the best's metric",
+      len(rows) == 3 and all(kept_ok) and early_summary.get("best", {}).get("valid") == early_best,
+      (rows, early_summary.get("best"), early_best, done.stderr))
 
 # macro_f1 and f1:LABEL: each trial's metric per epoch is what its metrics.jsonl says of the
 # valid split; macro F1 is the mean of the two classes' F1 (each 2PR / (P + R)).

@@ -67,10 +67,17 @@ struct Trial {
   std::vector<double> metric;  // the valid metric per epoch
   double seconds = 0;
   std::string status;          // complete | pruned | budget | failed
+  int64_t kept_epoch = 0;      // 1-based: the epoch whose weights the run kept (early stopping); 0: the last
+  // Its best epoch's metric: what the sampler and the pruning rule rank trials by.
   std::optional<double> best(const TuneMetric& m) const;
+  // Its result: the metric of the weights its run kept (the last epoch's, or early stopping's
+  // best epoch's), for a complete trial only. A pruned or budget-stopped trial has none: no
+  // config reproduces a model it stopped with (train.lr_schedule runs over all its epochs).
+  std::optional<double> result() const;
 };
 
-// The trial of `done` with the best epoch (the earliest of equals), or null when none scored.
+// The complete trial of `done` with the best result (the earliest of equals), or null when no
+// trial is complete: what best.json holds, so that training it gives that metric on --valid.
 const Trial* best_trial(const std::vector<Trial>& done, const TuneMetric& metric);
 
 nlohmann::json to_json(const Trial& trial);
