@@ -2,15 +2,14 @@
 // child per trial (text/tune.h owns the space, the sampler and the pruning rule).
 //
 // DIR/ holds tune.json (the search's settings, for --resume), trials.jsonl (a line per trial,
-// appended as it ends), trials/NNN/ (each trial's run folder and NNN.log, its stderr), best.json
+// appended as it ends), trials/NNN/ (the best trial's run folder, or with --keep-runs every
+// trial's) and trials/NNN.log (each trial's stderr), best.json
 // (a complete config for `embtrain train`), report.html (text/tune_report.h), and best/ when the
 // config has data.test: the best config trained once more with the test split, which no trial sees.
 // Trials share DIR/cache (data.cache) unless the config names a cache of its own.
 // --parallel P runs trials in waves of P. While trials run, a progress line (TuneProgress) shows
 // them, the best so far and the budget left.
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <spdlog/spdlog.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,6 +26,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/tune_child.h"
 #include "embtrain/text/config.h"
 #include "embtrain/text/error.h"
 #include "embtrain/text/io.h"
@@ -48,7 +48,7 @@ struct TuneOptions {
   int64_t trials = 0;
   int64_t parallel = 1;
   int64_t seed = 1;
-  bool force = false, json = false;
+  bool force = false, json = false, keep_runs = false;
 };
 
 // "90", "90s", "10m", "1h" -> seconds; an Error naming the value otherwise.
@@ -84,6 +84,7 @@ struct Search {
   TuneMetric metric;
   double budget = 0;
   std::vector<Trial> done;
+  int64_t kept_run = -1;  // the trial whose run folder stays (without --keep-runs): the best so far
   Clock::time_point started = Clock::now();
   double elapsed() const { return std::chrono::duration<double>(Clock::now() - started).count(); }
   bool over_budget() const { return budget > 0 && elapsed() >= budget; }
@@ -95,7 +96,7 @@ json settings_json(const Search& s) {
   return {{"config", fs::absolute(s.options.config.config_path).string()}, {"set", s.options.config.overrides},
           {"valid", s.valid}, {"metric", s.metric.name}, {"trials", s.options.trials},
           {"budget", s.options.budget}, {"search", searched}, {"seed", s.options.seed},
-          {"parallel", s.options.parallel}};
+          {"parallel", s.options.parallel}, {"keep_runs", s.options.keep_runs}};
 }
 
 // `tune --resume DIR`: the settings and the trials so far. A damaged line names file:line.
@@ -115,6 +116,7 @@ void load_resumed(TuneOptions& o, std::vector<Trial>& done) {
     o.search = settings.at("search").get<std::vector<std::string>>();
     o.seed = settings.at("seed").get<int64_t>();
     o.parallel = settings.value("parallel", int64_t{1});
+    o.keep_runs = o.keep_runs || settings.value("keep_runs", false);
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
@@ -131,39 +133,6 @@ void load_resumed(TuneOptions& o, std::vector<Trial>& done) {
                            std::to_string(done.back().index) + " where trial " + std::to_string(done.size() - 1) +
                            " was expected; remove the lines from there on and resume again");
     }
-  }
-}
-
-pid_t spawn_train(const std::vector<std::string>& arguments, const std::string& log_path) {
-  std::vector<char*> argv;
-  for (const auto& a : arguments) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t files;
-  posix_spawn_file_actions_init(&files);
-  posix_spawn_file_actions_addopen(&files, STDERR_FILENO, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&files, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  const int error = ::posix_spawn(&pid, "/proc/self/exe", &files, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&files);
-  if (error != 0) throw Error::runtime(std::string("cannot start a trial: ") + std::strerror(error));
-  return pid;
-}
-
-// The valid metric of each complete line of `metrics_path` from line `from` on.
-void read_new_epochs(const std::string& metrics_path, const TuneMetric& metric, Trial& trial, size_t& lines_read) {
-  std::ifstream in(metrics_path);
-  std::string line;
-  for (size_t number = 0; std::getline(in, line); ++number) {
-    if (number < lines_read || in.eof()) continue;  // a line without its newline is still being written
-    ++lines_read;
-    const json epoch = json::parse(line, nullptr, false);
-    std::string why = "no valid split";
-    const auto value = epoch.is_object() && epoch.contains("valid") ? metric_value(epoch["valid"], metric, why)
-                                                                    : std::nullopt;
-    if (!value) {
-      throw Error::usage(metrics_path + ": --metric " + metric.name + ": " + why + "; is data.valid the right file?");
-    }
-    trial.metric.push_back(*value);
   }
 }
 
@@ -231,15 +200,6 @@ void start_trial(const Search& s, Running& r, int64_t threads) {
   r.pid = spawn_train(args, s.dir + "/trials/" + r.name + ".log");
 }
 
-// The epoch whose weights a finished run with train.early_stopping kept (report.json's
-// early_stopping.best_epoch); 0 (the last) when the report does not say.
-int64_t kept_epoch_of(const std::string& report_path) {
-  const json report = json::parse(read_file(report_path), nullptr, false);
-  if (!report.is_object() || !report.contains("early_stopping") || !report["early_stopping"].is_object()) return 0;
-  const json& best = report["early_stopping"].value("best_epoch", json());
-  return best.is_number_integer() ? best.get<int64_t>() : 0;
-}
-
 // One look at a running trial: its new epochs, judged in order by the pruning rule against
 // `earlier` (so a trial is pruned at the same epoch however fast its child ran, even one that
 // finished meanwhile), and a SIGTERM when it is pruned, over budget or the tuner was signalled.
@@ -303,6 +263,21 @@ void TuneProgress::show(const Search& s, const std::vector<Running>& wave) {
   shown_ = true;
 }
 
+// Without --keep-runs only the best complete trial's run folder stays: each trial writes a whole
+// run (a 70-trial State of the Union search left 4.7 GB of them), and trials.jsonl keeps every
+// trial's metric per epoch, NNN.log its stderr.
+void keep_only_best_run(Search& s, int64_t finished) {
+  const Trial* best = best_trial(s.done, s.metric);
+  const int64_t keep = best ? best->index : -1;
+  const auto drop = [&](int64_t index) {
+    std::error_code ignored;
+    fs::remove_all(fmt::format("{}/trials/{:03d}", s.dir, index), ignored);
+  };
+  if (finished != keep) drop(finished);
+  if (s.kept_run >= 0 && s.kept_run != keep) drop(s.kept_run);
+  s.kept_run = keep;
+}
+
 // A budget that cannot hold one trial's first epoch: the search would return nothing.
 Error budget_too_small(const Search& s, const std::string& what) {
   return Error::usage(fmt::format("--budget {} is too small for one trial: {}; give a longer --budget, or make "
@@ -355,6 +330,7 @@ bool run_wave(Search& s, int64_t count) {
     }
     append_line(s.dir + "/trials.jsonl", to_json(r.trial).dump());
     s.done.push_back(r.trial);
+    if (!s.options.keep_runs) keep_only_best_run(s, r.trial.index);
     // A complete trial's result; a stopped one's best epoch, which no config reproduces.
     const auto result = r.trial.result();
     const auto value = result ? result : r.trial.best(s.metric);
@@ -427,6 +403,7 @@ void run_tune(TuneOptions o) {
   }
   fs::create_directories(s.dir + "/trials");
   s.options = o;
+  if (const Trial* best = best_trial(s.done, s.metric)) s.kept_run = best->index;  // a resumed search's
   write_file_atomic(s.dir + "/tune.json", settings_json(s).dump(2) + "\n");
   if (o.resume_dir.empty()) write_file_atomic(s.dir + "/trials.jsonl", "");
   spdlog::info("tune: {} keys, metric valid {} ({}), {}{}; {} trials done", s.space.size(), s.metric.name,
@@ -484,6 +461,9 @@ void setup_tune(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--resume", options->resume_dir, "Continue the search in DIR (its tune.json and trials.jsonl)");
   command->add_flag("--force", options->force, "Replace a search already in --output-dir");
+  command->add_flag("--keep-runs", options->keep_runs,
+                    "Keep every trial's run folder in DIR/trials/ (default: only the best trial's; trials.jsonl "
+                    "holds every trial's metric per epoch, trials/NNN.log its stderr)");
   command->add_flag("--json", options->json, "Print the summary as one JSON object");
   command->footer(
       "Example (valid.txt: lines held out of the training data, never the test split):\n"

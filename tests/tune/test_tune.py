@@ -54,8 +54,8 @@ SEARCH = ["--search", "train.lr=loguniform(1e-3,1e-1)", "--search", "train.epoch
 VALID = ["--valid", os.path.join(work, "valid.tsv")]
 
 
-def tune(out, *args, resume=False):
-    base = [binary, "tune", "--quiet", "--json"]
+def tune(out, *args, resume=False, keep_runs=True):
+    base = [binary, "tune", "--quiet", "--json"] + (["--keep-runs"] if keep_runs else [])
     if not resume:
         base += ["--config", config, *VALID, *SEARCH, "--output-dir", out, "--force"]
     return subprocess.run(base + list(args), capture_output=True, text=True, timeout=600)
@@ -66,12 +66,17 @@ def trials(folder):
 
 
 a, b = os.path.join(work, "a"), os.path.join(work, "b")
-first, second = tune(a, "--trials", "12"), tune(b, "--trials", "12")
+first, second = tune(a, "--trials", "12"), tune(b, "--trials", "12", keep_runs=False)
 check("a 12-trial search exits 0 and prints its summary", first.returncode == 0 and '"trials":12' in first.stdout,
       first.stderr)
 check("the same search twice: trials.jsonl identical apart from timings",
       second.returncode == 0 and trials(a) == trials(b) and len(trials(a)) == 12, second.stderr)
 records = [json.loads(line) for line in open(os.path.join(a, "trials.jsonl"))]
+second_best = json.loads(second.stdout)["best"]["trial"] if second.returncode == 0 else None
+left = sorted(os.listdir(os.path.join(b, "trials")))
+check("without --keep-runs only the best trial's run folder stays, beside every trial's log",
+      left == sorted([f"{second_best:03d}"] + [f"{i:03d}.log" for i in range(12)])
+      and os.path.exists(os.path.join(b, "trials", f"{second_best:03d}", "model.pt")), left)
 pruned = [r for r in records if r["status"] == "pruned"]
 check("the median rule pruned a trial at an epoch before its last",
       pruned and all(len(r["metric"]) < r["params"]["train.epochs"] for r in pruned), records)
@@ -136,7 +141,7 @@ with open(early_config, "w") as f:
     early["data"]["valid"] = "valid.tsv"  # early stopping needs it in the config; tune scores it
     json.dump(early, f)
 early_dir = os.path.join(work, "early")
-done = subprocess.run([binary, "tune", "--quiet", "--json", "--config", early_config, "--trials", "3",
+done = subprocess.run([binary, "tune", "--quiet", "--json", "--keep-runs", "--config", early_config, "--trials", "3",
                        "--search", "train.lr=loguniform(1e-2,3e-1)", "--output-dir", early_dir, "--force"],
                       capture_output=True, text=True, timeout=600)
 rows = [json.loads(line) for line in open(os.path.join(early_dir, "trials.jsonl"))] if done.returncode == 0 else []
@@ -196,7 +201,7 @@ with open(words_config, "w") as f:
 
 
 def tune_words(out):
-    return subprocess.run([binary, "tune", "--quiet", "--json", "--config", words_config, "--trials", "4",
+    return subprocess.run([binary, "tune", "--quiet", "--json", "--keep-runs", "--config", words_config, "--trials", "4",
                            "--search", "train.lr=loguniform(1e-3,1e-1)", "--search", "model.window=int(1,3)",
                            "--output-dir", out, "--force"], capture_output=True, text=True, timeout=600)
 
