@@ -271,7 +271,7 @@ void write_cache_file(const std::string& path, const char* magic, const ArrayWri
       arrays.write(sink);
       sink(text.data(), text.size());
     }, /*durable=*/false);
-    spdlog::info("data.cache: the encoded corpus is in {} (later runs map it instead of tokenising)", path);
+    spdlog::info("data.cache: the encoded corpus is in {} (later runs read it instead of tokenising)", path);
   } catch (const Error& e) {
     spdlog::warn("data.cache: cannot write '{}': {}; the run goes on without it", path, e.what());
   }
