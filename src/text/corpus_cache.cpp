@@ -200,13 +200,28 @@ json read_header(const Mapping& mapping, const char* magic, const std::string& k
   return header;
 }
 
-PreparedData read_cache(const std::shared_ptr<const Mapping>& mapping, const std::string& key) {
+// A cache file opened: its header and its arrays, after read_header's checks.
+struct OpenedCache {
+  json header;
+  ArrayReader arrays;
+  Vocab vocab() const {
+    std::istringstream text(header.at("vocab").get<std::string>());
+    return Vocab::load(text, "the cached vocabulary");
+  }
+};
+
+OpenedCache open_cache(const std::shared_ptr<const Mapping>& mapping, const char* magic, const std::string& key) {
   uint64_t header_at = 0;
-  const json header = read_header(*mapping, kMagic, key, header_at);
-  const ArrayReader arrays(mapping, header_at);
+  json header = read_header(*mapping, magic, key, header_at);
+  return {std::move(header), ArrayReader(mapping, header_at)};
+}
+
+PreparedData read_cache(const std::shared_ptr<const Mapping>& mapping, const std::string& key) {
+  const OpenedCache cache = open_cache(mapping, kMagic, key);
+  const json& header = cache.header;
+  const ArrayReader& arrays = cache.arrays;
   PreparedData data;
-  std::istringstream vocab(header.at("vocab").get<std::string>());
-  data.vocab = Vocab::load(vocab, "the cached vocabulary");
+  data.vocab = cache.vocab();
   data.rows = header.at("rows").get<int64_t>();
   data.labels = header.at("labels").get<std::vector<std::string>>();
   data.counts = arrays.copy<int64_t>(header.at("counts"), "i64");
@@ -230,12 +245,11 @@ PreparedData read_cache(const std::shared_ptr<const Mapping>& mapping, const std
 // A word corpus as the file holds it, checked: one count per word, line offsets from 0 to T
 // without going back, every id inside the vocabulary.
 WordCorpus read_word_cache(const std::shared_ptr<const Mapping>& mapping, const std::string& key) {
-  uint64_t header_at = 0;
-  const json header = read_header(*mapping, kWordMagic, key, header_at);
-  const ArrayReader arrays(mapping, header_at);
+  const OpenedCache cache = open_cache(mapping, kWordMagic, key);
+  const json& header = cache.header;
+  const ArrayReader& arrays = cache.arrays;
   WordCorpus corpus;
-  std::istringstream vocab(header.at("vocab").get<std::string>());
-  corpus.vocab = Vocab::load(vocab, "the cached vocabulary");
+  corpus.vocab = cache.vocab();
   corpus.counts = arrays.copy<int64_t>(header.at("counts"), "i64");
   corpus.line_offsets = arrays.copy<int64_t>(header.at("line_offsets"), "i64");
   corpus.text_tokens = header.at("text_tokens").get<int64_t>();
