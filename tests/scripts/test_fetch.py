@@ -72,6 +72,13 @@ if sotu_lines:
                      ("__label__republican", 40), ("__label__republican", 50)], labels)
     check("sotu test: the years divisible by 5; 1940's label, which train lacks, is dropped",
           test == ["__label__democratic " + " ".join(["security", "for", "the", "individual"] * 6)], test)
+    # train-addresses.txt: each training line's address, line for line (bench-tune's validation
+    # by address): Lincoln's two passages name 1861, the others their own year.
+    addresses = open(os.path.join(work, "fetch-sotu.sh-out", "train-addresses.txt")).read().splitlines()
+    by_line = sorted(zip([len(line.split()) - 1 for line in train], addresses))
+    check("sotu train-addresses.txt names each training line's address, line for line",
+          by_line == [(35, "1933_roosevelt_1"), (40, "1801_jefferson_1"), (40, "1861_lincoln_1"), (50, "1861_lincoln_1")],
+          by_line)
 spam_lines = fetch("fetch-spam.sh", "reads the groups' .json messages and skips other files")
 if spam_lines:
     train, test = spam_lines
