@@ -42,6 +42,7 @@ struct WorkerSetup {
 struct TestSignal {
   int64_t epoch = 0, step = 0, signal = 0, times = 1;
   int64_t rank = -1;
+  bool fires_in(const WorkerSetup& w) const { return w.restart_count == 0 && (rank < 0 || rank == w.rank); }
 };
 
 struct RunOptions {

@@ -109,14 +109,6 @@ void read_test_hooks(RunOptions& run) {
   }
 }
 
-// What a word objective's run cannot do yet: a clear error, before anything is written.
-void refuse_for_word_runs(const TrainOptions& options, const RunOptions& run, const Config& config) {
-  const std::string objective = to_string(config.model.objective);
-  if (options.nproc > 1 || run.workers.distributed()) {
-    throw Error::usage("model.objective '" + objective + "' trains in one process; drop --nproc (or torchrun)");
-  }
-}
-
 void run_train(const TrainOptions& options) {
   apply_logging(options.config);
   RunOptions run = options.run;
@@ -128,7 +120,6 @@ void run_train(const TrainOptions& options) {
   const std::string config_path = resolve_run_and_config(options, run);
   // Config mistakes are reported before LibTorch is loaded.
   const Config config = load_config(config_path, options.config.overrides);
-  if (is_word_objective(config.model.objective)) refuse_for_word_runs(options, run, config);
   if (options.nproc > 1 && !launched_by_nproc()) {
     if (run.workers.distributed()) {
       throw Error::usage("--nproc starts workers itself; under torchrun (WORLD_SIZE is set) drop it");

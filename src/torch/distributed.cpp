@@ -265,6 +265,67 @@ torch::Tensor Workers::gather_step(const torch::Tensor& dense, const torch::Tens
   return summed;
 }
 
+// Two allgathers: [loss, stop, K_t for each parameter t] in float64 (exact for K < 2^53), then
+// each parameter's rows (int32 bits) and values, padded to the largest K_t of any worker.
+std::pair<double, bool> Workers::gather_uses(const std::vector<torch::Tensor>& parameters, double loss, bool stop,
+                                             const std::string& where) {
+  const auto n = static_cast<int64_t>(parameters.size());
+  ++steps_;
+  try {
+    auto mine = torch::empty({2 + n}, torch::kFloat64);
+    auto* head = mine.data_ptr<double>();
+    head[0] = loss;
+    head[1] = stop ? 1.0 : 0.0;
+    for (int64_t t = 0; t < n; ++t) {
+      const auto& grad = parameters[static_cast<size_t>(t)].grad();
+      head[2 + t] = grad.defined() ? static_cast<double>(grad._indices().size(1)) : 0.0;
+    }
+    dense_bytes_ += mine.nbytes();
+    const auto heads = allgather(mine);
+    double total = 0;
+    bool any_stop = false;
+    std::vector<int64_t> most(static_cast<size_t>(n), 0), offset(static_cast<size_t>(n), 0);
+    for (const auto& h : heads) {
+      const auto* d = h.data_ptr<double>();
+      total += d[0];
+      any_stop = any_stop || d[1] > 0;
+      for (int64_t t = 0; t < n; ++t) most[static_cast<size_t>(t)] = std::max(most[static_cast<size_t>(t)], static_cast<int64_t>(d[2 + t]));
+    }
+    int64_t length = 0;  // parameter t: rows [most_t] then values [most_t, D_t] from offset_t
+    for (int64_t t = 0; t < n; ++t) {
+      offset[static_cast<size_t>(t)] = length;
+      length += most[static_cast<size_t>(t)] * (1 + parameters[static_cast<size_t>(t)].size(1));
+    }
+    auto packed = torch::zeros({length});
+    for (int64_t t = 0; t < n; ++t) {
+      const auto& grad = parameters[static_cast<size_t>(t)].grad();
+      const int64_t k = grad.defined() ? grad._indices().size(1) : 0, dim = parameters[static_cast<size_t>(t)].size(1);
+      const int64_t at = offset[static_cast<size_t>(t)], width = most[static_cast<size_t>(t)];
+      if (k == 0) continue;
+      packed.narrow(0, at, k).view(torch::kInt32).copy_(grad._indices()[0]);
+      packed.narrow(0, at + width, k * dim).copy_(grad._values().reshape({-1}));
+    }
+    sparse_bytes_ += packed.nbytes();
+    const auto all = allgather(packed);
+    for (int64_t t = 0; t < n; ++t) {
+      auto parameter = parameters[static_cast<size_t>(t)];  // shares the parameter's grad slot
+      const int64_t dim = parameter.size(1), at = offset[static_cast<size_t>(t)], width = most[static_cast<size_t>(t)];
+      std::vector<torch::Tensor> rows, values;
+      for (int64_t r = 0; r < size_; ++r) {
+        const auto kr = static_cast<int64_t>(heads[static_cast<size_t>(r)].data_ptr<double>()[2 + t]);
+        const auto& theirs = all[static_cast<size_t>(r)];
+        rows.push_back(theirs.narrow(0, at, kr).view(torch::kInt32).to(torch::kInt64));  // [K_r]
+        values.push_back(theirs.narrow(0, at + width, kr * dim).view({kr, dim}));         // [K_r, D]
+      }
+      parameter.mutable_grad() =
+          at::_sparse_coo_tensor_unsafe(torch::cat(rows).unsqueeze(0), torch::cat(values), parameter.sizes());
+    }
+    return {total, any_stop};
+  } catch (const std::exception& e) {  // c10::Error, or Gloo's own (a peer gone, a timeout)
+    lost(e, where);
+  }
+}
+
 std::vector<torch::Tensor> Workers::allgather(const torch::Tensor& mine) {
   std::vector<std::vector<torch::Tensor>> all(1);
   for (int64_t r = 0; r < size_; ++r) all[0].push_back(torch::empty_like(mine));
@@ -299,6 +360,11 @@ Workers::~Workers() = default;
 
 std::pair<double, bool> Workers::sum_gradients(const std::vector<torch::Tensor>&, const std::vector<bool>&, double loss,
                                                bool stop, const std::string&) {
+  return {loss, stop};
+}
+
+std::pair<double, bool> Workers::gather_uses(const std::vector<torch::Tensor>&, double loss, bool stop,
+                                             const std::string&) {
   return {loss, stop};
 }
 

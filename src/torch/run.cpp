@@ -47,11 +47,6 @@ json epoch_json(const EpochRecord& record, const std::vector<std::string>& label
 
 namespace {
 
-bool signal_here(const RunOptions& options) {
-  const TestSignal& at = options.test_signal;
-  return options.workers.restart_count == 0 && (at.rank < 0 || at.rank == options.workers.rank);
-}
-
 // The training loop with its hooks: the progress line, a metrics line and a log line per epoch,
 // checkpoints every train.checkpoint_every epochs, SIGINT/SIGTERM stopping at the next step
 // (a second one exits at once), and EMBTRAIN_PROFILE's trace.
@@ -67,7 +62,7 @@ void train_with_hooks(Session& session) {
   const TestSignal& signal_at = session.options.test_signal;
   hooks.on_step = [&](int64_t epoch, int64_t step, int64_t steps, double loss) {
     progress.step(epoch, step, steps, loss);
-    if (epoch == signal_at.epoch && step == signal_at.step && signal_here(session.options)) {
+    if (epoch == signal_at.epoch && step == signal_at.step && signal_at.fires_in(session.options.workers)) {
       for (int64_t i = 0; i < signal_at.times; ++i) std::raise(static_cast<int>(signal_at.signal));
     }
   };

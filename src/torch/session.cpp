@@ -135,9 +135,6 @@ void resume_from_checkpoint(Session& session) {
   }
 }
 
-// How long workers wait for each other to arrive: each reads and encodes its data first.
-constexpr std::chrono::seconds kWorkerSetupTimeout{600};
-
 // A data-parallel run: every worker joins the group once it has its data and model, and they
 // compare what they train (the fingerprint, the epochs, where a resume starts) before the
 // first step. A worker other than rank 0 writes nothing, and its share of the epoch's tally

@@ -90,4 +90,9 @@ torch::Tensor coalesced_grad(const torch::Tensor& values, const int64_t* id, int
   return coalesced_grad(id, uses, {values, self.data(), ones.data(), false}, rows);
 }
 
+torch::Tensor coalesced_uses(const torch::Tensor& grad, int64_t rows) {
+  const torch::Tensor ids = grad._indices()[0].contiguous();  // [uses]
+  return coalesced_grad(grad._values().contiguous(), ids.data_ptr<int64_t>(), ids.numel(), rows);
+}
+
 }  // namespace embtrain

@@ -114,6 +114,22 @@ WordBatch make_word_batch(const WordCorpus& corpus, const WordRows& rows, const 
   return batch;
 }
 
+WordBatch slice_word_batch(const WordBatch& batch, int64_t begin, int64_t end) {
+  WordBatch out;
+  out.targets.assign(batch.targets.begin() + begin, batch.targets.begin() + end);
+  if (batch.bag_offsets.empty()) {
+    out.inputs.assign(batch.inputs.begin() + begin, batch.inputs.begin() + end);
+    return out;
+  }
+  const auto examples = static_cast<int64_t>(batch.bag_offsets.size());
+  const auto all = static_cast<int64_t>(batch.inputs.size());
+  const int64_t first = begin < examples ? batch.bag_offsets[static_cast<size_t>(begin)] : all;
+  const int64_t last = end < examples ? batch.bag_offsets[static_cast<size_t>(end)] : all;
+  out.inputs.assign(batch.inputs.begin() + first, batch.inputs.begin() + last);
+  for (int64_t e = begin; e < end; ++e) out.bag_offsets.push_back(batch.bag_offsets[static_cast<size_t>(e)] - first);
+  return out;
+}
+
 namespace {
 constexpr int kBucketBits = 16;
 constexpr int64_t kBuckets = int64_t{1} << kBucketBits;

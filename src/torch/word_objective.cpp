@@ -28,11 +28,13 @@
 #include "embtrain/text/vectors.h"
 #include "embtrain/text/word_eval.h"
 #include "embtrain/torch/checkpoint.h"
+#include "embtrain/torch/distributed.h"
 #include "embtrain/torch/embeddings_file.h"
 #include "embtrain/torch/matrix_view.h"
 #include "embtrain/torch/optimizer.h"
 #include "embtrain/torch/python_file.h"
 #include "embtrain/torch/session.h"
+#include "embtrain/torch/sparse_grad.h"
 #include "embtrain/torch/threads.h"
 #include "embtrain/torch/trainer.h"
 #include "embtrain/torch/word_checkpoint.h"
@@ -90,6 +92,10 @@ struct WordRun {
   int64_t steps = 0, signal = 0, stopped_epoch = 0, stopped_step = 0;
   std::string fingerprint;    // what a checkpoint of this run belongs to (text/fingerprint.h)
   bool checkpointed = false;  // a checkpoint.pt was written at the interruption
+  // --nproc / torchrun: each worker trains its slice of every batch; rank 0 alone writes.
+  std::unique_ptr<Workers> workers;
+  bool stop_agreed = false;  // some worker asked to stop during the last step
+  bool writes() const { return !workers || workers->rank() == 0; }
   // train.early_stopping = spearman: the best epoch so far and both tables as they were then.
   struct Best {
     int64_t epoch = 0, epochs_since = 0;
@@ -153,7 +159,7 @@ void save_checkpoint_at(WordRun& run, int64_t epoch, int64_t step, double loss, 
 // Tests only: EMBTRAIN_TEST_SIGNAL_AT's signal, right after step `step` of `epoch`.
 void test_signal_after(const RunOptions& options, int64_t epoch, int64_t step) {
   const TestSignal& at = options.test_signal;
-  if (at.signal == 0 || at.epoch != epoch || at.step != step) return;
+  if (at.signal == 0 || at.epoch != epoch || at.step != step || !at.fires_in(options.workers)) return;
   for (int64_t i = 0; i < at.times; ++i) std::raise(static_cast<int>(at.signal));
 }
 
@@ -166,7 +172,22 @@ double train_batch(WordRun& run, const WordBatch& batch, int64_t epoch, int64_t 
                                       .view({examples, config.model.negative});  // [P, N]
   set_lr(*run.optimizer, config.train.lr * lr_factor_at(config.train, epoch, i, batches));
   run.optimizer->zero_grad();
-  const double batch_sum = batch_loss(run.model, batch, negatives, config.train.optimizer != OptimizerKind::sgd);
+  const bool coalesce = config.train.optimizer != OptimizerKind::sgd;
+  double batch_sum = 0;
+  if (run.workers) {
+    // This worker's slice, one row per use; every slice's uses in rank order are one process's,
+    // and SparseAdam's gradient is coalesced from them as one process coalesces: the same bits.
+    const auto [lo, hi] = run.workers->slice(examples);
+    const BatchSlice layout{lo, examples};
+    if (hi > lo) batch_sum = batch_loss(run.model, slice_word_batch(batch, lo, hi), negatives.slice(0, lo, hi), false, &layout);
+    std::tie(batch_sum, run.stop_agreed) = run.workers->gather_uses(
+        run.model->parameters(), batch_sum, SignalGuard::received() != 0, fmt::format("at epoch {}, step {}", epoch, i + 1));
+    for (auto& table : run.model->parameters()) {
+      if (coalesce) table.mutable_grad() = coalesced_uses(table.grad(), table.size(0));
+    }
+  } else {
+    batch_sum = batch_loss(run.model, batch, negatives, coalesce);
+  }
   if (!std::isfinite(batch_sum)) {
     throw Error::runtime(fmt::format("training diverged at epoch {}, step {}: the loss is {}; lower train.lr", epoch,
                                      i + 1, batch_sum));
@@ -199,10 +220,10 @@ void finish_epoch(WordRun& run, int64_t epoch, double seconds, double loss, int6
     track_best(run, epoch, score.spearman);
   }
   run.epochs.push_back(line);
-  append_line(run.run_dir.file(run_file::metrics), line.dump());
+  if (run.writes()) append_line(run.run_dir.file(run_file::metrics), line.dump());
   spdlog::info("{}", log);
   const int64_t every = config.train.checkpoint_every;
-  if (every > 0 && epoch % every == 0 && epoch < config.train.epochs && !run.best.stopped_early) {
+  if (run.writes() && every > 0 && epoch % every == 0 && epoch < config.train.epochs && !run.best.stopped_early) {
     const torch::Tensor now = run.generator.get_state();
     save_checkpoint_at(run, epoch + 1, 0, 0, 0, now);
   }
@@ -224,11 +245,12 @@ bool train_epoch(WordRun& run, int64_t epoch, const WordProgress* resume) {
   // drawn leaves it where it was (an epoch-end checkpoint stores the state before the plan).
   if (resume && resume->step > 0) run.generator.set_state(resume->generator);
   for (int64_t i = resume ? resume->step : 0; i < batches; ++i) {
-    if (SignalGuard::received() != 0) {
-      run.signal = SignalGuard::received();
+    // Workers stop together, at the step after the one in which any of them was signalled.
+    if (run.workers ? run.stop_agreed : SignalGuard::received() != 0) {
+      run.signal = SignalGuard::received() != 0 ? SignalGuard::received() : SIGTERM;
       run.stopped_epoch = epoch;
       run.stopped_step = i + 1;
-      save_checkpoint_at(run, epoch, i, loss, pairs, epoch_generator);
+      if (run.writes()) save_checkpoint_at(run, epoch, i, loss, pairs, epoch_generator);
       run.checkpointed = true;
       return false;
     }
@@ -401,11 +423,27 @@ void finish(WordRun& run, const torch::Tensor& initial) {
     spdlog::warn("interrupted by signal {} at epoch {}, step {}: writing the report so far; continue with "
                  "embtrain train --resume {}", run.signal, run.stopped_epoch, run.stopped_step, run.run_dir.path());
   }
+  if (!run.writes()) return;
   write_word_artefacts(run, initial);
   if (run.signal != 0) return;
   std::error_code ignored;  // finished: the folder holds the tables once
   std::filesystem::remove(run.run_dir.file(run_file::checkpoint), ignored);
   if (!run.run_dir.replaces().empty()) run.run_dir = run.run_dir.put_in_place();
+}
+
+// --nproc / torchrun: the group, once every worker holds the same run (text, vocabulary, keys,
+// epochs, where a resume starts). The plan and the negatives are drawn alike on every worker
+// from the same seed; each trains its slice of every batch (Workers::gather_sparse).
+void join_word_workers(WordRun& run, int64_t resume_epoch, int64_t resume_step) {
+  const WorkerSetup& setup = run.options.workers;
+  Fingerprint same = fingerprint_from_text(run.fingerprint);
+  same.parts["train.epochs"] = std::to_string(run.config.train.epochs);
+  same.parts["resume at"] = resume_epoch > 0 ? fmt::format("epoch {}, step {}", resume_epoch, resume_step + 1) : "a new run";
+  const auto timeout = std::chrono::seconds(run.config.train.dist_timeout);
+  ignore_broken_pipes();  // a dead peer is an error to report, not a signal to die of
+  run.workers = std::make_unique<Workers>(setup, same, timeout, std::max(timeout, kWorkerSetupTimeout));
+  spdlog::info("rank {} of {} workers: each step trains on its slice of the batch of {} centres", setup.rank,
+               setup.world_size, run.config.train.batch_size);
 }
 
 }  // namespace
@@ -432,9 +470,12 @@ int run_word_training(const Config& config, const RunOptions& options, const Wor
                  run.rows.table_rows, corpus.vocab.size(), config.vocab.buckets,
                  static_cast<double>(run.rows.rows.size()) / static_cast<double>(corpus.vocab.size()));
   }
-  write_file_atomic(run.run_dir.file(run_file::config), to_json(with_absolute_paths(config)).dump(2) + "\n");
-  write_file_atomic(run.run_dir.file(run_file::vocab), corpus.vocab.to_text());
-  write_file_atomic(run.run_dir.file(run_file::metrics), metrics_text(run.epochs), /*durable=*/false);
+  if (options.workers.distributed()) join_word_workers(run, resumed ? resumed->epoch : 0, resumed ? resumed->step : 0);
+  if (run.writes()) {
+    write_file_atomic(run.run_dir.file(run_file::config), to_json(with_absolute_paths(config)).dump(2) + "\n");
+    write_file_atomic(run.run_dir.file(run_file::vocab), corpus.vocab.to_text());
+    write_file_atomic(run.run_dir.file(run_file::metrics), metrics_text(run.epochs), /*durable=*/false);
+  }
   {
     const SignalGuard signals;
     for (int64_t epoch = resumed ? resumed->epoch : 1; epoch <= config.train.epochs && !run.best.stopped_early; ++epoch) {
@@ -445,7 +486,7 @@ int run_word_training(const Config& config, const RunOptions& options, const Wor
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   spdlog::info("{} in {:.2f} s; report: {} (and report.html)", run.signal ? "stopped" : "done", seconds,
                run.run_dir.file(run_file::report));
-  if (options.json) {
+  if (options.json && run.writes()) {
     std::cout << json{{"output_dir", run.run_dir.path()}, {"seconds", seconds}, {"vocab_size", corpus.vocab.size()},
                       {"metrics", run.epochs.empty() ? json::object() : run.epochs.back()}}
                      .dump()

@@ -106,7 +106,8 @@ void set_grads(WordModel& model, const WordBatch& batch, const BatchTensors& t, 
 
 // BCE's gradient is sigmoid(logit) − label (ATen's sigmoid, as autograd's backward computes it;
 // the sum's gradient of 1 multiplies it exactly).
-double batch_loss(WordModel& model, const WordBatch& batch, const torch::Tensor& negatives, bool coalesce) {
+double batch_loss(WordModel& model, const WordBatch& batch, const torch::Tensor& negatives, bool coalesce,
+                  const BatchSlice* slice) {
   const bool bags = !batch.bag_offsets.empty();
   namespace F = torch::nn::functional;
   torch::NoGradGuard no_grad;
@@ -120,7 +121,13 @@ double batch_loss(WordModel& model, const WordBatch& batch, const torch::Tensor&
   const double loss = F::binary_cross_entropy_with_logits(
                           logits, labels, F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kSum))
                           .item<double>();
-  t.g = torch::sigmoid(logits) - labels;  // [P, 1 + N]
+  if (slice != nullptr && slice->total != logits.size(0)) {
+    torch::Tensor whole = torch::zeros({slice->total, logits.size(1)});  // [total, 1 + N]
+    whole.narrow(0, slice->first, logits.size(0)).copy_(logits);
+    t.g = torch::sigmoid(whole).narrow(0, slice->first, logits.size(0)) - labels;
+  } else {
+    t.g = torch::sigmoid(logits) - labels;  // [P, 1 + N]
+  }
   set_grads(model, batch, t, bags, coalesce);
   return loss;
 }

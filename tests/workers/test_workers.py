@@ -5,7 +5,7 @@ usage: test_workers.py EMBTRAIN_BINARY TORCHRUN WORK_DIR        Ends with 'N pas
 
 Every comparison is against a single-process run of the same config: `before` must be equal and
 `after` within 1e-6 (the workers' sums differ from one process's only in their order), and the
-metrics within 1e-6. Workers are started by `train --nproc N` and by PyTorch's torchrun
+metrics within 1e-6; word runs (skip-gram, CBOW) byte for byte. Workers are started by `train --nproc N` and by PyTorch's torchrun
 (`--no_python`, from the project's Python environment). A worker is killed at a step known in
 advance by the test-only EMBTRAIN_TEST_SIGNAL_AT=EPOCH:STEP:SIGNAL with EMBTRAIN_TEST_SIGNAL_RANK.
 """
@@ -300,6 +300,61 @@ launcher.wait(timeout=300)
 loopback = ("0100007F:", "00000000000000000000000001000000:")
 check("--nproc: workers listen, on 127.0.0.1 only", addresses and all(a.startswith(loopback) for a in addresses),
       addresses)
+
+# 7. Word objectives: every worker draws the plan and the negatives alike and trains its slice
+#    of each batch; the slices' uses, in rank order, are one process's, so N workers give one
+#    process's bytes (model.pt, embeddings.pt), for both optimizers, with and without subwords.
+import random  # noqa: E402
+words = path("words")
+os.makedirs(words, exist_ok=True)
+rng = random.Random(7)
+animals, foods = ["cat", "dog", "horse", "cow", "sheep"], ["bread", "rice", "apple", "cheese", "soup"]
+with open(os.path.join(words, "train.txt"), "w") as f:
+    for _ in range(300):
+        f.write(f"{rng.choice(animals)} {rng.choice(['eats', 'likes'])} {rng.choice(foods)} and {rng.choice(animals)}\n")
+word_config = os.path.join(words, "config.json")
+with open(word_config, "w") as f:
+    json.dump({"data": {"train": "train.txt", "format": "text"},
+               "model": {"objective": "skipgram", "embedding_dim": 8, "window": 2},
+               "vocab": {"min_count": 1, "sample": 0, "minn": 2, "maxn": 3, "buckets": 50},
+               "train": {"epochs": 3, "batch_size": 32, "lr": 0.02, "optimizer": "sgd"}}, f)
+
+
+def same_bytes(a, b):
+    return all(os.path.exists(f"{x}/{n}") for x in (a, b) for n in ("model.pt", "embeddings.pt")) and all(
+        open(f"{a}/{n}", "rb").read() == open(f"{b}/{n}", "rb").read() for n in ("model.pt", "embeddings.pt"))
+
+
+WORD_CASES = [("skipgram, sgd", []), ("cbow, sparse_adam, subwords",
+                                      ["model.objective=cbow", "train.optimizer=sparse_adam", "vocab.subwords=true"])]
+for label, sets in WORD_CASES:
+    key = label.replace(", ", "-").replace(" ", "")
+    one = path(f"words-{key}-1")
+    code, err, _ = train(one, *sets, config=word_config)
+    check(f"words, {label}: one process exits 0", code == 0, err)
+    for nproc in (2, 3):
+        run = path(f"words-{key}-{nproc}")
+        code, err, _ = train(run, *sets, config=word_config, nproc=nproc)
+        check(f"words, {label}: --nproc {nproc} gives one process's model.pt and embeddings.pt, byte for byte",
+              code == 0 and same_bytes(one, run), err)
+cbow_sets = WORD_CASES[1][1]
+threaded = path("words-threads")
+code, err, _ = train(threaded, *cbow_sets, "train.threads=2", config=word_config, nproc=2, env={"EMBTRAIN_TEST_SPLIT": "1"})
+check("words: --nproc 2 with train.threads=2 (every kernel split) gives one process's bytes",
+      code == 0 and same_bytes(path("words-cbow-sparse_adam-subwords-1"), threaded), err)
+# SIGTERM in worker 1 after epoch 2, step 5: both stop at the next step boundary, rank 0 writes
+# the checkpoint, and --resume on 2 workers finishes with the uninterrupted run's bytes.
+stopped = path("words-stopped")
+code, err, _ = train(stopped, *cbow_sets, config=word_config, nproc=2,
+                     env={"EMBTRAIN_TEST_SIGNAL_AT": f"2:5:{signal.SIGTERM.value}", "EMBTRAIN_TEST_SIGNAL_RANK": "1"})
+state = json.load(open(f"{stopped}/state.json")) if os.path.exists(f"{stopped}/state.json") else {}
+check("words: a signal in worker 1 stops both workers at the next step (epoch 2, step 7), resumable",
+      code == 128 + signal.SIGTERM.value and state.get("status") == "interrupted" and state.get("at") == {"epoch": 2, "step": 7}
+      and state.get("resumable") is True, (code, state, err[-800:]))
+done = subprocess.run([binary, "train", "--resume", stopped, "--nproc", "2", "-q"], cwd=ROOT, stderr=subprocess.PIPE,
+                      text=True, timeout=300)
+check("words: --resume on 2 workers gives the uninterrupted run's bytes",
+      done.returncode == 0 and same_bytes(path("words-cbow-sparse_adam-subwords-1"), stopped), done.stderr)
 
 # 6. Bad usage fails with a clear error.
 def fails(name, args, env, expect):

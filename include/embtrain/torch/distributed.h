@@ -31,6 +31,9 @@ class Store;
 
 namespace embtrain {
 
+// How long workers wait for each other to arrive: each reads and encodes its data first.
+constexpr std::chrono::seconds kWorkerSetupTimeout{600};
+
 class Workers {
  public:
   // Joins the group that `setup` describes, once every worker holds the same `run` (config,
@@ -59,6 +62,14 @@ class Workers {
   std::pair<double, bool> sum_gradients(const std::vector<torch::Tensor>& parameters,
                                         const std::vector<bool>& sparse, double loss, bool stop,
                                         const std::string& where);
+
+  // The word objectives' step: every parameter's gradient is sparse with one row per use
+  // (undefined for an empty slice), and each becomes the workers' rows and values concatenated
+  // in rank order. Slices are contiguous in example order, so that is the one-process
+  // gradient's uses in their order. `loss` (float64) and `stop` are summed along: returns {the
+  // global batch's loss, whether any worker asked to stop}.
+  std::pair<double, bool> gather_uses(const std::vector<torch::Tensor>& parameters, double loss, bool stop,
+                                      const std::string& where);
 
   // Sums counts and losses over the workers (each tallied its own slices or shard); `classes`:
   // the per-label counts' length (0 in binary runs; a worker with no examples has none).

@@ -33,5 +33,7 @@ torch::Tensor coalesced_grad(const int64_t* id, int64_t uses, const UseValues& u
 // The same for one value per use (`values` [uses, D]): what coalesce() makes of the sparse
 // tensor (id, values).
 torch::Tensor coalesced_grad(const torch::Tensor& values, const int64_t* id, int64_t uses, int64_t rows);
+// The same for a sparse gradient of one row per use ([rows, D], uncoalesced).
+torch::Tensor coalesced_uses(const torch::Tensor& grad, int64_t rows);
 
 }  // namespace embtrain

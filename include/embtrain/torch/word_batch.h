@@ -67,6 +67,10 @@ struct WordBatch {
 WordBatch make_word_batch(const WordCorpus& corpus, const WordRows& rows, const EpochPlan& plan, int64_t begin,
                           int64_t end, bool cbow);
 
+// Examples [begin, end) of `batch` (a worker's slice), with their bags' rows; `centres` is
+// left 0 (the whole batch counts them).
+WordBatch slice_word_batch(const WordBatch& batch, int64_t begin, int64_t end);
+
 // Negatives by inverse transform: u = rand(n, float64), each the first row whose cumulative
 // share of count^exponent (float64) exceeds u, the last row at most: torch.searchsorted(cdf,
 // u, right=True) to the bit, since a search only compares. A table of 2^16 buckets of u narrows

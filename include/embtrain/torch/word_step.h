@@ -26,7 +26,15 @@ TORCH_MODULE(WordModel);
 // bag when the batch has bags (CBOW, subwords). `coalesce`: leave each table's gradient
 // coalesced as SparseAdam's coalesce() would make it; otherwise one row per use, in use order,
 // as autograd's lookups leave it (what SGD's sparse add takes).
-double batch_loss(WordModel& model, const WordBatch& batch, const torch::Tensor& negatives, bool coalesce);
+// `slice`: the batch is a worker's examples [first, first + P) of a batch of `total`. ATen's
+// sigmoid computes a tensor's last elements (past its last full vectors) on a scalar path, so
+// the slice's logits are laid out as rows of the whole batch's [total, T] first: each element
+// then takes the path it takes in one process, and the gradients are one process's, to the bit.
+struct BatchSlice {
+  int64_t first = 0, total = 0;
+};
+double batch_loss(WordModel& model, const WordBatch& batch, const torch::Tensor& negatives, bool coalesce,
+                  const BatchSlice* slice = nullptr);
 
 // Each word's vector [V, D] from the input table [R, D]: its own row, or with subwords the mean
 // of its rows (fastText's getWordVector; ATen's embedding_bag), a new tensor on the CPU. What
