@@ -199,7 +199,8 @@ void setup_train(CLI::App& app) {
   command->add_option("--nproc", options->nproc,
                       "Train as N worker processes on this machine (data-parallel over c10d/Gloo; "
                       "loopback only, no Python needed): the same global batches as one process, so "
-                      "the same weights up to the order of floating-point sums")
+                      "the same weights up to the order of floating-point sums (word objectives: the "
+                      "same bytes)")
       ->check(CLI::Range(int64_t{1}, int64_t{1024}));
   command->add_option("-o,--output-dir", options->run.output_dir,
                       "Run folder (default: runs/<config file name without extension>)");
