@@ -9,7 +9,6 @@
 #include <fstream>
 
 #include "embtrain/text/error.h"
-#include "embtrain/text/io.h"
 
 namespace embtrain::cli {
 
@@ -48,7 +47,9 @@ void read_new_epochs(const std::string& metrics_path, const TuneMetric& metric, 
 }
 
 int64_t kept_epoch_of(const std::string& report_path) {
-  const json report = json::parse(read_file(report_path), nullptr, false);
+  std::ifstream in(report_path);
+  if (!in) return 0;  // no report: the last epoch, as for a run without early stopping
+  const json report = json::parse(in, nullptr, false);
   if (!report.is_object() || !report.contains("early_stopping") || !report["early_stopping"].is_object()) return 0;
   const json& best = report["early_stopping"].value("best_epoch", json());
   return best.is_number_integer() ? best.get<int64_t>() : 0;
