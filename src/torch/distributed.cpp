@@ -17,6 +17,7 @@
 #include <fstream>
 
 #include "embtrain/text/error.h"
+#include "embtrain/text/signals.h"
 
 namespace embtrain {
 
@@ -371,5 +372,17 @@ std::pair<double, bool> Workers::gather_uses(const std::vector<torch::Tensor>&, 
 void Workers::sum(Tally&, size_t, const std::string&) {}
 
 #endif  // EMBTRAIN_HAVE_GLOO
+
+// How long workers wait for each other to arrive: each reads and encodes its data first.
+constexpr std::chrono::seconds kWorkerSetupTimeout{600};
+
+std::unique_ptr<Workers> join_workers(const WorkerSetup& setup, Fingerprint run, const TrainConfig& train,
+                                      const std::string& resume_at) {
+  run.parts["train.epochs"] = std::to_string(train.epochs);
+  run.parts["resume at"] = resume_at.empty() ? "a new run" : resume_at;
+  const auto timeout = std::chrono::seconds(train.dist_timeout);
+  ignore_broken_pipes();  // a dead peer is an error to report, not a signal to die of
+  return std::make_unique<Workers>(setup, run, timeout, std::max(timeout, kWorkerSetupTimeout));
+}
 
 }  // namespace embtrain

@@ -139,17 +139,13 @@ void resume_from_checkpoint(Session& session) {
 // compare what they train (the fingerprint, the epochs, where a resume starts) before the
 // first step. A worker other than rank 0 writes nothing, and its share of the epoch's tally
 // starts at zero (a checkpoint holds the sum, which rank 0 carries).
-void join_workers(Session& session) {
+void join_session_workers(Session& session) {
   const WorkerSetup& setup = session.options.workers;
   const TrainConfig& train = session.config.train;
-  Fingerprint run = fingerprint_from_text(session.fingerprint);  // set_up hashed the data once already
-  run.parts["train.epochs"] = std::to_string(train.epochs);
-  run.parts["resume at"] = session.options.resume ? fmt::format("epoch {}, step {}", session.progress.epoch,
-                                                                session.progress.step + 1)
-                                                  : "a new run";
-  const auto timeout = std::chrono::seconds(train.dist_timeout);
-  ignore_broken_pipes();  // a dead peer is an error to report, not a signal to die of
-  session.workers = std::make_unique<Workers>(setup, run, timeout, std::max(timeout, kWorkerSetupTimeout));
+  // set_up hashed the data once already
+  session.workers = join_workers(
+      setup, fingerprint_from_text(session.fingerprint), train,
+      session.options.resume ? fmt::format("epoch {}, step {}", session.progress.epoch, session.progress.step + 1) : "");
   session.writes = setup.writes();
   if (!session.writes) session.progress.tally = {};
   spdlog::info("rank {} of {} workers: each step trains on its slice of the global batch of {}",
@@ -192,7 +188,7 @@ Session set_up(const Config& config, const RunOptions& options, PreparedData& da
   session.fingerprint = to_text(run_fingerprint(config, data));
   // A resume reads and checks the checkpoint before the folder is written at all.
   if (options.resume) resume_from_checkpoint(session);
-  if (options.workers.distributed()) join_workers(session);
+  if (options.workers.distributed()) join_session_workers(session);
   if (!session.writes) return session;
   write_file_atomic(session.run_dir.file(run_file::config), session.resolved.dump(2) + "\n");
   write_file_atomic(session.run_dir.file(run_file::vocab), data.vocab.to_text());

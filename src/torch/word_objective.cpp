@@ -182,8 +182,8 @@ double train_batch(WordRun& run, const WordBatch& batch, int64_t epoch, int64_t 
     if (hi > lo) batch_sum = batch_loss(run.model, slice_word_batch(batch, lo, hi), negatives.slice(0, lo, hi), false, &layout);
     std::tie(batch_sum, run.stop_agreed) = run.workers->gather_uses(
         run.model->parameters(), batch_sum, SignalGuard::received() != 0, fmt::format("at epoch {}, step {}", epoch, i + 1));
-    for (auto& table : run.model->parameters()) {
-      if (coalesce) table.mutable_grad() = coalesced_uses(table.grad(), table.size(0));
+    if (coalesce) {
+      for (auto& table : run.model->parameters()) table.mutable_grad() = coalesced_uses(table.grad(), table.size(0));
     }
   } else {
     batch_sum = batch_loss(run.model, batch, negatives, coalesce);
@@ -433,15 +433,11 @@ void finish(WordRun& run, const torch::Tensor& initial) {
 
 // --nproc / torchrun: the group, once every worker holds the same run (text, vocabulary, keys,
 // epochs, where a resume starts). The plan and the negatives are drawn alike on every worker
-// from the same seed; each trains its slice of every batch (Workers::gather_sparse).
+// from the same seed; each trains its slice of every batch (Workers::gather_uses).
 void join_word_workers(WordRun& run, int64_t resume_epoch, int64_t resume_step) {
   const WorkerSetup& setup = run.options.workers;
-  Fingerprint same = fingerprint_from_text(run.fingerprint);
-  same.parts["train.epochs"] = std::to_string(run.config.train.epochs);
-  same.parts["resume at"] = resume_epoch > 0 ? fmt::format("epoch {}, step {}", resume_epoch, resume_step + 1) : "a new run";
-  const auto timeout = std::chrono::seconds(run.config.train.dist_timeout);
-  ignore_broken_pipes();  // a dead peer is an error to report, not a signal to die of
-  run.workers = std::make_unique<Workers>(setup, same, timeout, std::max(timeout, kWorkerSetupTimeout));
+  run.workers = join_workers(setup, fingerprint_from_text(run.fingerprint), run.config.train,
+                             resume_epoch > 0 ? fmt::format("epoch {}, step {}", resume_epoch, resume_step + 1) : "");
   spdlog::info("rank {} of {} workers: each step trains on its slice of the batch of {} centres", setup.rank,
                setup.world_size, run.config.train.batch_size);
 }

@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "embtrain/run.h"
+#include "embtrain/text/config.h"
 #include "embtrain/text/fingerprint.h"
 #include "embtrain/text/metrics.h"
 
@@ -31,8 +32,6 @@ class Store;
 
 namespace embtrain {
 
-// How long workers wait for each other to arrive: each reads and encodes its data first.
-constexpr std::chrono::seconds kWorkerSetupTimeout{600};
 
 class Workers {
  public:
@@ -90,5 +89,11 @@ class Workers {
   c10::intrusive_ptr<c10d::Store> store_;
   c10::intrusive_ptr<c10d::Backend> group_;
 };
+
+// Joins the group for a run whose fingerprint is `run`, with its epochs and where it starts
+// (`resume_at`: "epoch E, step S", or "" for a new run) added, so that every worker must hold
+// the same; train.dist_timeout bounds each collective. Shared by both objectives.
+std::unique_ptr<Workers> join_workers(const WorkerSetup& setup, Fingerprint run, const TrainConfig& train,
+                                      const std::string& resume_at);
 
 }  // namespace embtrain
