@@ -106,12 +106,12 @@ TEST_CASE("a damaged cache file is refused and rebuilt, never used") {
   CHECK_FALSE(again.train.ids.read_only());
 }
 
-TEST_CASE("a cached word corpus reads back as the text gave it; skipgram and cbow share it") {
+TEST_CASE("a cached word corpus reads back as the text gave it, skipgram and cbow share it") {
   TempDir dir;
   spit(dir / "train.txt", "b a c a\nq\na b\n");
   spit(dir / "pairs.tsv", "a\tb\t1\n");
   Config config = load_config("", {"data.train=" + std::string(dir / "train.txt"), "data.format=text",
-                                   "model.objective=skipgram", "train.optimizer=sgd", "vocab.min_count=2",
+                                   "model.objective=skipgram", "train.optimizer=sgd", "vocab.min_count=2", "vocab.order=frequency",
                                    "data.cache=" + std::string(dir / "cache")});
   const std::string key = corpus_cache_key(config);
   const std::string path = corpus_cache_path(config, key);

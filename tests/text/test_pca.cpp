@@ -74,7 +74,7 @@ TEST_CASE("projections are the amplitudes along u1 and u2") {
   CHECK(y == Approx(7).margin(kTolerance));
 }
 
-TEST_CASE("a cloud with one direction: PC2 has no variance; one dimension: PC2 is zero") {
+TEST_CASE("a cloud with one direction: PC2 has no variance, one dimension: PC2 is zero") {
   // Along (3, 4)/5 only, at -5, 0 and +10: mean (0.6, 0.8) * 5/3, variance (25 + 0 + 100)/3
   // minus the squared mean offset (5/3)^2.
   const std::vector<float> line = {-3, -4, 0, 0, 6, 8};

@@ -60,7 +60,7 @@ TEST_CASE("view_report decodes the fixture into typed fields") {
   CHECK(to_json(view.metrics) == sample()["metrics"]);
 }
 
-TEST_CASE("absent optional parts read as empty; null numbers as NaN") {
+TEST_CASE("absent optional parts read as empty, null numbers as NaN") {
   json report = {{"tokens", {{{"token", "a"}, {"change_norm", nullptr}}}}};
   const ReportView view = view_report(report);
   CHECK(view.vocab.empty());

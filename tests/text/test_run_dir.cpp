@@ -23,7 +23,7 @@ std::string error_of(const std::function<void()>& call, int* code) {
 
 }  // namespace
 
-TEST_CASE("open_finished: a folder with report.json is a run; anything else is the one usage error") {
+TEST_CASE("open_finished: a folder with report.json is a run, anything else is the one usage error") {
   TempDir dir;
   int code = 0;
   CHECK_THAT(error_of([&] { RunDir::open_finished(dir / "nope"); }, &code),
@@ -45,7 +45,7 @@ TEST_CASE("open_finished: a folder with report.json is a run; anything else is t
   CHECK(code == 2);
 }
 
-TEST_CASE("prepare_new refuses a run without force; with force a finished run is replaced beside it") {
+TEST_CASE("prepare_new refuses a run without force, with force a finished run is replaced beside it") {
   TempDir dir;
   const std::string run = dir / "run";
   fs::create_directories(run);
@@ -115,7 +115,7 @@ TEST_CASE("a crash between the swap and the old run's removal is finished by the
   CHECK(fs::exists(run + ".new/in_progress.json"));
 }
 
-TEST_CASE("a dead writer's in_progress.json is no writer; a live one stops open_finished and open_resumable") {
+TEST_CASE("a dead writer's in_progress.json is no writer, a live one stops open_finished and open_resumable") {
   TempDir dir;
   spit(dir / "config.json", "{}");
   spit(dir / "in_progress.json", "{\"pid\": 999999999, \"since\": \"2026-01-01 00:00:00\"}");

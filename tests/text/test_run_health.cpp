@@ -61,7 +61,7 @@ TEST_CASE("no gradient in an epoch names the final ReLU, a frozen table, max poo
   CHECK_THAT(said.at(1), embtrain::test::contains("worse than always predicting"));
 }
 
-TEST_CASE("a run that learns says nothing; a slow one is no alarm") {
+TEST_CASE("a run that learns says nothing, a slow one is no alarm") {
   Config config;
   config.model.final_relu = false;
   RunHealth learning(config, binary_corpus(5, 5));

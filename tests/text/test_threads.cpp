@@ -86,7 +86,7 @@ TEST_CASE("a failure in a worker's range is rethrown once every range has finish
   CHECK(sum == 100);
 }
 
-TEST_CASE("worth_splitting: one thread never splits; the measured hand-off sets the threshold") {
+TEST_CASE("worth_splitting: one thread never splits, the measured hand-off sets the threshold") {
   ThreadPool one(1);
   CHECK_FALSE(one.worth_splitting(int64_t{1} << 40));
   ThreadPool two(2);
