@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "embtrain/text/threads.h"
+#include "embtrain/torch/sgd.h"
 
 namespace embtrain {
 
@@ -213,7 +214,7 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(Classifier& model,
     if (parameter.requires_grad()) trained.push_back(parameter);
   }
   if (config.optimizer == OptimizerKind::sgd) {
-    return std::make_unique<torch::optim::SGD>(trained, torch::optim::SGDOptions(config.lr));
+    return std::make_unique<Sgd>(trained, config.lr);
   }
   return std::make_unique<Adam>(trained, options);
 }

@@ -3,6 +3,10 @@
 
 #include <vector>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include "embtrain/text/threads.h"
 #include "embtrain/torch/sparse_grad.h"
 
@@ -41,9 +45,9 @@ void over_examples(const WordBatchView& b, const Fn& fn) {
   }
 }
 
-// The dots [first, last) of the flattened [P·T] logits. Eight independent sums run side by side
-// (each still in d order), so the adds' latency overlaps instead of chaining.
-void score_range(const WordBatchView& b, int64_t first, int64_t last, float* logits) {
+// The dots [first, last) of the flattened [P·T] logits, each summed from +0 in d order.
+// Eight independent sums run side by side, so the adds' latency overlaps instead of chaining.
+void score_range_scalar(const WordBatchView& b, int64_t first, int64_t last, float* logits) {
   constexpr int kLanes = 8;
   int64_t i = first;
   for (; i + kLanes <= last; i += kLanes) {
@@ -68,6 +72,85 @@ void score_range(const WordBatchView& b, int64_t first, int64_t last, float* log
     for (int64_t d = 0; d < b.dim; ++d) sum += a[d] * h[d];
     logits[i] = sum;
   }
+}
+
+#if defined(__x86_64__)
+// The same sums with AVX2, a lane per dot: 8 elements of 8 rows are multiplied as they lie
+// (one vector per row), the 8 products vectors transposed (vector k then holds element d0 + k
+// of each row) and added to the lanes' sums in k order. Every lane still adds its own products
+// from +0 in d order, each multiply and add rounded apart (no FMA): the scalar loop's bits.
+struct Lanes8 {
+  const float* a[8];
+  const float* h[8];
+  __m256 sum;
+};
+
+__attribute__((target("avx2"))) inline void add_block(Lanes8& l, int64_t d0) {
+  __m256 p[8];
+  for (int j = 0; j < 8; ++j) p[j] = _mm256_mul_ps(_mm256_loadu_ps(l.a[j] + d0), _mm256_loadu_ps(l.h[j] + d0));
+  const __m256 t0 = _mm256_unpacklo_ps(p[0], p[1]), t1 = _mm256_unpackhi_ps(p[0], p[1]);
+  const __m256 t2 = _mm256_unpacklo_ps(p[2], p[3]), t3 = _mm256_unpackhi_ps(p[2], p[3]);
+  const __m256 t4 = _mm256_unpacklo_ps(p[4], p[5]), t5 = _mm256_unpackhi_ps(p[4], p[5]);
+  const __m256 t6 = _mm256_unpacklo_ps(p[6], p[7]), t7 = _mm256_unpackhi_ps(p[6], p[7]);
+  const __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+  const __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+  const __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+  const __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+  // Column k: element d0 + k of rows 0..7, added in k order.
+  l.sum = _mm256_add_ps(l.sum, _mm256_permute2f128_ps(s0, s4, 0x20));
+  l.sum = _mm256_add_ps(l.sum, _mm256_permute2f128_ps(s1, s5, 0x20));
+  l.sum = _mm256_add_ps(l.sum, _mm256_permute2f128_ps(s2, s6, 0x20));
+  l.sum = _mm256_add_ps(l.sum, _mm256_permute2f128_ps(s3, s7, 0x20));
+  l.sum = _mm256_add_ps(l.sum, _mm256_permute2f128_ps(s0, s4, 0x31));
+  l.sum = _mm256_add_ps(l.sum, _mm256_permute2f128_ps(s1, s5, 0x31));
+  l.sum = _mm256_add_ps(l.sum, _mm256_permute2f128_ps(s2, s6, 0x31));
+  l.sum = _mm256_add_ps(l.sum, _mm256_permute2f128_ps(s3, s7, 0x31));
+}
+
+// Lanes i .. i + 8·G: G groups of 8 interleaved (their chains of adds overlap), then each
+// lane's last D mod 8 products in scalar, in d order.
+template <int G>
+__attribute__((target("avx2"))) inline void score_groups(const WordBatchView& b, int64_t i, float* logits) {
+  Lanes8 l[G];
+  for (int g = 0; g < G; ++g) {
+    for (int j = 0; j < 8; ++j) {
+      l[g].a[j] = b.output_row(i + 8 * g + j);
+      l[g].h[j] = b.hidden_row(i + 8 * g + j);
+    }
+    l[g].sum = _mm256_setzero_ps();
+  }
+  const int64_t body = b.dim / 8 * 8;
+  for (int64_t d0 = 0; d0 < body; d0 += 8) {
+    for (int g = 0; g < G; ++g) add_block(l[g], d0);
+  }
+  for (int g = 0; g < G; ++g) {
+    float sum[8];
+    _mm256_storeu_ps(sum, l[g].sum);
+    for (int j = 0; j < 8; ++j) {
+      for (int64_t d = body; d < b.dim; ++d) sum[j] += l[g].a[j][d] * l[g].h[j][d];
+      logits[i + 8 * g + j] = sum[j];
+    }
+  }
+}
+
+__attribute__((target("avx2"))) void score_range_avx2(const WordBatchView& b, int64_t first, int64_t last,
+                                                       float* logits) {
+  int64_t i = first;
+  for (; i + 16 <= last; i += 16) score_groups<2>(b, i, logits);
+  for (; i + 8 <= last; i += 8) score_groups<1>(b, i, logits);
+  score_range_scalar(b, i, last, logits);
+}
+#endif
+
+void score_range(const WordBatchView& b, int64_t first, int64_t last, float* logits) {
+#if defined(__x86_64__)
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (avx2) {
+    score_range_avx2(b, first, last, logits);
+    return;
+  }
+#endif
+  score_range_scalar(b, first, last, logits);
 }
 
 void check_grad(const torch::Tensor& g, const WordBatchView& b) {

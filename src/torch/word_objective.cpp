@@ -32,6 +32,7 @@
 #include "embtrain/torch/embeddings_file.h"
 #include "embtrain/torch/matrix_view.h"
 #include "embtrain/torch/optimizer.h"
+#include "embtrain/torch/sgd.h"
 #include "embtrain/torch/python_file.h"
 #include "embtrain/torch/session.h"
 #include "embtrain/torch/sparse_grad.h"
@@ -59,7 +60,7 @@ double lr_factor_at(const TrainConfig& train, int64_t epoch, int64_t batch, int6
 
 std::unique_ptr<torch::optim::Optimizer> word_optimizer(WordModel& model, const TrainConfig& train) {
   if (train.optimizer == OptimizerKind::sgd) {
-    return std::make_unique<torch::optim::SGD>(model->parameters(), torch::optim::SGDOptions(train.lr));
+    return std::make_unique<Sgd>(model->parameters(), train.lr);
   }
   return std::make_unique<Adam>(model->parameters(), torch::optim::AdamOptions(train.lr));  // sparse rows: SparseAdam
 }

@@ -63,6 +63,36 @@ TEST_CASE("score_words and the gradients give bmm's and autograd's bits where bm
   use_threads(1);
 }
 
+TEST_CASE("score_words sums each dot from +0 in d order at every size, past bmm's plain loop too") {
+  // Above D·T = 400 bmm goes to BLAS, so the order is checked against a scalar loop written
+  // here: one float multiply and one float add per element, d = 0, 1, ... (volatile: no FMA,
+  // no reordering). 16-lane groups, 8-lane groups and single lanes, D with and without a tail.
+  for (const int64_t threads : {1, 2}) {
+    use_threads(threads, /*always_split=*/true);
+    for (const auto& [examples, dim] : std::vector<std::pair<int64_t, int64_t>>{{41, 100}, {9, 7}, {5, 16}, {23, 300}}) {
+      INFO("threads " << threads << ", P " << examples << ", D " << dim);
+      const Case c = make_case(examples, 6, dim, 80, static_cast<uint64_t>(examples * 1000 + dim));
+      const torch::Tensor logits = score_words(c.hidden, c.output, c.words);
+      int64_t differ = 0;
+      for (int64_t p = 0; p < examples; ++p) {
+        for (int64_t t = 0; t < 6; ++t) {
+          const float* a = c.output[c.words[p][t].item<int64_t>()].data_ptr<float>();
+          const float* h = c.hidden[p].data_ptr<float>();
+          volatile float sum = 0.0f;
+          for (int64_t d = 0; d < dim; ++d) {
+            volatile float product = a[d] * h[d];
+            sum = sum + product;
+          }
+          const float got = logits[p][t].item<float>();
+          differ += std::memcmp(&got, const_cast<const float*>(&sum), sizeof(float)) != 0;
+        }
+      }
+      CHECK(differ == 0);
+    }
+  }
+  use_threads(1);
+}
+
 TEST_CASE("output_grads and hidden_grads: a product of -0 becomes +0, as in bmm's loop (known in advance)") {
   // One example, T = 1, D = 2: output row 0 is zero, g = -1 and hidden = (1, 2).
   const torch::Tensor hidden = torch::tensor({{1.0f, 2.0f}});
