@@ -287,7 +287,7 @@ const std::vector<Key>& keys() {
               "count (see \"Real data and speed\")"),
       integer("train.checkpoint_every", &C::train, &TrainConfig::checkpoint_every, 0, kMaxEpochs,
               "write `checkpoint.pt` every N epochs and at the end (0: only when a signal stops "
-              "the run); a word run drops it when it finishes"),
+              "the run); a finished run keeps the last one, which --resume with a larger train.epochs extends"),
       choice("train.early_stopping", &C::train, &TrainConfig::early_stopping, kEarlyStoppingNames,
              "`off`, or the `data.valid` metric that picks the epoch: `loss` (lower is better), "
              "`accuracy` (P@1 for many labels) or `f1`; for word objectives `spearman` (data.valid "

@@ -363,13 +363,8 @@ void save_corpus_cache(const std::string& path, const std::string& key, const Pr
 }
 
 void save_word_cache(const std::string& path, const std::string& key, const WordCorpus& corpus) {
-  // Ids as 4 bytes a token, as the classifier's cache stores them.
-  if (corpus.vocab.size() > std::numeric_limits<int32_t>::max()) {
-    spdlog::warn("data.cache: a vocabulary of {} words does not fit the cache's 4-byte ids; the run goes on without it",
-                 corpus.vocab.size());
-    return;
-  }
-  const std::vector<int32_t> ids(corpus.ids.begin(), corpus.ids.end());
+  // Ids as 4 bytes a token, as the corpus and the classifier's cache hold them.
+  const std::vector<int32_t>& ids = corpus.ids;
   ArrayWriter arrays;
   json header = {{"key", key},
                  {"vocab", corpus.vocab.to_text()},

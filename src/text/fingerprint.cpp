@@ -34,15 +34,20 @@ struct Fnv {
   }
 };
 
-std::string corpus_part(const Corpus& corpus) {
-  Fnv hash;
-  // Rows as int64, as before they were stored as int32: older checkpoints' fingerprints hold.
+// 4-byte ids hashed as int64, as before they were stored in 4 bytes: older checkpoints'
+// fingerprints hold.
+void add_wide(Fnv& hash, const int32_t* ids, size_t count) {
   int64_t wide[1024];
-  for (size_t at = 0; at < corpus.ids.size(); at += 1024) {
-    const size_t n = std::min<size_t>(1024, corpus.ids.size() - at);
-    std::copy_n(corpus.ids.data() + at, n, wide);
+  for (size_t at = 0; at < count; at += 1024) {
+    const size_t n = std::min<size_t>(1024, count - at);
+    std::copy_n(ids + at, n, wide);
     hash.add(wide, n * sizeof(int64_t));
   }
+}
+
+std::string corpus_part(const Corpus& corpus) {
+  Fnv hash;
+  add_wide(hash, corpus.ids.data(), corpus.ids.size());
   hash.add(corpus.offsets);
   hash.add(corpus.labels);
   if (corpus.multi_label()) {
@@ -100,7 +105,7 @@ Fingerprint run_fingerprint(const Config& config, const PreparedData& data) {
 Fingerprint word_fingerprint(const Config& config, const WordCorpus& corpus) {
   Fingerprint out;
   Fnv text;
-  text.add(corpus.ids);
+  add_wide(text, corpus.ids.data(), corpus.ids.size());
   text.add(corpus.line_offsets);
   text.add(corpus.counts);
   out.parts["data.train (words)"] = std::to_string(corpus.lines()) + " lines, " + std::to_string(corpus.tokens()) +

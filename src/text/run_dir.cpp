@@ -97,6 +97,13 @@ bool RunDir::has(const char* name) const {
   return fs::is_regular_file(file(name), error);
 }
 
+bool RunDir::final_files_written() const {
+  std::error_code error;
+  const auto report = fs::last_write_time(file(run_file::report), error);
+  if (error) return false;
+  return report >= fs::last_write_time(file(run_file::checkpoint), error) && !error;
+}
+
 std::string RunDir::require(const char* name) const {
   if (!has(name)) throw not_a_run(path_, file(name) + " is missing");
   return file(name);

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <fstream>
+#include <limits>
 
 #include "embtrain/text/corpus_cache.h"
 #include "embtrain/text/dataset.h"
@@ -35,10 +36,17 @@ WordCorpus read_word_corpus(const Config& config) {
   // One pass: first-seen ids per line (kept as a Corpus-like buffer), then remapped to the
   // vocabulary.
   TokenCounts counts;
-  std::vector<int64_t> seen_ids, offsets{0};
+  std::vector<int32_t> seen_ids;  // [tokens read] 4 bytes each: the corpus's largest buffer
+  std::vector<int64_t> offsets{0};
   for_each_text(config, [&](const std::string& text) {
     tokenizer.split(text, tokens);
-    for (const auto token : tokens) seen_ids.push_back(counts.add(token));
+    for (const auto token : tokens) {
+      const int64_t id = counts.add(token);
+      if (id > std::numeric_limits<int32_t>::max()) {
+        throw Error::usage("data.train '" + config.data.train + "' holds more than 2^31 distinct tokens; a word run takes fewer");
+      }
+      seen_ids.push_back(static_cast<int32_t>(id));
+    }
     offsets.push_back(static_cast<int64_t>(seen_ids.size()));
   });
   WordCorpus out;
@@ -51,6 +59,7 @@ WordCorpus read_word_corpus(const Config& config) {
   std::vector<int64_t> row_of(static_cast<size_t>(counts.seen.size()));
   for (int64_t id = 0; id < counts.seen.size(); ++id) row_of[static_cast<size_t>(id)] = out.vocab.find(counts.seen.token(id));
   int64_t pairs_possible = 0;
+  out.ids.reserve(seen_ids.size());  // kept <= read: no doubling on the way
   for (size_t line = 0; line + 1 < offsets.size(); ++line) {
     const int64_t before = out.tokens();
     for (int64_t i = offsets[line]; i < offsets[line + 1]; ++i) {
@@ -58,7 +67,7 @@ WordCorpus read_word_corpus(const Config& config) {
       if (row < 0) {
         ++out.dropped;
       } else {
-        out.ids.push_back(row);
+        out.ids.push_back(static_cast<int32_t>(row));
       }
     }
     pairs_possible += out.tokens() - before >= 2;

@@ -94,16 +94,6 @@ void keep_initial_rows(Session& session) {
   session.initial_values = session.model->embedding->weight.detach().index_select(0, session.initial_rows).clone();
 }
 
-// A checkpoint past the last epoch is the final one, written just before the tensors and the
-// report: when report.json is older than it (or missing), a crash came in between, and the
-// resume only writes them again.
-bool final_files_written(const RunDir& run_dir) {
-  std::error_code error;
-  const auto report = fs::last_write_time(run_dir.file(run_file::report), error);
-  if (error) return false;
-  return report >= fs::last_write_time(run_dir.file(run_file::checkpoint), error) && !error;
-}
-
 // --resume: the checkpoint's state, after checking that it belongs to this run.
 void resume_from_checkpoint(Session& session) {
   const RunOptions& options = session.options;
@@ -117,7 +107,7 @@ void resume_from_checkpoint(Session& session) {
                        std::to_string(session.progress.epoch - 1) + " (train.early_stopping; its best epoch was " +
                        std::to_string(session.progress.best_epoch) + "): there is nothing to resume");
   }
-  if (session.progress.epoch > config.train.epochs && final_files_written(session.run_dir)) {
+  if (session.progress.epoch > config.train.epochs && session.run_dir.final_files_written()) {
     throw Error::usage("the run in '" + options.output_dir + "' has already finished all " +
                        std::to_string(config.train.epochs) + " epochs (--set train.epochs=N with a "
                        "larger N extends it)");
@@ -125,7 +115,7 @@ void resume_from_checkpoint(Session& session) {
   std::istringstream stream(lines);
   for (std::string line; std::getline(stream, line);) session.epochs.push_back(json::parse(line));
   const int64_t done = session.progress.epoch - 1;
-  if (session.progress.step == 0 && done > 0 && final_files_written(session.run_dir)) {
+  if (session.progress.step == 0 && done > 0 && session.run_dir.final_files_written()) {
     session.extended_from = done;
     spdlog::info("extending the finished run in '{}' from {} to {} epochs", options.output_dir, done,
                  config.train.epochs);

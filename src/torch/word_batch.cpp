@@ -33,7 +33,6 @@ EpochPlan plan_epoch(const WordCorpus& corpus, const Config& config, const std::
   int64_t chunk_end = 0;
   const double* draw = nullptr;
   plan.position.reserve(static_cast<size_t>(total));  // kept <= T: no doubling on the way
-  plan.line.reserve(static_cast<size_t>(total));
   plan.first_kept.reserve(static_cast<size_t>(corpus.lines()) + 1);
   plan.first_kept.push_back(0);
   for (int64_t l = 0; l < corpus.lines(); ++l) {
@@ -47,14 +46,17 @@ EpochPlan plan_epoch(const WordCorpus& corpus, const Config& config, const std::
         if (!(draw[t] < keep[static_cast<size_t>(corpus.ids[static_cast<size_t>(t)])])) continue;
       }
       plan.position.push_back(t);
-      plan.line.push_back(l);
     }
     plan.first_kept.push_back(static_cast<int64_t>(plan.position.size()));
   }
   plan.position.shrink_to_fit();
-  plan.line.shrink_to_fit();
   const auto kept = static_cast<int64_t>(plan.position.size());
-  plan.window = torch::randint(1, config.model.window + 1, {kept}, generator, torch::kInt64);
+  // randint(1, window + 1, {K}) in chunks, as rand above: one random() per element, in order.
+  plan.window.resize(static_cast<size_t>(kept));
+  for (int64_t k = 0; k < kept; k += kChunk) {
+    const torch::Tensor b = torch::randint(1, config.model.window + 1, {std::min(kChunk, kept - k)}, generator, torch::kInt64);
+    std::copy_n(b.data_ptr<int64_t>(), b.numel(), plan.window.begin() + k);
+  }
   plan.order = config.train.shuffle ? torch::randperm(kept, generator, torch::kInt64)
                                     : torch::arange(kept, torch::kInt64);
   return plan;
@@ -88,7 +90,7 @@ WordBatch make_word_batch(const WordCorpus& corpus, const WordRows& rows, const 
   const bool bags = cbow || rows.subwords;
   for (int64_t i = begin; i < end; ++i) {
     const int64_t k = plan.order_at(i);
-    const int64_t line = plan.line[static_cast<size_t>(k)], b = plan.window_at(k);
+    const int64_t line = plan.line_of(k), b = plan.window_at(k);
     const int64_t first = std::max(plan.first_kept[static_cast<size_t>(line)], k - b);
     const int64_t last = std::min(plan.first_kept[static_cast<size_t>(line + 1)] - 1, k + b);
     const int64_t centre = corpus.ids[static_cast<size_t>(plan.position[static_cast<size_t>(k)])];

@@ -39,6 +39,7 @@
 #include "embtrain/torch/threads.h"
 #include "embtrain/torch/trainer.h"
 #include "embtrain/torch/word_checkpoint.h"
+#include "embtrain/torch/word_run.h"
 #include "embtrain/torch/word_step.h"
 
 namespace embtrain {
@@ -46,11 +47,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
-
-// Per row: how often it was a centre's input, a target, a negative sample (report.json's why).
-struct RowUse {
-  std::vector<int64_t> input, target, negative;
-};
 
 // The lr factor at batch `batch` of `batches` in `epoch`: train.lr_schedule over the run's
 // batches (trainer.h's lr_factor; word runs have no warmup), never below 1e-4 (word2vec's floor).
@@ -74,37 +70,6 @@ WordVectors input_vectors(const WordModel& model, const WordRows& rows, const Vo
   out.values.assign(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
   return out;
 }
-
-struct WordRun {
-  WordRun(const Config& c, const RunOptions& o, const WordCorpus& w, RunDir dir)
-      : config(c), options(o), corpus(w), run_dir(std::move(dir)) {}
-  const Config& config;
-  const RunOptions& options;
-  const WordCorpus& corpus;
-  RunDir run_dir;
-  WordModel model{nullptr};
-  std::unique_ptr<torch::optim::Optimizer> optimizer;
-  torch::Generator generator = at::detail::createCPUGenerator();
-  WordRows rows;  // each word's rows of the input table
-  RowUse use;     // input [R], target and negative [V]
-  std::vector<double> keep;  // [V] subsampling's keep probabilities
-  std::unique_ptr<NegativeSampler> negatives;
-  std::vector<json> epochs;
-  int64_t steps = 0, signal = 0, stopped_epoch = 0, stopped_step = 0;
-  std::string fingerprint;    // what a checkpoint of this run belongs to (text/fingerprint.h)
-  bool checkpointed = false;  // a checkpoint.pt was written at the interruption
-  // --nproc / torchrun: each worker trains its slice of every batch; rank 0 alone writes.
-  std::unique_ptr<Workers> workers;
-  bool stop_agreed = false;  // some worker asked to stop during the last step
-  bool writes() const { return !workers || workers->rank() == 0; }
-  // train.early_stopping = spearman: the best epoch so far and both tables as they were then.
-  struct Best {
-    int64_t epoch = 0, epochs_since = 0;
-    double spearman = 0;
-    std::vector<torch::Tensor> parameters;
-    bool stopped_early = false;
-  } best;
-};
 
 // After an epoch with a valid score: keeps the tables of the best epoch so far (the first of
 // equals), and says when train.patience epochs have passed without a better one.
@@ -266,109 +231,14 @@ bool train_epoch(WordRun& run, int64_t epoch, const WordProgress* resume) {
   return true;
 }
 
-// report.json: the classification report's sections over the input vectors, with each row's
-// use as a centre (input), a target and a negative sample.
-json word_report(const WordRun& run, const torch::Tensor& before, const torch::Tensor& after) {
-  const Config& config = run.config;
-  const bool cbow = config.model.objective == Objective::cbow;
-  ReportInput input;
-  input.vocab = &run.corpus.vocab;
-  input.counts = run.corpus.counts;
-  input.positive_counts.assign(run.corpus.counts.size(), 0);
-  input.before = matrix_view(before);
-  input.after = matrix_view(after);
-  // A word's own row (subword buckets are shared between words and not in the report).
-  input.batch_steps.assign(run.use.input.begin(), run.use.input.begin() + run.corpus.vocab.size());
-  input.grad_steps = input.batch_steps;
-  input.total_steps = run.steps;
-  // The metrics of the epoch whose tables the run keeps: the best one with early stopping.
-  const json* kept = run.epochs.empty() ? nullptr
-                     : run.best.epoch > 0 ? &run.epochs[static_cast<size_t>(run.best.epoch - 1)]
-                                          : &run.epochs.back();
-  input.metrics = kept ? json{{"train", (*kept)["train"]}} : json::object();
-  if (kept && kept->contains("valid")) input.metrics["valid"] = (*kept)["valid"];
-  input.config = to_json(with_absolute_paths(config));
-  input.device = "cpu";
-  input.torch_version = TORCH_VERSION;
-  input.optimizer = to_string(config.train.optimizer);
-  input.seed = config.train.seed;
-  json report = build_report(input, config.report);
-  for (auto& token : report["tokens"]) {
-    const auto row = static_cast<size_t>(token["index"].get<int64_t>());
-    const int64_t as_input = run.use.input[row], as_target = run.use.target[row], as_negative = run.use.negative[row];
-    token["as_input"] = as_input;
-    token["as_target"] = as_target;
-    token["as_negative"] = as_negative;
-    token.erase("positive_count");
-    const char* input_role = cbow ? "a context word" : "a centre word";
-    const char* target_role = cbow ? "a centre word" : "a context word";
-    const std::string shared = run.rows.subwords ? "; with subwords its vector, the mean of its rows, also moved with the "
-                                                   "character n-grams it shares with the words trained"
-                                                 : "";
-    token["why"] = (as_input > 0
-                       ? fmt::format("its input vector moved as {} {} times (its output vector was also {} {} "
-                                     "times and a negative sample {} times)",
-                                     input_role, as_input, target_role, as_target, as_negative)
-                       : fmt::format("never {} after subsampling: its {} is its initial draw (its output "
-                                     "vector was {} {} times and a negative sample {} times)",
-                                     input_role, run.rows.subwords ? "own row" : "input vector", target_role,
-                                     as_target, as_negative)) +
-                   shared;
-  }
-  report["objective"] = to_string(config.model.objective);
-  if (run.best.epoch > 0) {
-    report["early_stopping"] = {{"metric", "spearman"},
-                                {"best_epoch", run.best.epoch},
-                                {"epochs_run", static_cast<int64_t>(run.epochs.size())},
-                                {"stopped_early", run.best.stopped_early}};
-  }
-  RunState state;
-  state.epochs = config.train.epochs;
-  state.epochs_completed = static_cast<int64_t>(run.epochs.size());
-  if (run.signal != 0) {
-    state.status = RunState::Status::interrupted;
-    state.signal = run.signal;
-    state.at_epoch = run.stopped_epoch;
-    state.at_step = run.stopped_step;
-    state.resumable = run.checkpointed;
-  } else if (run.best.stopped_early) {
-    state.status = RunState::Status::stopped_early;
-  }
-  if (run.best.epoch > 0) {
-    state.best_epoch = run.best.epoch;
-    state.best_metric = "spearman";
-  }
-  report["state"] = to_json(state);
-  report["interrupted"] = nullptr;
-  return report;
-}
-
-void write_word_artefacts(WordRun& run, const torch::Tensor& initial) {
-  const RunDir& dir = run.run_dir;
-  write_atomically(dir.file(run_file::model), [&](const Sink& sink) {
-    torch::serialize::OutputArchive archive;
-    run.model->save(archive);
-    archive.save_to(sink);
-  });
-  const auto rows = torch::arange(run.corpus.vocab.size(), torch::kInt64);
-  const torch::Tensor after = word_vectors(run.model->embedding->weight, run.rows);  // [V, D]
-  // With subwords model.pt's rows are not the word vectors: embeddings.pt holds them after too.
-  write_for_python(dir.file(run_file::embeddings),
-                   embeddings_file(rows, initial, run.rows.subwords ? after : torch::Tensor()));
-  const json report = word_report(run, initial, after);
-  write_file_atomic(dir.file(run_file::report_html), render_html_report(report, run.epochs));
-  write_file_atomic(dir.file(run_file::state), report["state"].dump(1) + "\n");
-  write_file_atomic(dir.file(run_file::report), report.dump(1) + "\n");
-}
-
 // --resume: the run folder's checkpoint, after checking that it belongs to this run; the run
 // takes its state. The model and optimizer are built as a new run builds them first.
 WordProgress resume_word_run(WordRun& run) {
   const std::string path = run.run_dir.file(run_file::checkpoint);
   if (!std::filesystem::exists(path)) {
     throw Error::usage("cannot resume '" + run.run_dir.path() + "': it has no checkpoint.pt (a word run writes one "
-                       "when a signal stops it, and every train.checkpoint_every epochs; a finished run drops it); "
-                       "train again with --force");
+                       "when a signal stops it, and every train.checkpoint_every epochs; a finished run keeps its "
+                       "final one only with train.checkpoint_every > 0); train again with --force");
   }
   const std::string differences =
       fingerprint_differences(fingerprint_from_text(read_checkpoint_fingerprint(path)), fingerprint_from_text(run.fingerprint));
@@ -393,8 +263,19 @@ WordProgress resume_word_run(WordRun& run) {
   run.best.stopped_early = p.stopped_early;
   run.best.parameters = p.best_parameters;
   run.generator.set_state(p.epoch_generator);
-  spdlog::info("resuming {} at epoch {}, step {} ({} epochs done)", run.run_dir.path(), p.epoch, p.step + 1,
-               run.epochs.size());
+  const auto done = static_cast<int64_t>(run.epochs.size());
+  const bool finished = p.step == 0 && done > 0 && done == p.epoch - 1 && run.run_dir.final_files_written();
+  if (finished && p.epoch > run.config.train.epochs) {
+    throw Error::usage("the run in '" + run.run_dir.path() + "' has already finished all " + std::to_string(done) +
+                       " epochs (--set train.epochs=N with a larger N extends it)");
+  }
+  if (finished) {
+    run.extended_from = done;
+    spdlog::info("extending the finished run in '{}' from {} to {} epochs", run.run_dir.path(), done,
+                 run.config.train.epochs);
+  } else {
+    spdlog::info("resuming {} at epoch {}, step {} ({} epochs done)", run.run_dir.path(), p.epoch, p.step + 1, done);
+  }
   return p;
 }
 
@@ -416,9 +297,24 @@ void set_up(WordRun& run) {
   run.fingerprint = to_text(word_fingerprint(config, corpus));
 }
 
-// After the epochs: early stopping's best tables, the run folder, and, for a finished run, no
-// checkpoint and (a replacement) the folder put in place.
+// A finished run's checkpoint: with train.checkpoint_every, the final one (epoch E + 1, step 0:
+// what --resume with a larger train.epochs goes on from, as for the classifier), written before
+// early stopping's best tables replace the last epoch's; else none, so that a checkpoint left by
+// an interruption cannot restart the finished run at an old epoch.
+void final_checkpoint(WordRun& run) {
+  if (!run.writes() || run.signal != 0) return;
+  if (run.config.train.checkpoint_every > 0 && !run.best.stopped_early) {
+    save_checkpoint_at(run, static_cast<int64_t>(run.epochs.size()) + 1, 0, 0, 0, run.generator.get_state());
+    return;
+  }
+  std::error_code ignored;  // finished: the folder holds the tables once
+  std::filesystem::remove(run.run_dir.file(run_file::checkpoint), ignored);
+}
+
+// After the epochs: the final checkpoint, early stopping's best tables, the run folder, and for
+// a finished replacement the folder put in place.
 void finish(WordRun& run, const torch::Tensor& initial) {
+  final_checkpoint(run);
   keep_best_epoch(run);
   if (run.signal != 0) {
     spdlog::warn("interrupted by signal {} at epoch {}, step {}: writing the report so far; continue with "
@@ -427,8 +323,6 @@ void finish(WordRun& run, const torch::Tensor& initial) {
   if (!run.writes()) return;
   write_word_artefacts(run, initial);
   if (run.signal != 0) return;
-  std::error_code ignored;  // finished: the folder holds the tables once
-  std::filesystem::remove(run.run_dir.file(run_file::checkpoint), ignored);
   if (!run.run_dir.replaces().empty()) run.run_dir = run.run_dir.put_in_place();
 }
 

@@ -123,7 +123,7 @@ TEST_CASE("a cached word corpus reads back as the text gave it, skipgram and cbo
   CHECK(cached->vocab.to_text() == read.vocab.to_text());
   // "a" 3 times, "b" twice; "c" and "q" below min_count 2 are dropped.
   CHECK(cached->counts == std::vector<int64_t>{3, 2});
-  CHECK(cached->ids == std::vector<int64_t>{1, 0, 0, 0, 1});  // b a a | | a b
+  CHECK(cached->ids == std::vector<int32_t>{1, 0, 0, 0, 1});  // b a a | | a b
   CHECK(cached->line_offsets == std::vector<int64_t>{0, 3, 3, 5});
   CHECK(cached->text_tokens == 7);
   CHECK(cached->dropped == 2);

@@ -164,3 +164,15 @@ TEST_CASE("the CPU generator's rand in chunks gives the numbers of one call (pla
   CHECK(one.equal(chunks));
   CHECK(torch::rand({1}, whole, torch::kFloat64).equal(torch::rand({1}, parts, torch::kFloat64)));  // and after them
 }
+
+TEST_CASE("the CPU generator's randint in chunks gives the numbers of one call (plan_epoch's windows)") {
+  torch::Generator whole = at::detail::createCPUGenerator(), parts = at::detail::createCPUGenerator();
+  whole.set_current_seed(9);
+  parts.set_current_seed(9);
+  const torch::Tensor one = torch::randint(1, 6, {100003}, whole, torch::kInt64);
+  const torch::Tensor chunks = torch::cat({torch::randint(1, 6, {37}, parts, torch::kInt64),
+                                           torch::randint(1, 6, {65536}, parts, torch::kInt64),
+                                           torch::randint(1, 6, {34430}, parts, torch::kInt64)});
+  CHECK(one.equal(chunks));
+  CHECK(torch::randperm(50, whole, torch::kInt64).equal(torch::randperm(50, parts, torch::kInt64)));  // and after them
+}

@@ -242,6 +242,21 @@ check("SIGKILL after the epoch-2 checkpoint (train.checkpoint_every=1): --resume
 finished = subprocess.run([binary, "train", "--resume", whole], cwd=ROOT, capture_output=True, text=True)
 check("--resume of a finished word run: exit 2 saying it has no checkpoint.pt",
       finished.returncode == 2 and "no checkpoint.pt" in finished.stderr, finished.stderr)
+# A finished run with train.checkpoint_every keeps its final checkpoint: --resume with a larger
+# train.epochs extends it (constant lr: the same bytes as a run of that many epochs from the start).
+short = os.path.join(work, "short")
+shutil.rmtree(short, ignore_errors=True)
+first = train(short, case, ["train.epochs=2", "train.checkpoint_every=1"])
+same_epochs = subprocess.run([binary, "train", "--resume", short, "--quiet", "--set", "train.epochs=2"], cwd=ROOT,
+                             capture_output=True, text=True)
+extended = subprocess.run([binary, "train", "--resume", short, "--quiet", "--set", "train.epochs=4"], cwd=ROOT,
+                          capture_output=True, text=True)
+short_state = json.load(open(os.path.join(short, "state.json"))) if extended.returncode == 0 else {}
+check("a finished word run with train.checkpoint_every: --resume at 2 epochs says it finished them (exit 2); "
+      "--set train.epochs=4 extends it to the bytes of a 4-epoch run, state 'extended_from' 2",
+      first.returncode == 0 and same_epochs.returncode == 2 and "already finished all 2 epochs" in same_epochs.stderr
+      and extended.returncode == 0 and same_run(whole, short) and short_state.get("extended_from") == 2
+      and short_state.get("epochs_completed") == 4, first.stderr + same_epochs.stderr + extended.stderr)
 changed_dir = os.path.join(work, "changed")
 train(changed_dir, case, env={"EMBTRAIN_TEST_SIGNAL_AT": "1:3:15"})
 changed = subprocess.run([binary, "train", "--resume", changed_dir, "--set", "train.lr=0.5"], cwd=ROOT,

@@ -114,6 +114,10 @@ class RunDir {
   // path()/name; `name` is one of run_file's.
   std::string file(const char* name) const;
   bool has(const char* name) const;
+  // A checkpoint past a run's last epoch is its final one, written just before the tensors and
+  // the report: true when report.json is at least as new as checkpoint.pt (false when a crash
+  // came in between, or either is missing: a resume then writes them again).
+  bool final_files_written() const;
   // The file `name` of a finished run, which must exist: the "not a run" Error otherwise.
   std::string require(const char* name) const;
 

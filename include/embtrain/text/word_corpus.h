@@ -23,7 +23,7 @@ namespace embtrain {
 struct WordCorpus {
   Vocab vocab;                        // [V]
   std::vector<int64_t> counts;        // [V] occurrences in the training text
-  std::vector<int64_t> ids;           // [T] the kept tokens, line after line
+  std::vector<int32_t> ids;           // [T] the kept tokens, line after line (4 bytes a token)
   std::vector<int64_t> line_offsets{0};  // [L + 1] into ids
   int64_t text_tokens = 0;            // tokens read, kept or not
   int64_t dropped = 0;                // of them, outside the vocabulary (dropped)

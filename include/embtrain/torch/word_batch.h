@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -14,18 +15,22 @@
 
 namespace embtrain {
 
-// One epoch's centres: the kept tokens (as positions into corpus.ids), each one's line and
-// window, in the order they are trained.
+// One epoch's centres: the kept tokens (as positions into corpus.ids), each one's window, in
+// the order they are trained; 8 + 4 + 8 bytes a kept token (a kept token's line is found from
+// first_kept, not stored).
 struct EpochPlan {
-  std::vector<int64_t> position;  // [K] kept token -> its position in corpus.ids
-  std::vector<int64_t> line;      // [K] its line
-  torch::Tensor window;           // [K] int64: its reduced window b in 1..model.window
-  torch::Tensor order;            // [K] int64: the training order of the kept tokens
+  std::vector<int64_t> position;    // [K] kept token -> its position in corpus.ids
+  std::vector<int32_t> window;      // [K] its reduced window b in 1..model.window
+  torch::Tensor order;              // [K] int64: the training order of the kept tokens
   std::vector<int64_t> first_kept;  // [L + 1] kept tokens of line l: first_kept[l] .. first_kept[l+1]
 
   int64_t kept() const { return static_cast<int64_t>(position.size()); }
-  int64_t window_at(int64_t k) const { return window.data_ptr<int64_t>()[k]; }
+  int64_t window_at(int64_t k) const { return window[static_cast<size_t>(k)]; }
   int64_t order_at(int64_t i) const { return order.data_ptr<int64_t>()[i]; }
+  // The line of kept token k.
+  int64_t line_of(int64_t k) const {
+    return std::upper_bound(first_kept.begin(), first_kept.end(), k) - first_kept.begin() - 1;
+  }
 };
 
 // Each word's probability of being kept by subsampling, min(1, √(s/f) + s/f) ([V]; all 1 when
