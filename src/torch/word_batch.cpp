@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "embtrain/text/ngrams.h"
+#include "embtrain/text/threads.h"
 
 namespace embtrain {
 
@@ -157,12 +158,23 @@ torch::Tensor NegativeSampler::draw(int64_t n, torch::Generator& generator) cons
   const double* draw = u.data_ptr<double>();
   int64_t* out = words.data_ptr<int64_t>();
   const auto last = static_cast<int64_t>(cdf_.size()) - 1;
-  for (int64_t i = 0; i < n; ++i) {
-    // u in [b, b + 1) / 2^16 (the product is exact): the answer lies in [bucket_[b], bucket_[b + 1]].
-    const auto b = static_cast<size_t>(std::ldexp(draw[i], kBucketBits));
-    const auto first = cdf_.begin() + bucket_[b];
-    const auto end = cdf_.begin() + std::min(bucket_[b + 1] + 1, last + 1);
-    out[i] = std::min<int64_t>(std::upper_bound(first, end, draw[i]) - cdf_.begin(), last);
+  // The draws come from the generator in order (above); each search is independent of the
+  // others, so they split over the pool without changing a word.
+  const auto search = [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      // u in [b, b + 1) / 2^16 (the product is exact): the answer lies in [bucket_[b], bucket_[b + 1]].
+      const auto b = static_cast<size_t>(std::ldexp(draw[i], kBucketBits));
+      const auto first = cdf_.begin() + bucket_[b];
+      const auto end = cdf_.begin() + std::min(bucket_[b + 1] + 1, last + 1);
+      out[i] = std::min<int64_t>(std::upper_bound(first, end, draw[i]) - cdf_.begin(), last);
+    }
+  };
+  ThreadPool& pool = shared_pool();
+  constexpr int64_t kSearchWork = 40;  // about 40 ns a search: a few cache misses in the cdf
+  if (pool.worth_splitting(kSearchWork * n)) {
+    pool.run(n, pool.grain_for(kSearchWork), search);
+  } else {
+    search(0, n);
   }
   return words;
 }

@@ -113,7 +113,8 @@ TEST_CASE("output_grads and hidden_grads: a product of -0 becomes +0, as in bmm'
 TEST_CASE("NegativeSampler draws what torch::searchsorted(cdf, rand, right) draws") {
   WordCorpus corpus;
   for (const int64_t count : {1000, 1, 1, 250, 7, 1, 90000, 3, 3, 12}) corpus.counts.push_back(count);
-  for (const double exponent : {0.75, 1.0, 0.0}) {
+  for (const auto& [exponent, threads] : std::vector<std::pair<double, int64_t>>{{0.75, 1}, {1.0, 2}, {0.0, 3}, {0.75, 2}}) {
+    use_threads(threads, /*always_split=*/true);  // the searches split over the pool
     const NegativeSampler sampler(corpus, exponent);
     torch::Generator mine = at::detail::createCPUGenerator(), theirs = at::detail::createCPUGenerator();
     mine.set_current_seed(11);
@@ -123,9 +124,10 @@ TEST_CASE("NegativeSampler draws what torch::searchsorted(cdf, rand, right) draw
     const torch::Tensor cdf = torch::cumsum(weights, 0) / torch::cumsum(weights, 0)[-1];
     const torch::Tensor u = torch::rand({200000}, theirs, torch::kFloat64);
     const torch::Tensor expected = torch::searchsorted(cdf, u, false, true).clamp_max_(9);
-    INFO("exponent " << exponent);
+    INFO("exponent " << exponent << ", threads " << threads);
     CHECK(drawn.equal(expected));
   }
+  use_threads(1);
   // Known in advance: with counts 1 and 3 (exponent 1) the shares are 0.25 and 1, so about a
   // quarter of the draws are row 0.
   WordCorpus two;
