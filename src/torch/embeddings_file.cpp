@@ -34,6 +34,8 @@ torch::Tensor tensor_in(const c10::impl::GenericDict& dict, const std::string& p
   return dict.at(key).toTensor();
 }
 
+}  // namespace
+
 // model.pt's embedding.weight [R, D] (torch::nn::Module::save keeps each child in an archive of
 // its own).
 torch::Tensor trained_table(const std::string& model_path) {
@@ -51,8 +53,6 @@ torch::Tensor trained_table(const std::string& model_path) {
     throw Error::runtime(model_path + " has no readable embedding.weight: " + torch_error_text(e));
   }
 }
-
-}  // namespace
 
 c10::impl::GenericDict embeddings_file(const torch::Tensor& rows, const torch::Tensor& before, const torch::Tensor& after) {
   c10::impl::GenericDict dict(c10::StringType::get(), c10::AnyType::get());

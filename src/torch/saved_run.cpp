@@ -259,24 +259,62 @@ void run_word_vectors(const std::string& run_dir, const std::string& when, WordV
   out.values.assign(table.data_ptr<float>(), table.data_ptr<float>() + table.numel());
 }
 
+namespace {
+
+// A word outside a subword run's vocabulary: the mean of its character n-grams' rows of the
+// trained input table (fastText's getWordVector; a word whose n-grams are all cut off has the
+// zero vector), [D]. Anything else outside the vocabulary is the usual error.
+torch::Tensor ngram_vector(const std::string& dir, const LoadedRun& run, const std::string& token,
+                           const std::string& when, torch::Tensor& table) {
+  const Ngrams* ngrams = run.hashed();
+  if (!is_word_objective(run.config.model.objective) || !ngrams || !ngrams->subwords()) {
+    token_id(run.vocab, token, dir);  // throws: not in the vocabulary
+  }
+  if (when != "after") {
+    throw Error::usage("token '" + token + "' is not in the vocabulary of " + dir + "; a subword run gives it a " +
+                       "vector from its trained n-grams, so only with --when after");
+  }
+  if (!table.defined()) table = trained_table(in_run(dir, run_file::model));  // [R, D]
+  std::vector<int32_t> rows;
+  ngrams->add_subwords(token, rows);
+  if (rows.empty()) return torch::zeros({table.size(1)});
+  return table.index_select(0, torch::tensor(std::vector<int64_t>(rows.begin(), rows.end()))).mean(0);
+}
+
+}  // namespace
+
 void nearest_tokens(const NeighborsOptions& options) {
   if (options.when != "before" && options.when != "after") {
     throw Error::usage("--when must be before or after, got '" + options.when + "'");
   }
   const LoadedRun run = load_run(options.run_dir, false);
   const auto [before, after] = load_embeddings(options.run_dir, run);
-  const Matrix m = matrix_view(options.when == "before" ? before : after);
+  const torch::Tensor& chosen = options.when == "before" ? before : after;  // [V, D]
+  const Matrix m = matrix_view(chosen);
   const auto norms = row_norms(m);
   json result = json::object();
+  std::vector<std::string> from_ngrams;
+  torch::Tensor table;  // a subword run's whole input table, read once when a word needs it
   for (const auto& token : options.tokens) {
-    result[token] = nearest(m, norms, run.vocab, token_id(run.vocab, token, options.run_dir), options.k);
+    if (run.vocab.find(token) >= 0) {
+      result[token] = nearest(m, norms, run.vocab, run.vocab.find(token), options.k);
+      continue;
+    }
+    // The vector as row V of [V + 1, D]: nearest() never returns the row it is asked about.
+    const torch::Tensor q = ngram_vector(options.run_dir, run, token, options.when, table);
+    const torch::Tensor with_q = torch::cat({chosen, q.unsqueeze(0)}).contiguous();
+    const Matrix mq = matrix_view(with_q);
+    result[token] = nearest(mq, row_norms(mq), run.vocab, run.vocab.size(), options.k);
+    from_ngrams.push_back(token);
   }
   if (options.json) {
-    std::cout << json{{"when", options.when}, {"k", options.k}, {"neighbors", result}}.dump() << '\n';
+    std::cout << json{{"when", options.when}, {"k", options.k}, {"neighbors", result}, {"from_ngrams", from_ngrams}}.dump()
+              << '\n';
     return;
   }
   for (const auto& token : options.tokens) {
-    std::cout << token << " (" << options.when << ")\n";
+    const bool oov = std::find(from_ngrams.begin(), from_ngrams.end(), token) != from_ngrams.end();
+    std::cout << token << " (" << options.when << (oov ? "; not in the vocabulary: the mean of its n-grams" : "") << ")\n";
     int rank = 0;
     for (const auto& entry : result[token]) {
       std::cout << fmt::format("  {:>2}  {:<24} {:+.4f}\n", ++rank, entry[0].get<std::string>(),

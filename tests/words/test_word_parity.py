@@ -163,6 +163,40 @@ near = subprocess.run([binary, "neighbors", subword_run, "cat", "-k", "3"], capt
 check("similarity and neighbors on a subword run read its word vectors",
       score.returncode == 0 and '"pairs":4' in score.stdout and near.returncode == 0 and "cat (after)" in near.stdout,
       score.stderr + near.stderr)
+
+
+def ngram_rows(word, words, minn, maxn, buckets):
+    """fastText's n-gram rows of word (FNV-1a over UTF-8 bytes, each sign-extended), in its order."""
+    def fasttext_hash(text):
+        h = 2166136261
+        for byte in text.encode("utf-8"):
+            h = ((h ^ ((byte - 256 if byte > 127 else byte) & 0xFFFFFFFF)) * 16777619) & 0xFFFFFFFF
+        return h
+    w = "<" + word + ">"
+    return [words + fasttext_hash(w[i:i + n]) % buckets for i in range(len(w)) for n in range(minn, maxn + 1)
+            if i + n <= len(w) and not (n == 1 and (i == 0 or i + n == len(w)))]
+
+
+# A word outside a subword run's vocabulary: the neighbours of the mean of its n-grams' trained
+# rows, worked out here from model.pt (the case's minn 2, maxn 4, 500 buckets).
+subword_case = next(case for _, case, _ in CASES if case.get("subwords"))
+sub_vocab = open(f"{subword_run}/vocab.txt", encoding="utf-8").read().split("\n")[:-1]
+table = torch.jit.load(f"{subword_run}/model.pt").state_dict()["embedding.weight"]
+query = table[ngram_rows("cats", len(sub_vocab), subword_case["minn"], subword_case["maxn"], subword_case["buckets"])].mean(0)
+_, sub_after = tables(subword_run)
+cosines = (sub_after.double() @ query.double()) / (sub_after.double().norm(dim=1) * query.double().norm())
+expected = [(sub_vocab[i], cosines[i].item()) for i in cosines.argsort(descending=True)[:3].tolist()]
+near = subprocess.run([binary, "neighbors", subword_run, "cats", "-k", "3", "--json"], capture_output=True, text=True)
+got = json.loads(near.stdout)["neighbors"]["cats"] if near.returncode == 0 else []
+before_oov = subprocess.run([binary, "neighbors", subword_run, "cats", "--when", "before"], capture_output=True, text=True)
+plain_oov = subprocess.run([binary, "neighbors", os.path.join(work, "case-0"), "cats"], capture_output=True, text=True)
+check("neighbors of 'cats' (not in a subword run's vocabulary): the mean of its n-gram rows, as worked out from "
+      "model.pt (same 3 words, cosines within 1e-5); --when before and a run without subwords: exit 2",
+      "cats" not in sub_vocab and [t for t, _ in got] == [t for t, _ in expected]
+      and all(abs(c - e) < 1e-5 for (_, c), (_, e) in zip(got, expected))
+      and "cats" in json.loads(near.stdout)["from_ngrams"] and before_oov.returncode == 2
+      and "--when after" in before_oov.stderr and plain_oov.returncode == 2 and "not in the vocabulary" in plain_oov.stderr,
+      f"{got} vs {expected}; {near.stderr}{before_oov.stderr}{plain_oov.stderr}")
 valid = train(os.path.join(work, "valid"), CASES[0][1], [f"data.valid={pairs}"])
 metrics = open(os.path.join(work, "valid", "metrics.jsonl")).read() if valid.returncode == 0 else ""
 check("data.valid as a pairs file: its Spearman is in every epoch's metrics",

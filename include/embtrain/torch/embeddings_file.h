@@ -34,4 +34,8 @@ c10::impl::GenericDict embeddings_file(const torch::Tensor& rows, const torch::T
 std::pair<torch::Tensor, torch::Tensor> read_tables(const std::string& path, const std::string& model_path,
                                                     int64_t rows);
 
+// model.pt's trained input table, embedding.weight [R, D] (every row, n-gram buckets included);
+// an Error naming the file when it is unreadable.
+torch::Tensor trained_table(const std::string& model_path);
+
 }  // namespace embtrain
