@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# bench-words.sh — word vectors side by side: embtrain skipgram and cbow (configs/words.json)
+# bench-words.sh — word vectors side by side: embtrain skipgram (configs/words.json) and cbow
+# (configs/words-cbow.json)
 # against gensim 4.4 Word2Vec (sg=1 and sg=0) and, when installed, fastText's skipgram and cbow
 # (-maxn 0), and embtrain's skip-gram with subwords against fastText's (-minn 3 -maxn 6, its
 # defaults; BENCH_SUBWORDS=0 leaves them out), on scripts/fetch-words.sh's corpus with the same hyper-parameters (dim 100,
@@ -47,8 +48,9 @@ PY
 for seed in $seeds; do
   for objective in skipgram cbow; do
     echo "bench-words: embtrain $objective, seed $seed" >&2
-    timed build/embtrain train --config configs/words.json --output-dir "$work/run" --force --quiet \
-      --set model.objective="$objective" --set train.seed="$seed"
+    config=configs/words.json
+    [ "$objective" = cbow ] && config=configs/words-cbow.json
+    timed build/embtrain train --config "$config" --output-dir "$work/run" --force --quiet --set train.seed="$seed"
     score "embtrain $objective" "$seed" "$work/run" "$seconds" "$kib"
     echo "bench-words: gensim $objective, seed $seed" >&2
     timed $py "$work/run_gensim.py" "$([ $objective = skipgram ] && echo 1 || echo 0)" "$seed" "$work/gensim.vec"
