@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
-#include <torch/version.h>
 
 #include <chrono>
 #include <cmath>
@@ -19,21 +18,15 @@
 
 #include "embtrain/text/error.h"
 #include "embtrain/text/fingerprint.h"
-#include "embtrain/text/html_report.h"
 #include "embtrain/text/io.h"
-#include "embtrain/text/report.h"
 #include "embtrain/text/run_dir.h"
-#include "embtrain/text/run_state.h"
 #include "embtrain/text/signals.h"
 #include "embtrain/text/vectors.h"
 #include "embtrain/text/word_eval.h"
 #include "embtrain/torch/checkpoint.h"
 #include "embtrain/torch/distributed.h"
-#include "embtrain/torch/embeddings_file.h"
-#include "embtrain/torch/matrix_view.h"
 #include "embtrain/torch/optimizer.h"
 #include "embtrain/torch/sgd.h"
-#include "embtrain/torch/python_file.h"
 #include "embtrain/torch/session.h"
 #include "embtrain/torch/sparse_grad.h"
 #include "embtrain/torch/threads.h"

@@ -1,5 +1,5 @@
 // word_run.h — one word run's state while it trains (word_objective.cpp) and the files it
-// leaves (word_artefacts.cpp): internal to the word objective, not an interface.
+// leaves (word_run.cpp): internal to the word objective, not an interface.
 //
 // Thread-safety: the training thread only.
 #pragma once

@@ -1,4 +1,4 @@
-// word_artefacts.cpp — a word run's report and the files it leaves (word_run.h).
+// word_run.cpp — a word run's report and the files it leaves (word_run.h).
 #include <fmt/format.h>
 #include <torch/version.h>
 
