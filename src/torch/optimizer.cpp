@@ -132,17 +132,19 @@ void dense_update(torch::Tensor& p, const torch::Tensor& grad, torch::Tensor& ex
 
 }  // namespace
 
+torch::Tensor closure_loss(const torch::optim::Optimizer::LossClosure& closure) {
+  if (!closure) return {};
+  torch::AutoGradMode enable_grad(true);
+  return closure();
+}
+
 Adam::Adam(std::vector<torch::Tensor> params, AdamOptions options)
     : torch::optim::Optimizer({torch::optim::OptimizerParamGroup(std::move(params))},
                               std::make_unique<AdamOptions>(options)) {}
 
 torch::Tensor Adam::step(LossClosure closure) {
+  const torch::Tensor loss = closure_loss(closure);
   torch::NoGradGuard no_grad;
-  torch::Tensor loss;
-  if (closure) {
-    torch::AutoGradMode enable_grad(true);
-    loss = closure();
-  }
   for (auto& group : param_groups_) {
     const auto& options = static_cast<const AdamOptions&>(group.options());
     const double beta1 = std::get<0>(options.betas());

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "embtrain/text/threads.h"
+#include "embtrain/torch/optimizer.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -90,12 +91,8 @@ Sgd::Sgd(std::vector<torch::Tensor> params, double lr)
     : torch::optim::SGD(std::move(params), torch::optim::SGDOptions(lr)) {}
 
 torch::Tensor Sgd::step(LossClosure closure) {
+  const torch::Tensor loss = closure_loss(closure);
   torch::NoGradGuard no_grad;
-  torch::Tensor loss;
-  if (closure) {
-    torch::AutoGradMode enable_grad(true);
-    loss = closure();
-  }
   for (auto& group : param_groups_) {
     const double lr = static_cast<const torch::optim::SGDOptions&>(group.options()).lr();
     for (auto& p : group.params()) {

@@ -19,6 +19,10 @@
 
 namespace embtrain {
 
+// An optimizer step's closure, called with autograd on as torch::optim's steps call it: its
+// loss, or an undefined tensor without one.
+torch::Tensor closure_loss(const torch::optim::Optimizer::LossClosure& closure);
+
 class Adam : public torch::optim::Optimizer {
  public:
   Adam(std::vector<torch::Tensor> params, torch::optim::AdamOptions options);
