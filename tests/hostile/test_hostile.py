@@ -152,6 +152,8 @@ CASES = [
     ("raw text for classify", train("data.format=text"), 2, "data.format 'text'"),
     ("an unknown objective", train("model.objective=glove"), 2, "model.objective"),
     ("skipgram with dense adam", train("model.objective=skipgram", "train.optimizer=adam"), 2, "use sgd or sparse_adam"),
+    ("cbow asked to train on cuda", train("model.objective=cbow", "train.optimizer=sgd", "train.device=cuda"), 2,
+     "train on the CPU"),
     ("similarity pairs file with a bad line", ["similarity", write("s.vec", "2 2\na 1 0\nb 0 1\n"),
      write("bad-pairs.tsv", "a\tb\t3\na b 4\n")], 2, "bad-pairs.tsv:2"),
     ("similarity with no pair in vocabulary", ["similarity", path("s.vec"), write("oov-pairs.tsv", "x\ty\t3\n")], 2,
