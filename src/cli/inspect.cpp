@@ -101,9 +101,21 @@ void print_text(const json& result, const std::vector<std::string>& requested, c
             << s.value("rows_never_in_batch", 0) << " never in a batch)\n";
   for (const char* set : {"train", "valid", "test"}) {
     if (!result["metrics"].contains(set)) continue;
+    // What the run measured: a classifier's loss and accuracy, a word run's loss (per decision)
+    // and its pairs file's Spearman.
     const json& m = result["metrics"][set];
-    std::cout << "Final " << set << ": loss " << fixed(m.value("loss", json(nullptr)), 4)
-              << ", accuracy " << fixed(m.value("accuracy", json(nullptr)), 3) << '\n';
+    std::cout << "Final " << set << ":";
+    const char* separator = " ";
+    if (m.contains("loss")) {
+      std::cout << separator << "loss " << fixed(m["loss"], 4);
+      separator = ", ";
+    }
+    if (m.contains("accuracy")) std::cout << separator << "accuracy " << fixed(m["accuracy"], 3);
+    if (m.contains("spearman")) {
+      std::cout << separator << "Spearman " << fixed(m["spearman"], 4);
+      if (m.contains("pairs")) std::cout << " (" << m["pairs"].get<int64_t>() << " pairs)";
+    }
+    std::cout << '\n';
   }
   if (!result["complete"].get<bool>()) {
     std::cout << "This report is bounded: the tables below cover its "

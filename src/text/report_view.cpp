@@ -242,6 +242,9 @@ void read_metrics(const json& report, ReportView* view) {
     m.p_at_1 = get_optional(value, field, "p_at_1", number);
     m.r_at_1 = get_optional(value, field, "r_at_1", number);
     m.macro_f1 = get_optional(value, field, "macro_f1", number);
+    m.spearman = get_optional(value, field, "spearman", number);
+    m.pearson = get_optional(value, field, "pearson", number);
+    m.pairs = get_optional(value, field, "pairs", count);
   }
 }
 
@@ -356,6 +359,7 @@ json to_json(const std::map<std::string, SplitMetrics>& metrics) {
   for (const auto& [split, m] : metrics) {
     json values = json::object();
     if (m.examples) values["examples"] = *m.examples;
+    if (m.pairs) values["pairs"] = *m.pairs;
     const std::pair<const char*, const std::optional<double>*> numbers[] = {
         {"loss", &m.loss},
         {"accuracy", &m.accuracy},
@@ -364,7 +368,9 @@ json to_json(const std::map<std::string, SplitMetrics>& metrics) {
         {"f1", &m.f1},
         {"p_at_1", &m.p_at_1},
         {"r_at_1", &m.r_at_1},
-        {"macro_f1", &m.macro_f1}};
+        {"macro_f1", &m.macro_f1},
+        {"spearman", &m.spearman},
+        {"pearson", &m.pearson}};
     for (const auto& [key, value] : numbers) {
       if (*value) values[key] = number_or_null(**value);
     }

@@ -201,6 +201,11 @@ valid = train(os.path.join(work, "valid"), CASES[0][1], [f"data.valid={pairs}"])
 metrics = open(os.path.join(work, "valid", "metrics.jsonl")).read() if valid.returncode == 0 else ""
 check("data.valid as a pairs file: its Spearman is in every epoch's metrics",
       valid.returncode == 0 and metrics.count('"spearman"') == 4, valid.stderr)
+last_valid = json.loads(metrics.strip().split("\n")[-1])["valid"] if valid.returncode == 0 else {}
+shown = subprocess.run([binary, "inspect", os.path.join(work, "valid")], capture_output=True, text=True)
+check("inspect of a word run shows its loss and its valid Spearman (no accuracy, which a word run has not)",
+      shown.returncode == 0 and f"Final valid: Spearman {last_valid.get('spearman', 0):.4f} (4 pairs)" in shown.stdout
+      and "accuracy" not in shown.stdout, shown.stdout[:600] + shown.stderr)
 # train.early_stopping=spearman (patience 1, constant lr): the run stops at the first epoch
 # whose valid Spearman is not better than the best, and keeps the best epoch's tables, which are
 # then those of a run of just that many epochs.

@@ -65,6 +65,8 @@ struct SplitMetrics {
   std::optional<int64_t> examples;
   std::optional<double> loss, accuracy, precision, recall, f1;
   std::optional<double> p_at_1, r_at_1, macro_f1;  // multi-label runs
+  std::optional<double> spearman, pearson;          // word runs: a pairs file's scores
+  std::optional<int64_t> pairs;                     // and the pairs scored
 };
 
 // The parts of report.json's resolved "config" (and run facts) that the page's header shows.
