@@ -62,6 +62,11 @@ LoadedRun load_run(const std::string& dir, bool with_model) {
   run.config = load_config(in_run(dir, run_file::config), {});
   run.vocab = Vocab::load(in_run(dir, run_file::vocab));
   if (Ngrams::enabled(run.config.vocab)) run.ngrams.emplace(run.config.vocab, run.vocab.size());
+  if (with_model && is_word_objective(run.config.model.objective)) {
+    throw Error::usage("'" + dir + "' is a " + to_string(run.config.model.objective) +
+                       " run: it learned word vectors, not labels, so it has no classifier to predict or evaluate "
+                       "with; read it with neighbors, similarity, analogy, inspect, compare or export");
+  }
   if (with_model) {
     run.model = Classifier(run.config.model, table_rows(run.config.vocab, run.vocab.size()), false,
                            output_count(run.config));

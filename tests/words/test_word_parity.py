@@ -151,6 +151,11 @@ check("skipgram with subwords on 1 and 3 threads: model.pt and embeddings.pt byt
 run = os.path.join(work, "case-0")
 near = subprocess.run([binary, "neighbors", run, "cat", "-k", "3"], capture_output=True, text=True)
 check("neighbors on a word run", near.returncode == 0 and "cat (after)" in near.stdout, near.stderr)
+predicted = subprocess.run([binary, "predict", run, "the cat eats"], capture_output=True, text=True)
+evaluated = subprocess.run([binary, "eval", run, "--data", text], capture_output=True, text=True)
+check("predict and eval on a word run: exit 2 saying it learned word vectors, not labels",
+      predicted.returncode == 2 and evaluated.returncode == 2 and "learned word vectors" in predicted.stderr
+      and "learned word vectors" in evaluated.stderr, predicted.stderr + evaluated.stderr)
 pairs = os.path.join(work, "pairs.tsv")
 with open(pairs, "w") as f:
     f.write("cat\tdog\t9\ncat\tbread\t1\nrice\tbread\t8\ndog\teats\t2\nnever\tseen\t5\n")
