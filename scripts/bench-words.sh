@@ -8,7 +8,8 @@
 # Each run is scored with `embtrain similarity` / `embtrain analogy` (gensim's semantics) on
 # WordSim-353, SimLex-999 and the analogy questions from the gensim in .venv. Prints wall time,
 # peak RSS, words/s per thread, the three scores (mean and spread over seeds), and each goal
-# as met or not. Usage: scripts/bench-words.sh [SEEDS]   (default "1 2 3"; about 25 min)
+# as met or not; then scripts/bench-words-threads.sh (threads 1 and 2). Usage:
+# scripts/bench-words.sh [SEEDS]   (default "1 2 3"; about 35 min)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seeds=${1:-1 2 3}
@@ -108,3 +109,5 @@ for objective in ("skipgram", "cbow", "skipgram subwords"):
     for goal, met, figure in goals:
         print(f"{objective}: {goal}: {'met' if met else 'NOT met'} ({figure})")
 PY
+# Threads 1 and 2: embtrain's bytes against gensim's two runs of one seed.
+./scripts/bench-words-threads.sh
