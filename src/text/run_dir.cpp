@@ -18,6 +18,8 @@
 #include <system_error>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
 #include "embtrain/text/error.h"
 #include "embtrain/text/io.h"
 
@@ -102,6 +104,23 @@ bool RunDir::final_files_written() const {
   const auto report = fs::last_write_time(file(run_file::report), error);
   if (error) return false;
   return report >= fs::last_write_time(file(run_file::checkpoint), error) && !error;
+}
+
+int64_t RunDir::extends_finished_run(int64_t next_epoch, int64_t step, int64_t epochs) const {
+  if (!final_files_written()) return 0;
+  const int64_t done = next_epoch - 1;
+  if (next_epoch > epochs && step == 0) {
+    throw Error::usage("the run in '" + path_ + "' has already finished all " + std::to_string(done) +
+                       " epochs (--set train.epochs=N with a larger N extends it)");
+  }
+  if (next_epoch > epochs) {  // an interrupted run, asked now for fewer epochs than it had begun
+    throw Error::usage("the run in '" + path_ + "' stopped at epoch " + std::to_string(next_epoch) + ", step " +
+                       std::to_string(step + 1) + ", past train.epochs " + std::to_string(epochs) +
+                       "; --set train.epochs=" + std::to_string(next_epoch) + " or more goes on with it");
+  }
+  if (step != 0 || done <= 0) return 0;
+  spdlog::info("extending the finished run in '{}' from {} to {} epochs", path_, done, epochs);
+  return done;
 }
 
 std::string RunDir::require(const char* name) const {

@@ -107,19 +107,11 @@ void resume_from_checkpoint(Session& session) {
                        std::to_string(session.progress.epoch - 1) + " (train.early_stopping; its best epoch was " +
                        std::to_string(session.progress.best_epoch) + "): there is nothing to resume");
   }
-  if (session.progress.epoch > config.train.epochs && session.run_dir.final_files_written()) {
-    throw Error::usage("the run in '" + options.output_dir + "' has already finished all " +
-                       std::to_string(config.train.epochs) + " epochs (--set train.epochs=N with a "
-                       "larger N extends it)");
-  }
+  session.extended_from =
+      session.run_dir.extends_finished_run(session.progress.epoch, session.progress.step, config.train.epochs);
   std::istringstream stream(lines);
   for (std::string line; std::getline(stream, line);) session.epochs.push_back(json::parse(line));
-  const int64_t done = session.progress.epoch - 1;
-  if (session.progress.step == 0 && done > 0 && session.run_dir.final_files_written()) {
-    session.extended_from = done;
-    spdlog::info("extending the finished run in '{}' from {} to {} epochs", options.output_dir, done,
-                 config.train.epochs);
-  } else {
+  if (session.extended_from == 0) {
     spdlog::info("resuming at epoch {} of {}, step {}", session.progress.epoch, config.train.epochs,
                  session.progress.step + 1);
   }

@@ -256,18 +256,10 @@ WordProgress resume_word_run(WordRun& run) {
   run.best.stopped_early = p.stopped_early;
   run.best.parameters = p.best_parameters;
   run.generator.set_state(p.epoch_generator);
-  const auto done = static_cast<int64_t>(run.epochs.size());
-  const bool finished = p.step == 0 && done > 0 && done == p.epoch - 1 && run.run_dir.final_files_written();
-  if (finished && p.epoch > run.config.train.epochs) {
-    throw Error::usage("the run in '" + run.run_dir.path() + "' has already finished all " + std::to_string(done) +
-                       " epochs (--set train.epochs=N with a larger N extends it)");
-  }
-  if (finished) {
-    run.extended_from = done;
-    spdlog::info("extending the finished run in '{}' from {} to {} epochs", run.run_dir.path(), done,
-                 run.config.train.epochs);
-  } else {
-    spdlog::info("resuming {} at epoch {}, step {} ({} epochs done)", run.run_dir.path(), p.epoch, p.step + 1, done);
+  run.extended_from = run.run_dir.extends_finished_run(p.epoch, p.step, run.config.train.epochs);
+  if (run.extended_from == 0) {
+    spdlog::info("resuming {} at epoch {}, step {} ({} epochs done)", run.run_dir.path(), p.epoch, p.step + 1,
+                 run.epochs.size());
   }
   return p;
 }

@@ -114,15 +114,20 @@ class RunDir {
   // path()/name; `name` is one of run_file's.
   std::string file(const char* name) const;
   bool has(const char* name) const;
-  // A checkpoint past a run's last epoch is its final one, written just before the tensors and
-  // the report: true when report.json is at least as new as checkpoint.pt (false when a crash
-  // came in between, or either is missing: a resume then writes them again).
-  bool final_files_written() const;
+  // --resume from a checkpoint that goes on at epoch `next_epoch` (1-based), step `step`, of a
+  // run that now asks for `epochs` (either objective): the epochs of the finished run it extends,
+  // logged as such, or 0 when it resumes an interrupted one. The "has already finished all N
+  // epochs" Error when the finished run's train.epochs did not grow. A finished run's checkpoint
+  // is its final one, written just before the tensors and the report: it counts as finished
+  // only when report.json is at least as new (a crash came in between otherwise, and the resume
+  // writes them again).
+  int64_t extends_finished_run(int64_t next_epoch, int64_t step, int64_t epochs) const;
   // The file `name` of a finished run, which must exist: the "not a run" Error otherwise.
   std::string require(const char* name) const;
 
  private:
   std::string marked_target() const;  // what replaces.json names, or ""
+  bool final_files_written() const;   // report.json at least as new as checkpoint.pt
   explicit RunDir(std::string path, std::string replaces = "")
       : path_(std::move(path)), replaces_(std::move(replaces)) {}
   std::string path_;
