@@ -301,8 +301,8 @@ void nearest_tokens(const NeighborsOptions& options) {
   std::vector<std::string> from_ngrams;
   torch::Tensor table;  // a subword run's whole input table, read once when a word needs it
   for (const auto& token : options.tokens) {
-    if (run.vocab.find(token) >= 0) {
-      result[token] = nearest(m, norms, run.vocab, run.vocab.find(token), options.k);
+    if (const int64_t row = run.vocab.find(token); row >= 0) {
+      result[token] = nearest(m, norms, run.vocab, row, options.k);
       continue;
     }
     // The vector as row V of [V + 1, D]: nearest() never returns the row it is asked about.
