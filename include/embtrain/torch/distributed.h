@@ -32,7 +32,6 @@ class Store;
 
 namespace embtrain {
 
-
 class Workers {
  public:
   // Joins the group that `setup` describes, once every worker holds the same `run` (config,
