@@ -6,6 +6,7 @@
 #include "embtrain/text/threads.h"
 #include "embtrain/text/vectors.h"
 #include "embtrain/text/vocab.h"
+#include "embtrain/torch/draws.h"
 #include "embtrain/torch/sparse_grad.h"
 
 namespace embtrain {
@@ -51,11 +52,19 @@ ClassifierImpl::ClassifierImpl(const ModelConfig& config, int64_t vocab_size, bo
     : config_(config), sparse_(sparse) {
   const int64_t in_features =
       config.pooling == Pooling::flatten ? config.embedding_dim * config.max_length : config.embedding_dim;
-  // Order matters: each reset_parameters() draws from the global generator.
+  // Order matters: each reset_parameters() draws from the global generator. nn.Embedding's
+  // draws N(0, 1) (split over the pool, same bits); under another model.init the values are
+  // overwritten by init_embedding, so only the generator is moved on past them.
+  torch::Tensor table = torch::empty({vocab_size, config.embedding_dim});  // [V, D]
+  if (config.init == EmbeddingInit::normal) {
+    draw_normal(table, 0.0, 1.0);
+  } else {
+    skip_normal(table.numel());
+  }
   embedding = register_module(
       "embedding",
       torch::nn::Embedding(
-          torch::nn::EmbeddingOptions(vocab_size, config.embedding_dim).sparse(sparse)));
+          torch::nn::EmbeddingOptions(vocab_size, config.embedding_dim).sparse(sparse)._weight(table)));
   linear = register_module("linear", torch::nn::Linear(in_features, config.hidden_dim));
   linear_1 = register_module("linear_1", torch::nn::Linear(config.hidden_dim, outputs));
 }
@@ -109,7 +118,7 @@ void init_embedding(torch::Tensor weight, EmbeddingInit init) {
     case EmbeddingInit::normal:  // Embedding's own reset_parameters() drew N(0, 1) already
       return;
     case EmbeddingInit::uniform:  // Python: nn.init.uniform_(w, -1 / D, 1 / D)
-      torch::nn::init::uniform_(weight, -1.0 / dim, 1.0 / dim);
+      draw_uniform(weight, -1.0 / dim, 1.0 / dim);
       return;
     case EmbeddingInit::xavier_uniform:  // fan_in = D, fan_out = V, as Python computes them
       torch::nn::init::xavier_uniform_(weight);

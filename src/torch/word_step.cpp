@@ -3,17 +3,29 @@
 
 #include <algorithm>
 
+#include "embtrain/torch/draws.h"
 #include "embtrain/torch/matrix_view.h"
 #include "embtrain/torch/sparse_grad.h"
 #include "embtrain/torch/word_kernels.h"
 
 namespace embtrain {
 
+namespace {
+
+// nn.Embedding(rows, dim) as the reference builds it, whose N(0, 1) values the constructor
+// below overwrites: the generator is moved on past them without computing them (draws.h).
+torch::nn::Embedding overwritten_embedding(int64_t rows, int64_t dim) {
+  skip_normal(rows * dim);
+  return torch::nn::Embedding(torch::nn::EmbeddingOptions(rows, dim)._weight(torch::empty({rows, dim})));
+}
+
+}  // namespace
+
 WordModelImpl::WordModelImpl(int64_t input_rows, int64_t words, int64_t dim)
-    : embedding(register_module("embedding", torch::nn::Embedding(input_rows, dim))),
-      output(register_module("output", torch::nn::Embedding(words, dim))) {
+    : embedding(register_module("embedding", overwritten_embedding(input_rows, dim))),
+      output(register_module("output", overwritten_embedding(words, dim))) {
   torch::NoGradGuard no_grad;
-  embedding->weight.uniform_(-0.5 / static_cast<double>(dim), 0.5 / static_cast<double>(dim));
+  draw_uniform(embedding->weight, -0.5 / static_cast<double>(dim), 0.5 / static_cast<double>(dim));
   output->weight.zero_();
 }
 

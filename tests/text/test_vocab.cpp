@@ -3,6 +3,7 @@
 
 #include "embtrain/text/config.h"
 #include "embtrain/text/error.h"
+#include "embtrain/text/threads.h"
 #include "embtrain/text/vocab.h"
 #include "../helpers.h"
 
@@ -47,6 +48,33 @@ TEST_CASE("frequency order keeps first-seen order among ties - min_count and max
   const Vocab vocab = build_vocab(counts, config);
   CHECK(tokens_of(vocab) == std::vector<std::string>{"<pad>", "<unk>", "c"});
   CHECK(vocab.unk_id() == 1);
+}
+
+TEST_CASE("vocabulary files: the first problem in file order is named, whatever the thread count") {
+  // Lines are checked on the pool and added in order: a duplicate before a bad line is the
+  // error, and a bad line before a duplicate; the ids are the line numbers for 1 to 3 threads.
+  TempDir dir;
+  std::string big, dup_first, bad_first;
+  for (int i = 0; i < 5000; ++i) big += "t" + std::to_string(i) + "\n";
+  dup_first = big + "t7\n" + "x\xff\n";
+  bad_first = big + "x\xff\n" + "t7\n";
+  spit(dir / "big.txt", big);
+  spit(dir / "dup-first.txt", dup_first);
+  spit(dir / "bad-first.txt", bad_first);
+  for (const int64_t threads : {1, 2, 3}) {
+    set_shared_threads(threads, {}, /*always_split=*/true);
+    INFO("threads " << threads);
+    const Vocab vocab = Vocab::load(dir / "big.txt");
+    REQUIRE(vocab.size() == 5000);
+    CHECK(vocab.find("t0") == 0);
+    CHECK(vocab.find("t4321") == 4321);
+    CHECK(vocab.token(4999) == "t4999");
+    CHECK_THROWS_WITH(Vocab::load(dir / "dup-first.txt"),
+                      embtrain::test::contains("dup-first.txt:5001") && embtrain::test::contains("line 8"));
+    CHECK_THROWS_WITH(Vocab::load(dir / "bad-first.txt"),
+                      embtrain::test::contains("bad-first.txt:5001") && embtrain::test::contains("UTF-8 at byte 2"));
+  }
+  set_shared_threads(1);
 }
 
 TEST_CASE("a special token seen in the data keeps its special slot") {

@@ -54,6 +54,7 @@ class Vocab {
   // token's hash and id + 1 (0 = empty). A node-based std::unordered_map spent
   // most of a 1M-line vocabulary load in cache misses.
   size_t probe(std::string_view token, uint64_t hash) const;
+  int64_t add_hashed(std::string_view token, uint64_t hash);  // add() with the token's hash
   void grow();
   void rehash(size_t slot_count);  // a power of two
 
