@@ -10,8 +10,11 @@
 
 #include <cstring>
 
+#include "embtrain/text/config.h"
 #include "embtrain/torch/draws.h"
+#include "embtrain/torch/model.h"
 #include "embtrain/torch/threads.h"
+#include "embtrain/torch/word_step.h"
 
 using namespace embtrain;
 
@@ -106,5 +109,46 @@ TEST_CASE("small and non-float tables take ATen's own path") {
   auto got = torch::empty({kSplitDraws}, torch::kDouble);
   draw_normal(got, 0.0, 1.0);
   CHECK(torch::equal(got, ref));
+  use_threads(1);
+}
+
+TEST_CASE("the models' tables and the layers drawn after them are one thread's on 3 threads") {
+  // 12,000 rows x 8 = 96,000 floats: above kSplitDraws, so 3 threads take the split path and
+  // 1 thread ATen's own calls (the path the parity tests hold equal to Python's).
+  auto classifier_parameters = [](EmbeddingInit init, int64_t threads) {
+    use_threads(threads, /*always_split=*/true);
+    torch::manual_seed(11);
+    ModelConfig config;
+    config.embedding_dim = 8;
+    config.pooling = Pooling::mean;
+    config.init = init;
+    Classifier model(config, 12000, true);
+    init_embedding(model->embedding->weight, init);
+    std::vector<torch::Tensor> out;
+    for (const auto& p : model->parameters()) out.push_back(p.detach().clone());
+    out.push_back(torch::rand({4}));  // where the generator was left
+    return out;
+  };
+  for (const EmbeddingInit init : {EmbeddingInit::normal, EmbeddingInit::uniform, EmbeddingInit::xavier_uniform}) {
+    const auto one = classifier_parameters(init, 1), three = classifier_parameters(init, 3);
+    REQUIRE(one.size() == three.size());
+    for (size_t k = 0; k < one.size(); ++k) {
+      INFO("init " << static_cast<int>(init) << ", tensor " << k);
+      CHECK(same_bits(one[k], three[k]));
+    }
+  }
+  auto word_parameters = [](int64_t threads) {
+    use_threads(threads, /*always_split=*/true);
+    torch::manual_seed(11);
+    WordModel model(12000 + 3000, 3000, 8);  // input rows: words and buckets; output: words
+    return std::vector<torch::Tensor>{model->embedding->weight.detach().clone(), model->output->weight.detach().clone(),
+                                      torch::rand({4})};
+  };
+  const auto one = word_parameters(1), three = word_parameters(3);
+  for (size_t k = 0; k < one.size(); ++k) {
+    INFO("word model tensor " << k);
+    CHECK(same_bits(one[k], three[k]));
+  }
+  CHECK(one[0].abs().max().item<float>() <= 0.5f / 8);  // uniform in +-0.5/D, not N(0, 1)
   use_threads(1);
 }
