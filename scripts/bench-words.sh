@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench-words.sh — word vectors side by side: embtrain skipgram (configs/words.json) and cbow
-# (configs/words-cbow.json)
+# (configs/words-cbow.json), and skip-gram with subwords (configs/words-subwords.json)
 # against gensim 4.4 Word2Vec (sg=1 and sg=0) and, when installed, fastText's skipgram and cbow
 # (-maxn 0), and embtrain's skip-gram with subwords against fastText's (-minn 3 -maxn 6, its
 # defaults; BENCH_SUBWORDS=0 leaves them out), on scripts/fetch-words.sh's corpus with the same hyper-parameters (dim 100,
@@ -66,8 +66,8 @@ for seed in $seeds; do
   if [ "${BENCH_SUBWORDS:-1}" = 1 ] && command -v fasttext >/dev/null; then
     # Subwords on both sides: fastText's defaults (-minn 3 -maxn 6 -bucket 2000000).
     echo "bench-words: embtrain skipgram with subwords, seed $seed" >&2
-    timed build/embtrain train --config configs/words.json --output-dir "$work/run" --force --quiet \
-      --set train.seed="$seed" --set vocab.subwords=true --set vocab.minn=3 --set vocab.maxn=6 --set vocab.buckets=2000000
+    timed build/embtrain train --config configs/words-subwords.json --output-dir "$work/run" --force --quiet \
+      --set train.seed="$seed"
     score "embtrain skipgram subwords" "$seed" "$work/run" "$seconds" "$kib"
     echo "bench-words: fastText skipgram with subwords, seed $seed" >&2
     timed fasttext skipgram -input data/words/train.txt -output "$work/ft" -dim 100 -ws 5 -neg 5 -minCount 5 \
