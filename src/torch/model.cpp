@@ -48,7 +48,8 @@ torch::autograd::tensor_list PooledEmbedding::backward(torch::autograd::Autograd
   return {grad_weight, torch::Tensor(), torch::Tensor(), torch::Tensor()};
 }
 
-ClassifierImpl::ClassifierImpl(const ModelConfig& config, int64_t vocab_size, bool sparse, int64_t outputs)
+ClassifierImpl::ClassifierImpl(const ModelConfig& config, int64_t vocab_size, bool sparse, int64_t outputs,
+                               TableStart start)
     : config_(config), sparse_(sparse) {
   const int64_t in_features =
       config.pooling == Pooling::flatten ? config.embedding_dim * config.max_length : config.embedding_dim;
@@ -56,11 +57,9 @@ ClassifierImpl::ClassifierImpl(const ModelConfig& config, int64_t vocab_size, bo
   // draws N(0, 1) (split over the pool, same bits); under another model.init the values are
   // overwritten by init_embedding, so only the generator is moved on past them.
   torch::Tensor table = torch::empty({vocab_size, config.embedding_dim});  // [V, D]
-  if (config.init == EmbeddingInit::normal) {
-    draw_normal(table, 0.0, 1.0);
-  } else {
-    skip_normal(table.numel());
-  }
+  // A loaded model's values are replaced (the Linear layers below still draw: they are small).
+  if (start == TableStart::drawn && config.init == EmbeddingInit::normal) draw_normal(table, 0.0, 1.0);
+  if (start == TableStart::drawn && config.init != EmbeddingInit::normal) skip_normal(table.numel());
   embedding = register_module(
       "embedding",
       torch::nn::Embedding(

@@ -69,7 +69,7 @@ LoadedRun load_run(const std::string& dir, bool with_model) {
   }
   if (with_model) {
     run.model = Classifier(run.config.model, table_rows(run.config.vocab, run.vocab.size()), false,
-                           output_count(run.config));
+                           output_count(run.config), TableStart::loaded);
     try {
       if (const std::string problem = archive_problem(in_run(dir, run_file::model)); !problem.empty()) {
         throw Error::runtime(in_run(dir, run_file::model) + " is not a readable model file: " + problem);

@@ -48,10 +48,16 @@ class PooledEmbedding : public torch::autograd::Function<PooledEmbedding> {
                                                torch::autograd::tensor_list grad_outputs);
 };
 
+// How a classifier's embedding table starts: drawn as Python's nn.Embedding draws it (a run
+// that trains), or left as it is allocated because a model file's weights replace it (predict,
+// eval and the other readers of a run, which then skip drawing a table of V rows).
+enum class TableStart { drawn, loaded };
+
 class ClassifierImpl : public torch::nn::Module {
  public:
   // `sparse`: the embedding produces sparse gradients (for sparse_adam); `outputs`: C.
-  ClassifierImpl(const ModelConfig& config, int64_t vocab_size, bool sparse, int64_t outputs = 1);
+  ClassifierImpl(const ModelConfig& config, int64_t vocab_size, bool sparse, int64_t outputs = 1,
+                 TableStart start = TableStart::drawn);
 
   // Probabilities [B] (one output) or [B, C].
   torch::Tensor forward(const Batch& batch);
