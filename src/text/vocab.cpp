@@ -136,8 +136,7 @@ Vocab Vocab::load(std::istream& in, const std::string& path) {
   const auto n = static_cast<int64_t>(lines.size());
   std::vector<uint64_t> hashes(lines.size());
   ThreadPool& pool = shared_pool();
-  std::vector<int64_t> first_bad(static_cast<size_t>(pool.size()), n);  // per range, in file order
-  std::atomic<size_t> ranges{0};
+  std::atomic<int64_t> first_bad{n};  // the first bad line in file order, over every range
   auto check = [&](int64_t begin, int64_t end) {
     int64_t bad = n;
     for (int64_t i = begin; i < end; ++i) {
@@ -145,14 +144,16 @@ Vocab Vocab::load(std::istream& in, const std::string& path) {
       hashes[static_cast<size_t>(i)] = hash_of(line);
       if (bad == n && !line_problem(line).empty()) bad = i;
     }
-    first_bad[ranges.fetch_add(1)] = bad;
+    int64_t seen = first_bad.load();
+    while (bad < seen && !first_bad.compare_exchange_weak(seen, bad)) {  // keep the smaller
+    }
   };
   if (pool.worth_splitting(40 * n)) {
     pool.run(n, pool.grain_for(40), check);
   } else {
     check(0, n);
   }
-  const int64_t bad = *std::min_element(first_bad.begin(), first_bad.end());
+  const int64_t bad = first_bad.load();
   auto fail = [&](int64_t i, const std::string& what) {
     return Error::runtime(path + ":" + std::to_string(i + 1) + ": " + what);
   };

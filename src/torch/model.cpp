@@ -55,11 +55,16 @@ ClassifierImpl::ClassifierImpl(const ModelConfig& config, int64_t vocab_size, bo
       config.pooling == Pooling::flatten ? config.embedding_dim * config.max_length : config.embedding_dim;
   // Order matters: each reset_parameters() draws from the global generator. nn.Embedding's
   // draws N(0, 1) (split over the pool, same bits); under another model.init the values are
-  // overwritten by init_embedding, so only the generator is moved on past them.
+  // overwritten by init_embedding, so only the generator is moved on past them. A loaded
+  // model's values are replaced by its file's (the Linear layers below still draw: they are small).
   torch::Tensor table = torch::empty({vocab_size, config.embedding_dim});  // [V, D]
-  // A loaded model's values are replaced (the Linear layers below still draw: they are small).
-  if (start == TableStart::drawn && config.init == EmbeddingInit::normal) draw_normal(table, 0.0, 1.0);
-  if (start == TableStart::drawn && config.init != EmbeddingInit::normal) skip_normal(table.numel());
+  if (start == TableStart::drawn) {
+    if (config.init == EmbeddingInit::normal) {
+      draw_normal(table, 0.0, 1.0);
+    } else {
+      skip_normal(table.numel());
+    }
+  }
   embedding = register_module(
       "embedding",
       torch::nn::Embedding(
