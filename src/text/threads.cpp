@@ -131,6 +131,26 @@ void ThreadPool::run(int64_t n, int64_t grain, const std::function<void(int64_t,
   if (failure_) std::rethrow_exception(failure_);
 }
 
+void ThreadPool::run_interleaved(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn,
+                                 int64_t align) {
+  if (n <= 0) return;
+  align = std::max<int64_t>(align, 1);
+  const int64_t wanted = (n + kChunksPerThread * size() - 1) / (kChunksPerThread * size());
+  const int64_t chunk = (std::max<int64_t>({wanted, grain, 1}) + align - 1) / align * align;
+  const int64_t chunks = (n + chunk - 1) / chunk;
+  const int64_t threads = std::min(size(), chunks);
+  if (threads <= 1) {
+    fn(0, n);
+    return;
+  }
+  // One index a thread: run() hands index t to one thread, which takes every threads-th chunk.
+  run(threads, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      for (int64_t c = t; c < chunks; c += threads) fn(c * chunk, std::min(n, (c + 1) * chunk));
+    }
+  });
+}
+
 int64_t ThreadPool::grain_for(int64_t work_per_item) const {
   return std::max<int64_t>(1, min_work_ / std::max<int64_t>(work_per_item, 1));
 }

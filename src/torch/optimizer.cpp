@@ -81,7 +81,8 @@ void sparse_update_cpu(torch::Tensor& param, torch::Tensor& exp_avg, torch::Tens
   };
   ThreadPool& pool = shared_pool();
   if (pool.worth_splitting(4 * k_rows * dim)) {
-    pool.run(k_rows, std::max(pool.grain_for(4 * dim), aligned_rows(dim)), rows_from, aligned_rows(dim));
+    // Dealt out in chunks: the rows are sorted by id, and the rare (high) ids are cold in cache.
+    pool.run_interleaved(k_rows, std::max(pool.grain_for(4 * dim), aligned_rows(dim)), rows_from, aligned_rows(dim));
   } else {
     rows_from(0, k_rows);
   }

@@ -28,7 +28,7 @@ void count_sparse_rows(const torch::Tensor& grad, TrainStats& stats, bool batch_
   ThreadPool& pool = shared_pool();
   const int64_t k_rows = rows.size(0);
   if (pool.worth_splitting(k_rows * dim)) {
-    pool.run(k_rows, pool.grain_for(dim), count);
+    pool.run_interleaved(k_rows, pool.grain_for(dim), count);  // sorted by id: see optimizer.cpp
   } else {
     count(0, k_rows);
   }

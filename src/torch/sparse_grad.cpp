@@ -73,7 +73,7 @@ torch::Tensor coalesced_grad(const int64_t* id, int64_t uses, const UseValues& u
   };
   ThreadPool& pool = shared_pool();
   if (pool.worth_splitting(uses * dim)) {
-    pool.run(uses, pool.grain_for(dim), rows_starting_in);
+    pool.run_interleaved(uses, pool.grain_for(dim), rows_starting_in);  // sorted by id: see optimizer.cpp
   } else {
     rows_starting_in(0, uses);
   }

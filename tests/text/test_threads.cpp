@@ -45,6 +45,49 @@ TEST_CASE("run covers [0, n) once, in at most size() ranges, boundaries aligned"
   CHECK(ranges_of(pool, 0, 1, 1).empty());
 }
 
+TEST_CASE("run_interleaved deals aligned chunks out in turn: the caller takes chunks 0, T, 2T...") {
+  ThreadPool pool(2);
+  std::mutex mutex;
+  std::vector<std::pair<int64_t, int64_t>> callers, others;
+  const std::thread::id caller = std::this_thread::get_id();
+  const auto record = [&](int64_t begin, int64_t end) {
+    std::lock_guard<std::mutex> lock(mutex);
+    (std::this_thread::get_id() == caller ? callers : others).emplace_back(begin, end);
+  };
+  pool.run_interleaved(1000, 1, record, 64);
+  // 1000 / (4 chunks × 2 threads) = 125 -> 128 (a multiple of 64): 8 chunks, the last short.
+  CHECK(callers == std::vector<std::pair<int64_t, int64_t>>{{0, 128}, {256, 384}, {512, 640}, {768, 896}});
+  CHECK(others == std::vector<std::pair<int64_t, int64_t>>{{128, 256}, {384, 512}, {640, 768}, {896, 1000}});
+  // A grain sets the chunk's least size: 1000 / 300 -> chunks of 300, 2 threads take 0, 2 and 1, 3.
+  callers.clear(), others.clear();
+  pool.run_interleaved(1000, 300, record);
+  CHECK(callers == std::vector<std::pair<int64_t, int64_t>>{{0, 300}, {600, 900}});
+  CHECK(others == std::vector<std::pair<int64_t, int64_t>>{{300, 600}, {900, 1000}});
+  // One chunk's worth: one call on the caller; no work: no call.
+  callers.clear(), others.clear();
+  pool.run_interleaved(100, 100, record);
+  CHECK(callers == std::vector<std::pair<int64_t, int64_t>>{{0, 100}});
+  CHECK(others.empty());
+  pool.run_interleaved(0, 1, record);
+  CHECK(callers.size() == 1);
+}
+
+TEST_CASE("run_interleaved writes every element once, whatever the thread count") {
+  for (const int64_t threads : {1, 2, 3, 7}) {
+    ThreadPool pool(threads);
+    for (const int64_t n : {1, 5, 64, 12345}) {
+      std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+      pool.run_interleaved(n, 1, [&](int64_t begin, int64_t end) {
+        CHECK(begin % 16 == 0);
+        for (int64_t i = begin; i < end; ++i) hits[static_cast<size_t>(i)]++;
+      }, 16);
+      bool once = true;
+      for (const auto& hit : hits) once = once && hit == 1;
+      CHECK(once);
+    }
+  }
+}
+
 TEST_CASE("every element is written once, whatever the thread count") {
   for (const int64_t threads : {1, 2, 3, 7}) {
     ThreadPool pool(threads);

@@ -42,6 +42,16 @@ class ThreadPool {
   // fn(begin, end) over disjoint ranges that cover [0, n): at most size() of them, none shorter
   // than `grain` (but the last), boundaries multiples of `align`. The caller runs the first.
   void run(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn, int64_t align = 1);
+  // The same cover of [0, n), dealt out in chunks: [0, n) is cut into about kChunksPerThread
+  // chunks a thread (none shorter than `grain` but the last, boundaries multiples of `align`),
+  // and thread t runs chunks t, t + T, t + 2T... in order, one fn call each. For index spaces
+  // whose cost grows along the index: a batch's distinct rows sorted by id, in a vocabulary in
+  // frequency order, put the frequent rows (hot in cache) first and the rare, cold ones last,
+  // and contiguous halves then took 2.3-2.5x as long for the second thread as for the first
+  // (the Adam row update of configs/spam.json, measured per range).
+  void run_interleaved(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn,
+                       int64_t align = 1);
+  static constexpr int64_t kChunksPerThread = 4;
   // True when `work` units (about a nanosecond each: a float multiply-add) pay for splitting.
   bool worth_splitting(int64_t work) const { return size() > 1 && work >= min_work_; }
   // The work (units as worth_splitting's) from which a region is split.
