@@ -77,10 +77,12 @@ TEST_CASE("run_interleaved writes every element once, whatever the thread count"
     ThreadPool pool(threads);
     for (const int64_t n : {1, 5, 64, 12345}) {
       std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+      std::atomic<bool> aligned{true};  // Catch2's CHECK is not for worker threads: checked below
       pool.run_interleaved(n, 1, [&](int64_t begin, int64_t end) {
-        CHECK(begin % 16 == 0);
+        if (begin % 16 != 0) aligned = false;
         for (int64_t i = begin; i < end; ++i) hits[static_cast<size_t>(i)]++;
       }, 16);
+      CHECK(aligned);
       bool once = true;
       for (const auto& hit : hits) once = once && hit == 1;
       CHECK(once);
