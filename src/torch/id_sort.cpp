@@ -29,6 +29,20 @@ struct ByIdThenAt {  // a stable sort's order, which any correct sort of these p
   bool operator()(const IdAt& a, const IdAt& b) const { return a.id < b.id || (a.id == b.id && a.at < b.at); }
 };
 
+// The same pairs packed in one word, id << shift | at, when both fit (ids >= 0, below
+// 2^(63 - shift)): half the bytes to move. The introsort's comparisons see the same outcomes
+// (the ids alone, or the ids then the positions), so it makes the same moves: the same order.
+struct Packed {
+  uint64_t key;
+};
+template <int Shift>
+struct PackedById {
+  bool operator()(const Packed& a, const Packed& b) const { return (a.key >> Shift) < (b.key >> Shift); }
+};
+struct PackedByIdThenAt {
+  bool operator()(const Packed& a, const Packed& b) const { return a.key < b.key; }
+};
+
 // A range of the pairs that std::sort's introsort would reach with `depth` levels left.
 struct Piece {
   int64_t begin, end, depth;
@@ -40,8 +54,8 @@ struct Piece {
 // an element out of its part: the whole equals each part's loop and insertion sort on its own.
 // The first levels of partitions are made level by level (the pieces of a level at once), and
 // the pieces they leave are then finished on whichever thread is free.
-template <typename Less>
-void introsort_on_pool(IdAt* items, int64_t n, ThreadPool& pool) {
+template <typename Less, typename Item>
+void introsort_on_pool(Item* items, int64_t n, ThreadPool& pool) {
   const auto less = __gnu_cxx::__ops::__iter_comp_iter(Less{});
   std::vector<Piece> pieces{{0, n, 2 * static_cast<int64_t>(std::__lg(n))}};
   const auto wanted = static_cast<size_t>(2 * pool.size());
@@ -57,7 +71,7 @@ void introsort_on_pool(IdAt* items, int64_t n, ThreadPool& pool) {
           right = {piece.end, piece.end, 0};
           continue;
         }
-        IdAt* cut = std::__unguarded_partition_pivot(items + piece.begin, items + piece.end, less);
+        Item* cut = std::__unguarded_partition_pivot(items + piece.begin, items + piece.end, less);
         left = {piece.begin, cut - items, piece.depth - 1};
         right = {cut - items, piece.end, piece.depth - 1};
       }
@@ -77,20 +91,58 @@ void introsort_on_pool(IdAt* items, int64_t n, ThreadPool& pool) {
   pool.run(pool.size(), 1, finish);
 }
 
+// std::sort by `Less`, on the pool when `split`.
+template <typename Less, typename Item>
+void sort_items(std::vector<Item>& items, bool split, ThreadPool& pool) {
+  if (split) {
+    introsort_on_pool<Less>(items.data(), static_cast<int64_t>(items.size()), pool);
+  } else {
+    std::sort(items.begin(), items.end(), Less{});
+  }
+}
+
+// Positions take 15 bits below ATen's radix sort (n < 32768), and the stable sort needs as
+// many as n takes.
+constexpr int kUnstableShift = 15;
+int position_bits(int64_t n) { return n < kStableFrom ? kUnstableShift : 64 - __builtin_clzll(static_cast<uint64_t>(n - 1)); }
+
+// The pairs packed (Packed above), or false when an id does not fit.
+bool sort_packed(const int64_t* ids, int64_t n, int64_t* sorted, int64_t* order, bool split, ThreadPool& pool) {
+  const int shift = position_bits(n);
+  if (shift > 40) return false;
+  const int64_t limit = int64_t{1} << (63 - shift);
+  std::vector<Packed> items(static_cast<size_t>(n));
+  for (int64_t k = 0; k < n; ++k) {
+    if (ids[k] < 0 || ids[k] >= limit) return false;
+    items[static_cast<size_t>(k)].key = static_cast<uint64_t>(ids[k]) << shift | static_cast<uint64_t>(k);
+  }
+  if (n >= kStableFrom) {
+    sort_items<PackedByIdThenAt>(items, split, pool);
+  } else {
+    sort_items<PackedById<kUnstableShift>>(items, split, pool);
+  }
+  const uint64_t mask = (uint64_t{1} << shift) - 1;
+  for (int64_t k = 0; k < n; ++k) {
+    sorted[k] = static_cast<int64_t>(items[static_cast<size_t>(k)].key >> shift);
+    order[k] = static_cast<int64_t>(items[static_cast<size_t>(k)].key & mask);
+  }
+  return true;
+}
+
 }  // namespace
 
 void sort_ids(const int64_t* ids, int64_t n, int64_t* sorted, int64_t* order) {
   if (n <= 0) return;
   ThreadPool& pool = shared_pool();
-  std::vector<IdAt> items(static_cast<size_t>(n));
-  for (int64_t k = 0; k < n; ++k) items[static_cast<size_t>(k)] = {ids[k], k};
   // About 30 ns a pair on one core (n log n comparisons and moves).
   const bool split = pool.worth_splitting(30 * n);
+  if (sort_packed(ids, n, sorted, order, split, pool)) return;
+  std::vector<IdAt> items(static_cast<size_t>(n));
+  for (int64_t k = 0; k < n; ++k) items[static_cast<size_t>(k)] = {ids[k], k};
   if (n >= kStableFrom) {
-    split ? introsort_on_pool<ByIdThenAt>(items.data(), n, pool)
-          : std::sort(items.begin(), items.end(), ByIdThenAt{});
+    sort_items<ByIdThenAt>(items, split, pool);
   } else {
-    split ? introsort_on_pool<ById>(items.data(), n, pool) : std::sort(items.begin(), items.end(), ById{});
+    sort_items<ById>(items, split, pool);
   }
   for (int64_t k = 0; k < n; ++k) {
     sorted[k] = items[static_cast<size_t>(k)].id;

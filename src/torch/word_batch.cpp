@@ -3,7 +3,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
+#include <fmt/format.h>
+
+#include "embtrain/text/error.h"
 #include "embtrain/text/ngrams.h"
 #include "embtrain/text/threads.h"
 
@@ -145,11 +149,29 @@ NegativeSampler::NegativeSampler(const WordCorpus& corpus, double exponent) {
   const torch::Tensor cumulative = torch::cumsum(weights, 0);
   const torch::Tensor cdf = (cumulative / cumulative[-1]).contiguous();
   cdf_.assign(cdf.data_ptr<double>(), cdf.data_ptr<double>() + cdf.numel());
+  if (cdf.numel() > std::numeric_limits<int32_t>::max()) {
+    throw Error::usage(fmt::format("a vocabulary of {} words is more than negative sampling's table holds (2^31 - 1); "
+                                   "raise vocab.min_count", cdf.numel()));
+  }
   bucket_.resize(static_cast<size_t>(kBuckets + 1));
   for (int64_t b = 0; b <= kBuckets; ++b) {
     const double u = std::ldexp(static_cast<double>(b), -kBucketBits);  // exact
-    bucket_[static_cast<size_t>(b)] = std::upper_bound(cdf_.begin(), cdf_.end(), u) - cdf_.begin();
+    bucket_[static_cast<size_t>(b)] = static_cast<int32_t>(std::upper_bound(cdf_.begin(), cdf_.end(), u) - cdf_.begin());
   }
+}
+
+// u in [b, b + 1) / 2^16 (the product is exact). Rows below bucket_[b] have shares <= b / 2^16
+// <= u, and row bucket_[b + 1] (when there is one) has a share > (b + 1) / 2^16 > u: the answer
+// lies in [bucket_[b], bucket_[b + 1]]. Where the two are equal it is that row, and the cdf is
+// not read at all (most draws: the frequent words' shares span many buckets); otherwise a binary
+// search of the few rows between. The last row at most (searchsorted's clamp).
+int64_t NegativeSampler::search(double u) const {
+  const auto b = static_cast<size_t>(std::ldexp(u, kBucketBits));
+  const auto last = static_cast<int64_t>(cdf_.size()) - 1;
+  const int64_t lo = bucket_[b], hi = bucket_[b + 1];
+  if (lo == hi) return std::min(lo, last);
+  const auto end = cdf_.begin() + std::min(hi + 1, last + 1);
+  return std::min<int64_t>(std::upper_bound(cdf_.begin() + lo, end, u) - cdf_.begin(), last);
 }
 
 torch::Tensor NegativeSampler::draw(int64_t n, torch::Generator& generator) const {
@@ -157,24 +179,22 @@ torch::Tensor NegativeSampler::draw(int64_t n, torch::Generator& generator) cons
   torch::Tensor words = torch::empty({n}, torch::kInt64);
   const double* draw = u.data_ptr<double>();
   int64_t* out = words.data_ptr<int64_t>();
-  const auto last = static_cast<int64_t>(cdf_.size()) - 1;
   // The draws come from the generator in order (above); each search is independent of the
-  // others, so they split over the pool without changing a word.
-  const auto search = [&](int64_t i0, int64_t i1) {
+  // others, so they split over the pool without changing a word. The bucket table (256 KB) is
+  // read at random: its entry for the draw kPrefetch ahead is fetched while this one is searched.
+  constexpr int64_t kPrefetch = 16;
+  const auto searches = [&](int64_t i0, int64_t i1) {
     for (int64_t i = i0; i < i1; ++i) {
-      // u in [b, b + 1) / 2^16 (the product is exact): the answer lies in [bucket_[b], bucket_[b + 1]].
-      const auto b = static_cast<size_t>(std::ldexp(draw[i], kBucketBits));
-      const auto first = cdf_.begin() + bucket_[b];
-      const auto end = cdf_.begin() + std::min(bucket_[b + 1] + 1, last + 1);
-      out[i] = std::min<int64_t>(std::upper_bound(first, end, draw[i]) - cdf_.begin(), last);
+      if (i + kPrefetch < i1) __builtin_prefetch(&bucket_[static_cast<size_t>(std::ldexp(draw[i + kPrefetch], kBucketBits))]);
+      out[i] = search(draw[i]);
     }
   };
   ThreadPool& pool = shared_pool();
-  constexpr int64_t kSearchWork = 40;  // about 40 ns a search: a few cache misses in the cdf
+  constexpr int64_t kSearchWork = 20;  // about 20 ns a search: a cache miss in the bucket table
   if (pool.worth_splitting(kSearchWork * n)) {
-    pool.run(n, pool.grain_for(kSearchWork), search);
+    pool.run(n, pool.grain_for(kSearchWork), searches);
   } else {
-    search(0, n);
+    searches(0, n);
   }
   return words;
 }

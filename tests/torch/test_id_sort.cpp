@@ -66,6 +66,22 @@ TEST_CASE("sort_ids gives ATen's order among equal ids on any thread count") {
   use_threads(1);
 }
 
+TEST_CASE("sort_ids: ids too large to pack with their positions sort as ATen sorts them") {
+  // sort_ids packs an id and its position into one word when both fit; these do not (ids near
+  // 2^62, and negative ones), so they take the pairs' path, which must agree with ATen too.
+  for (const int64_t threads : {1, 2}) {
+    use_threads(threads, /*always_split=*/true);
+    for (const int64_t n : {1000, 40000}) {
+      std::vector<int64_t> ids = make_ids("random", n, 300, static_cast<uint64_t>(n));
+      for (size_t k = 0; k < ids.size(); k += 2) ids[k] += int64_t{1} << 62;
+      check_against_aten(ids, "large ids n=" + std::to_string(n));
+      ids[ids.size() / 2] = -5;
+      check_against_aten(ids, "a negative id n=" + std::to_string(n));
+    }
+  }
+  use_threads(1);
+}
+
 TEST_CASE("sort_ids: a pinned case whose order among equal ids is known in advance") {
   use_threads(2, /*always_split=*/true);
   // 40000 ids alternating 1, 0: past 32767 ATen's sort is stable, so the zeros come first in

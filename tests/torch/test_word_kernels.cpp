@@ -127,6 +127,25 @@ TEST_CASE("NegativeSampler draws what torch::searchsorted(cdf, rand, right) draw
     INFO("exponent " << exponent << ", threads " << threads);
     CHECK(drawn.equal(expected));
   }
+  // A Zipf-like vocabulary of 50,000 words: the frequent words span many of the sampler's
+  // buckets (answered without a search), the rare ones share buckets (searched between).
+  WordCorpus zipf;
+  for (int64_t r = 0; r < 50000; ++r) zipf.counts.push_back(std::max<int64_t>(5, 2000000 / (r + 1)));
+  for (const int64_t threads : {1, 2}) {
+    use_threads(threads, /*always_split=*/true);
+    const NegativeSampler sampler(zipf, 0.75);
+    torch::Generator mine = at::detail::createCPUGenerator(), theirs = at::detail::createCPUGenerator();
+    mine.set_current_seed(5);
+    theirs.set_current_seed(5);
+    const torch::Tensor drawn = sampler.draw(300000, mine);
+    const torch::Tensor weights = torch::tensor(at::ArrayRef<int64_t>(zipf.counts)).to(torch::kFloat64).pow(0.75);
+    const torch::Tensor cdf = torch::cumsum(weights, 0) / torch::cumsum(weights, 0)[-1];
+    const torch::Tensor expected =
+        torch::searchsorted(cdf, torch::rand({300000}, theirs, torch::kFloat64), false, true).clamp_max_(49999);
+    INFO("zipf, threads " << threads);
+    CHECK(drawn.equal(expected));
+    CHECK(drawn.max().item<int64_t>() > 40000);  // the tail is drawn too
+  }
   use_threads(1);
   // Known in advance: with counts 1 and 3 (exponent 1) the shares are 0.25 and 1, so about a
   // quarter of the draws are row 0.

@@ -11,6 +11,10 @@
 // partitions are made as std::sort makes them, and the parts they leave, which std::sort
 // would go on to sort independently, are sorted on the threads of the pool (text/threads.h).
 //
+// The pairs are sorted packed into one word (id << 15 | position, or as many position bits as n
+// needs past 32767) when the ids fit, which halves the bytes the sort moves; the comparisons
+// see the same outcomes, so the sort makes the same moves. Negative or huge ids take the pairs.
+//
 // Limits: the introsort split calls libstdc++'s own partition and loop (std::__introsort_loop),
 // so it is the algorithm ATen was compiled with; other standard libraries sort on one thread
 // through ATen itself.

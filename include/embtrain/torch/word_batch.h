@@ -87,8 +87,10 @@ class NegativeSampler {
   torch::Tensor draw(int64_t n, torch::Generator& generator) const;
 
  private:
+  int64_t search(double u) const;  // the row u draws
+
   std::vector<double> cdf_;      // [V] cumulative share, cdf_[V-1] = 1
-  std::vector<int64_t> bucket_;  // [2^16 + 1] the first row whose share exceeds b / 2^16
+  std::vector<int32_t> bucket_;  // [2^16 + 1] the first row whose share exceeds b / 2^16
 };
 
 }  // namespace embtrain
