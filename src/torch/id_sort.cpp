@@ -43,6 +43,91 @@ struct PackedByIdThenAt {
   bool operator()(const Packed& a, const Packed& b) const { return a.key < b.key; }
 };
 
+// libstdc++'s std::__unguarded_partition(first, last, pivot): Hoare's two scans, which swap the
+// k-th element from the left that is not below the pivot with the k-th from the right that is
+// not above it, until they cross; the cut is where the left scan stopped. Its scans branch on
+// every comparison, and a batch's ids make those branches unpredictable. Here, while the
+// unscanned gap holds two blocks, each side finds its candidates in a block of kScanBlock
+// without branching (BlockQuicksort's scheme) and the k-th candidates of the two sides are
+// swapped, as Hoare's loop swaps them (the blocks do not overlap, so every such pair is one it
+// would swap). When the gap is smaller, the pointers are where Hoare's would be (at a side's
+// next unused candidate, or at its unscanned edge) and its own loop finishes: the same swaps,
+// the same cut, the same order among equal ids.
+constexpr int64_t kScanBlock = 32;
+
+template <typename Item, typename Less>
+Item* hoare_partition(Item* first, Item* last, const Item pivot, Less less) {
+  uint8_t left[kScanBlock], right[kScanBlock];  // candidates' offsets in their block, in scan order
+  int left_n = 0, left_i = 0, right_n = 0, right_i = 0;
+  Item* left_block = first;  // the left block is [left_block, +kScanBlock)
+  Item* right_end = last;    // the right block is [right_end - kScanBlock, right_end), scanned downwards
+  while (right_end - left_block >= 2 * kScanBlock) {
+    if (left_i == left_n) {
+      left_n = left_i = 0;
+      for (int k = 0; k < kScanBlock; ++k) {
+        left[left_n] = static_cast<uint8_t>(k);
+        left_n += !less(left_block[k], pivot);
+      }
+    }
+    if (right_i == right_n) {
+      right_n = right_i = 0;
+      for (int k = 0; k < kScanBlock; ++k) {
+        right[right_n] = static_cast<uint8_t>(k);
+        right_n += !less(pivot, right_end[-1 - k]);
+      }
+    }
+    const int swaps = std::min(left_n - left_i, right_n - right_i);
+    for (int s = 0; s < swaps; ++s) std::iter_swap(left_block + left[left_i + s], right_end - 1 - right[right_i + s]);
+    left_i += swaps;
+    right_i += swaps;
+    if (left_i == left_n) left_block += kScanBlock;
+    if (right_i == right_n) right_end -= kScanBlock;
+  }
+  first = left_i < left_n ? left_block + left[left_i] : left_block;
+  last = right_i < right_n ? right_end - right[right_i] : right_end;  // one past the next candidate
+  while (true) {
+    while (less(*first, pivot)) ++first;
+    --last;
+    while (less(pivot, *last)) --last;
+    if (!(first < last)) return first;
+    std::iter_swap(first, last);
+    ++first;
+  }
+}
+
+// std::__unguarded_partition_pivot: the median of the second, middle and last moved to the
+// front (libstdc++'s own function), then the partition of the rest around it.
+template <typename Item, typename Less>
+Item* partition_pivot(Item* first, Item* last, Less less) {
+  Item* mid = first + (last - first) / 2;
+  std::__move_median_to_first(first, first + 1, mid, last - 1, __gnu_cxx::__ops::__iter_comp_iter(less));
+  return hoare_partition(first + 1, last, *first, less);
+}
+
+// std::__introsort_loop: partitions down to blocks of kBlock, heap sort (libstdc++'s own
+// __partial_sort) where the depth runs out.
+template <typename Item, typename Less>
+void introsort_loop(Item* first, Item* last, int64_t depth, Less less) {
+  while (last - first > kBlock) {
+    if (depth == 0) {
+      std::__partial_sort(first, last, last, __gnu_cxx::__ops::__iter_comp_iter(less));
+      return;
+    }
+    --depth;
+    Item* cut = partition_pivot(first, last, less);
+    introsort_loop(cut, last, depth, less);
+    last = cut;
+  }
+}
+
+// std::sort(first, last, less) with the loop above, then libstdc++'s final insertion sort.
+template <typename Item, typename Less>
+void introsort(Item* first, Item* last, Less less) {
+  if (last - first < 2) return;
+  introsort_loop(first, last, 2 * static_cast<int64_t>(std::__lg(last - first)), less);
+  std::__final_insertion_sort(first, last, __gnu_cxx::__ops::__iter_comp_iter(less));
+}
+
 // A range of the pairs that std::sort's introsort would reach with `depth` levels left.
 struct Piece {
   int64_t begin, end, depth;
@@ -71,7 +156,7 @@ void introsort_on_pool(Item* items, int64_t n, ThreadPool& pool) {
           right = {piece.end, piece.end, 0};
           continue;
         }
-        Item* cut = std::__unguarded_partition_pivot(items + piece.begin, items + piece.end, less);
+        Item* cut = partition_pivot(items + piece.begin, items + piece.end, Less{});
         left = {piece.begin, cut - items, piece.depth - 1};
         right = {cut - items, piece.end, piece.depth - 1};
       }
@@ -84,7 +169,7 @@ void introsort_on_pool(Item* items, int64_t n, ThreadPool& pool) {
     for (size_t p; (p = claimed.fetch_add(1)) < pieces.size();) {
       const Piece piece = pieces[p];
       if (piece.end - piece.begin < 2) continue;
-      std::__introsort_loop(items + piece.begin, items + piece.end, piece.depth, less);
+      introsort_loop(items + piece.begin, items + piece.end, piece.depth, Less{});
       std::__insertion_sort(items + piece.begin, items + piece.end, less);
     }
   };
@@ -97,7 +182,7 @@ void sort_items(std::vector<Item>& items, bool split, ThreadPool& pool) {
   if (split) {
     introsort_on_pool<Less>(items.data(), static_cast<int64_t>(items.size()), pool);
   } else {
-    std::sort(items.begin(), items.end(), Less{});
+    introsort(items.data(), items.data() + items.size(), Less{});
   }
 }
 

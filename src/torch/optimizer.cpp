@@ -5,8 +5,10 @@
 
 #include <cmath>
 #include <numeric>
+#include <vector>
 
 #include "embtrain/text/threads.h"
+#include "embtrain/torch/float_sqrt.h"
 #include "embtrain/torch/sgd.h"
 
 namespace embtrain {
@@ -19,8 +21,8 @@ namespace {
 // The tensor-op sequence below, fused into passes over the K rows. CPU index_add_ dispatches
 // one add per row, which made it the slowest part of a step. Each line mirrors one op of the
 // tensor version in float arithmetic (scalars rounded to float as TensorIterator does), so
-// both give the same bits. The square root is left to ATen: LibTorch 2.x's vectorised float
-// sqrt is not always the correctly rounded one that std::sqrt gives (measured: 1 in 5 values
+// both give the same bits. The square root is ATen's (float_sqrt.h): LibTorch 2.x's float
+// sqrt is not always the correctly rounded one that std::sqrt gives (measured: 1 in 6 values
 // differ by an ulp), and parity with Python needs ATen's.
 
 // Pass 1: the moments of the K rows; root[k, d] <- the new second moment (its sqrt comes next).
@@ -63,21 +65,37 @@ __attribute__((target_clones("avx2", "default"))) void update_rows(
 constexpr int64_t kVectorFloats = 64;  // two AVX-512 vectors: more than any unrolled width
 int64_t aligned_rows(int64_t dim) { return kVectorFloats / std::gcd(dim, kVectorFloats); }
 
+// Rows a tile of the fused update holds: about kTileFloats elements (the tile's square roots
+// and its moments stay in L1/L2 from the first pass to the second), a multiple of
+// aligned_rows(dim) so that every tile but a range's last is a whole number of vectors.
+constexpr int64_t kTileFloats = 4096;
+int64_t tile_rows(int64_t dim) {
+  const int64_t unit = aligned_rows(dim);
+  return std::max<int64_t>(unit, kTileFloats / dim / unit * unit);
+}
+
 void sparse_update_cpu(torch::Tensor& param, torch::Tensor& exp_avg, torch::Tensor& exp_avg_sq,
                        const torch::Tensor& rows, const torch::Tensor& values, double beta1,
                        double beta2, double eps, double step_size) {
   const int64_t k_rows = rows.size(0), dim = values.size(1);
   const int64_t* row = rows.data_ptr<int64_t>();
-  auto root = torch::empty({k_rows, dim}, values.options());  // [K, D]
-  // Each row's elements are updated by one thread, in order: the split changes no bit.
+  float* const p = param.data_ptr<float>();
+  float* const m = exp_avg.data_ptr<float>();
+  float* const v = exp_avg_sq.data_ptr<float>();
+  const float* const grad = values.data_ptr<float>();
+  const int64_t tile = tile_rows(dim);
+  // Each row's elements are updated by one thread, in order: the split changes no bit. A
+  // range goes tile by tile: moments, ATen's square root (float_sqrt.h), rows.
   const auto rows_from = [&](int64_t k0, int64_t k1) {
-    torch::NoGradGuard no_grad;  // thread-local: each thread of the pool needs its own
-    update_moments(exp_avg.data_ptr<float>(), exp_avg_sq.data_ptr<float>(), root.data_ptr<float>() + k0 * dim,
-                   row + k0, values.data_ptr<float>() + k0 * dim, k1 - k0, dim, static_cast<float>(1 - beta1),
-                   static_cast<float>(1 - beta2));
-    root.narrow(0, k0, k1 - k0).sqrt_();
-    update_rows(param.data_ptr<float>(), exp_avg.data_ptr<float>(), root.data_ptr<float>() + k0 * dim, row + k0,
-                k1 - k0, dim, static_cast<float>(eps), static_cast<float>(-step_size));
+    thread_local std::vector<float> root;  // [tile, D] per thread
+    root.resize(static_cast<size_t>(tile * dim));
+    for (int64_t t0 = k0; t0 < k1; t0 += tile) {
+      const int64_t n = std::min(k1, t0 + tile) - t0;
+      update_moments(m, v, root.data(), row + t0, grad + t0 * dim, n, dim, static_cast<float>(1 - beta1),
+                     static_cast<float>(1 - beta2));
+      aten_sqrt(root.data(), root.data(), n * dim);
+      update_rows(p, m, root.data(), row + t0, n, dim, static_cast<float>(eps), static_cast<float>(-step_size));
+    }
   };
   ThreadPool& pool = shared_pool();
   if (pool.worth_splitting(4 * k_rows * dim)) {

@@ -140,6 +140,8 @@ WordBatch slice_word_batch(const WordBatch& batch, int64_t begin, int64_t end) {
 namespace {
 constexpr int kBucketBits = 16;
 constexpr int64_t kBuckets = int64_t{1} << kBucketBits;
+// u · 2^16 with u in [0, 1) is exact, and a multiply where std::ldexp is a libc call.
+size_t bucket_of(double u) { return static_cast<size_t>(u * static_cast<double>(kBuckets)); }
 }  // namespace
 
 NegativeSampler::NegativeSampler(const WordCorpus& corpus, double exponent) {
@@ -160,13 +162,13 @@ NegativeSampler::NegativeSampler(const WordCorpus& corpus, double exponent) {
   }
 }
 
-// u in [b, b + 1) / 2^16 (the product is exact). Rows below bucket_[b] have shares <= b / 2^16
+// u in [b, b + 1) / 2^16. Rows below bucket_[b] have shares <= b / 2^16
 // <= u, and row bucket_[b + 1] (when there is one) has a share > (b + 1) / 2^16 > u: the answer
 // lies in [bucket_[b], bucket_[b + 1]]. Where the two are equal it is that row, and the cdf is
 // not read at all (most draws: the frequent words' shares span many buckets); otherwise a binary
 // search of the few rows between. The last row at most (searchsorted's clamp).
 int64_t NegativeSampler::search(double u) const {
-  const auto b = static_cast<size_t>(std::ldexp(u, kBucketBits));
+  const size_t b = bucket_of(u);
   const auto last = static_cast<int64_t>(cdf_.size()) - 1;
   const int64_t lo = bucket_[b], hi = bucket_[b + 1];
   if (lo == hi) return std::min(lo, last);
@@ -185,7 +187,7 @@ torch::Tensor NegativeSampler::draw(int64_t n, torch::Generator& generator) cons
   constexpr int64_t kPrefetch = 16;
   const auto searches = [&](int64_t i0, int64_t i1) {
     for (int64_t i = i0; i < i1; ++i) {
-      if (i + kPrefetch < i1) __builtin_prefetch(&bucket_[static_cast<size_t>(std::ldexp(draw[i + kPrefetch], kBucketBits))]);
+      if (i + kPrefetch < i1) __builtin_prefetch(&bucket_[bucket_of(draw[i + kPrefetch])]);
       out[i] = search(draw[i]);
     }
   };

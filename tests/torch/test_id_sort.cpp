@@ -8,6 +8,7 @@
 #include "../catch.h"
 
 #include <numeric>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,33 @@ TEST_CASE("sort_ids gives ATen's order among equal ids on any thread count") {
         }
       }
     }
+  }
+  use_threads(1);
+}
+
+TEST_CASE("sort_ids gives std::sort's order among equal ids on 2,000 random batches") {
+  // sort_ids partitions with its own block scans; std::sort of (id, position) by id, which ATen
+  // runs below 32768 ids, is the oracle. Sizes around the scan blocks (64, 128) and the leaves
+  // (16), few distinct ids (long runs of equal ones, where Hoare's scans swap equal ids).
+  struct Pair {
+    int64_t id, at;
+  };
+  std::mt19937_64 rng(7);
+  for (int trial = 0; trial < 2000; ++trial) {
+    const auto n = static_cast<int64_t>(rng() % (trial < 1000 ? 400 : 6000));
+    const auto distinct = static_cast<int64_t>(1 + rng() % (trial % 3 == 0 ? 4 : 500));
+    std::vector<int64_t> ids(static_cast<size_t>(n));
+    for (auto& id : ids) id = static_cast<int64_t>(rng() % static_cast<uint64_t>(distinct));
+    std::vector<Pair> pairs(ids.size());
+    for (size_t k = 0; k < ids.size(); ++k) pairs[k] = {ids[k], static_cast<int64_t>(k)};
+    std::sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) { return a.id < b.id; });
+    std::vector<int64_t> sorted(ids.size()), order(ids.size());
+    use_threads(trial % 2 == 0 ? 1 : 2, /*always_split=*/trial % 2 == 1);
+    sort_ids(ids.data(), n, sorted.data(), order.data());
+    bool same = true;
+    for (size_t k = 0; k < ids.size(); ++k) same = same && sorted[k] == pairs[k].id && order[k] == pairs[k].at;
+    INFO("trial " << trial << " n=" << n << " distinct=" << distinct);
+    REQUIRE(same);
   }
   use_threads(1);
 }
