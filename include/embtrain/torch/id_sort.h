@@ -15,9 +15,14 @@
 // needs past 32767) when the ids fit, which halves the bytes the sort moves; the comparisons
 // see the same outcomes, so the sort makes the same moves. Negative or huge ids take the pairs.
 //
-// Limits: the introsort split calls libstdc++'s own partition and loop (std::__introsort_loop),
-// so it is the algorithm ATen was compiled with; other standard libraries sort on one thread
-// through ATen itself.
+// The partitions are libstdc++'s (median of three by its own __move_median_to_first, then
+// Hoare's unguarded partition, heap sort by its own __partial_sort where the depth runs out,
+// then its final insertion sort), with Hoare's scans done a block at a time without branches:
+// the same swaps in the same order (id_sort.cpp says why), checked against std::sort on 2,000
+// random batches and against ATen's sort (tests/torch/test_id_sort.cpp).
+//
+// Limits: this is the algorithm of libstdc++'s std::sort, which ATen was compiled with; other
+// standard libraries sort on one thread through ATen itself.
 //
 // Thread-safety: as ThreadPool::run (one caller at a time).
 #pragma once
