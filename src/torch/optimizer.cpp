@@ -22,8 +22,8 @@ namespace {
 // one add per row, which made it the slowest part of a step. Each line mirrors one op of the
 // tensor version in float arithmetic (scalars rounded to float as TensorIterator does), so
 // both give the same bits. The square root is ATen's (float_sqrt.h): LibTorch 2.x's float
-// sqrt is not always the correctly rounded one that std::sqrt gives (measured: 1 in 6 values
-// differ by an ulp), and parity with Python needs ATen's.
+// sqrt is not always the correctly rounded one that std::sqrt gives (float_sqrt.h gives the
+// measured share), and parity with Python needs ATen's.
 
 // Pass 1: the moments of the K rows; root[k, d] <- the new second moment (its sqrt comes next).
 __attribute__((target_clones("avx2", "default"))) void update_moments(

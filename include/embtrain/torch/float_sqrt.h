@@ -3,9 +3,10 @@
 // Why: SparseAdam's row update needs sqrt(v) with the bits torch.sqrt gives in Python, and
 // LibTorch's CPU float sqrt is not std::sqrt: the x86 wheel computes it with MKL's vmsSqrt
 // (VML_HA), which differs from the correctly rounded root in 8% to 17% of values (measured:
-// 200,003 squared normals over 2^-140..2^20, and 10^6 values below 1). Calling ATen on a tensor view per tile of rows costs a dispatch, an
-// allocation of the whole [K, D] buffer and a second pass over the moments; calling the same
-// MKL function on a small tile costs neither.
+// 200,003 squared normals over 2^-140..2^20, and 10^6 values below 1). ATen's sqrt on a tensor
+// wants the whole [K, D] buffer allocated each step (a dispatch per call makes small tiles
+// dear), and a second pass over the moments; the same MKL function on a small tile needs
+// neither.
 //
 // How it stays ATen's: at first use, vmsSqrt is looked up in the loaded libraries (dlsym) with
 // the mode ATen passes (VML_HA | VML_FTZDAZ_OFF | VML_ERRMODE_IGNORE), and checked against
