@@ -20,6 +20,10 @@ ThreadPool::ThreadPool(int64_t threads, const std::function<void()>& on_start, b
 }
 
 ThreadPool::~ThreadPool() {
+  try {
+    wait_launched();
+  } catch (...) {  // a destructor must not throw; the failure had nowhere left to go
+  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
@@ -91,6 +95,7 @@ void ThreadPool::work(size_t index) {
 }
 
 void ThreadPool::run(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn, int64_t align) {
+  wait_launched();
   if (n <= 0) return;
   align = std::max<int64_t>(align, 1);
   const int64_t pieces = std::min<int64_t>(size(), std::max<int64_t>(1, n / std::max<int64_t>(grain, 1)));
@@ -107,6 +112,22 @@ void ThreadPool::run(int64_t n, int64_t grain, const std::function<void(int64_t,
     begin = end;
   }
   job_ = &fn;
+  publish();
+  std::exception_ptr own;
+  try {
+    if (ranges_[0].first < ranges_[0].second) fn(ranges_[0].first, ranges_[0].second);
+  } catch (...) {
+    own = std::current_exception();
+  }
+  if (!own) return wait_workers();
+  try {
+    wait_workers();
+  } catch (...) {  // the caller's own failure is the one reported
+  }
+  std::rethrow_exception(own);
+}
+
+void ThreadPool::publish() {
   failure_ = nullptr;
   pending_.store(size() - 1, std::memory_order_relaxed);
   {
@@ -114,21 +135,41 @@ void ThreadPool::run(int64_t n, int64_t grain, const std::function<void(int64_t,
     generation_.fetch_add(1, std::memory_order_release);
   }
   if (sleeping_.load() > 0) start_.notify_all();
-  std::exception_ptr own;
-  try {
-    if (ranges_[0].first < ranges_[0].second) fn(ranges_[0].first, ranges_[0].second);
-  } catch (...) {
-    own = std::current_exception();
-  }
+}
+
+void ThreadPool::wait_workers() {
   auto finished = [&] { return pending_.load(std::memory_order_acquire) == 0; };
   if (!spin_until(finished)) {
     std::unique_lock<std::mutex> lock(mutex_);
     done_.wait(lock, finished);
   }
   job_ = nullptr;
-  if (own) std::rethrow_exception(own);
   std::lock_guard<std::mutex> lock(mutex_);
   if (failure_) std::rethrow_exception(failure_);
+}
+
+void ThreadPool::launch(std::function<void()> fn) {
+  wait_launched();
+  if (workers_.empty()) return fn();
+  launched_ = std::move(fn);
+  launched_job_ = [this](int64_t, int64_t) { launched_(); };
+  ranges_.assign(static_cast<size_t>(size()), {0, 0});
+  ranges_.back() = {0, 1};
+  job_ = &launched_job_;
+  launched_running_ = true;
+  publish();
+}
+
+void ThreadPool::wait_launched() {
+  if (!launched_running_) return;
+  launched_running_ = false;
+  try {
+    wait_workers();
+  } catch (...) {
+    launched_ = nullptr;
+    throw;
+  }
+  launched_ = nullptr;  // its captures are released on the caller's thread
 }
 
 void ThreadPool::run_interleaved(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn,

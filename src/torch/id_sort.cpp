@@ -216,11 +216,11 @@ bool sort_packed(const int64_t* ids, int64_t n, int64_t* sorted, int64_t* order,
 
 }  // namespace
 
-void sort_ids(const int64_t* ids, int64_t n, int64_t* sorted, int64_t* order) {
+void sort_ids(const int64_t* ids, int64_t n, int64_t* sorted, int64_t* order, bool on_pool) {
   if (n <= 0) return;
   ThreadPool& pool = shared_pool();
   // About 30 ns a pair on one core (n log n comparisons and moves).
-  const bool split = pool.worth_splitting(30 * n);
+  const bool split = on_pool && pool.worth_splitting(30 * n);
   if (sort_packed(ids, n, sorted, order, split, pool)) return;
   std::vector<IdAt> items(static_cast<size_t>(n));
   for (int64_t k = 0; k < n; ++k) items[static_cast<size_t>(k)] = {ids[k], k};
@@ -237,7 +237,7 @@ void sort_ids(const int64_t* ids, int64_t n, int64_t* sorted, int64_t* order) {
 
 #else
 
-void sort_ids(const int64_t* ids, int64_t n, int64_t* sorted, int64_t* order) {
+void sort_ids(const int64_t* ids, int64_t n, int64_t* sorted, int64_t* order, bool /*on_pool*/) {
   if (n <= 0) return;
   const auto input = torch::from_blob(const_cast<int64_t*>(ids), {n}, torch::kInt64);
   const auto [keys, positions] = input.sort(0);

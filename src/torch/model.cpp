@@ -14,10 +14,17 @@ namespace F = torch::nn::functional;
 
 torch::Tensor PooledEmbedding::forward(torch::autograd::AutogradContext* ctx,
                                        const torch::Tensor& weight, const torch::Tensor& ids,
-                                       const torch::Tensor& offsets, bool mean) {
+                                       const torch::Tensor& offsets, bool mean, bool sort_ahead) {
   ctx->save_for_backward({ids, offsets});
   ctx->saved_data["rows"] = weight.size(0);
   ctx->saved_data["mean"] = mean;
+  if (sort_ahead) {
+    const SortedIds ahead = sort_ids_ahead(ids.contiguous());
+    if (ahead.sorted.defined()) {
+      ctx->saved_data["sorted"] = ahead.sorted;
+      ctx->saved_data["order"] = ahead.order;
+    }
+  }
   return std::get<0>(torch::embedding_bag(weight, ids, offsets, false, mean ? 1 : 0));
 }
 
@@ -44,8 +51,12 @@ torch::autograd::tensor_list PooledEmbedding::backward(torch::autograd::Autograd
     std::fill(scale.begin() + begin, scale.begin() + end,
               mean && end > begin ? 1.0f / static_cast<float>(end - begin) : 1.0f);
   }
-  const auto grad_weight = coalesced_grad(id, tokens, {grad_out, bag_of.data(), scale.data()}, vocab_rows);
-  return {grad_weight, torch::Tensor(), torch::Tensor(), torch::Tensor()};
+  SortedIds ahead;
+  if (ctx->saved_data.count("sorted")) {
+    ahead = {ctx->saved_data["sorted"].toTensor(), ctx->saved_data["order"].toTensor()};
+  }
+  const auto grad_weight = coalesced_grad(id, tokens, {grad_out, bag_of.data(), scale.data()}, vocab_rows, ahead);
+  return {grad_weight, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
 }
 
 ClassifierImpl::ClassifierImpl(const ModelConfig& config, int64_t vocab_size, bool sparse, int64_t outputs,
@@ -81,8 +92,10 @@ torch::Tensor ClassifierImpl::forward(const Batch& batch) {
     x = x.flatten(1);                                 // [B, L·D]
   } else {
     if (grad_rows_unique()) {
+      // Sorted ahead only where a backward pass will follow (not in evaluation).
+      const bool sort_ahead = torch::GradMode::is_enabled() && embedding->weight.requires_grad();
       return head(PooledEmbedding::apply(embedding->weight, batch.ids, batch.offsets,
-                                         config_.pooling == Pooling::mean));
+                                         config_.pooling == Pooling::mean, sort_ahead));
     }
     F::EmbeddingBagFuncOptions options;
     options.offsets(batch.offsets).sparse(sparse_);

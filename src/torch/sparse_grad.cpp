@@ -42,11 +42,35 @@ __attribute__((target_clones("avx2", "default"))) void accumulate_uses(
 
 }  // namespace
 
-torch::Tensor coalesced_grad(const int64_t* id, int64_t uses, const UseValues& use, int64_t rows) {
+SortedIds sort_ids_ahead(const torch::Tensor& ids) {
+  const int64_t uses = ids.numel();
+  ThreadPool& pool = shared_pool();
+  if (pool.size() < 2 || !pool.worth_splitting(30 * uses)) return {};  // sort_ids' cost per id
+  SortedIds ahead{torch::empty({uses}, torch::kInt64), torch::empty({uses}, torch::kInt64)};
+  pool.launch([ids, ahead, uses] {  // the tensors are held by value until the sort ends
+    sort_ids(ids.data_ptr<int64_t>(), uses, ahead.sorted.data_ptr<int64_t>(), ahead.order.data_ptr<int64_t>(),
+             /*on_pool=*/false);
+  });
+  return ahead;
+}
+
+torch::Tensor coalesced_grad(const int64_t* id, int64_t uses, const UseValues& use, int64_t rows,
+                             const SortedIds& ahead) {
   const int64_t dim = use.source.size(1);
-  std::vector<int64_t> sorted(static_cast<size_t>(uses)), order(static_cast<size_t>(uses));  // [uses] each
-  sort_ids(id, uses, sorted.data(), order.data());
-  const int64_t* sorted_ids = sorted.data();
+  std::vector<int64_t> sorted, order;  // [uses] each, unless sorted ahead
+  const int64_t* sorted_ids = nullptr;
+  const int64_t* sorted_order = nullptr;
+  if (ahead.sorted.defined()) {
+    shared_pool().wait_launched();
+    sorted_ids = ahead.sorted.data_ptr<int64_t>();
+    sorted_order = ahead.order.data_ptr<int64_t>();
+  } else {
+    sorted.resize(static_cast<size_t>(uses));
+    order.resize(static_cast<size_t>(uses));
+    sort_ids(id, uses, sorted.data(), order.data());
+    sorted_ids = sorted.data();
+    sorted_order = order.data();
+  }
   // first[s]: where distinct row s starts in the sorted order ([K + 1]).
   std::vector<int64_t> first;
   first.reserve(static_cast<size_t>(uses) + 1);
@@ -60,7 +84,6 @@ torch::Tensor coalesced_grad(const int64_t* id, int64_t uses, const UseValues& u
   auto indices = torch::empty({1, distinct}, torch::kInt64);         // [1, K], sorted, unique
   float* value_rows = values.data_ptr<float>();
   int64_t* row_ids = indices.data_ptr<int64_t>();
-  const int64_t* sorted_order = order.data();
   const float* source = use.source.data_ptr<float>();
   // A range of uses [u0, u1) sums the rows that start in it, whole.
   const auto rows_starting_in = [&](int64_t u0, int64_t u1) {

@@ -140,3 +140,43 @@ TEST_CASE("worth_splitting: one thread never splits, the measured hand-off sets 
   ThreadPool forced(2, {}, /*always_split=*/true);
   CHECK(forced.worth_splitting(1));
 }
+
+TEST_CASE("launch runs its function on a worker while the caller goes on, and run waits for it") {
+  ThreadPool pool(2);
+  const std::thread::id caller = std::this_thread::get_id();
+  std::atomic<bool> released{false}, finished{false};
+  std::thread::id ran_on;
+  pool.launch([&] {
+    ran_on = std::this_thread::get_id();
+    // Holds until the caller, past launch(), releases it: a launch() that ran the function on
+    // the caller's thread would never return here.
+    while (!released.load()) std::this_thread::yield();
+    finished = true;
+  });
+  released = true;
+  // run() first waits for the launched function: its ranges see it finished.
+  std::atomic<int> saw_finished{0};
+  pool.run(2, 1, [&](int64_t, int64_t) { saw_finished += finished.load() ? 1 : 0; });
+  CHECK(saw_finished == 2);
+  CHECK(ran_on != caller);
+  pool.wait_launched();  // nothing launched any more: returns at once
+}
+
+TEST_CASE("a launched function's failure reaches wait_launched, and the pool is usable afterwards") {
+  ThreadPool pool(3);
+  pool.launch([] { throw std::runtime_error("launched job failed"); });
+  CHECK_THROWS_WITH(pool.wait_launched(), "launched job failed");
+  pool.launch([] { throw std::runtime_error("failed again"); });
+  CHECK_THROWS_WITH(pool.run(3, 1, [](int64_t, int64_t) {}), "failed again");  // run() waited for it
+  std::atomic<int64_t> sum{0};
+  pool.run(100, 1, [&](int64_t begin, int64_t end) { sum += end - begin; });
+  CHECK(sum == 100);
+}
+
+TEST_CASE("a pool of one thread runs a launched function on the spot, on the caller") {
+  ThreadPool pool(1);
+  std::thread::id ran_on;
+  pool.launch([&] { ran_on = std::this_thread::get_id(); });
+  CHECK(ran_on == std::this_thread::get_id());
+  CHECK_THROWS_WITH(pool.launch([] { throw std::runtime_error("at once"); }), "at once");
+}

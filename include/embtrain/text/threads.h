@@ -52,6 +52,13 @@ class ThreadPool {
   void run_interleaved(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn,
                        int64_t align = 1);
   static constexpr int64_t kChunksPerThread = 4;
+  // Starts fn on the pool's last worker and returns at once, so that the caller's own work
+  // (a step's forward pass and dense layers) overlaps it; the other workers stay idle until
+  // it ends. One at a time: the next launch(), run() or run_interleaved() first waits for it,
+  // and wait_launched() does so explicitly (rethrowing what fn threw). A pool of one thread
+  // runs fn on the spot. fn must not call the pool.
+  void launch(std::function<void()> fn);
+  void wait_launched();
   // True when `work` units (about a nanosecond each: a float multiply-add) pay for splitting.
   bool worth_splitting(int64_t work) const { return size() > 1 && work >= min_work_; }
   // The work (units as worth_splitting's) from which a region is split.
@@ -62,6 +69,10 @@ class ThreadPool {
  private:
   void work(size_t index);
   void measure_handoff();
+  // Hands ranges_ to the workers (they run job_ on theirs); wait_workers() waits until all are
+  // done and rethrows the first failure.
+  void publish();
+  void wait_workers();
 
   std::vector<std::thread> workers_;
   // A job is published by bumping generation_ (release); workers spin on it for a while
@@ -76,6 +87,9 @@ class ThreadPool {
   const std::function<void(int64_t, int64_t)>* job_ = nullptr;
   std::vector<std::pair<int64_t, int64_t>> ranges_;  // [size()] this job's ranges (empty ones idle)
   std::exception_ptr failure_;                        // guarded by mutex_
+  std::function<void()> launched_;                    // launch()'s function, until waited for
+  std::function<void(int64_t, int64_t)> launched_job_;
+  bool launched_running_ = false;
   int64_t min_work_ = 1 << 16;
 };
 

@@ -32,6 +32,8 @@
 namespace embtrain {
 
 // sorted[k]: the k-th smallest of ids[0, n); order[k]: its position in `ids`. Both [n].
-void sort_ids(const int64_t* ids, int64_t n, int64_t* sorted, int64_t* order);
+// `on_pool` false sorts on the calling thread alone (from a job the pool runs, which must not
+// call the pool): the same result.
+void sort_ids(const int64_t* ids, int64_t n, int64_t* sorted, int64_t* order, bool on_pool = true);
 
 }  // namespace embtrain

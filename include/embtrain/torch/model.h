@@ -39,11 +39,14 @@ struct Batch {
 // torch::embedding_bag itself; backward computes what
 // _embedding_bag_sparse_backward + coalesce compute:
 //   grad[row] = sum over occurrences t of row: grad_out[bag(t)] * (1 / len(bag)) (mean)
+// With `sort_ahead` (a training step, whose backward will run) the batch's ids are sorted on a
+// worker of the pool while the forward pass and the dense layers run (sparse_grad.h).
 class PooledEmbedding : public torch::autograd::Function<PooledEmbedding> {
  public:
   // weight [V, D] float, ids [T] int64, offsets [B] int64 -> pooled [B, D]
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& weight,
-                               const torch::Tensor& ids, const torch::Tensor& offsets, bool mean);
+                               const torch::Tensor& ids, const torch::Tensor& offsets, bool mean,
+                               bool sort_ahead);
   static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* ctx,
                                                torch::autograd::tensor_list grad_outputs);
 };

@@ -26,9 +26,21 @@ struct UseValues {
   bool from_zero = false;
 };
 
+// A lookup's ids sorted by sort_ids ahead of its backward pass: the sort runs on a worker of
+// the pool (ThreadPool::launch) while the training thread computes the forward pass, the dense
+// layers and their backward, which need no sorted ids. Empty when not started.
+struct SortedIds {
+  torch::Tensor sorted, order;  // [uses] int64 each, valid once shared_pool().wait_launched()
+};
+// Starts sorting `ids` ([uses] int64, contiguous, on the CPU; kept alive until the sort ends)
+// when the pool has a thread to spare and the sort pays for the hand-off; else returns empty.
+SortedIds sort_ids_ahead(const torch::Tensor& ids);
+
 // For `uses` uses of rows `id` [uses]: the coalesced sparse gradient of a [rows, D] table:
-// indices [1, K] sorted and unique, values [K, D], marked coalesced.
-torch::Tensor coalesced_grad(const int64_t* id, int64_t uses, const UseValues& use, int64_t rows);
+// indices [1, K] sorted and unique, values [K, D], marked coalesced. `ahead`, when started,
+// holds `id` sorted already (sort_ids_ahead); the result is the same bits either way.
+torch::Tensor coalesced_grad(const int64_t* id, int64_t uses, const UseValues& use, int64_t rows,
+                             const SortedIds& ahead = {});
 
 // The same for one value per use (`values` [uses, D]): what coalesce() makes of the sparse
 // tensor (id, values).
