@@ -192,6 +192,13 @@ void ThreadPool::run_interleaved(int64_t n, int64_t grain, const std::function<v
   });
 }
 
+void ThreadPool::run_tasks(int64_t n, const std::function<void(int64_t)>& fn) {
+  std::atomic<int64_t> next{0};
+  run(std::min(size(), n), 1, [&](int64_t, int64_t) {
+    for (int64_t task = next++; task < n; task = next++) fn(task);
+  });
+}
+
 int64_t ThreadPool::grain_for(int64_t work_per_item) const {
   return std::max<int64_t>(1, min_work_ / std::max<int64_t>(work_per_item, 1));
 }

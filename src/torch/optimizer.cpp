@@ -74,37 +74,33 @@ int64_t tile_rows(int64_t dim) {
   return std::max<int64_t>(unit, kTileFloats / dim / unit * unit);
 }
 
-void sparse_update_cpu(torch::Tensor& param, torch::Tensor& exp_avg, torch::Tensor& exp_avg_sq,
-                       const torch::Tensor& rows, const torch::Tensor& values, double beta1,
-                       double beta2, double eps, double step_size) {
-  const int64_t k_rows = rows.size(0), dim = values.size(1);
-  const int64_t* row = rows.data_ptr<int64_t>();
-  float* const p = param.data_ptr<float>();
-  float* const m = exp_avg.data_ptr<float>();
-  float* const v = exp_avg_sq.data_ptr<float>();
-  const float* const grad = values.data_ptr<float>();
-  const int64_t tile = tile_rows(dim);
-  // Each row's elements are updated by one thread, in order: the split changes no bit. A
-  // range goes tile by tile: moments, ATen's square root (float_sqrt.h), rows.
-  const auto rows_from = [&](int64_t k0, int64_t k1) {
+// SparseAdam's update of one table's K rows (sorted, unique) on the CPU, cut into chunks that
+// any thread may take: each row's elements are updated by one thread, in order, so where the
+// cuts fall changes no bit. A chunk goes tile by tile: moments, ATen's square root
+// (float_sqrt.h), rows.
+struct SparseRows {
+  torch::Tensor param, exp_avg, exp_avg_sq, rows, values;  // [V, D] ×3, [K] int64, [K, D]
+  float one_minus_beta1, one_minus_beta2, eps, minus_step;
+
+  int64_t count() const { return rows.size(0); }
+  int64_t dim() const { return values.size(1); }
+  void update(int64_t k0, int64_t k1) const {
+    const int64_t d = dim(), tile = tile_rows(d);
+    const int64_t* row = rows.data_ptr<int64_t>();
+    float* const p = param.data_ptr<float>();
+    float* const m = exp_avg.data_ptr<float>();
+    float* const v = exp_avg_sq.data_ptr<float>();
+    const float* const grad = values.data_ptr<float>();
     thread_local std::vector<float> root;  // [tile, D] per thread
-    root.resize(static_cast<size_t>(tile * dim));
+    root.resize(static_cast<size_t>(tile * d));
     for (int64_t t0 = k0; t0 < k1; t0 += tile) {
       const int64_t n = std::min(k1, t0 + tile) - t0;
-      update_moments(m, v, root.data(), row + t0, grad + t0 * dim, n, dim, static_cast<float>(1 - beta1),
-                     static_cast<float>(1 - beta2));
-      aten_sqrt(root.data(), root.data(), n * dim);
-      update_rows(p, m, root.data(), row + t0, n, dim, static_cast<float>(eps), static_cast<float>(-step_size));
+      update_moments(m, v, root.data(), row + t0, grad + t0 * d, n, d, one_minus_beta1, one_minus_beta2);
+      aten_sqrt(root.data(), root.data(), n * d);
+      update_rows(p, m, root.data(), row + t0, n, d, eps, minus_step);
     }
-  };
-  ThreadPool& pool = shared_pool();
-  if (pool.worth_splitting(4 * k_rows * dim)) {
-    // Dealt out in chunks: the rows are sorted by id, and the rare (high) ids are cold in cache.
-    pool.run_interleaved(k_rows, std::max(pool.grain_for(4 * dim), aligned_rows(dim)), rows_from, aligned_rows(dim));
-  } else {
-    rows_from(0, k_rows);
   }
-}
+};
 
 // A zero tensor shaped like `param`. On the CPU the moments of a large
 // embedding are mapped zero pages: a sparse update touches only the rows in its
@@ -121,32 +117,75 @@ torch::Tensor zero_moment(const torch::Tensor& param) {
 }
 
 // torch.optim.Adam's single-tensor CPU update (PyTorch 2.x), operation for operation, on the
-// elements [e0, e1) of flat views. Every op is elementwise: a large table (dense Adam moves
-// every row of it every step) is split over the pool at multiples of kVectorFloats elements.
-void dense_update(torch::Tensor& p, const torch::Tensor& grad, torch::Tensor& exp_avg, torch::Tensor& exp_avg_sq,
-                  double beta1, double beta2, double bias_correction1, double bias_correction2,
-                  const AdamOptions& options) {
-  const auto elements = [&](int64_t e0, int64_t e1) {
+// elements [e0, e1) of flat views (the whole tensor when they cover it).
+struct DenseUpdate {
+  torch::Tensor param, grad, exp_avg, exp_avg_sq;
+  double beta1, beta2, bias_correction1, bias_correction2, lr, eps;
+
+  int64_t numel() const { return param.numel(); }
+  // Every op is elementwise: a large table (dense Adam moves every row of it every step) can be
+  // split at multiples of kVectorFloats elements.
+  bool splittable() const {
+    return param.is_cpu() && param.is_contiguous() && grad.is_contiguous() && exp_avg.is_contiguous() &&
+           exp_avg_sq.is_contiguous() && grad.device() == param.device();
+  }
+  void update(int64_t e0, int64_t e1) const {
     torch::NoGradGuard no_grad;  // thread-local: each thread of the pool needs its own
     auto slice = [&](const torch::Tensor& t) { return e0 == 0 && e1 == t.numel() ? t : t.view(-1).narrow(0, e0, e1 - e0); };
-    auto m = slice(exp_avg), v = slice(exp_avg_sq), param = slice(p);
+    auto m = slice(exp_avg), v = slice(exp_avg_sq), p = slice(param);
     const auto g = slice(grad);
     // 2.x moves the first moment with lerp_ where 1.13 had mul_(beta1).add_(grad, 1 - beta1):
     // the same value up to one rounding, which parity needs to the bit.
     m.lerp_(g, 1 - beta1);
     v.mul_(beta2).addcmul_(g, g, 1 - beta2);
     // bias_correction2 ** 0.5 (2.x) rather than math.sqrt (1.13): glibc pow, not sqrt.
-    const auto denom = (v.sqrt() / std::pow(bias_correction2, 0.5)).add_(options.eps());
-    param.addcdiv_(m, denom, -options.lr() / bias_correction1);
-  };
-  const bool flat = p.is_cpu() && p.is_contiguous() && grad.is_contiguous() && exp_avg.is_contiguous() &&
-                    exp_avg_sq.is_contiguous() && grad.device() == p.device();
-  ThreadPool& pool = shared_pool();
-  if (flat && pool.worth_splitting(8 * p.numel())) {
-    pool.run(p.numel(), std::max(pool.grain_for(8), kVectorFloats), elements, kVectorFloats);
-  } else {
-    elements(0, p.numel());
+    const auto denom = (v.sqrt() / std::pow(bias_correction2, 0.5)).add_(eps);
+    p.addcdiv_(m, denom, -lr / bias_correction1);
   }
+  void update() const { update(0, numel()); }
+};
+
+// A step's updates on the pool. A dense tensor large enough to split is split over its
+// elements, one region each. The rest run as one region of tasks that the threads take in turn
+// (ThreadPool::run_tasks): each small dense tensor is one task (its ATen ops are dispatch, not
+// arithmetic), and each table's rows are cut into about kChunksPerThread aligned chunks a
+// thread. A thread that finishes early takes more: the rows are sorted by id, and in a
+// vocabulary in frequency order the rare, cold ones come last.
+void run_updates(const std::vector<DenseUpdate>& dense, const std::vector<SparseRows>& sparse) {
+  ThreadPool& pool = shared_pool();
+  std::vector<const DenseUpdate*> small;
+  for (const auto& update : dense) {
+    if (update.splittable() && pool.worth_splitting(8 * update.numel())) {
+      pool.run(update.numel(), std::max(pool.grain_for(8), kVectorFloats),
+               [&](int64_t e0, int64_t e1) { update.update(e0, e1); }, kVectorFloats);
+    } else {
+      small.push_back(&update);
+    }
+  }
+  int64_t row_work = 0;
+  for (const auto& table : sparse) row_work += 4 * table.count() * table.dim();
+  if (!pool.worth_splitting(row_work)) {
+    for (const auto* update : small) update->update();
+    for (const auto& table : sparse) table.update(0, table.count());
+    return;
+  }
+  struct Chunk {
+    const SparseRows* table;
+    int64_t k0, k1;
+  };
+  std::vector<Chunk> chunks;
+  for (const auto& table : sparse) {
+    const int64_t unit = aligned_rows(table.dim());
+    const int64_t wanted = table.count() / (ThreadPool::kChunksPerThread * pool.size()) + 1;
+    const int64_t rows = (std::max(wanted, pool.grain_for(4 * table.dim())) + unit - 1) / unit * unit;
+    for (int64_t k = 0; k < table.count(); k += rows) chunks.push_back({&table, k, std::min(table.count(), k + rows)});
+  }
+  const auto tasks = static_cast<int64_t>(small.size() + chunks.size());
+  pool.run_tasks(tasks, [&](int64_t task) {
+    if (task < static_cast<int64_t>(small.size())) return small[static_cast<size_t>(task)]->update();
+    const Chunk& chunk = chunks[static_cast<size_t>(task) - small.size()];
+    chunk.table->update(chunk.k0, chunk.k1);
+  });
 }
 
 }  // namespace
@@ -164,6 +203,8 @@ Adam::Adam(std::vector<torch::Tensor> params, AdamOptions options)
 torch::Tensor Adam::step(LossClosure closure) {
   const torch::Tensor loss = closure_loss(closure);
   torch::NoGradGuard no_grad;
+  std::vector<DenseUpdate> dense;
+  std::vector<SparseRows> sparse;
   for (auto& group : param_groups_) {
     const auto& options = static_cast<const AdamOptions&>(group.options());
     const double beta1 = std::get<0>(options.betas());
@@ -189,9 +230,8 @@ torch::Tensor Adam::step(LossClosure closure) {
       const auto& grad = p.grad();
       if (!grad.is_sparse()) {
         // torch.optim.Adam's single-tensor CPU update (PyTorch 2.x), operation for operation.
-        // 2.x moves the first moment with lerp_ where 1.13 had mul_(beta1).add_(grad, 1 - beta1):
-        // the same value up to one rounding, which parity needs to the bit.
-        dense_update(p, grad, exp_avg, exp_avg_sq, beta1, beta2, bias_correction1, bias_correction2, options);
+        dense.push_back({p, grad, exp_avg, exp_avg_sq, beta1, beta2, bias_correction1, bias_correction2,
+                         options.lr(), options.eps()});
         continue;
       }
       // torch.optim.SparseAdam's update on the K rows present in the gradient.
@@ -201,8 +241,10 @@ torch::Tensor Adam::step(LossClosure closure) {
       if (rows.numel() == 0) continue;
       const double step_size = options.lr() * std::sqrt(bias_correction2) / bias_correction1;
       if (p.is_cpu() && p.scalar_type() == torch::kFloat32 && p.is_contiguous()) {
-        sparse_update_cpu(p, exp_avg, exp_avg_sq, rows.contiguous(), values.contiguous(), beta1,
-                          beta2, options.eps(), step_size);
+        // Scalars rounded to float as TensorIterator rounds them.
+        sparse.push_back({p, exp_avg, exp_avg_sq, rows.contiguous(), values.contiguous(),
+                          static_cast<float>(1 - beta1), static_cast<float>(1 - beta2),
+                          static_cast<float>(options.eps()), static_cast<float>(-step_size)});
         continue;
       }
       const auto old_exp_avg = exp_avg.index_select(0, rows);        // [K, D]
@@ -216,6 +258,7 @@ torch::Tensor Adam::step(LossClosure closure) {
       p.index_add_(0, rows, numer.div_(denom).mul(-step_size));
     }
   }
+  run_updates(dense, sparse);
   return loss;
 }
 

@@ -180,3 +180,34 @@ TEST_CASE("a pool of one thread runs a launched function on the spot, on the cal
   CHECK(ran_on == std::this_thread::get_id());
   CHECK_THROWS_WITH(pool.launch([] { throw std::runtime_error("at once"); }), "at once");
 }
+
+TEST_CASE("run_tasks runs every task once, whatever the thread count") {
+  for (const int64_t threads : {1, 2, 3, 7}) {
+    ThreadPool pool(threads);
+    for (const int64_t n : {int64_t{0}, int64_t{1}, int64_t{2}, int64_t{5}, int64_t{1000}}) {
+      std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+      pool.run_tasks(n, [&](int64_t task) { ++hits[static_cast<size_t>(task)]; });
+      bool once = true;
+      for (const auto& hit : hits) once = once && hit == 1;
+      CHECK(once);
+    }
+  }
+}
+
+TEST_CASE("run_tasks: a thread held by a long task leaves the rest to the others") {
+  ThreadPool pool(2);
+  std::atomic<bool> released{false};
+  std::atomic<int> others_done{0};
+  // Task 0 holds its thread until the other 99 are done: only a pool that hands tasks out as
+  // threads come free can finish (contiguous halves would leave half of them behind task 0).
+  pool.run_tasks(100, [&](int64_t task) {
+    if (task == 0) {
+      while (others_done.load() < 99) std::this_thread::yield();
+      released = true;
+      return;
+    }
+    ++others_done;
+  });
+  CHECK(released);
+  CHECK(others_done == 99);
+}

@@ -52,6 +52,10 @@ class ThreadPool {
   void run_interleaved(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn,
                        int64_t align = 1);
   static constexpr int64_t kChunksPerThread = 4;
+  // fn(0), ..., fn(n - 1), each once, on one thread: every thread takes the next task not yet
+  // taken until none is left, so one that finishes early takes more (tasks of unequal cost).
+  // Which thread runs a task varies from run to run, so fn(t) must not depend on it.
+  void run_tasks(int64_t n, const std::function<void(int64_t)>& fn);
   // Starts fn on the pool's last worker and returns at once, so that the caller's own work
   // (a step's forward pass and dense layers) overlaps it; the other workers stay idle until
   // it ends. One at a time: the next launch(), run() or run_interleaved() first waits for it,
