@@ -60,6 +60,16 @@ bool spin_until(Done done) {
   }
 }
 
+// True on a thread while it runs a job's range or a launched function: a kernel called from
+// there that calls the pool again (evaluation's forward pass, say) runs inline on that thread
+// instead of waiting for threads that are busy with the job it is part of.
+thread_local bool in_job = false;
+
+struct InJob {
+  InJob() { in_job = true; }
+  ~InJob() { in_job = false; }
+};
+
 }  // namespace
 
 void ThreadPool::work(size_t index) {
@@ -78,6 +88,7 @@ void ThreadPool::work(size_t index) {
     std::exception_ptr failure;
     if (range.first < range.second) {
       try {
+        const InJob inside;
         (*job_)(range.first, range.second);
       } catch (...) {
         failure = std::current_exception();
@@ -95,8 +106,9 @@ void ThreadPool::work(size_t index) {
 }
 
 void ThreadPool::run(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn, int64_t align) {
-  wait_launched();
   if (n <= 0) return;
+  if (in_job) return fn(0, n);
+  wait_launched();
   align = std::max<int64_t>(align, 1);
   const int64_t pieces = std::min<int64_t>(size(), std::max<int64_t>(1, n / std::max<int64_t>(grain, 1)));
   if (pieces <= 1) {
@@ -115,6 +127,7 @@ void ThreadPool::run(int64_t n, int64_t grain, const std::function<void(int64_t,
   publish();
   std::exception_ptr own;
   try {
+    const InJob inside;
     if (ranges_[0].first < ranges_[0].second) fn(ranges_[0].first, ranges_[0].second);
   } catch (...) {
     own = std::current_exception();
@@ -149,6 +162,7 @@ void ThreadPool::wait_workers() {
 }
 
 void ThreadPool::launch(std::function<void()> fn) {
+  if (in_job) return fn();
   wait_launched();
   if (workers_.empty()) return fn();
   launched_ = std::move(fn);
@@ -161,7 +175,7 @@ void ThreadPool::launch(std::function<void()> fn) {
 }
 
 void ThreadPool::wait_launched() {
-  if (!launched_running_) return;
+  if (in_job || !launched_running_) return;
   launched_running_ = false;
   try {
     wait_workers();

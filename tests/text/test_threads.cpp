@@ -211,3 +211,24 @@ TEST_CASE("run_tasks: a thread held by a long task leaves the rest to the others
   CHECK(released);
   CHECK(others_done == 99);
 }
+
+TEST_CASE("the pool called again from inside a job does that work inline, on the calling thread") {
+  ThreadPool pool(2);
+  std::atomic<int64_t> covered{0};
+  std::atomic<bool> inline_everywhere{true};
+  pool.run(2, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const std::thread::id self = std::this_thread::get_id();
+      // Evaluation's forward pass runs in the pool's jobs and may reach a split kernel.
+      pool.run(100, 1, [&](int64_t b, int64_t e) {
+        covered += e - b;
+        if (std::this_thread::get_id() != self) inline_everywhere = false;
+      });
+      pool.run_tasks(3, [&](int64_t) { covered += 1; });
+      pool.launch([&] { covered += 1000; });
+      pool.wait_launched();
+    }
+  });
+  CHECK(covered == 2 * (100 + 3 + 1000));
+  CHECK(inline_everywhere);
+}

@@ -13,7 +13,9 @@
 //
 // Thread-safety: run() is called by one thread at a time (the training thread); the kernel runs
 // on every thread of the pool at once, on disjoint ranges, and must not throw across threads
-// (the first exception is rethrown by run() after every range has finished).
+// (the first exception is rethrown by run() after every range has finished). A kernel that
+// calls the pool again (run, run_interleaved, run_tasks, launch) from inside a job gets its
+// work done inline, on its own thread: the same result, no deadlock.
 #pragma once
 
 #include <atomic>
