@@ -6,7 +6,11 @@
 #   3. trains the article run and a mean-pooling sparse_adam run on cpu and on cuda and requires
 #      `before` equal and `after` within 1e-5 (GPU kernels sum in another order), and the
 #      sparse_adam run with 2 workers on cuda (--nproc 2, Gloo) against 1 within 1e-5;
-#   4. prints the wall time of each run.
+#   4. trains that sparse_adam run on 4 CPU threads and requires it equal to 1 thread's (0) and
+#      within 1e-5 of cuda's;
+#   5. prints the wall time of each run, then the CPU scaling table of the spam run on 1, 2, 4, 8
+#      and 16 threads (scripts/bench-threads.sh; needs data/spam: scripts/fetch-spam.sh, or carry
+#      it to a machine without network).
 # usage: scripts/gpu-check.sh [PYTHON]   (PYTHON: a python3 whose torch has CUDA; default python3)
 # Needs the Debian packages of scripts/deps.sh (--no-venv) and the CUDA toolkit that LibTorch's
 # CMake files look for (nvcc on PATH or CUDA_HOME).
@@ -49,22 +53,37 @@ done
 # of the project's own machines has no NCCL: workers exchange gradients through Gloo, copied to
 # the CPU and back, which is what this checks.
 train sparse_mean_2w cuda "${sparse[@]}" --nproc 2
+train sparse_mean_t4 cpu "${sparse[@]}" --set train.threads=4
 "$python" - "$work" <<'PY'
 import json, sys
-work, failed = sys.argv[1], 0
+work, failed, checks = sys.argv[1], 0, 0
 for name in ("article", "sparse_mean"):
     cpu, cuda = (json.load(open(f"{work}/{name}-{d}/report.json")) for d in ("cpu", "cuda"))
     for key, tolerance in (("before", 0.0), ("after", 1e-5)):
         diff = max(abs(a - b) for ra, rb in zip(cpu[key], cuda[key]) for a, b in zip(ra, rb))
         ok = diff <= tolerance and cuda["device"].startswith("cuda")
-        failed += not ok
+        failed, checks = failed + (not ok), checks + 1
         print(f"{'ok  ' if ok else 'FAIL'} {name}: {key} cpu vs cuda max |diff| {diff:.3g} (<= {tolerance:g})")
 cuda1, cuda2 = (json.load(open(f"{work}/{name}-cuda/report.json")) for name in ("sparse_mean", "sparse_mean_2w"))
 for key, tolerance in (("before", 0.0), ("after", 1e-5)):
     diff = max(abs(a - b) for ra, rb in zip(cuda1[key], cuda2[key]) for a, b in zip(ra, rb))
     ok = diff <= tolerance
-    failed += not ok
+    failed, checks = failed + (not ok), checks + 1
     print(f"{'ok  ' if ok else 'FAIL'} sparse_mean: {key} 1 vs 2 workers on cuda max |diff| {diff:.3g} (<= {tolerance:g})")
-print(f"{6 - failed} passed, {failed} failed")
+threaded = json.load(open(f"{work}/sparse_mean_t4-cpu/report.json"))
+for other, device, tolerance in (("sparse_mean-cpu", "1 CPU thread", 0.0), ("sparse_mean-cuda", "cuda", 1e-5)):
+    reference = json.load(open(f"{work}/{other}/report.json"))
+    diff = max(abs(a - b) for ra, rb in zip(threaded["after"], reference["after"]) for a, b in zip(ra, rb))
+    ok = diff <= tolerance
+    failed, checks = failed + (not ok), checks + 1
+    print(f"{'ok  ' if ok else 'FAIL'} sparse_mean: after, 4 CPU threads vs {device} max |diff| {diff:.3g} (<= {tolerance:g})")
+print(f"{checks - failed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
 PY
+
+# The CPU scaling table (this machine's cores), with the same bits on every thread count.
+if [[ -s data/spam/train.txt ]]; then
+  EMBTRAIN=build-cuda/embtrain PYTHON="$python" ./scripts/bench-threads.sh 1 2 4 8 16
+else
+  echo "gpu-check: no data/spam/train.txt (scripts/fetch-spam.sh, or carry data/spam): no scaling table" >&2
+fi
