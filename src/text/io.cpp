@@ -6,9 +6,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -96,6 +98,79 @@ int write_all(int fd, const char* bytes, size_t size) {
   return 0;
 }
 
+// Feeds a file in aligned blocks, with O_DIRECT where the file system takes it, so that a large
+// file goes from this buffer to the disk without being copied into the page cache first: for a
+// 1M-row table that copy (into page-cache pages the machine had never touched) was over a
+// quarter of a whole run's samples, and a durable file waits for the disk anyway. A file smaller
+// than one block, a file system that refuses O_DIRECT (tmpfs), and the unaligned tail are
+// written through the page cache as before; the bytes are the same either way.
+class BlockWriter {
+ public:
+  BlockWriter(int fd, bool direct_allowed) : fd_(fd), direct_allowed_(direct_allowed) {}
+  BlockWriter(const BlockWriter&) = delete;
+  BlockWriter& operator=(const BlockWriter&) = delete;
+  ~BlockWriter() { std::free(buffer_); }
+
+  // 0, or the errno of the first failed write.
+  int add(const char* bytes, size_t size) {
+    while (size > 0) {
+      if (buffer_ == nullptr && ::posix_memalign(reinterpret_cast<void**>(&buffer_), kAlign, kBlock) != 0) {
+        buffer_ = nullptr;
+        return write_all(fd_, bytes, size);  // no buffer: straight through the page cache
+      }
+      const size_t n = std::min(size, kBlock - used_);
+      std::memcpy(buffer_ + used_, bytes, n);
+      used_ += n;
+      bytes += n;
+      size -= n;
+      if (used_ == kBlock) {
+        if (const int failure = write_block()) return failure;
+      }
+    }
+    return 0;
+  }
+  // Writes what is left (through the page cache: its size need not be aligned).
+  int finish() {
+    if (used_ == 0) return 0;
+    set_direct(false);
+    const int failure = write_all(fd_, buffer_, used_);
+    used_ = 0;
+    return failure;
+  }
+
+ private:
+  static constexpr size_t kBlock = size_t{4} << 20;  // a multiple of any block size
+  static constexpr size_t kAlign = 4096;
+
+  bool set_direct(bool on) {
+    const int flags = ::fcntl(fd_, F_GETFL);
+    if (flags < 0) return false;
+    if (::fcntl(fd_, F_SETFL, on ? flags | O_DIRECT : flags & ~O_DIRECT) != 0) return false;
+    direct_ = on;
+    return true;
+  }
+  // A full block: the first one turns O_DIRECT on (the file offset is 0, aligned); a file
+  // system that refuses it, at fcntl or at the write, gets the page cache.
+  int write_block() {
+    if (!tried_direct_) {
+      tried_direct_ = true;
+      if (direct_allowed_) set_direct(true);
+    }
+    int failure = write_all(fd_, buffer_, kBlock);
+    if (failure == EINVAL && direct_) {
+      set_direct(false);
+      failure = write_all(fd_, buffer_, kBlock);
+    }
+    used_ = 0;
+    return failure;
+  }
+
+  int fd_;
+  bool direct_allowed_, tried_direct_ = false, direct_ = false;
+  char* buffer_ = nullptr;  // [kBlock], aligned to kAlign
+  size_t used_ = 0;
+};
+
 WriteHook write_hook = nullptr;
 
 }  // namespace
@@ -111,8 +186,9 @@ void write_atomically(const std::string& path, const std::function<void(const Si
                          : ::open(target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw Error::runtime("cannot write '" + path + "': " + std::strerror(errno));
   int failure = 0;  // the errno of the first failure, taken when it happened
+  BlockWriter blocks(fd, durable && !special);
   const Sink sink = [&](const void* data, size_t size) -> size_t {
-    if (failure == 0) failure = write_all(fd, static_cast<const char*>(data), size);
+    if (failure == 0) failure = blocks.add(static_cast<const char*>(data), size);
     return size;  // after a failure, swallow the rest (see the header)
   };
   std::string error;
@@ -122,6 +198,7 @@ void write_atomically(const std::string& path, const std::function<void(const Si
     error = e.what();
     error = error.substr(0, error.find('\n'));
   }
+  if (failure == 0 && error.empty()) failure = blocks.finish();
   if (failure == 0 && error.empty() && durable && !special && ::fsync(fd) != 0) failure = errno;
   if (::close(fd) != 0 && failure == 0) failure = errno;
   if (failure != 0 || !error.empty()) {

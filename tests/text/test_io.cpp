@@ -1,7 +1,12 @@
 // test_io.cpp — whole-or-nothing writes, their errors with the OS's reason, appends, reads.
 #include "embtrain/text/io.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <filesystem>
+#include <string>
+#include <vector>
 #include <stdexcept>
 
 #include "../catch.h"
@@ -34,6 +39,33 @@ TEST_CASE("write_file_atomic replaces a file whole and leaves no temp file") {
   CHECK(files_in(dir) == 1);
   write_file_atomic("/dev/null", "into a device, in place");  // not renamed over the device
   CHECK(fs::exists("/dev/null"));
+}
+
+TEST_CASE("a streamed file of several 4 MB blocks and an odd tail comes out byte for byte") {
+  // Blocks go out with O_DIRECT where the file system takes it (/tmp here), the tail through
+  // the page cache; /dev/shm (tmpfs) may refuse O_DIRECT and takes the page cache throughout.
+  const size_t block = size_t{4} << 20;
+  std::string content(2 * block + 4099, '\0');
+  for (size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>((i * 2654435761u) >> 13);
+  TempDir dir;
+  std::vector<std::string> places{dir / "big.bin"};
+  if (fs::is_directory("/dev/shm")) places.push_back("/dev/shm/embtrain-test-io-" + std::to_string(::getpid()));
+  for (const std::string& path : places) {
+    for (const size_t size : {content.size(), block, block - 1, size_t{0}}) {
+      write_atomically(path, [&](const Sink& sink) {
+        // Pieces of uneven sizes, as an archive writer hands them: headers and whole tensors.
+        size_t at = 0;
+        for (size_t piece = 1; at < size; piece = piece * 7 % 1000003 + 1) {
+          const size_t n = std::min(piece, size - at);
+          sink(content.data() + at, n);
+          at += n;
+        }
+      });
+      CHECK(slurp(path) == content.substr(0, size));
+    }
+    fs::remove(path);
+  }
+  CHECK(files_in(dir) == 0);  // no temp file left
 }
 
 TEST_CASE("a failed write keeps the old file, removes the temp file and names the OS's reason") {
