@@ -283,8 +283,9 @@ const std::vector<Key>& keys() {
            "`auto` (CUDA when available), `cpu`, `cuda`, `cuda:N`; word objectives train on the CPU (`auto` or `cpu`)"),
       integer("train.threads", &C::train, &TrainConfig::threads, 0, 4096,
               "threads that reading the training file, the sort and sparse backward of each step, "
-              "the optimizer and evaluation are split over (0 = one per core); ATen itself runs on one. The results are the same bits for any "
-              "count (see \"Real data and speed\")"),
+              "the optimizer and evaluation are split over (0 = one per core); ATen itself runs on one, "
+              "and a step's sort runs on a second thread beside the dense layers. The results are the "
+              "same bits for any count (see \"Real data and speed\")"),
       integer("train.checkpoint_every", &C::train, &TrainConfig::checkpoint_every, 0, kMaxEpochs,
               "write `checkpoint.pt` every N epochs and at the end (0: only when a signal stops "
               "the run); a finished run keeps the last one, which --resume with a larger train.epochs extends"),
