@@ -4,7 +4,9 @@
 // (so the small dense layers, BCE and sort keep their bits whatever train.threads is, and no
 // OpenMP hand-off is paid per small op). train.threads sizes the ThreadPool (text/threads.h)
 // that whole kernels are split over: the sparse backward over distinct rows, Adam's per-row
-// and per-element updates, and evaluation over batches. Nothing else calls at::set_num_threads.
+// and per-element updates (as tasks, beside the small dense layers' own), and evaluation over
+// batches; a step's sort of its ids runs on one worker beside the dense layers
+// (ThreadPool::launch). Nothing else calls at::set_num_threads.
 #pragma once
 
 #include <cstdint>
