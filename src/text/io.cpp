@@ -101,9 +101,9 @@ int write_all(int fd, const char* bytes, size_t size) {
 // Feeds a file in aligned blocks, with O_DIRECT where the file system takes it, so that a large
 // file goes from this buffer to the disk without being copied into the page cache first: for a
 // 1M-row table that copy (into page-cache pages the machine had never touched) was over a
-// quarter of a whole run's samples, and a durable file waits for the disk anyway. A file smaller
-// than one block, a file system that refuses O_DIRECT (tmpfs), and the unaligned tail are
-// written through the page cache as before; the bytes are the same either way.
+// quarter of a whole run's samples, and a durable file waits for the disk anyway. A file
+// smaller than one block, a file system that refuses O_DIRECT (older kernels' tmpfs), and the
+// unaligned tail are written through the page cache as before; the bytes are the same either way.
 class BlockWriter {
  public:
   BlockWriter(int fd, bool direct_allowed) : fd_(fd), direct_allowed_(direct_allowed) {}
