@@ -111,8 +111,10 @@ class BlockWriter {
   BlockWriter& operator=(const BlockWriter&) = delete;
   ~BlockWriter() { std::free(buffer_); }
 
-  // 0, or the errno of the first failed write.
+  // 0, or the errno of the first failed write. Without O_DIRECT to try (a file that need not
+  // be durable, a device or pipe) the bytes go straight through, unbuffered, as they come.
   int add(const char* bytes, size_t size) {
+    if (!direct_allowed_) return write_all(fd_, bytes, size);
     while (size > 0) {
       if (buffer_ == nullptr && ::posix_memalign(reinterpret_cast<void**>(&buffer_), kAlign, kBlock) != 0) {
         buffer_ = nullptr;

@@ -166,7 +166,6 @@ void ThreadPool::launch(std::function<void()> fn) {
   wait_launched();
   if (workers_.empty()) return fn();
   launched_ = std::move(fn);
-  launched_job_ = [this](int64_t, int64_t) { launched_(); };
   ranges_.assign(static_cast<size_t>(size()), {0, 0});
   ranges_.back() = {0, 1};
   job_ = &launched_job_;
@@ -189,9 +188,7 @@ void ThreadPool::wait_launched() {
 void ThreadPool::run_interleaved(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn,
                                  int64_t align) {
   if (n <= 0) return;
-  align = std::max<int64_t>(align, 1);
-  const int64_t wanted = (n + kChunksPerThread * size() - 1) / (kChunksPerThread * size());
-  const int64_t chunk = (std::max<int64_t>({wanted, grain, 1}) + align - 1) / align * align;
+  const int64_t chunk = chunk_length(n, grain, align);
   const int64_t chunks = (n + chunk - 1) / chunk;
   const int64_t threads = std::min(size(), chunks);
   if (threads <= 1) {
@@ -211,6 +208,12 @@ void ThreadPool::run_tasks(int64_t n, const std::function<void(int64_t)>& fn) {
   run(std::min(size(), n), 1, [&](int64_t, int64_t) {
     for (int64_t task = next++; task < n; task = next++) fn(task);
   });
+}
+
+int64_t ThreadPool::chunk_length(int64_t n, int64_t grain, int64_t align) const {
+  align = std::max<int64_t>(align, 1);
+  const int64_t wanted = (n + kChunksPerThread * size() - 1) / (kChunksPerThread * size());
+  return (std::max<int64_t>({wanted, grain, 1}) + align - 1) / align * align;
 }
 
 int64_t ThreadPool::grain_for(int64_t work_per_item) const {

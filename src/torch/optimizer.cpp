@@ -175,9 +175,7 @@ void run_updates(const std::vector<DenseUpdate>& dense, const std::vector<Sparse
   };
   std::vector<Chunk> chunks;
   for (const auto& table : sparse) {
-    const int64_t unit = aligned_rows(table.dim());
-    const int64_t wanted = table.count() / (ThreadPool::kChunksPerThread * pool.size()) + 1;
-    const int64_t rows = (std::max(wanted, pool.grain_for(4 * table.dim())) + unit - 1) / unit * unit;
+    const int64_t rows = pool.chunk_length(table.count(), pool.grain_for(4 * table.dim()), aligned_rows(table.dim()));
     for (int64_t k = 0; k < table.count(); k += rows) chunks.push_back({&table, k, std::min(table.count(), k + rows)});
   }
   const auto tasks = static_cast<int64_t>(small.size() + chunks.size());

@@ -45,7 +45,7 @@ __attribute__((target_clones("avx2", "default"))) void accumulate_uses(
 SortedIds sort_ids_ahead(const torch::Tensor& ids) {
   const int64_t uses = ids.numel();
   ThreadPool& pool = shared_pool();
-  if (pool.size() < 2 || !pool.worth_splitting(30 * uses)) return {};  // sort_ids' cost per id
+  if (!pool.worth_splitting(30 * uses)) return {};  // sort_ids' cost per id; never on one thread
   SortedIds ahead{torch::empty({uses}, torch::kInt64), torch::empty({uses}, torch::kInt64)};
   pool.launch([ids, ahead, uses] {  // the tensors are held by value until the sort ends
     sort_ids(ids.data_ptr<int64_t>(), uses, ahead.sorted.data_ptr<int64_t>(), ahead.order.data_ptr<int64_t>(),

@@ -54,6 +54,9 @@ class ThreadPool {
   void run_interleaved(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn,
                        int64_t align = 1);
   static constexpr int64_t kChunksPerThread = 4;
+  // The length of the chunks run_interleaved cuts [0, n) into: about kChunksPerThread a thread,
+  // none shorter than `grain`, a multiple of `align`.
+  int64_t chunk_length(int64_t n, int64_t grain, int64_t align = 1) const;
   // fn(0), ..., fn(n - 1), each once, on one thread: every thread takes the next task not yet
   // taken until none is left, so one that finishes early takes more (tasks of unequal cost).
   // Which thread runs a task varies from run to run, so fn(t) must not depend on it.
@@ -94,7 +97,7 @@ class ThreadPool {
   std::vector<std::pair<int64_t, int64_t>> ranges_;  // [size()] this job's ranges (empty ones idle)
   std::exception_ptr failure_;                        // guarded by mutex_
   std::function<void()> launched_;                    // launch()'s function, until waited for
-  std::function<void(int64_t, int64_t)> launched_job_;
+  std::function<void(int64_t, int64_t)> launched_job_ = [this](int64_t, int64_t) { launched_(); };
   bool launched_running_ = false;
   int64_t min_work_ = 1 << 16;
 };
