@@ -2,10 +2,12 @@
 # gpu-check.sh — embtrain on CUDA, in one command of a few minutes, on a machine with an NVIDIA GPU
 # and PyTorch 2.x built with CUDA:
 #   1. configures and builds embtrain against that torch's LibTorch (build-cuda/);
-#   2. runs the CUDA-capable tests (test_model, test_cli) with EMBTRAIN_TEST_DEVICE=cuda;
+#   2. runs the tests that also check CUDA where it is visible (test_model, test_cli, test_word_step);
 #   3. trains the article run and a mean-pooling sparse_adam run on cpu and on cuda and requires
 #      `before` equal and `after` within 1e-5 (GPU kernels sum in another order), and the
 #      sparse_adam run with 2 workers on cuda (--nproc 2, Gloo) against 1 within 1e-5;
+#      skip-gram and CBOW runs (sparse_adam, and skip-gram with sgd) on cpu (the kernels) and on
+#      cuda (ATen's ops) with `before` equal and `after` within 1e-5;
 #   4. trains that sparse_adam run on 4 CPU threads and requires it equal to 1 thread's (0) and
 #      within 1e-5 of cuda's;
 #   5. prints the wall time of each run, then the CPU scaling table of the spam run on 1, 2, 4, 8
@@ -30,7 +32,7 @@ cmake -S . -B build-cuda -DCMAKE_BUILD_TYPE=Release -DEMBTRAIN_LIBTORCH="$prefix
 cmake --build build-cuda -j"$(nproc)"
 echo "gpu-check: built in $(echo "$(date +%s.%N) - $started" | bc) s" >&2
 
-(cd build-cuda && EMBTRAIN_TEST_DEVICE=cuda ctest --output-on-failure -R '^test_(model|cli):')
+(cd build-cuda && ctest --output-on-failure -R '^test_(model|cli|word_step):')
 
 work=$(mktemp -d /tmp/embtrain-gpu-XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -54,10 +56,25 @@ done
 # the CPU and back, which is what this checks.
 train sparse_mean_2w cuda "${sparse[@]}" --nproc 2
 train sparse_mean_t4 cpu "${sparse[@]}" --set train.threads=4
+# Word objectives: the CPU's kernels against ATen's ops on CUDA (aten_batch_loss), on the
+# committed topics text (labels ignored), skip-gram and CBOW with sparse_adam, skip-gram with sgd.
+train_words() {
+  local name=$1 device=$2; shift 2
+  local t0; t0=$(date +%s.%N)
+  build-cuda/embtrain train --config configs/words.json --output-dir "$work/$name-$device" --force --quiet \
+    --set data.train=data/topics/train.txt --set data.format=auto --set vocab.min_count=1 \
+    --set model.embedding_dim=32 --set train.batch_size=16 --set train.device="$device" "$@"
+  printf 'gpu-check: %-12s %-5s %6.2f s\n' "$name" "$device" "$(echo "$(date +%s.%N) - $t0" | bc)" >&2
+}
+for device in cpu cuda; do
+  train_words skipgram "$device"
+  train_words cbow "$device" --set model.objective=cbow
+  train_words skipgram_sgd "$device" --set train.optimizer=sgd --set train.lr=0.05
+done
 "$python" - "$work" <<'PY'
 import json, sys
 work, failed, checks = sys.argv[1], 0, 0
-for name in ("article", "sparse_mean"):
+for name in ("article", "sparse_mean", "skipgram", "cbow", "skipgram_sgd"):
     cpu, cuda = (json.load(open(f"{work}/{name}-{d}/report.json")) for d in ("cpu", "cuda"))
     for key, tolerance in (("before", 0.0), ("after", 1e-5)):
         diff = max(abs(a - b) for ra, rb in zip(cpu[key], cuda[key]) for a, b in zip(ra, rb))

@@ -221,11 +221,6 @@ void check_objective(const Config& c, const std::string& origin) {
            "a word run is scored on a pairs file (data.valid): use spearman, or off");
   }
   if (c.train.warmup_steps > 0) refuse("train.warmup_steps", "word runs decay from train.lr at once; set it to 0");
-  if (c.train.device != "auto" && c.train.device != "cpu") {
-    refuse("train.device '" + c.train.device + "'",
-           "word runs train on the CPU (their kernels are CPU code, bit for bit with PyTorch's there); set it to cpu "
-           "or auto");
-  }
   if (!c.model.pretrained.empty()) refuse("model.pretrained", "not built for word objectives yet; remove it");
 }
 

@@ -280,7 +280,7 @@ const std::vector<Key>& keys() {
               "g.manual_seed(seed); torch.randperm(n, generator=g)` once per epoch)"),
       boolean("train.shuffle", &C::train, &TrainConfig::shuffle, "shuffle each epoch (`false` = file order)"),
       text("train.device", &C::train, &TrainConfig::device, KeyKind::text,
-           "`auto` (CUDA when available), `cpu`, `cuda`, `cuda:N`; word objectives train on the CPU (`auto` or `cpu`)"),
+           "`auto` (CUDA when available), `cpu`, `cuda`, `cuda:N`; `auto` trains a word objective on the CPU (its kernels, PyTorch's bits); `cuda` or `cuda:N` trains it with ATen's ops on the GPU"),
       integer("train.threads", &C::train, &TrainConfig::threads, 0, 4096,
               "threads that reading the training file, the sort and sparse backward of each step, "
               "the optimizer and evaluation are split over (0 = one per core); ATen itself runs on one, "

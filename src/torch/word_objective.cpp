@@ -224,6 +224,31 @@ bool train_epoch(WordRun& run, int64_t epoch, const WordProgress* resume) {
   return true;
 }
 
+// train.device for a word run: `auto` is the CPU, whose kernels give PyTorch's bits; CUDA only
+// when named, in one process (the workers' exchange is built on CPU tables).
+torch::Device word_device(const std::string& name, const WorkerSetup& workers) {
+  if (name == "auto") return torch::Device(torch::kCPU);
+  const torch::Device device = resolve_device(name);
+  if (!device.is_cpu() && workers.distributed()) {
+    throw Error::usage("train.device '" + name + "' with several workers: a word run's workers train on the CPU; "
+                       "set train.device to cpu, or train on the GPU in one process");
+  }
+  return device;
+}
+
+// A checkpoint's tables and SparseAdam's moments come back on the device they were saved from:
+// the run's device takes them (train.device may change on --resume).
+void move_to_run_device(WordRun& run) {
+  run.model->to(run.device);
+  for (auto& entry : run.optimizer->state()) {
+    if (auto* adam = dynamic_cast<torch::optim::AdamParamState*>(entry.second.get())) {
+      if (adam->exp_avg().defined()) adam->exp_avg(adam->exp_avg().to(run.device));
+      if (adam->exp_avg_sq().defined()) adam->exp_avg_sq(adam->exp_avg_sq().to(run.device));
+    }
+  }
+  for (auto& p : run.best.parameters) p = p.to(run.device);
+}
+
 // --resume: the run folder's checkpoint, after checking that it belongs to this run; the run
 // takes its state. The model and optimizer are built as a new run builds them first.
 WordProgress resume_word_run(WordRun& run) {
@@ -255,6 +280,7 @@ WordProgress resume_word_run(WordRun& run) {
   run.best.spearman = p.best_spearman;
   run.best.stopped_early = p.stopped_early;
   run.best.parameters = p.best_parameters;
+  move_to_run_device(run);
   run.generator.set_state(p.epoch_generator);
   run.extended_from = run.run_dir.extends_finished_run(p.epoch, p.step, run.config.train.epochs);
   if (run.extended_from == 0) {
@@ -272,6 +298,7 @@ void set_up(WordRun& run) {
   torch::manual_seed(static_cast<uint64_t>(config.train.seed));
   run.rows = word_rows(corpus, config.vocab);
   run.model = WordModel(run.rows.table_rows, corpus.vocab.size(), config.model.embedding_dim);
+  run.model->to(run.device);  // drawn on the CPU first, as the reference draws them
   run.optimizer = word_optimizer(run.model, config.train);
   run.generator.set_current_seed(static_cast<uint64_t>(config.train.seed));
   run.keep = keep_probabilities(corpus, config.vocab.sample);
@@ -335,6 +362,7 @@ int run_word_training(const Config& config, const RunOptions& options, const Wor
   use_threads(config.train.threads, options.test_split_always);
   const auto started = Clock::now();
   WordRun run(config, options, corpus, RunDir::at(options.output_dir));
+  run.device = word_device(config.train.device, options.workers);
   set_up(run);
   const torch::Tensor initial = word_vectors(run.model->embedding->weight, run.rows);  // [V, D]
   std::optional<WordProgress> resumed;

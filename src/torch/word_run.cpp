@@ -36,7 +36,7 @@ json word_report(const WordRun& run, const torch::Tensor& before, const torch::T
   input.metrics = kept ? json{{"train", (*kept)["train"]}} : json::object();
   if (kept && kept->contains("valid")) input.metrics["valid"] = (*kept)["valid"];
   input.config = to_json(with_absolute_paths(config));
-  input.device = "cpu";
+  input.device = run.device.str();
   input.torch_version = TORCH_VERSION;
   input.optimizer = to_string(config.train.optimizer);
   input.seed = config.train.seed;
@@ -96,6 +96,7 @@ json word_report(const WordRun& run, const torch::Tensor& before, const torch::T
 
 void write_word_artefacts(WordRun& run, const torch::Tensor& initial) {
   const RunDir& dir = run.run_dir;
+  run.model->to(torch::kCPU);  // model.pt loads anywhere, as the classifier's does
   write_atomically(dir.file(run_file::model), [&](const Sink& sink) {
     torch::serialize::OutputArchive archive;
     run.model->save(archive);

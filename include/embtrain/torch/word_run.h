@@ -34,6 +34,8 @@ struct WordRun {
   const RunOptions& options;
   const WordCorpus& corpus;
   RunDir run_dir;
+  // The tables' device: the CPU (its kernels) unless train.device names CUDA (aten_batch_loss).
+  torch::Device device{torch::kCPU};
   WordModel model{nullptr};
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   torch::Generator generator = at::detail::createCPUGenerator();

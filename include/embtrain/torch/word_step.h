@@ -33,8 +33,16 @@ TORCH_MODULE(WordModel);
 struct BatchSlice {
   int64_t first = 0, total = 0;
 };
+// Tables on the CPU take the kernels (word_kernels.h: PyTorch's bits on any thread count); on
+// another device (CUDA) batch_loss is aten_batch_loss.
 double batch_loss(WordModel& model, const WordBatch& batch, const torch::Tensor& negatives, bool coalesce,
                   const BatchSlice* slice = nullptr);
+
+// The same loss and gradients from ATen's ops (index_select or embedding_bag, bmm, BCE, sparse
+// COO gradients, coalesce()) on the tables' device; `negatives` [P, N] may be on the CPU. What
+// CUDA runs; on the CPU it equals the kernels to rounding (bmm above its plain loop and
+// coalesce() sum in their own order). Runs in one process only: no `slice`.
+double aten_batch_loss(WordModel& model, const WordBatch& batch, const torch::Tensor& negatives, bool coalesce);
 
 // Each word's vector [V, D] from the input table [R, D]: its own row, or with subwords the mean
 // of its rows (fastText's getWordVector; ATen's embedding_bag), a new tensor on the CPU. What
