@@ -1,6 +1,7 @@
 // word_kernels.cpp — negative sampling's scores and gradients (word_kernels.h).
 #include "embtrain/torch/word_kernels.h"
 
+#include <algorithm>
 #include <vector>
 
 #if defined(__x86_64__)
@@ -136,7 +137,15 @@ __attribute__((target("avx2"))) inline void score_groups(const WordBatchView& b,
 __attribute__((target("avx2"))) void score_range_avx2(const WordBatchView& b, int64_t first, int64_t last,
                                                        float* logits) {
   int64_t i = first;
-  for (; i + 16 <= last; i += 16) score_groups<2>(b, i, logits);
+  for (; i + 16 <= last; i += 16) {
+    // The next 16 dots' output rows, scattered over a table larger than the cache, are asked
+    // for while these are summed (a hint: no value depends on it).
+    for (int64_t j = i + 16; j < std::min(last, i + 32); ++j) {
+      const float* row = b.output_row(j);
+      for (int64_t d = 0; d < b.dim; d += 16) __builtin_prefetch(row + d, 0);
+    }
+    score_groups<2>(b, i, logits);
+  }
   for (; i + 8 <= last; i += 8) score_groups<1>(b, i, logits);
   score_range_scalar(b, i, last, logits);
 }
