@@ -55,6 +55,13 @@ WordCorpus read_word_corpus(const Config& config) {
     throw Error::usage("data.train '" + config.data.train + "' holds no token: a word objective needs text");
   }
   out.vocab = make_vocab(config.vocab, counts);
+  if (out.vocab.size() < 2) {
+    throw Error::usage("data.train '" + config.data.train + "' gives a vocabulary of " + std::to_string(out.vocab.size()) +
+                       " word(s) at vocab.min_count " + std::to_string(config.vocab.min_count) +
+                       ": a word objective needs two words or more (its negative samples are drawn from the "
+                       "vocabulary, and with one word every negative is the true word); lower vocab.min_count or "
+                       "give more text");
+  }
   out.counts = counts_for(out.vocab, counts);
   std::vector<int64_t> row_of(static_cast<size_t>(counts.seen.size()));
   for (int64_t id = 0; id < counts.seen.size(); ++id) row_of[static_cast<size_t>(id)] = out.vocab.find(counts.seen.token(id));

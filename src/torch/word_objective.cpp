@@ -160,6 +160,23 @@ double train_batch(WordRun& run, const WordBatch& batch, int64_t epoch, int64_t 
   return batch_sum;
 }
 
+// An epoch that trained on no pair says why, once a run: subsampling kept no token, or every
+// token it kept is alone on its line (vocab.sample on a small corpus, where every word is frequent).
+void warn_if_nothing_trained(WordRun& run, int64_t epoch, int64_t kept, int64_t pairs) {
+  if (pairs > 0 || run.warned_idle || !run.writes()) return;
+  run.warned_idle = true;
+  const double sample = run.config.vocab.sample;
+  const std::string what =
+      kept == 0 ? fmt::format("subsampling kept none of the {} tokens", run.corpus.tokens())
+                : fmt::format("each of the {} tokens subsampling kept (of {}) is alone on its line", kept, run.corpus.tokens());
+  const std::string fix = sample > 0 ? fmt::format("vocab.sample {} keeps a word of frequency f with probability "
+                                                   "√(t/f) + t/f, and in a text this small every word is frequent: "
+                                                   "lower vocab.sample, or set it to 0",
+                                                   sample)
+                                     : "give lines of two words or more";
+  spdlog::warn("epoch {} trained on no (word, context) pair: {}; {}", epoch, what, fix);
+}
+
 // The finished epoch's line of metrics.jsonl (and its log line, and the valid score with early
 // stopping's bookkeeping), then train.checkpoint_every's checkpoint.
 void finish_epoch(WordRun& run, int64_t epoch, double seconds, double loss, int64_t pairs, int64_t kept) {
@@ -220,6 +237,7 @@ bool train_epoch(WordRun& run, int64_t epoch, const WordProgress* resume) {
     pairs += static_cast<int64_t>(batch.targets.size());
     test_signal_after(run.options, epoch, i + 1);
   }
+  warn_if_nothing_trained(run, epoch, kept, pairs);
   finish_epoch(run, epoch, std::chrono::duration<double>(Clock::now() - started).count(), loss, pairs, kept);
   return true;
 }
@@ -385,6 +403,10 @@ int run_word_training(const Config& config, const RunOptions& options, const Wor
     for (int64_t epoch = resumed ? resumed->epoch : 1; epoch <= config.train.epochs && !run.best.stopped_early; ++epoch) {
       if (!train_epoch(run, epoch, resumed && epoch == resumed->epoch ? &*resumed : nullptr)) break;
     }
+  }
+  if (run.signal == 0 && run.steps == 0 && run.writes()) {
+    spdlog::warn("the run learned nothing: no optimizer step ran in {} epochs, so the vectors after are their "
+                 "initial draw", run.epochs.size());
   }
   finish(run, initial);
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();

@@ -47,6 +47,7 @@ struct WordRun {
   int64_t steps = 0, signal = 0, stopped_epoch = 0, stopped_step = 0;
   std::string fingerprint;    // what a checkpoint of this run belongs to (text/fingerprint.h)
   bool checkpointed = false;  // a checkpoint.pt was written at the interruption
+  bool warned_idle = false;   // an epoch without a pair has been warned about
   int64_t extended_from = 0;  // --resume of a finished run: the epochs it had
   // --nproc / torchrun: each worker trains its slice of every batch; rank 0 alone writes.
   std::unique_ptr<Workers> workers;
