@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <unistd.h>
 #include <set>
 
 namespace embtrain {
@@ -16,6 +17,11 @@ namespace {
 std::string loss_text(double loss) { return std::isnan(loss) ? "-" : fmt::format("{:.4f}", loss); }
 
 }  // namespace
+
+Progress::Mode Progress::mode_for(bool quiet, bool writes) {
+  if (quiet || !writes) return Mode::off;
+  return ::isatty(STDERR_FILENO) ? Mode::terminal : Mode::log;
+}
 
 Progress::Pace Progress::pace(int64_t epoch, int64_t step, int64_t steps, Clock::time_point now) const {
   const double elapsed = std::chrono::duration<double>(now - start_).count();
@@ -34,17 +40,17 @@ void Progress::step(int64_t epoch, int64_t step, int64_t steps, double loss) {
     last_ = now;
     if (first) return;
     const Pace p = pace(epoch, step, steps, now);
-    spdlog::info("epoch {}/{}, step {}/{}: loss {}, {:.0f} examples/s, about {:.0f} s left", epoch, epochs_, step,
-                 steps, loss_text(loss), p.examples_per_second, p.seconds_left);
+    spdlog::info("epoch {}/{}, step {}/{}: loss {}, {:.0f} {}/s, about {:.0f} s left", epoch, epochs_, step, steps,
+                 loss_text(loss), p.examples_per_second, unit_, p.seconds_left);
     return;
   }
   if (now - last_ < std::chrono::milliseconds(100) && !(epoch == epochs_ && step == steps)) return;
   last_ = now;
   const Pace p = pace(epoch, step, steps, now);
   // The loss is NaN on GPU runs, where reading it every step would stall them.
-  std::fprintf(stderr, "\r\033[Kepoch %lld/%lld  loss %s  %.0f examples/s  ETA %.0fs",
-               static_cast<long long>(epoch), static_cast<long long>(epochs_), loss_text(loss).c_str(),
-               p.examples_per_second, p.seconds_left);
+  std::fprintf(stderr, "\r\033[Kepoch %lld/%lld  loss %s  %.0f %s/s  ETA %.0fs", static_cast<long long>(epoch),
+               static_cast<long long>(epochs_), loss_text(loss).c_str(), p.examples_per_second, unit_,
+               p.seconds_left);
   std::fflush(stderr);
   shown_ = true;
 }

@@ -52,10 +52,8 @@ namespace {
 // (a second one exits at once), and EMBTRAIN_PROFILE's trace.
 void train_with_hooks(Session& session) {
   const Config& config = session.config;
-  const Progress::Mode mode = session.options.quiet || !session.writes ? Progress::Mode::off
-                              : ::isatty(STDERR_FILENO)                   ? Progress::Mode::terminal
-                                                                          : Progress::Mode::log;
-  Progress progress(mode, config.train.epochs, config.train.batch_size);
+  Progress progress(Progress::mode_for(session.options.quiet, session.writes), config.train.epochs,
+                    config.train.batch_size);
   RunHealth health(config, session.data.train);
   const int64_t log_every = std::max<int64_t>(1, config.train.epochs / 10);
   TrainHooks hooks;

@@ -186,6 +186,7 @@ void finish_epoch(WordRun& run, int64_t epoch, double seconds, double loss, int6
                 {"words", kept},
                 {"pairs_per_s", seconds > 0 ? static_cast<double>(pairs) / seconds : 0.0},
                 {"words_per_s", seconds > 0 ? static_cast<double>(kept) / seconds : 0.0}};
+  run.progress.clear();
   json line = {{"epoch", epoch}, {"seconds", seconds}, {"train", train}};
   std::string log = fmt::format("epoch {}/{}: train loss {:.4f} over {} examples ({:.0f} words/s)", epoch,
                                 config.train.epochs, train["loss"].get<double>(), pairs, train["words_per_s"].get<double>());
@@ -233,8 +234,11 @@ bool train_epoch(WordRun& run, int64_t epoch, const WordProgress* resume) {
     const int64_t begin = i * config.train.batch_size, end = std::min(kept, begin + config.train.batch_size);
     const WordBatch batch = make_word_batch(run.corpus, run.rows, plan, begin, end, cbow);
     if (batch.targets.empty()) continue;
-    loss += train_batch(run, batch, epoch, i, batches);
+    const double batch_sum = train_batch(run, batch, epoch, i, batches);
+    loss += batch_sum;
     pairs += static_cast<int64_t>(batch.targets.size());
+    run.progress.step(epoch, i + 1, batches,
+                      batch_sum / static_cast<double>(batch.targets.size() * (1 + config.model.negative)));
     test_signal_after(run.options, epoch, i + 1);
   }
   warn_if_nothing_trained(run, epoch, kept, pairs);
@@ -398,12 +402,18 @@ int run_word_training(const Config& config, const RunOptions& options, const Wor
     write_file_atomic(run.run_dir.file(run_file::vocab), corpus.vocab.to_text());
     write_file_atomic(run.run_dir.file(run_file::metrics), metrics_text(run.epochs), /*durable=*/false);
   }
-  {
+  run.progress = Progress(Progress::mode_for(options.quiet, run.writes()), config.train.epochs,
+                          config.train.batch_size, "centre words");
+  try {
     const SignalGuard signals;
     for (int64_t epoch = resumed ? resumed->epoch : 1; epoch <= config.train.epochs && !run.best.stopped_early; ++epoch) {
       if (!train_epoch(run, epoch, resumed && epoch == resumed->epoch ? &*resumed : nullptr)) break;
     }
+  } catch (...) {
+    run.progress.clear();  // the error line starts a line of its own
+    throw;
   }
+  run.progress.clear();
   if (run.signal == 0 && run.steps == 0 && run.writes()) {
     spdlog::warn("the run learned nothing: no optimizer step ran in {} epochs, so the vectors after are their "
                  "initial draw", run.epochs.size());

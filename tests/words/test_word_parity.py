@@ -12,6 +12,7 @@ Ends with 'N passed, N failed'.
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -146,6 +147,35 @@ train(one, subword_case, ["train.threads=1"])
 train(two, subword_case, ["train.threads=3"], env={"EMBTRAIN_TEST_SPLIT": "1"})
 check("skipgram with subwords on 1 and 3 threads: model.pt and embeddings.pt byte-identical",
       all(open(f"{one}/{f}", "rb").read() == open(f"{two}/{f}", "rb").read() for f in ("model.pt", "embeddings.pt")))
+
+# On a terminal a word run shows the progress line (drawn at its first step whatever the
+# machine's speed), and clears it before each epoch's line.
+def on_terminal(args):
+    """stderr of `args` run with stderr on a pseudo-terminal (stdout is a pipe)."""
+    main, secondary = os.openpty()
+    done = subprocess.run(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=secondary)
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # EIO: the terminal's other end has closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(main)
+    return done.returncode, b"".join(chunks).decode("utf-8", "replace")
+
+
+code, shown = on_terminal([binary, "train", "--config", "configs/seed.json", "--output-dir", os.path.join(work, "tty"),
+                           "--force", "--set", f"data.train={text}", "--set", "data.format=text", "--set",
+                           "model.objective=skipgram", "--set", "train.optimizer=sgd", "--set", "train.epochs=2",
+                           "--set", "train.batch_size=16"])
+check("on a terminal a word run shows its progress line and clears it before each epoch's line",
+      code == 0 and "\r\x1b[Kepoch 1/2  loss " in shown and " centre words/s  ETA " in shown
+      # spdlog colours the level where $TERM names a colour terminal
+      and re.search("\r\x1b\\[K(\x1b\\[32m)?info(\x1b\\[m)?: epoch 1/2: train loss", shown), repr(shown[-800:]))
 
 # The run folder works with the commands that read runs.
 run = os.path.join(work, "case-0")

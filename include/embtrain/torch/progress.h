@@ -14,7 +14,11 @@ namespace embtrain {
 class Progress {
  public:
   enum class Mode { off, terminal, log };
-  Progress(Mode mode, int64_t epochs, int64_t batch_size) : mode_(mode), epochs_(epochs), batch_size_(batch_size) {}
+  // `unit`: what a batch of batch_size counts (a classifier's examples, a word run's centre words).
+  Progress(Mode mode, int64_t epochs, int64_t batch_size, const char* unit = "examples")
+      : mode_(mode), epochs_(epochs), batch_size_(batch_size), unit_(unit) {}
+  // Off with --quiet or on a worker that does not write; the line on a terminal; log lines elsewhere.
+  static Mode mode_for(bool quiet, bool writes);
   // After step `step` of `steps` in epoch `epoch` (1-based); `loss` NaN when not read (GPU runs).
   void step(int64_t epoch, int64_t step, int64_t steps, double loss);
   // Erases the terminal line before other output.
@@ -29,6 +33,7 @@ class Progress {
   Pace pace(int64_t epoch, int64_t step, int64_t steps, Clock::time_point now) const;
   Mode mode_;
   int64_t epochs_, batch_size_;
+  const char* unit_;
   Clock::time_point start_ = Clock::now(), last_{};
   bool shown_ = false;
 };

@@ -16,6 +16,7 @@
 #include "embtrain/text/run_dir.h"
 #include "embtrain/text/word_corpus.h"
 #include "embtrain/torch/distributed.h"
+#include "embtrain/torch/progress.h"
 #include "embtrain/torch/word_batch.h"
 #include "embtrain/torch/word_step.h"
 
@@ -48,6 +49,7 @@ struct WordRun {
   std::string fingerprint;    // what a checkpoint of this run belongs to (text/fingerprint.h)
   bool checkpointed = false;  // a checkpoint.pt was written at the interruption
   bool warned_idle = false;   // an epoch without a pair has been warned about
+  Progress progress{Progress::Mode::off, 0, 0};  // the line while an epoch runs (centre words/s)
   int64_t extended_from = 0;  // --resume of a finished run: the epochs it had
   // --nproc / torchrun: each worker trains its slice of every batch; rank 0 alone writes.
   std::unique_ptr<Workers> workers;
