@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 #include <torch/version.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <csignal>
