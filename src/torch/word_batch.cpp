@@ -43,28 +43,28 @@ int64_t expected_kept(const WordCorpus& corpus, const std::vector<double>& keep,
 
 }  // namespace
 
-EpochPlan plan_epoch(const WordCorpus& corpus, const Config& config, const std::vector<double>& keep,
-                     torch::Generator& generator) {
-  EpochPlan plan;
+void plan_epoch(const WordCorpus& corpus, const Config& config, const std::vector<double>& keep,
+                torch::Generator& generator, EpochPlan& plan) {
   const int64_t total = corpus.tokens();
   const double sample = config.vocab.sample;
   // The subsampling draws, rand(T) as one call gives them: the CPU generator fills a float64
   // tensor one random64 at a time, so chunks of it in order are the same numbers (checked in
   // tests/torch/test_word_kernels.cpp), and the epoch holds 8 MB of them rather than 8 bytes a token.
   constexpr int64_t kChunk = int64_t{1} << 20;
-  torch::Tensor u;
   int64_t chunk_end = 0;
   const double* draw = nullptr;
+  plan.word.clear();
   plan.word.reserve(static_cast<size_t>(expected_kept(corpus, keep, sample)));
+  plan.first_kept.clear();
   plan.first_kept.reserve(static_cast<size_t>(corpus.lines()) + 1);
   plan.first_kept.push_back(0);
   for (int64_t l = 0; l < corpus.lines(); ++l) {
     for (int64_t t = corpus.line_offsets[static_cast<size_t>(l)]; t < corpus.line_offsets[static_cast<size_t>(l + 1)]; ++t) {
       if (sample > 0) {
         if (t == chunk_end) {
-          u = torch::rand({std::min(kChunk, total - t)}, generator, torch::kFloat64);
-          draw = u.data_ptr<double>() - t;  // indexed by token
-          chunk_end = t + u.size(0);
+          at::rand_out(plan.draws, {std::min(kChunk, total - t)}, generator);  // rand(n, float64)'s numbers
+          draw = plan.draws.data_ptr<double>() - t;  // indexed by token
+          chunk_end = t + plan.draws.size(0);
         }
         if (!(draw[t] < keep[static_cast<size_t>(corpus.ids[static_cast<size_t>(t)])])) continue;
       }
@@ -76,11 +76,15 @@ EpochPlan plan_epoch(const WordCorpus& corpus, const Config& config, const std::
   // randint(1, window + 1, {K}) in chunks, as rand above: one random() per element, in order.
   plan.window.resize(static_cast<size_t>(kept));
   for (int64_t k = 0; k < kept; k += kChunk) {
-    const torch::Tensor b = torch::randint(1, config.model.window + 1, {std::min(kChunk, kept - k)}, generator, torch::kInt64);
-    std::copy_n(b.data_ptr<int64_t>(), b.numel(), plan.window.begin() + k);  // 1..window <= 1000
+    at::randint_out(plan.window_draws, 1, config.model.window + 1, {std::min(kChunk, kept - k)}, generator);
+    std::copy_n(plan.window_draws.data_ptr<int64_t>(), plan.window_draws.numel(), plan.window.begin() + k);  // <= 1000
   }
-  if (config.train.shuffle) plan.order = torch::randperm(kept, generator, torch::kInt64);
-  return plan;
+  if (config.train.shuffle) {
+    if (!plan.order.defined()) plan.order = torch::empty({0}, torch::kInt64);
+    at::randperm_out(plan.order, kept, generator);
+  } else {
+    plan.order = torch::Tensor();
+  }
 }
 
 WordRows word_rows(const WordCorpus& corpus, const VocabConfig& vocab) {

@@ -213,7 +213,8 @@ bool train_epoch(WordRun& run, int64_t epoch, const WordProgress* resume) {
   const bool cbow = config.model.objective == Objective::cbow;
   const auto started = Clock::now();
   const torch::Tensor epoch_generator = run.generator.get_state();
-  const EpochPlan plan = plan_epoch(run.corpus, config, run.keep, run.generator);
+  plan_epoch(run.corpus, config, run.keep, run.generator, run.plan);
+  const EpochPlan& plan = run.plan;
   const int64_t kept = plan.kept();
   const int64_t batches = (kept + config.train.batch_size - 1) / config.train.batch_size;
   double loss = resume ? resume->epoch_loss : 0;
@@ -349,6 +350,9 @@ void final_checkpoint(WordRun& run) {
 // a finished replacement the folder put in place.
 void finish(WordRun& run, const torch::Tensor& initial) {
   final_checkpoint(run);
+  // Past the last checkpoint the optimizer's state is not needed: SparseAdam's moments (twice
+  // the tables) go before the artefacts are written, where the run's memory would peak.
+  run.optimizer.reset();
   keep_best_epoch(run);
   if (run.signal != 0) {
     spdlog::warn("interrupted by signal {} at epoch {}, step {}: writing the report so far; continue with "

@@ -44,6 +44,7 @@ struct WordRun {
   RowUse use;     // input [R], target and negative [V]
   std::vector<double> keep;  // [V] subsampling's keep probabilities
   std::unique_ptr<NegativeSampler> negatives;
+  EpochPlan plan;  // the epoch's centres; drawn again each epoch into the same buffers
   std::vector<nlohmann::json> epochs;  // metrics.jsonl's lines so far
   int64_t steps = 0, signal = 0, stopped_epoch = 0, stopped_step = 0;
   std::string fingerprint;    // what a checkpoint of this run belongs to (text/fingerprint.h)
