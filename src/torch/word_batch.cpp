@@ -49,8 +49,8 @@ void plan_epoch(const WordCorpus& corpus, const Config& config, const std::vecto
   const double sample = config.vocab.sample;
   // The subsampling draws, rand(T) as one call gives them: the CPU generator fills a float64
   // tensor one random64 at a time, so chunks of it in order are the same numbers (checked in
-  // tests/torch/test_word_kernels.cpp), and the epoch holds 8 MB of them rather than 8 bytes a token.
-  constexpr int64_t kChunk = int64_t{1} << 20;
+  // tests/torch/test_word_kernels.cpp), and the plan holds 2 MB of them rather than 8 bytes a token.
+  constexpr int64_t kChunk = int64_t{1} << 18;
   int64_t chunk_end = 0;
   const double* draw = nullptr;
   plan.word.clear();

@@ -24,7 +24,8 @@ struct EpochPlan {
   std::vector<uint16_t> window;     // [K] its reduced window b in 1..model.window (<= 1000)
   torch::Tensor order;              // [K] int64, train.shuffle's permutation; undefined: text order
   std::vector<int64_t> first_kept;  // [L + 1] kept tokens of line l: first_kept[l] .. first_kept[l+1]
-  // The draws' chunks: [<= 2^20] float64 subsampling draws and int64 windows (8 MB each).
+  // The draws' chunks, kept for the next epoch: [<= 2^18] float64 subsampling draws and int64
+  // windows (2 MB each).
   torch::Tensor draws = torch::empty({0}, torch::kFloat64), window_draws = torch::empty({0}, torch::kInt64);
 
   int64_t kept() const { return static_cast<int64_t>(word.size()); }
@@ -42,7 +43,7 @@ struct EpochPlan {
 std::vector<double> keep_probabilities(const WordCorpus& corpus, double sample);
 
 // Draws subsampling, windows and (train.shuffle) the order, in that order, into `plan`. One plan
-// serves every epoch of a run: its buffers (about 6 bytes a kept token, 14 shuffled, and 16 MB of
+// serves every epoch of a run: its buffers (about 6 bytes a kept token, 14 shuffled, and 4 MB of
 // draws) are allocated once, where a new plan each epoch had left the heap fragmented and the
 // run's memory growing (measured: +16 MB an epoch on the 3.9M-token corpus).
 void plan_epoch(const WordCorpus& corpus, const Config& config, const std::vector<double>& keep,
