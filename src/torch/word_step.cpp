@@ -40,12 +40,28 @@ torch::Tensor word_vectors(const torch::Tensor& input_table, const WordRows& row
 namespace {
 
 // The input side of each example, [P, D]: skip-gram's centre rows, CBOW's bag means (ATen's
-// embedding_bag, as Python computes them).
+// embedding_bag, as Python computes them), on the device of `inputs` (the table's).
 torch::Tensor input_side(WordModel& model, const WordBatch& batch, const torch::Tensor& inputs, bool bags) {
   namespace F = torch::nn::functional;
   if (!bags) return model->embedding->weight.index_select(0, inputs);
-  return F::embedding_bag(inputs, model->embedding->weight,
-                          F::EmbeddingBagFuncOptions().offsets(int64_tensor(batch.bag_offsets)).mode(torch::kMean));
+  const torch::Tensor offsets = int64_tensor(batch.bag_offsets).to(inputs.device());
+  return F::embedding_bag(inputs, model->embedding->weight, F::EmbeddingBagFuncOptions().offsets(offsets).mode(torch::kMean));
+}
+
+// Each example's true word labelled 1 and its negatives 0, [P, T] like `logits`, and BCE with
+// logits summed over them (what both ways of computing a batch report).
+struct TrueWordLoss {
+  torch::Tensor labels;
+  double loss;
+};
+TrueWordLoss true_word_loss(const torch::Tensor& logits) {
+  namespace F = torch::nn::functional;
+  torch::Tensor labels = torch::zeros_like(logits);
+  labels.select(1, 0).fill_(1.0);
+  const double loss = F::binary_cross_entropy_with_logits(
+                          logits, labels, F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kSum))
+                          .item<double>();
+  return {labels, loss};
 }
 
 // Each bag's rows and their scale, 1 / the bag's size in float (embedding_bag's
@@ -122,18 +138,13 @@ double batch_loss(WordModel& model, const WordBatch& batch, const torch::Tensor&
                   const BatchSlice* slice) {
   if (!model->embedding->weight.is_cpu()) return aten_batch_loss(model, batch, negatives, coalesce);
   const bool bags = !batch.bag_offsets.empty();
-  namespace F = torch::nn::functional;
   torch::NoGradGuard no_grad;
   BatchTensors t;
   t.inputs = int64_tensor(batch.inputs);
   t.hidden = input_side(model, batch, t.inputs, bags);                                       // [P, D]
   t.words = torch::cat({int64_tensor(batch.targets).unsqueeze(1), negatives}, 1);                // [P, 1 + N]
   const torch::Tensor logits = score_words(t.hidden, model->output->weight, t.words);        // [P, 1 + N]
-  torch::Tensor labels = torch::zeros_like(logits);
-  labels.select(1, 0).fill_(1.0);
-  const double loss = F::binary_cross_entropy_with_logits(
-                          logits, labels, F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kSum))
-                          .item<double>();
+  const auto [labels, loss] = true_word_loss(logits);
   if (slice != nullptr && slice->total != logits.size(0)) {
     torch::Tensor whole = torch::zeros({slice->total, logits.size(1)});  // [total, 1 + N]
     whole.narrow(0, slice->first, logits.size(0)).copy_(logits);
@@ -149,26 +160,18 @@ double batch_loss(WordModel& model, const WordBatch& batch, const torch::Tensor&
 // the device's order (CUDA's, or BLAS's on the CPU), so the bits are not the kernels' (gpu-check.sh
 // holds CUDA within 1e-5 of the CPU after a run; test_word_step within 1e-5 of the kernels).
 double aten_batch_loss(WordModel& model, const WordBatch& batch, const torch::Tensor& negatives, bool coalesce) {
-  namespace F = torch::nn::functional;
   torch::NoGradGuard no_grad;
   torch::Tensor& input_table = model->embedding->weight;  // [R, D]
   torch::Tensor& output_table = model->output->weight;    // [V, D]
   const torch::Device device = input_table.device();
   const bool bags = !batch.bag_offsets.empty();
   const torch::Tensor inputs = int64_tensor(batch.inputs).to(device);  // [inputs]
-  const torch::Tensor hidden =                                         // [P, D]
-      bags ? std::get<0>(torch::embedding_bag(input_table, inputs, int64_tensor(batch.bag_offsets).to(device), false,
-                                              /*mean=*/1))
-           : input_table.index_select(0, inputs);
+  const torch::Tensor hidden = input_side(model, batch, inputs, bags);  // [P, D]
   const torch::Tensor words = torch::cat({int64_tensor(batch.targets).unsqueeze(1), negatives}, 1).to(device);  // [P, T]
   const int64_t examples = words.size(0), targets = words.size(1), dim = input_table.size(1);
   const torch::Tensor rows = output_table.index_select(0, words.view(-1)).view({examples, targets, dim});  // [P, T, D]
   const torch::Tensor logits = torch::bmm(rows, hidden.unsqueeze(2)).squeeze(2);                         // [P, T]
-  torch::Tensor labels = torch::zeros_like(logits);
-  labels.select(1, 0).fill_(1.0);
-  const double loss = F::binary_cross_entropy_with_logits(
-                          logits, labels, F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kSum))
-                          .item<double>();
+  const auto [labels, loss] = true_word_loss(logits);
   const torch::Tensor g = torch::sigmoid(logits) - labels;                                  // [P, T]
   const torch::Tensor output_values = (g.unsqueeze(2) * hidden.unsqueeze(1)).view({-1, dim});  // [P·T, D]
   torch::Tensor input_values = torch::bmm(g.unsqueeze(1), rows).squeeze(1);                  // [P, D]
